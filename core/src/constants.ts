@@ -1,0 +1,48 @@
+/**
+ * Names, ports and defaults shared by every component (docs/architecture.md §3). Change a value
+ * only with a reason, here and in the docs.
+ */
+export const defaults = Object.freeze({
+  /** Namespace of the agents in every member cluster. */
+  namespace: "isthmus-system",
+  /** API group and version of our own CRDs. */
+  apiGroup: "isthmus.io",
+  apiVersion: "v1alpha1",
+  /** MCS API group and version. */
+  mcsGroup: "multicluster.x-k8s.io",
+  mcsVersion: "v1alpha1",
+  /** ClusterProperty that names the cluster id, when present. */
+  clusterIdProperty: "cluster.clusterset.k8s.io",
+  /** Lease that elects the active gateway. */
+  gatewayLease: "isthmus-gateway",
+  /** Node label of gateway candidates and the public-IP override annotation. */
+  gatewayNodeLabel: "isthmus.io/gateway",
+  publicIpAnnotation: "isthmus.io/public-ip",
+  /** Fixed pod IP annotation. */
+  podIpAnnotation: "isthmus.io/ip-address",
+  /** Broker ports: gRPC over TLS, HTTP for health and metrics. */
+  brokerGrpcPort: 7443,
+  brokerHttpPort: 7080,
+  /** WireGuard cable. */
+  wireguardPort: 51820,
+  wireguardDevice: "isthmus-wg",
+  /** VXLAN cable. */
+  vxlanCablePort: 4790,
+  /** Route agent VXLAN towards the active gateway node. */
+  routeAgentDevice: "vx-isthmus",
+  routeAgentVni: 100,
+  routeAgentPort: 4800,
+  /** CNI overlay. */
+  cniVxlanDevice: "isthmus.1",
+  cniVni: 1,
+  cniVxlanPort: 8472,
+  cniBridge: "isthmus0",
+  /** Bytes of VXLAN overhead subtracted from the underlay MTU. */
+  vxlanOverhead: 50,
+  /** DNS. */
+  dnsZone: "clusterset.local",
+  dnsTtlSeconds: 5,
+  /** Global CIDR pool for overlapping clusters (Globalnet) and the prefix each cluster gets. */
+  globalCidrPool: "242.0.0.0/8",
+  globalCidrPrefix: 16,
+});

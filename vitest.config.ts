@@ -1,0 +1,31 @@
+import { defineConfig } from "vitest/config";
+
+// Three projects, one command (`npm test` runs them all):
+// - unit:  pure logic, no root, fast; `npm run check` runs only these.
+// - netns: `*.netns.test.ts`, need root (network namespaces, netlink, nft); they fail loudly,
+//          never skip, when not run as root.
+// - lab:   `e2e/src/**/*.lab.test.ts`, share one lab brought up by a global setup.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["*/src/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**", "**/*.netns.test.ts", "**/*.lab.test.ts"],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: "netns",
+          include: ["*/src/**/*.netns.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
