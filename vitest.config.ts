@@ -1,4 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+// Tests import sibling packages from source, so a suite never waits for (or trips over) a build.
+const packages = ["core", "broker", "gateway", "dns", "cni", "cli", "e2e"];
+const alias = Object.fromEntries(
+  packages.map((p) => [`@isthmus/${p}`, fileURLToPath(new URL(`./${p}/src/index.ts`, import.meta.url))]),
+);
 
 // Three projects, one command (`npm test` runs them all):
 // - unit:  pure logic, no root, fast; `npm run check` runs only these.
@@ -6,9 +13,11 @@ import { defineConfig } from "vitest/config";
 //          never skip, when not run as root.
 // - lab:   `e2e/src/**/*.lab.test.ts`, share one lab brought up by a global setup.
 export default defineConfig({
+  resolve: { alias },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: "unit",
           include: ["*/src/**/*.test.ts"],
@@ -17,6 +26,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "netns",
           include: ["*/src/**/*.netns.test.ts"],
