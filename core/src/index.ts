@@ -6,3 +6,4 @@ export * from "./model/index.js";
 export * from "./runtime/index.js";
 export * from "./kube/index.js";
 export * from "./brokerapi/index.js";
+export * from "./pki/index.js";
