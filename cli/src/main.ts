@@ -1,10 +1,48 @@
-/** Entry point of the `isthmus` command: parses argv, runs one verb, returns the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  await Promise.resolve();
-  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h") {
-    process.stdout.write("Usage: isthmus <command> [options]\n\nCommands arrive with their issues.\n");
+import { CliError, type Command, type CommandIo, wantsHelp } from "./command.js";
+import { createCommands } from "./commands/index.js";
+
+function usage(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    "isthmus: connect Kubernetes clusters into one network.",
+    "",
+    "Usage: isthmus <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    'Run "isthmus <command> --help" for the options of a command.',
+    "",
+  ].join("\n");
+}
+
+/** Entry point of the `isthmus` command: runs one verb and returns the exit code. */
+export async function main(argv: readonly string[], io?: CommandIo): Promise<number> {
+  const out: CommandIo = io ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  const commands = createCommands();
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || wantsHelp([name])) {
+    out.stdout.write(usage(commands));
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    out.stderr.write(`isthmus: unknown command "${name}"; run "isthmus --help" for the list\n`);
+    return 2;
+  }
+  if (wantsHelp(rest) && !rest.includes("--")) {
+    out.stdout.write(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
     return 0;
   }
-  process.stderr.write(`isthmus: unknown command "${argv[0] ?? ""}"; run "isthmus --help"\n`);
-  return 2;
+  try {
+    return await command.run(rest, out);
+  } catch (err) {
+    if (err instanceof CliError) {
+      out.stderr.write(`isthmus ${name}: ${err.message}\n`);
+      return err.code === "UsageError" ? 2 : 1;
+    }
+    out.stderr.write(`isthmus ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
 }
