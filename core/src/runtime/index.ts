@@ -1,5 +1,6 @@
 // The runtime toolkit: logging, config, the reconcile queue, component lifecycle, commands.
 export * from "./log.js";
+export * from "./config.js";
 export * from "./clock.js";
 export * from "./backoff.js";
 export * from "./queue.js";
