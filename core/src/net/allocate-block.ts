@@ -44,6 +44,7 @@ export function allocateBlock(pool: Cidr, prefix: number, taken: Iterable<Cidr>)
   const poolEnd = lastAddress(pool).value;
   let cursor = pool.network.value;
   let covered = 0n;
+  // Walk the gaps in address order; the empty sentinel past the pool end closes the last gap.
   for (const { start, end } of [...takenIntervals(pool, taken), { start: poolEnd + 1n, end: poolEnd }]) {
     const candidate = alignUp(cursor, size);
     if (candidate + size - 1n < start) return new Cidr(new IpAddress(pool.family, candidate), prefix);

@@ -142,7 +142,7 @@ export function nthAddress(cidr: Cidr, index: bigint | number): IpAddress {
 /** True when `inner` (an address or a block) lies wholly inside `outer`; false across families. */
 export function contains(outer: Cidr, inner: Cidr | IpAddress): boolean {
   if (outer.family !== inner.family) return false;
-  if (inner instanceof IpAddress) return (inner.value & maskValue(outer.family, outer.prefix)) === outer.network.value;
+  if (!("prefix" in inner)) return (inner.value & maskValue(outer.family, outer.prefix)) === outer.network.value;
   return inner.prefix >= outer.prefix && contains(outer, inner.network);
 }
 
