@@ -1,0 +1,16 @@
+import { IsthmusError } from "@isthmus/core";
+
+/** Why a lab operation failed. */
+export type LabErrorCode =
+  | "InvalidOptions"
+  | "CommandFailed"
+  | "Timeout"
+  | "ComponentFailed"
+  | "NotUp"
+  | "NotFound"
+  | "ApiError"
+  | "NotRoot"
+  | "CleanupFailed";
+
+/** The error of every lab operation (topology, control plane, nodes, verbs). */
+export class LabError extends IsthmusError<LabErrorCode> {}

@@ -1,0 +1,232 @@
+/**
+ * The lab's plan: a pure function from a few options to every name, address and CIDR the lab
+ * uses. Applying, checking and tearing down all read this one value, so the addressing rules of
+ * the lab contract (docs/adr/0300-lab-topology.md) live here and nowhere else.
+ */
+import { LabError } from "./errors.js";
+
+/** What a lab looks like; every field has a default. */
+export interface LabOptions {
+  /** Number of clusters, 1-4 (default 2). */
+  readonly clusters?: number;
+  /** Nodes per cluster, 1-4 (default 2); node 1 is the gateway candidate. */
+  readonly nodesPerCluster?: number;
+  /** Give every cluster c1's pod and service CIDRs (for Globalnet). */
+  readonly overlap?: boolean;
+  /** Put this cluster (e.g. "c2") behind a NAT router on the WAN. */
+  readonly natCluster?: string;
+  /** Root of every file the lab writes (default /var/lib/isthmus-lab). */
+  readonly stateDir?: string;
+  /** Prefix of every namespace name (default "isthmus-lab-"); tests use their own. */
+  readonly namePrefix?: string;
+}
+
+/** The WAN: a bridge in its own namespace joining gateway nodes and NAT routers. */
+export interface WanPlan {
+  readonly netns: string;
+  readonly bridge: string;
+  readonly cidr: string;
+  readonly prefixLength: number;
+}
+
+/** A NAT router between a cluster's gateway node and the WAN. */
+export interface NatPlan {
+  readonly netns: string;
+  /** The router's address on the WAN. */
+  readonly wanAddress: string;
+  /** The link between router and gateway node: router .1, gateway node .11. */
+  readonly insideCidr: string;
+  readonly insideAddress: string;
+  readonly nodeAddress: string;
+}
+
+/** One lab node: a network namespace plus a persistent mount namespace. */
+export interface NodePlan {
+  /** Kubernetes node name, `<cluster>-n<j>`. */
+  readonly name: string;
+  readonly clusterId: string;
+  /** 1-based index in its cluster. */
+  readonly index: number;
+  readonly netns: string;
+  /** The node's address on its cluster LAN (its InternalIP). */
+  readonly lanAddress: string;
+  /** Name of the LAN veth in the node and of its peer on the LAN bridge. */
+  readonly lanIfname: string;
+  readonly lanPeerIfname: string;
+  /** Gateway candidate (labelled isthmus.io/gateway=true, has a WAN interface). */
+  readonly gateway: boolean;
+  /** The node's WAN interface (gateway nodes only): its address and where it is plugged in. */
+  readonly wan?: { readonly ifname: string; readonly address: string; readonly peerIfname: string };
+}
+
+/** One cluster: LAN, control plane namespace, CIDRs and nodes. */
+export interface ClusterPlan {
+  /** Cluster id, `c<i>`. */
+  readonly id: string;
+  readonly index: number;
+  /** Namespace of etcd, the Kubernetes control plane and CoreDNS; holds the LAN bridge. */
+  readonly cpNetns: string;
+  readonly lanBridge: string;
+  readonly lanCidr: string;
+  readonly lanPrefixLength: number;
+  /** The control plane's LAN address: apiserver, CoreDNS, and the nodes' default gateway. */
+  readonly cpAddress: string;
+  readonly apiserverPort: number;
+  /** Where the host reaches the apiserver (a forwarder into the control-plane namespace). */
+  readonly localApiserverPort: number;
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  /** ClusterIP of `default/kubernetes` (first address of the service CIDR). */
+  readonly apiServiceIp: string;
+  /** ClusterIP of `kube-system/kube-dns`. */
+  readonly dnsServiceIp: string;
+  readonly nat?: NatPlan;
+  readonly nodes: readonly NodePlan[];
+}
+
+/** The whole lab. */
+export interface LabPlan {
+  readonly stateDir: string;
+  readonly namePrefix: string;
+  readonly wan: WanPlan;
+  readonly clusters: readonly ClusterPlan[];
+}
+
+/** Default root of the lab's files. */
+export const defaultLabStateDir = "/var/lib/isthmus-lab";
+/** Default prefix of the lab's namespaces; `lab down` finds leftovers by it. */
+export const defaultLabPrefix = "isthmus-lab-";
+
+const wanCidrBase = "203.0.113";
+const lanBase = "198.18";
+const natInsideBase = "198.19";
+const apiserverPort = 6443;
+const localApiserverPortBase = 16440;
+
+/** Computes the plan; throws `InvalidOptions` for counts out of range or an unknown NAT cluster. */
+export function planLab(options: LabOptions = {}): LabPlan {
+  const clusters = checkCount("clusters", options.clusters ?? 2);
+  const nodes = checkCount("nodesPerCluster", options.nodesPerCluster ?? 2);
+  const prefix = options.namePrefix ?? defaultLabPrefix;
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(prefix)) {
+    throw new LabError("InvalidOptions", `Name prefix "${prefix}" must be 1-16 lowercase letters, digits or dashes`);
+  }
+  const ids = Array.from({ length: clusters }, (_, i) => `c${i + 1}`);
+  if (options.natCluster !== undefined && !ids.includes(options.natCluster)) {
+    throw new LabError("InvalidOptions", `NAT cluster "${options.natCluster}" is not one of ${ids.join(", ")}`);
+  }
+  return {
+    stateDir: options.stateDir ?? defaultLabStateDir,
+    namePrefix: prefix,
+    wan: { netns: `${prefix}wan`, bridge: "br-wan", cidr: `${wanCidrBase}.0/24`, prefixLength: 24 },
+    clusters: ids.map((id, i) =>
+      planCluster({ id, index: i + 1, nodes, prefix, overlap: options.overlap ?? false, nat: id === options.natCluster }),
+    ),
+  };
+}
+
+function checkCount(what: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 4) {
+    throw new LabError("InvalidOptions", `${what} must be an integer from 1 to 4, got ${value}`);
+  }
+  return value;
+}
+
+interface ClusterInput {
+  readonly id: string;
+  readonly index: number;
+  readonly nodes: number;
+  readonly prefix: string;
+  readonly overlap: boolean;
+  readonly nat: boolean;
+}
+
+function planCluster(input: ClusterInput): ClusterPlan {
+  const { id, index: i, prefix } = input;
+  const cidrIndex = input.overlap ? 1 : i;
+  const wanAddress = `${wanCidrBase}.${10 + i}`;
+  const nat: NatPlan | undefined = input.nat
+    ? {
+        netns: `${prefix}${id}-nat`,
+        wanAddress,
+        insideCidr: `${natInsideBase}.${i}.0/24`,
+        insideAddress: `${natInsideBase}.${i}.1`,
+        nodeAddress: `${natInsideBase}.${i}.11`,
+      }
+    : undefined;
+  const nodes = Array.from({ length: input.nodes }, (_, j) => planNode({ clusterId: id, cluster: i, index: j + 1, prefix, nat, wanAddress }));
+  return {
+    id,
+    index: i,
+    cpNetns: `${prefix}${id}-cp`,
+    lanBridge: "br-lan",
+    lanCidr: `${lanBase}.${i}.0/24`,
+    lanPrefixLength: 24,
+    cpAddress: `${lanBase}.${i}.2`,
+    apiserverPort,
+    localApiserverPort: localApiserverPortBase + i,
+    podCidr: `10.${cidrIndex}.0.0/16`,
+    serviceCidr: `10.${100 + cidrIndex}.0.0/16`,
+    apiServiceIp: `10.${100 + cidrIndex}.0.1`,
+    dnsServiceIp: `10.${100 + cidrIndex}.0.10`,
+    ...(nat === undefined ? {} : { nat }),
+    nodes,
+  };
+}
+
+interface NodeInput {
+  readonly clusterId: string;
+  readonly cluster: number;
+  readonly index: number;
+  readonly prefix: string;
+  readonly nat: NatPlan | undefined;
+  readonly wanAddress: string;
+}
+
+function planNode(input: NodeInput): NodePlan {
+  const name = `${input.clusterId}-n${input.index}`;
+  const gateway = input.index === 1;
+  const base = {
+    name,
+    clusterId: input.clusterId,
+    index: input.index,
+    netns: `${input.prefix}${name}`,
+    lanAddress: `${lanBase}.${input.cluster}.${10 + input.index}`,
+    lanIfname: "eth0",
+    lanPeerIfname: `veth-n${input.index}`,
+    gateway,
+  };
+  if (!gateway) return base;
+  const wan =
+    input.nat === undefined
+      ? { ifname: "wan0", address: input.wanAddress, peerIfname: name }
+      : { ifname: "wan0", address: input.nat.nodeAddress, peerIfname: "inside0" };
+  return { ...base, wan };
+}
+
+/** Every network namespace of the plan, in creation order (WAN, NAT routers, control planes, nodes). */
+export function planNamespaces(plan: LabPlan): string[] {
+  return [
+    plan.wan.netns,
+    ...plan.clusters.flatMap((c) => [...(c.nat === undefined ? [] : [c.nat.netns]), c.cpNetns, ...c.nodes.map((n) => n.netns)]),
+  ];
+}
+
+/** Finds a cluster by id; throws `NotFound` listing the valid ids. */
+export function findCluster(plan: LabPlan, id: string): ClusterPlan {
+  const cluster = plan.clusters.find((c) => c.id === id);
+  if (cluster === undefined) {
+    throw new LabError("NotFound", `No cluster "${id}" in the lab: clusters are ${plan.clusters.map((c) => c.id).join(", ")}`);
+  }
+  return cluster;
+}
+
+/** Finds a node by cluster id and node name (`c1-n1`) or short name (`n1`). */
+export function findNode(plan: LabPlan, clusterId: string, node: string): NodePlan {
+  const cluster = findCluster(plan, clusterId);
+  const found = cluster.nodes.find((n) => n.name === node || n.name === `${clusterId}-${node}`);
+  if (found === undefined) {
+    throw new LabError("NotFound", `No node "${node}" in cluster ${clusterId}: nodes are ${cluster.nodes.map((n) => n.name).join(", ")}`);
+  }
+  return found;
+}

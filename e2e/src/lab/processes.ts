@@ -1,0 +1,214 @@
+/**
+ * The lab's long-running processes (etcd, apiserver, ..., kubelets). Each is spawned detached in
+ * its own process group, inside lab namespaces through `nsenter`, with stdout and stderr in a
+ * log file and its pid in `<state>/pids/<name>.pid`, so it outlives `lab up` and `lab down` finds
+ * it again. `lab down` also scans /proc for any process inside a lab namespace (or naming the
+ * state directory on its command line), which catches what a crashed `up` left without a pid file.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, open, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LabError } from "./errors.js";
+import { pidDir } from "./paths.js";
+import type { LabPlan } from "./plan.js";
+import { tail } from "./run.js";
+
+/** What to start and where. */
+export interface ProcessSpec {
+  /** Unique name; also the pid file's name (e.g. `c1-kube-apiserver`). */
+  readonly name: string;
+  readonly argv: readonly string[];
+  /** Network namespace to run in (omitted: the host's). */
+  readonly netns?: string;
+  /** Mount namespace file to run in (nodes). */
+  readonly mountNsFile?: string;
+  readonly logFile: string;
+  /** Extra environment on top of a minimal PATH. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A process the lab started. */
+export interface LabProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+}
+
+const basePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** Starts a detached process and records its pid; the caller waits for readiness. */
+export async function startProcess(plan: LabPlan, spec: ProcessSpec): Promise<LabProcess> {
+  const argv = [
+    ...(spec.netns === undefined && spec.mountNsFile === undefined
+      ? []
+      : [
+          "nsenter",
+          ...(spec.netns === undefined ? [] : [`--net=/run/netns/${spec.netns}`]),
+          ...(spec.mountNsFile === undefined ? [] : [`--mount=${spec.mountNsFile}`]),
+          "--",
+        ]),
+    ...spec.argv,
+  ];
+  const [file, ...args] = argv;
+  if (file === undefined) throw new LabError("InvalidOptions", `Process ${spec.name} has no command`);
+  await mkdir(pidDir(plan), { recursive: true });
+  const log = await open(spec.logFile, "a");
+  try {
+    const child = spawn(file, args, {
+      detached: true,
+      stdio: ["ignore", log.fd, log.fd],
+      env: { PATH: basePath, HOME: "/root", ...spec.env },
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once("error", (err) => {
+        reject(new LabError("ComponentFailed", `Cannot start ${spec.name}: ${err.message}`, { cause: err }));
+      });
+      child.once("spawn", () => {
+        if (child.pid === undefined) reject(new LabError("ComponentFailed", `Cannot start ${spec.name}: no pid`));
+        else resolve(child.pid);
+      });
+    });
+    child.unref();
+    await writeFile(join(pidDir(plan), `${spec.name}.pid`), `${pid}\n`);
+    return { name: spec.name, pid, logFile: spec.logFile };
+  } finally {
+    await log.close();
+  }
+}
+
+/** True when a process with this pid exists and is not a zombie. */
+export async function isAlive(pid: number): Promise<boolean> {
+  try {
+    const status = await readFile(`/proc/${pid}/stat`, "utf8");
+    const state = status.slice(status.lastIndexOf(")") + 2, status.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch (err) {
+    // The process is gone, or went while we read its status.
+    if (["ENOENT", "ESRCH"].includes((err as NodeJS.ErrnoException).code ?? "")) return false;
+    throw err;
+  }
+}
+
+/** Reads the recorded pid of a named process, or undefined. */
+export async function readPid(plan: LabPlan, name: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt(await readFile(join(pidDir(plan), `${name}.pid`), "utf8"), 10);
+    return Number.isInteger(pid) ? pid : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** Throws `ComponentFailed` with the log's tail when the process has exited. */
+export async function assertAlive(proc: LabProcess): Promise<void> {
+  if (await isAlive(proc.pid)) return;
+  throw new LabError("ComponentFailed", `${proc.name} exited (pid ${proc.pid}); log ${proc.logFile}: ${await logTail(proc.logFile)}`);
+}
+
+/** The last lines of a log file, for error messages. */
+export async function logTail(file: string, lines = 8): Promise<string> {
+  try {
+    return tail(await readFile(file, "utf8"), lines);
+  } catch (err) {
+    return `(no log: ${(err as Error).message})`;
+  }
+}
+
+/** Where to look for lab processes that must die. */
+export interface ProcessScope {
+  /** Network namespace names (under /run/netns) whose processes belong to the lab. */
+  readonly netns: readonly string[];
+  /** Mount namespace files whose processes belong to the lab. */
+  readonly mountNsFiles: readonly string[];
+  /** A path that appears on the command line of every lab process (the state directory). */
+  readonly marker: string;
+}
+
+/** Stops every lab process: pid files first (process groups), then anything found in lab namespaces. */
+export async function stopLabProcesses(plan: LabPlan, scope: ProcessScope): Promise<number[]> {
+  const pids = new Set<number>([...(await recordedPids(plan)), ...(await scanProcesses(scope))]);
+  pids.delete(process.pid);
+  for (const pid of pids) signal(pid, "SIGTERM", true);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && (await anyAlive(pids))) await sleep(100);
+  for (const pid of pids) signal(pid, "SIGKILL", true);
+  const again = await scanProcesses(scope);
+  for (const pid of again) if (pid !== process.pid) signal(pid, "SIGKILL", false);
+  await rm(pidDir(plan), { recursive: true, force: true });
+  return [...pids];
+}
+
+async function anyAlive(pids: Iterable<number>): Promise<boolean> {
+  for (const pid of pids) if (await isAlive(pid)) return true;
+  return false;
+}
+
+function signal(pid: number, sig: NodeJS.Signals, group: boolean): void {
+  for (const target of group ? [-pid, pid] : [pid]) {
+    try {
+      process.kill(target, sig);
+    } catch (err) {
+      // ESRCH: already gone (or not a group leader) — exactly what we want.
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+    }
+  }
+}
+
+async function recordedPids(plan: LabPlan): Promise<number[]> {
+  let files: string[];
+  try {
+    files = await readdir(pidDir(plan));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  const pids: number[] = [];
+  for (const f of files.filter((n) => n.endsWith(".pid"))) {
+    const pid = await readPid(plan, f.slice(0, -4));
+    if (pid !== undefined && (await isAlive(pid))) pids.push(pid);
+  }
+  return pids;
+}
+
+/** Pids of processes inside any of the scope's namespaces or naming its marker. */
+export async function scanProcesses(scope: ProcessScope): Promise<number[]> {
+  const nsIds = new Set<string>();
+  for (const path of [...scope.netns.map((n) => `/run/netns/${n}`), ...scope.mountNsFiles]) {
+    const id = await inodeOf(path);
+    if (id !== undefined) nsIds.add(id);
+  }
+  const found: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    if (await belongsToScope(pid, nsIds, scope.marker)) found.push(pid);
+  }
+  return found;
+}
+
+async function belongsToScope(pid: number, nsIds: ReadonlySet<string>, marker: string): Promise<boolean> {
+  try {
+    for (const kind of ["net", "mnt"]) {
+      const link = await readlink(`/proc/${pid}/ns/${kind}`);
+      const inode = /\[(\d+)\]/.exec(link)?.[1];
+      if (inode !== undefined && nsIds.has(inode)) return true;
+    }
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
+    return marker !== "" && cmdline.includes(marker);
+  } catch (err) {
+    // The process exited while we looked, or is a kernel thread without namespaces to read.
+    if (["ENOENT", "ESRCH", "EACCES"].includes((err as NodeJS.ErrnoException).code ?? "")) return false;
+    throw err;
+  }
+}
+
+async function inodeOf(path: string): Promise<string | undefined> {
+  try {
+    return String((await stat(path)).ino);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
