@@ -1,0 +1,149 @@
+import type * as grpc from "@grpc/grpc-js";
+import type { ConnectionStatus, GatewayEndpoint, ServiceExport } from "../model/index.js";
+import { createCsr } from "../pki/index.js";
+import { channelOptions, createChannelCredentials, unary, type BrokerConnection } from "./channel.js";
+import { connectionToWire, endpointToWire, exportToWire } from "./convert.js";
+import { AgentServiceClientConstructor } from "./definitions.js";
+import { kindToWire } from "./kinds.js";
+import { startWatch, type WatchHandle, type WatchOptions } from "./watch-client.js";
+import type { AgentServiceClient, WireJoinResponseOutput, WirePublishRequest, WirePublishResponseOutput } from "./wire.js";
+
+/** What an agent publishes: the whole set of one kind that its cluster owns (level-based). */
+export type PublishInput =
+  | {
+      readonly kind: "cluster";
+      readonly spec: {
+        readonly podCidrs: readonly string[];
+        readonly serviceCidrs: readonly string[];
+        readonly labels?: Readonly<Record<string, string>>;
+      };
+    }
+  | { readonly kind: "endpoint"; readonly records: readonly GatewayEndpoint[] }
+  | { readonly kind: "export"; readonly records: readonly ServiceExport[] }
+  | { readonly kind: "connection"; readonly records: readonly ConnectionStatus[] };
+
+/** The broker's answer to a publish. */
+export interface PublishResult {
+  /** The revision that holds this publish (the current one when nothing changed). */
+  readonly revision: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly deleted: number;
+  /** The cluster's global CIDR, when the clusterset has a global pool (kind "cluster"). */
+  readonly globalCidr?: string;
+}
+
+/** A broker client for agents: publish and watch over one mTLS channel. */
+export interface BrokerClient {
+  /**
+   * Replaces the caller's records of one kind. Idempotent (level-based), so it is safe to
+   * retry; waits for the channel up to `timeoutMs`. Throws BrokerApiError ("Rejected" with
+   * the gRPC code for refusals, "Unavailable" when the broker cannot be reached).
+   */
+  publish(input: PublishInput, options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<PublishResult>;
+  /** Starts a watch that reconnects with backoff and resumes from its last revision. */
+  watch(options: WatchOptions): WatchHandle;
+  /** Stops every watch and closes the channel. Idempotent. */
+  close(): void;
+}
+
+/** Options of `createBrokerClient`. */
+export interface BrokerClientOptions extends BrokerConnection {
+  /** Default deadline of unary calls, ms (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
+/** Creates a broker client for an agent holding a cluster certificate. */
+export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
+  const client = new AgentServiceClientConstructor(options.address, createChannelCredentials(options), channelOptions(options));
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const watches = new Set<WatchHandle>();
+  return {
+    async publish(input, callOptions) {
+      const request = publishRequest(input);
+      const res = await unary<WirePublishResponseOutput>((meta, opts, cb) => client.publish(request, meta, opts, cb), {
+        what: `Publish ${input.kind}`,
+        timeoutMs: callOptions?.timeoutMs ?? timeoutMs,
+        ...(callOptions?.signal === undefined ? {} : { signal: callOptions.signal }),
+      });
+      return {
+        revision: res.revision,
+        created: res.created,
+        updated: res.updated,
+        deleted: res.deleted,
+        ...(res.globalCidr === undefined ? {} : { globalCidr: res.globalCidr }),
+      };
+    },
+    watch(watchOptions) {
+      const handle = startWatch(client, watchOptions);
+      watches.add(handle);
+      void handle.done.finally(() => watches.delete(handle)).catch(() => undefined);
+      return handle;
+    },
+    close() {
+      for (const w of watches) void w.stop();
+      client.close();
+    },
+  };
+}
+
+function publishRequest(input: PublishInput): WirePublishRequest {
+  const kind = kindToWire(input.kind);
+  switch (input.kind) {
+    case "cluster":
+      return {
+        kind,
+        cluster: { podCidrs: [...input.spec.podCidrs], serviceCidrs: [...input.spec.serviceCidrs], labels: { ...input.spec.labels } },
+      };
+    case "endpoint":
+      return { kind, endpoints: input.records.map(endpointToWire) };
+    case "export":
+      return { kind, exports: input.records.map(exportToWire) };
+    case "connection":
+      return { kind, connections: input.records.map(connectionToWire) };
+  }
+}
+
+/** The credentials a cluster gets from Join. */
+export interface JoinResult {
+  readonly clusterId: string;
+  /** The cluster's client certificate (PEM). */
+  readonly certPem: string;
+  /** The private key, generated here; it never left this process. Secret. */
+  readonly keyPem: string;
+  /** The broker CA (PEM). */
+  readonly caPem: string;
+  /** When the certificate expires (RFC 3339). */
+  readonly notAfter: string;
+}
+
+/** Exchanges a join token for a cluster certificate: creates a key and CSR locally, sends the CSR. */
+export async function joinBroker(options: {
+  readonly address: string;
+  readonly caPem: string;
+  readonly serverName?: string;
+  readonly token: string;
+  readonly clusterId: string;
+  readonly timeoutMs?: number;
+}): Promise<JoinResult> {
+  const conn: BrokerConnection = {
+    address: options.address,
+    caPem: options.caPem,
+    ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
+  };
+  const client: AgentServiceClient = new AgentServiceClientConstructor(conn.address, createChannelCredentials(conn), channelOptions(conn));
+  try {
+    const { csrPem, keyPem } = await createCsr({ commonName: options.clusterId });
+    const request = { token: options.token, clusterId: options.clusterId, csrPem };
+    const res = await unary<WireJoinResponseOutput>((meta, opts, cb) => client.join(request, meta, opts, cb), {
+      what: `Join as "${options.clusterId}"`,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    });
+    return { clusterId: res.clusterId, certPem: res.certificatePem, keyPem, caPem: res.caPem, notAfter: res.notAfter };
+  } finally {
+    client.close();
+  }
+}
+
+/** The grpc-js client type behind a BrokerClient (for tests and tools that need raw calls). */
+export type RawAgentClient = AgentServiceClient & grpc.Client;

@@ -1,0 +1,10 @@
+// Original file: admin.proto
+
+
+export interface EvictClusterRequest {
+  'id'?: (string);
+}
+
+export interface EvictClusterRequest__Output {
+  'id': (string);
+}

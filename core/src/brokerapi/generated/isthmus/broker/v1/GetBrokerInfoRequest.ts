@@ -1,0 +1,8 @@
+// Original file: admin.proto
+
+
+export interface GetBrokerInfoRequest {
+}
+
+export interface GetBrokerInfoRequest__Output {
+}

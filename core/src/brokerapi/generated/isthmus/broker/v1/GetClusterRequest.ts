@@ -1,0 +1,10 @@
+// Original file: admin.proto
+
+
+export interface GetClusterRequest {
+  'id'?: (string);
+}
+
+export interface GetClusterRequest__Output {
+  'id': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: admin.proto
+
+
+export interface GetConnectionMatrixRequest {
+}
+
+export interface GetConnectionMatrixRequest__Output {
+}

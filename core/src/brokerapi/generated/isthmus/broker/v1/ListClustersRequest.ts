@@ -1,0 +1,8 @@
+// Original file: admin.proto
+
+
+export interface ListClustersRequest {
+}
+
+export interface ListClustersRequest__Output {
+}

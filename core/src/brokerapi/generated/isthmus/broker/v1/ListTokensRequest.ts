@@ -1,0 +1,8 @@
+// Original file: admin.proto
+
+
+export interface ListTokensRequest {
+}
+
+export interface ListTokensRequest__Output {
+}

@@ -1,0 +1,10 @@
+// Original file: admin.proto
+
+
+export interface RevokeTokenRequest {
+  'id'?: (string);
+}
+
+export interface RevokeTokenRequest__Output {
+  'id': (string);
+}

@@ -1,0 +1,52 @@
+// Original file: records.proto
+
+import type { ServicePort as _isthmus_broker_v1_ServicePort, ServicePort__Output as _isthmus_broker_v1_ServicePort__Output } from '../../../isthmus/broker/v1/ServicePort.js';
+import type { ServiceEndpoint as _isthmus_broker_v1_ServiceEndpoint, ServiceEndpoint__Output as _isthmus_broker_v1_ServiceEndpoint__Output } from '../../../isthmus/broker/v1/ServiceEndpoint.js';
+
+/**
+ * A service exported by one cluster (MCS, KEP-1645).
+ */
+export interface ServiceExport {
+  'clusterId'?: (string);
+  'namespace'?: (string);
+  'name'?: (string);
+  /**
+   * "ClusterSetIP" or "Headless".
+   */
+  'type'?: (string);
+  'ports'?: (_isthmus_broker_v1_ServicePort)[];
+  /**
+   * ClusterSetIP only.
+   */
+  'clusterIp'?: (string);
+  /**
+   * Headless only.
+   */
+  'endpoints'?: (_isthmus_broker_v1_ServiceEndpoint)[];
+  'createdAt'?: (string);
+  '_clusterIp'?: "clusterIp";
+}
+
+/**
+ * A service exported by one cluster (MCS, KEP-1645).
+ */
+export interface ServiceExport__Output {
+  'clusterId': (string);
+  'namespace': (string);
+  'name': (string);
+  /**
+   * "ClusterSetIP" or "Headless".
+   */
+  'type': (string);
+  'ports': (_isthmus_broker_v1_ServicePort__Output)[];
+  /**
+   * ClusterSetIP only.
+   */
+  'clusterIp'?: (string);
+  /**
+   * Headless only.
+   */
+  'endpoints': (_isthmus_broker_v1_ServiceEndpoint__Output)[];
+  'createdAt': (string);
+  '_clusterIp'?: "clusterIp";
+}
