@@ -5,5 +5,6 @@ export * from "./clock.js";
 export * from "./backoff.js";
 export * from "./queue.js";
 export * from "./lifecycle.js";
+export * from "./exec.js";
 export * from "./testing/fake-clock.js";
 export * from "./testing/memory-stream.js";
