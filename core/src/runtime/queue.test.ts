@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isAbortError } from "../errors.js";
 import { backoffDelay, TerminalReconcileError } from "./backoff.js";
-import { createLogger } from "./log.js";
+import { createLogger, createSilentLogger } from "./log.js";
 import { createReconcileQueue, type ReconcileQueueOptions } from "./queue.js";
 import { createFakeClock, type FakeClock } from "./testing/fake-clock.js";
 import { createMemoryLogStream } from "./testing/memory-stream.js";
@@ -294,10 +294,11 @@ describe("createReconcileQueue", () => {
   });
 
   it("rejects unusable options", () => {
-    const reconcile = () => Promise.resolve();
-    expect(() => createReconcileQueue({ reconcile, backoff, concurrency: 0 })).toThrow(RangeError);
-    expect(() => createReconcileQueue({ reconcile, backoff: { baseMs: 0, maxMs: 1, jitter: 0 } })).toThrow(RangeError);
-    expect(() => createReconcileQueue({ reconcile, backoff: { baseMs: 10, maxMs: 1, jitter: 0 } })).toThrow(RangeError);
-    expect(() => createReconcileQueue({ reconcile, backoff: { baseMs: 1, maxMs: 1, jitter: 2 } })).toThrow(RangeError);
+    const base = { reconcile: () => Promise.resolve(), logger: createSilentLogger() };
+    expect(() => createReconcileQueue({ ...base, backoff, concurrency: 0 })).toThrow(RangeError);
+    expect(() => createReconcileQueue({ ...base, backoff, concurrency: 1.5 })).toThrow(RangeError);
+    expect(() => createReconcileQueue({ ...base, backoff: { baseMs: 0, maxMs: 1, jitter: 0 } })).toThrow(RangeError);
+    expect(() => createReconcileQueue({ ...base, backoff: { baseMs: 10, maxMs: 1, jitter: 0 } })).toThrow(RangeError);
+    expect(() => createReconcileQueue({ ...base, backoff: { baseMs: 1, maxMs: 1, jitter: 2 } })).toThrow(RangeError);
   });
 });

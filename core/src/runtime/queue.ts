@@ -25,7 +25,6 @@ import type { Logger } from "pino";
 import { isAbortError } from "../errors.js";
 import { systemClock, type Clock, type Timer } from "./clock.js";
 import { LifecycleError } from "./lifecycle.js";
-import { createSilentLogger } from "./log.js";
 import { backoffDelay, checkBackoff, isTerminalError, type Backoff } from "./backoff.js";
 
 /** Options of {@link createReconcileQueue}. */
@@ -42,8 +41,11 @@ export interface ReconcileQueueOptions<K extends string> {
   readonly listKeys?: () => Iterable<K>;
   /** Time source; default the system clock. */
   readonly clock?: Clock;
-  /** Where failures are logged (fields `key`, `attempt`, `retryInMs`, `err`); default silent. */
-  readonly logger?: Logger;
+  /**
+   * Where failures are logged (fields `key`, `attempt`, `retryInMs`, `err`). Required: the log is
+   * the only place a failed reconcile is reported.
+   */
+  readonly logger: Logger;
   /** Random source in [0, 1) for jitter; default Math.random. */
   readonly random?: () => number;
 }
@@ -72,7 +74,7 @@ export function createReconcileQueue<K extends string>(options: ReconcileQueueOp
   }
   checkBackoff(options.backoff);
   const clock = options.clock ?? systemClock;
-  const log = options.logger ?? createSilentLogger();
+  const log = options.logger;
   const random = options.random ?? Math.random;
   const controller = new AbortController();
 
