@@ -1,1 +1,1 @@
-export {};
+export * from "./binaries/index.js";

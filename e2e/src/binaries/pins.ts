@@ -1,0 +1,29 @@
+/**
+ * The versions of the third-party binaries the lab runs. Changing a pin rebuilds that tool
+ * once (each version has its own cache directory); nothing else triggers a rebuild.
+ */
+export const pins = Object.freeze({
+  /** k8s.io/kubernetes: kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, kubectl. */
+  kubernetes: "v1.34.4",
+  /** go.etcd.io/etcd/server/v3: Debian's etcd 3.4.23 is too old for kube-apiserver ≥ 1.31. */
+  etcd: "v3.6.16",
+  /** github.com/coredns/coredns: the cluster DNS of lab clusters (ships the multicluster plugin). */
+  coredns: "v1.14.7",
+  /** golang.zx2c4.com/wireguard: a current wireguard-go, to compare with Debian's 2022 build. */
+  wireguardGo: "v0.0.0-20260522210424-ecfc5a8d5446",
+});
+
+/** The tools the lab needs, by the file name each has in a binaries directory. */
+export const binaryNames = Object.freeze({
+  kubeApiserver: "kube-apiserver",
+  kubeControllerManager: "kube-controller-manager",
+  kubeScheduler: "kube-scheduler",
+  kubeProxy: "kube-proxy",
+  kubectl: "kubectl",
+  etcd: "etcd",
+  coredns: "coredns",
+  wireguardGo: "wireguard-go",
+});
+
+/** A key of `binaryNames`. */
+export type BinaryKey = keyof typeof binaryNames;
