@@ -1,5 +1,8 @@
 import { pino, type DestinationStream, type Level, type Logger } from "pino";
 
+/** The logger type every component takes (a pino Logger), so packages need not import pino. */
+export type { Logger } from "pino";
+
 /** What a redacted value is replaced with in log output. */
 export const redactedCensor = "[redacted]";
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isAbortError } from "../errors.js";
 import { backoffDelay, TerminalReconcileError } from "./backoff.js";
 import { createLogger, createSilentLogger } from "./log.js";
+import { createLifecycle } from "./lifecycle.js";
 import { createReconcileQueue, type ReconcileQueueOptions } from "./queue.js";
 import { createFakeClock, type FakeClock } from "./testing/fake-clock.js";
 import { createMemoryLogStream } from "./testing/memory-stream.js";
@@ -291,6 +292,18 @@ describe("createReconcileQueue", () => {
     // The abort rejection is cancellation, not a failure: nothing logged, nothing retried.
     expect(out.records().filter((r) => (r.level as number) >= 40)).toEqual([]);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("is a Component: a lifecycle starts it and its stop aborts in-flight work", async () => {
+    const { probe, queue, clock } = setup();
+    probe.hold("a");
+    queue.add("a");
+    const lifecycle = createLifecycle([queue]);
+    await lifecycle.start();
+    await clock.flush();
+    expect(probe.running.has("a")).toBe(true);
+    await lifecycle.stop();
+    expect(probe.running.size).toBe(0);
   });
 
   it("rejects unusable options", () => {
