@@ -9,6 +9,7 @@ export type KubeletErrorCode =
   | "InvalidPodSpec"
   | "VolumeFailed"
   | "CommandFailed"
+  | "ContainerConfigError"
   | "ApiFailed";
 
 /** The error family of the lab kubelet (config, images, pods, volumes, commands). */
