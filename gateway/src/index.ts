@@ -1,1 +1,4 @@
-export {};
+// The public surface of @isthmus/gateway: re-exports only.
+export * from "./wireguard/index.js";
+export * from "./system/errors.js";
+export * from "./system/command.js";
