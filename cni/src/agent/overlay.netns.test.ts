@@ -1,0 +1,123 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "@isthmus/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatapathBackend } from "../datapath/backend.js";
+import { createCommandRunner } from "../datapath/exec.js";
+import { handleCniInvocation } from "../plugin/dispatch.js";
+import { addNetns, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
+import { type NodeRecord, createNodeAgent } from "./agent.js";
+import { deleteNat } from "./nat.js";
+import { deleteLocalDevices } from "./overlay.js";
+
+requireRoot();
+
+const lan = testNetnsName("lan");
+const nodes = [testNetnsName("n1"), testNetnsName("n2")];
+const pods = [testNetnsName("pod1"), testNetnsName("pod2")];
+const records: NodeRecord[] = [
+  { name: "n1", podCidr: "10.250.1.0/24", internalIp: "198.18.250.11" },
+  { name: "n2", podCidr: "10.250.2.0/24", internalIp: "198.18.250.12" },
+];
+let work = "";
+const logger = createLogger({ level: "silent" });
+
+function agentFor(i: number, list: () => readonly NodeRecord[] = () => records) {
+  const dir = join(work, `node${i}`);
+  return createNodeAgent({
+    nodeName: `n${i + 1}`,
+    runner: createCommandRunner({ hostNetns: netnsPath(nodes[i] ?? "") }),
+    nodes: { list },
+    logger,
+    paths: { cniBinDir: join(dir, "bin"), cniConfDir: join(dir, "net.d"), socketPath: join(dir, "cni.sock"), dataDir: join(dir, "ipam"), pluginMain: "/nonexistent/plugin-main.js", nodeBinary: process.execPath },
+  });
+}
+
+async function addPod(i: number): Promise<string> {
+  const dir = join(work, `node${i}`);
+  const conflist = JSON.parse(await readFile(join(dir, "net.d", "10-isthmus.conflist"), "utf8")) as { cniVersion: string; name: string; plugins: Record<string, unknown>[] };
+  const conf = { ...conflist.plugins[0], cniVersion: conflist.cniVersion, name: conflist.name };
+  const backend = createDatapathBackend({ runner: createCommandRunner({ hostNetns: netnsPath(nodes[i] ?? "") }), hostNsRef: nodes[i] ?? "" });
+  const env = { CNI_COMMAND: "ADD", CNI_CONTAINERID: `pod${i}`, CNI_NETNS: netnsPath(pods[i] ?? ""), CNI_IFNAME: "eth0" };
+  const outcome = await handleCniInvocation(env, JSON.stringify(conf), backend);
+  expect(outcome.exitCode, outcome.stdout).toBe(0);
+  return ((JSON.parse(outcome.stdout) as { ips: { address: string }[] }).ips[0]?.address ?? "").split("/")[0] ?? "";
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "isthmus-test-cni-overlay-"));
+  for (const ns of [lan, ...nodes, ...pods]) await addNetns(ns);
+  await sh(["ip", "link", "add", "br0", "type", "bridge"], lan);
+  await sh(["ip", "link", "set", "br0", "up"], lan);
+  for (const [i, ns] of nodes.entries()) {
+    await sh(["ip", "link", "add", `up${i}`, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+    await sh(["ip", "link", "set", `up${i}`, "master", "br0", "up"], lan);
+    await sh(["ip", "addr", "add", `198.18.250.${11 + i}/24`, "dev", "eth0"], ns);
+    await sh(["ip", "link", "set", "eth0", "up"], ns);
+  }
+});
+
+afterAll(async () => {
+  await deleteNetns(...pods, ...nodes, lan);
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("overlay between two node namespaces", () => {
+  let ip2 = "";
+
+  it("builds bridge, VXLAN, peers, NAT and the conflist on each node", async () => {
+    const reports = [await agentFor(0).reconcile(), await agentFor(1).reconcile()];
+    expect(reports.map((r) => r.mtu)).toEqual([1450, 1450]);
+    expect(reports[0]?.peers).toEqual(["n2"]);
+    const conflist = JSON.parse(await readFile(join(work, "node0", "net.d", "10-isthmus.conflist"), "utf8")) as { plugins: { mtu: number; ipam: { subnet: string } }[] };
+    expect(conflist.plugins[0]).toMatchObject({ mtu: 1450, ipam: { subnet: "10.250.1.0/24" } });
+    const vx = JSON.parse(await sh(["ip", "-d", "-j", "link", "show", "dev", "isthmus.1"], nodes[0])) as { linkinfo: { info_data: { id: number; port: number; learning: boolean } } }[];
+    expect(vx[0]?.linkinfo.info_data).toMatchObject({ id: 1, port: 8472, learning: false });
+    expect(await sh(["ip", "route", "show", "10.250.2.0/24"], nodes[0])).toContain("via 10.250.2.0 dev isthmus.1 onlink");
+    expect(await sh(["nft", "list", "table", "ip", "isthmus-node"], nodes[0])).toMatch(/ip saddr 10\.250\.1\.0\/24 ip daddr != @cluster_cidrs ip daddr != @remote_cidrs masquerade/);
+  });
+
+  it("carries pod-to-pod traffic across nodes, with full-MTU DF packets and a 10 MB TCP transfer", async () => {
+    await addPod(0);
+    ip2 = await addPod(1);
+    await sh(["ping", "-c", "2", "-W", "2", ip2], pods[0]);
+    await sh(["ping", "-c", "1", "-W", "2", "-M", "do", "-s", String(1450 - 28), ip2], pods[0]);
+    await expect(sh(["ping", "-c", "1", "-W", "1", "-M", "do", "-s", String(1450 - 27), ip2], pods[0])).rejects.toThrow();
+    await sh(["ping", "-c", "1", "-W", "2", "198.18.250.12"], pods[0]);
+    const srv = spawn("ip", ["netns", "exec", pods[1] ?? "", "iperf3", "-s", "-1", "-B", ip2], { stdio: "ignore" });
+    try {
+      await waitFor("iperf3 server", async () => (await sh(["ss", "-ltn"], pods[1])).includes(":5201"));
+      const report = JSON.parse(await sh(["iperf3", "-c", ip2, "-n", "10M", "-J"], pods[0])) as { end: { sum_received: { bytes: number } } };
+      expect(report.end.sum_received.bytes).toBeGreaterThanOrEqual(10 * 1024 * 1024);
+    } finally {
+      srv.kill();
+    }
+  });
+
+  it("adopts existing state after a restart without touching any entry", async () => {
+    const before = await sh(["ip", "route", "show", "dev", "isthmus.1"], nodes[0]);
+    const report = await agentFor(0).reconcile();
+    expect(report.changes).toEqual([]);
+    expect(await sh(["ip", "route", "show", "dev", "isthmus.1"], nodes[0])).toBe(before);
+  });
+
+  it("removes every entry of a departed node", async () => {
+    const report = await agentFor(0, () => records.slice(0, 1)).reconcile();
+    expect(report.changes.length).toBe(3);
+    expect(await sh(["ip", "route", "show", "dev", "isthmus.1"], nodes[0])).toBe("");
+    expect(await sh(["ip", "neigh", "show", "dev", "isthmus.1", "nud", "permanent"], nodes[0])).toBe("");
+    expect(await sh(["bridge", "fdb", "show", "dev", "isthmus.1"], nodes[0])).not.toContain("198.18.250.12");
+  });
+
+  it("cleans up devices and NAT on uninstall", async () => {
+    const runner = createCommandRunner({ hostNetns: netnsPath(nodes[0] ?? "") });
+    await deleteLocalDevices(runner);
+    await deleteNat(runner);
+    await deleteLocalDevices(runner);
+    await deleteNat(runner);
+    expect(await sh(["ip", "-o", "link", "show"], nodes[0])).not.toMatch(/isthmus0|isthmus\.1/);
+    expect(await sh(["nft", "list", "tables"], nodes[0])).not.toContain("isthmus-node");
+  });
+});

@@ -1,0 +1,111 @@
+import { type Cidr, defaults, type IpAddress, nthAddress } from "@isthmus/core";
+import { type CommandRunner, parseJsonLines } from "../datapath/exec.js";
+import { podMac } from "../datapath/pod-link.js";
+import { CniError } from "../plugin/errors.js";
+import { type OverlayEntries, type OverlayNode, type OverlayPlan, planOverlay, vtepMac } from "./overlay-plan.js";
+
+/** This node's part of the overlay. */
+export interface LocalNode {
+  readonly podCidr: Cidr;
+  readonly nodeIp: IpAddress;
+}
+
+/** The underlay interface carrying the node IP and its MTU. */
+export interface Underlay {
+  readonly device: string;
+  readonly mtu: number;
+}
+
+interface LinkJson {
+  ifname?: string;
+  mtu?: number;
+  address?: string;
+  master?: string;
+  flags?: string[];
+  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+  linkinfo?: { info_kind?: string; info_data?: { id?: number; local?: string; port?: number; learning?: boolean } };
+}
+
+/** Finds the interface that holds `nodeIp`; CniError "InvalidConfig" when none does. */
+export async function findUnderlay(runner: CommandRunner, nodeIp: IpAddress): Promise<Underlay> {
+  const links = JSON.parse((await runner.run(["ip", "-j", "-4", "addr", "show"])).stdout) as LinkJson[];
+  const link = links.find((l) => (l.addr_info ?? []).some((a) => a.local === nodeIp.toString()));
+  if (link?.ifname === undefined) throw new CniError("InvalidConfig", `No interface holds the node address ${nodeIp.toString()}: check the Node's InternalIP`);
+  return { device: link.ifname, mtu: link.mtu ?? 1500 };
+}
+
+async function showLink(runner: CommandRunner, dev: string): Promise<LinkJson | undefined> {
+  const out = await runner.run(["ip", "-d", "-j", "addr", "show", "dev", dev], { allowFailure: true });
+  if (out.code !== 0) return undefined;
+  return (JSON.parse(out.stdout) as LinkJson[])[0];
+}
+
+function addressLines(dev: string, link: LinkJson | undefined, want: string): string[] {
+  const have = (link?.addr_info ?? []).filter((a) => a.family === "inet").map((a) => `${a.local ?? ""}/${a.prefixlen ?? 0}`);
+  return [...have.filter((a) => a !== want).map((a) => `addr del ${a} dev ${dev}`), ...(have.includes(want) ? [] : [`addr add ${want} dev ${dev}`])];
+}
+
+/**
+ * Makes sure bridge `isthmus0` (gateway address, MTU) and VXLAN `isthmus.1` (VNI, port, local
+ * address, no learning, derived MAC, P.0/32) exist as wanted, adopting devices that already
+ * match; a VXLAN device with other parameters is recreated. Returns the pod MTU.
+ */
+export async function ensureLocalDevices(runner: CommandRunner, local: LocalNode, underlay: Underlay): Promise<number> {
+  const mtu = underlay.mtu - defaults.vxlanOverhead;
+  const gateway = nthAddress(local.podCidr, 1);
+  const bridge = defaults.cniBridge;
+  const vxlan = defaults.cniVxlanDevice;
+  const lines: string[] = [];
+  const br = await showLink(runner, bridge);
+  if (br === undefined) lines.push(`link add ${bridge} address ${podMac(gateway)} mtu ${mtu} type bridge`);
+  else if (br.mtu !== mtu) lines.push(`link set ${bridge} mtu ${mtu}`);
+  lines.push(...addressLines(bridge, br, `${gateway.toString()}/${local.podCidr.prefix}`));
+  if (br === undefined || !(br.flags ?? []).includes("UP")) lines.push(`link set ${bridge} up`);
+  let vx = await showLink(runner, vxlan);
+  const info = vx?.linkinfo?.info_data;
+  const mac = vtepMac(local.nodeIp);
+  const matches = info?.id === defaults.cniVni && info.local === local.nodeIp.toString() && info.port === defaults.cniVxlanPort && info.learning === false;
+  if (vx !== undefined && !matches) {
+    lines.push(`link del ${vxlan}`);
+    vx = undefined;
+  }
+  if (vx === undefined) {
+    lines.push(`link add ${vxlan} address ${mac} mtu ${mtu} type vxlan id ${defaults.cniVni} local ${local.nodeIp.toString()} dev ${underlay.device} dstport ${defaults.cniVxlanPort} nolearning`);
+  } else {
+    if (vx.mtu !== mtu) lines.push(`link set ${vxlan} mtu ${mtu}`);
+    if (vx.address !== mac) lines.push(`link set ${vxlan} address ${mac}`);
+  }
+  lines.push(...addressLines(vxlan, vx, `${local.podCidr.network.toString()}/32`));
+  if (vx === undefined || !(vx.flags ?? []).includes("UP")) lines.push(`link set ${vxlan} up`);
+  await runner.run(["ip", "-batch", "-"], { stdin: lines.map((l) => `${l}\n`).join("") });
+  return mtu;
+}
+
+/** Reads the permanent overlay entries of `isthmus.1`. */
+export async function readOverlayEntries(runner: CommandRunner): Promise<OverlayEntries> {
+  const dev = defaults.cniVxlanDevice;
+  const ipOut = await runner.run(["ip", "-j", "-batch", "-"], { stdin: `route show dev ${dev}\nneigh show dev ${dev}\n` });
+  const [routes = [], neighbours = []] = parseJsonLines(ipOut.stdout) as [{ dst?: string; gateway?: string }[]?, { dst?: string; lladdr?: string; state?: string[] }[]?];
+  const fdb = JSON.parse((await runner.run(["bridge", "-j", "fdb", "show", "dev", dev])).stdout) as { mac?: string; dst?: string }[];
+  return {
+    routes: new Map(routes.filter((r) => r.gateway !== undefined && r.dst?.includes("/") === true).map((r) => [r.dst ?? "", r.gateway ?? ""])),
+    neighbours: new Map(neighbours.filter((n) => (n.state ?? []).includes("PERMANENT")).map((n) => [n.dst ?? "", n.lladdr ?? ""])),
+    fdb: new Map(fdb.filter((f) => f.dst !== undefined && f.mac !== undefined).map((f) => [f.mac ?? "", f.dst ?? ""])),
+  };
+}
+
+/** Brings the peer entries to `peers`, changing only what differs; returns the plan applied. */
+export async function syncPeers(runner: CommandRunner, peers: readonly OverlayNode[]): Promise<OverlayPlan> {
+  const plan = planOverlay(defaults.cniVxlanDevice, await readOverlayEntries(runner), peers);
+  if (plan.bridgeScript !== "") await runner.run(["bridge", "-batch", "-"], { stdin: plan.bridgeScript });
+  if (plan.ipScript !== "") await runner.run(["ip", "-batch", "-"], { stdin: plan.ipScript });
+  return plan;
+}
+
+/** Deletes the overlay and the bridge (uninstall); idempotent. */
+export async function deleteLocalDevices(runner: CommandRunner): Promise<void> {
+  for (const dev of [defaults.cniVxlanDevice, defaults.cniBridge]) {
+    const out = await runner.run(["ip", "link", "del", dev], { allowFailure: true });
+    if (out.code !== 0 && !out.stderr.includes('Cannot find device')) throw new CniError("IoFailure", `Cannot delete ${dev}: ${out.stderr.trim()}`);
+  }
+}
