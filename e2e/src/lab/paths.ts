@@ -35,17 +35,17 @@ export interface NodePaths {
 }
 
 /** Where node mount namespaces are bound; a private bind mount of its own. */
-export function mountNsDir(plan: LabPlan): string {
+export function mountNsDir(plan: Pick<LabPlan, "stateDir">): string {
   return join(plan.stateDir, "mnt");
 }
 
 /** The lab's record of what it made (see state.ts). */
-export function stateFile(plan: LabPlan): string {
+export function stateFile(plan: Pick<LabPlan, "stateDir">): string {
   return join(plan.stateDir, "lab.json");
 }
 
 /** Pid files of every process the lab started. */
-export function pidDir(plan: LabPlan): string {
+export function pidDir(plan: Pick<LabPlan, "stateDir">): string {
   return join(plan.stateDir, "pids");
 }
 

@@ -14,7 +14,7 @@ export interface LabOptions {
   /** Give every cluster c1's pod and service CIDRs (for Globalnet). */
   readonly overlap?: boolean;
   /** Put this cluster (e.g. "c2") behind a NAT router on the WAN. */
-  readonly natCluster?: string;
+  readonly natCluster?: string | undefined;
   /** Root of every file the lab writes (default /var/lib/isthmus-lab). */
   readonly stateDir?: string;
   /** Prefix of every namespace name (default "isthmus-lab-"); tests use their own. */

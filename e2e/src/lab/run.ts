@@ -38,8 +38,8 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
       child.kill("SIGKILL");
       reject(new LabError("Timeout", `Command "${argv.join(" ")}" did not finish within ${timeoutMs} ms`));
     }, timeoutMs);
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.stdout?.on("data", (b: Buffer) => out.push(b));
+    child.stderr?.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => {
       clearTimeout(timer);
       reject(new LabError("CommandFailed", `Cannot run "${argv.join(" ")}": ${e.message}`, { cause: e }));

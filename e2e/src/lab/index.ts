@@ -1,0 +1,7 @@
+// The public surface of the lab: real Kubernetes clusters on one machine. Re-exports only.
+export * from "./errors.js";
+export * from "./plan.js";
+export * from "./state.js";
+export * from "./up.js";
+export * from "./verbs.js";
+export type { TeardownReport } from "./teardown.js";

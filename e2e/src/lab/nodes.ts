@@ -1,0 +1,154 @@
+/**
+ * Per node: kube-proxy and the lab kubelet, both inside the node's network and mount
+ * namespaces; then, once the controller-manager has given the node its podCIDR, the CNI
+ * conflist (Debian's reference `bridge` + `host-local`) and the static routes that carry pod
+ * traffic between nodes of a cluster (and back from the control plane, where CoreDNS answers).
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { LabBinaries } from "../binaries/index.js";
+import type { KubeletConfigInput } from "../kubelet/config.js";
+import type { LabKubeClient } from "./kube-client.js";
+import { nodePaths } from "./paths.js";
+import { serviceAccountIssuer } from "./pki.js";
+import type { ClusterPlan, LabPlan, NodePlan } from "./plan.js";
+import { assertAlive, logTail, startProcess, type LabProcess } from "./processes.js";
+import { replaceRoute } from "./topology.js";
+import { waitFor } from "./wait.js";
+import { defaults } from "@isthmus/core";
+
+/** Name of the lab's CNI network and its conflist file. */
+export const labCniNetwork = "isthmus-lab";
+export const labConflistName = "10-isthmus-lab.conflist";
+
+const nodeReadyMs = 90_000;
+
+/** The kubelet config file of a node (lab contract). */
+export function kubeletConfig(plan: LabPlan, cluster: ClusterPlan, node: NodePlan, repoRoot: string): KubeletConfigInput {
+  const paths = nodePaths(plan, node);
+  return {
+    clusterId: cluster.id,
+    nodeName: node.name,
+    nodeIp: node.lanAddress,
+    kubeconfig: paths.kubeletKubeconfig,
+    stateDir: paths.kubeletDir,
+    labels: node.gateway ? { [defaults.gatewayNodeLabel]: "true" } : {},
+    clusterDns: cluster.dnsServiceIp,
+    clusterDomain: "cluster.local",
+    cniConfDir: "/etc/cni/net.d",
+    cniBinDir: "/opt/cni/bin",
+    repoRoot,
+    serviceAccountIssuer,
+    apiServer: { host: cluster.cpAddress, port: cluster.apiserverPort },
+  };
+}
+
+/** Starts kube-proxy and the kubelet of every node of the cluster. */
+export async function startNodeAgents(
+  plan: LabPlan,
+  cluster: ClusterPlan,
+  context: { readonly binaries: LabBinaries; readonly repoRoot: string; readonly kubeletEntry: string },
+): Promise<LabProcess[]> {
+  const started: LabProcess[] = [];
+  for (const node of cluster.nodes) {
+    const paths = nodePaths(plan, node);
+    await writeFile(paths.kubeletConfig, `${JSON.stringify(kubeletConfig(plan, cluster, node, context.repoRoot), null, 2)}\n`);
+    const where = { netns: node.netns, mountNsFile: paths.mountNsFile };
+    started.push(
+      await startProcess(plan, {
+        name: `${node.name}-kube-proxy`,
+        ...where,
+        logFile: join(paths.logDir, "kube-proxy.log"),
+        argv: [
+          context.binaries.kubeProxy,
+          `--kubeconfig=${paths.kubeProxyKubeconfig}`,
+          `--hostname-override=${node.name}`,
+          `--cluster-cidr=${cluster.podCidr}`,
+          "--proxy-mode=nftables",
+          "--conntrack-max-per-core=0",
+          "--v=1",
+        ],
+      }),
+      await startProcess(plan, {
+        name: `${node.name}-kubelet`,
+        ...where,
+        logFile: join(paths.logDir, "kubelet.log"),
+        argv: [process.execPath, context.kubeletEntry, "--config", paths.kubeletConfig],
+      }),
+    );
+  }
+  return started;
+}
+
+interface NodeObject {
+  readonly metadata: { readonly name: string };
+  readonly spec?: { readonly podCIDR?: string };
+  readonly status?: { readonly conditions?: readonly { readonly type: string; readonly status: string }[] };
+}
+
+/** Waits for every node to register and get a podCIDR; returns podCIDR by node name. */
+export async function waitForPodCidrs(
+  cluster: ClusterPlan,
+  context: { readonly admin: LabKubeClient; readonly agents: readonly LabProcess[] },
+): Promise<Map<string, string>> {
+  return waitFor(
+    `${cluster.id} nodes to register and get podCIDRs from the controller-manager`,
+    async () => {
+      const list = await context.admin.get<{ items: NodeObject[] }>("/api/v1/nodes");
+      const cidrs = new Map(list.items.flatMap((n) => (n.spec?.podCIDR === undefined ? [] : [[n.metadata.name, n.spec.podCIDR] as const])));
+      return cluster.nodes.every((n) => cidrs.has(n.name)) ? cidrs : undefined;
+    },
+    {
+      timeoutMs: nodeReadyMs,
+      intervalMs: 500,
+      precheck: async () => {
+        for (const p of context.agents) await assertAlive(p);
+      },
+      explain: async () => `kubelet logs: ${(await Promise.all(context.agents.filter((a) => a.name.endsWith("kubelet")).map((a) => logTail(a.logFile, 3)))).join(" || ")}`,
+    },
+  );
+}
+
+/** Writes each node's conflist for its podCIDR and routes every podCIDR between nodes and the control plane. */
+export async function applyPodNetwork(plan: LabPlan, cluster: ClusterPlan, podCidrs: ReadonlyMap<string, string>): Promise<void> {
+  for (const node of cluster.nodes) {
+    const cidr = podCidrs.get(node.name);
+    if (cidr === undefined) continue;
+    await writeFile(join(nodePaths(plan, node).cniConfDir, labConflistName), `${JSON.stringify(labConflist(cidr), null, 2)}\n`);
+    await replaceRoute(cluster.cpNetns, { to: cidr, via: node.lanAddress });
+    for (const other of cluster.nodes) {
+      if (other !== node) await replaceRoute(other.netns, { to: cidr, via: node.lanAddress });
+    }
+  }
+}
+
+/** The reference-plugin conflist of a node with the given podCIDR. */
+export function labConflist(podCidr: string): unknown {
+  return {
+    cniVersion: "1.0.0",
+    name: labCniNetwork,
+    plugins: [
+      {
+        type: "bridge",
+        bridge: "cni0",
+        isGateway: true,
+        ipMasq: false,
+        hairpinMode: true,
+        ipam: { type: "host-local", ranges: [[{ subnet: podCidr }]], routes: [{ dst: "0.0.0.0/0" }] },
+      },
+    ],
+  };
+}
+
+/** Waits until every node of the cluster reports Ready. */
+export async function waitForNodesReady(cluster: ClusterPlan, admin: LabKubeClient): Promise<void> {
+  await waitFor(
+    `${cluster.id} nodes to be Ready`,
+    async () => {
+      const list = await admin.get<{ items: NodeObject[] }>("/api/v1/nodes");
+      const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+      return cluster.nodes.every((n) => ready.some((r) => r.metadata.name === n.name)) ? true : undefined;
+    },
+    { timeoutMs: nodeReadyMs, intervalMs: 500 },
+  );
+}

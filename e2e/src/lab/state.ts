@@ -1,0 +1,74 @@
+/**
+ * The lab's record of itself (`<state>/lab.json`): the options it was made with (so `down`,
+ * `status` and `exec` rebuild the same plan) and whether `up` finished. It is written before
+ * anything else is made, so even a crashed `up` leaves enough for `down` to clean up.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { z } from "zod";
+import { LabError } from "./errors.js";
+import { stateFile } from "./paths.js";
+import { defaultLabPrefix, defaultLabStateDir, planLab, type LabOptions, type LabPlan } from "./plan.js";
+
+const recordSchema = z.strictObject({
+  version: z.literal(1),
+  options: z.strictObject({
+    clusters: z.number().int(),
+    nodesPerCluster: z.number().int(),
+    overlap: z.boolean(),
+    natCluster: z.string().optional(),
+    stateDir: z.string(),
+    namePrefix: z.string(),
+  }),
+  createdAt: z.string(),
+  complete: z.boolean(),
+});
+
+/** What `lab.json` holds. */
+export type LabRecord = z.infer<typeof recordSchema>;
+
+/** Where to find a lab: its state directory (default /var/lib/isthmus-lab). */
+export interface LabLocation {
+  readonly stateDir?: string;
+}
+
+/** Options with every default filled in, as recorded. */
+export function resolveOptions(options: LabOptions): LabRecord["options"] {
+  return {
+    clusters: options.clusters ?? 2,
+    nodesPerCluster: options.nodesPerCluster ?? 2,
+    overlap: options.overlap ?? false,
+    ...(options.natCluster === undefined ? {} : { natCluster: options.natCluster }),
+    stateDir: options.stateDir ?? defaultLabStateDir,
+    namePrefix: options.namePrefix ?? defaultLabPrefix,
+  };
+}
+
+/** Reads the record, or undefined when there is no lab at that location. */
+export async function readRecord(location: LabLocation = {}): Promise<LabRecord | undefined> {
+  const path = stateFile({ stateDir: location.stateDir ?? defaultLabStateDir });
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  const parsed = recordSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new LabError("InvalidOptions", `Lab record ${path} is not valid: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Writes the record (creating the state directory). */
+export async function writeRecord(record: LabRecord): Promise<void> {
+  await mkdir(record.options.stateDir, { recursive: true, mode: 0o755 });
+  await writeFile(stateFile({ stateDir: record.options.stateDir }), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** The plan of the lab at a location; throws `NotUp` when there is none. */
+export async function requireLab(location: LabLocation = {}): Promise<{ record: LabRecord; plan: LabPlan }> {
+  const record = await readRecord(location);
+  if (record === undefined) {
+    throw new LabError("NotUp", `No lab at ${location.stateDir ?? defaultLabStateDir}: run "isthmus lab up" first`);
+  }
+  return { record, plan: planLab(record.options) };
+}
