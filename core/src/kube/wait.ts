@@ -46,3 +46,61 @@ export function waitForCondition(condition: () => boolean, options: WaitOptions)
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** An interruptible pause on a {@link Clock}. */
+export interface Sleeper {
+  /** Resolves after `ms`, or earlier on interrupt() or wake(); at once after wake(). */
+  sleep(ms: number): Promise<void>;
+  /** Ends the sleeps in progress only (later ones run normally). */
+  interrupt(): void;
+  /** Ends the current sleep and every later one: used on shutdown. Idempotent. */
+  wake(): void;
+}
+
+/** Creates a {@link Sleeper} on `clock`. */
+export function createSleeper(clock: Clock): Sleeper {
+  let woken = false;
+  const pending = new Set<() => void>();
+  return {
+    sleep(ms) {
+      if (woken) {
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        const done = (): void => {
+          pending.delete(done);
+          timer.cancel();
+          resolve();
+        };
+        const timer = clock.setTimeout(done, ms);
+        pending.add(done);
+      });
+    },
+    interrupt() {
+      for (const done of [...pending]) done();
+    },
+    wake() {
+      woken = true;
+      for (const done of [...pending]) done();
+    },
+  };
+}
+
+/** Resolves with `promise`'s value, or rejects with `onTimeout()` after `ms` on `clock` (the promise keeps running). */
+export function withTimeout<T>(promise: Promise<T>, options: { clock: Clock; ms: number; onTimeout: () => Error }): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = options.clock.setTimeout(() => {
+      reject(options.onTimeout());
+    }, options.ms);
+    promise.then(
+      (value) => {
+        timer.cancel();
+        resolve(value);
+      },
+      (err: unknown) => {
+        timer.cancel();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
