@@ -9,3 +9,6 @@ export * from "./plan.js";
 export * from "./uapi-client.js";
 export * from "./backend.js";
 export * from "./userspace.js";
+export * from "./kernel-messages.js";
+export * from "./kernel.js";
+export * from "./select.js";
