@@ -1,1 +1,2 @@
 export * from "./binaries/index.js";
+export * from "./lab/index.js";

@@ -1,0 +1,188 @@
+import { spawn } from "node:child_process";
+import { labDown, labExecArgv, labKubeconfig, labStatus, labUp, type LabStatus } from "@isthmus/e2e";
+import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
+import { renderData, renderObject } from "../output.js";
+
+const help = `Usage: isthmus lab <verb> [options]
+
+Real Kubernetes clusters on this machine: network namespaces for nodes, a real control plane
+(etcd, kube-apiserver, kube-controller-manager, kube-scheduler, CoreDNS) per cluster, kube-proxy
+and the lab kubelet on every node. Needs root. State lives in /var/lib/isthmus-lab.
+
+Verbs:
+  up [--clusters N] [--nodes K] [--overlap] [--nat-cluster ID]
+                        Bring a lab up (default 2 clusters x 2 nodes). Idempotent: says so when
+                        the lab is already up. Progress (✓/✗ per step) goes to stderr.
+                        --overlap gives every cluster c1's pod and service CIDRs;
+                        --nat-cluster puts that cluster's gateway node behind a NAT router.
+  down                  Remove every namespace, link, mount, process and file of the lab,
+                        also after a crash or a half-finished up.
+  status [-o table|json|yaml]
+                        Clusters, components (processes), nodes and pods.
+  kubeconfig <cluster>  Print the path of the cluster's admin kubeconfig.
+  exec <target> -- <command...>
+                        Run a command in <cluster>/cp (control plane), <cluster>/<node>
+                        (e.g. c1/n1 or c1/c1-n1) or <cluster>/<namespace>/<pod>.
+
+Common option:
+  --state-dir DIR       Where the lab keeps its state (default /var/lib/isthmus-lab).
+
+Examples:
+  isthmus lab up --clusters 3
+  kubectl --kubeconfig "$(isthmus lab kubeconfig c1)" get nodes -o wide
+  isthmus lab exec c1/default/client -- wget -qO- http://echo
+  isthmus lab down`;
+
+/** `isthmus lab`: up, down, status, kubeconfig and exec for the local lab. */
+export function createLabCommand(): Command {
+  return {
+    name: "lab",
+    summary: "Run real Kubernetes clusters on this machine (up, down, status, kubeconfig, exec)",
+    help,
+    async run(args, io) {
+      const [verb, ...rest] = args;
+      switch (verb) {
+        case "up":
+          return up(rest, io);
+        case "down":
+          return down(rest, io);
+        case "status":
+          return status(rest, io);
+        case "kubeconfig":
+          return kubeconfig(rest, io);
+        case "exec":
+          return exec(rest, io);
+        default:
+          throw new CliError("UsageError", `${verb === undefined ? "Missing verb" : `Unknown verb "${verb}"`}: use up, down, status, kubeconfig or exec`);
+      }
+    },
+  };
+}
+
+const stateDirOption = { "state-dir": { type: "string" } } as const;
+
+function location(values: { "state-dir"?: string | undefined }): { stateDir?: string } {
+  return values["state-dir"] === undefined ? {} : { stateDir: values["state-dir"] };
+}
+
+function parseCount(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 4) throw new CliError("UsageError", `--${name} must be a whole number from 1 to 4, got "${value}"`);
+  return n;
+}
+
+async function up(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    ...stateDirOption,
+    clusters: { type: "string" },
+    nodes: { type: "string" },
+    overlap: { type: "boolean" },
+    "nat-cluster": { type: "string" },
+  });
+  noPositionals("up", positionals);
+  const clusters = parseCount("clusters", values.clusters);
+  const nodes = parseCount("nodes", values.nodes);
+  const result = await labUp(
+    {
+      ...location(values),
+      ...(clusters === undefined ? {} : { clusters }),
+      ...(nodes === undefined ? {} : { nodesPerCluster: nodes }),
+      ...(values.overlap === true ? { overlap: true } : {}),
+      ...(values["nat-cluster"] === undefined ? {} : { natCluster: values["nat-cluster"] }),
+    },
+    { env: io.env, onProgress: (line) => io.stderr.write(`${line}\n`) },
+  );
+  io.stdout.write(
+    result.alreadyUp
+      ? `lab already up: ${result.plan.clusters.map((c) => c.id).join(", ")}\n`
+      : `lab up: ${result.plan.clusters.map((c) => c.id).join(", ")} in ${(result.durationMs / 1000).toFixed(1)} s\n`,
+  );
+  return 0;
+}
+
+async function down(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, stateDirOption);
+  noPositionals("down", positionals);
+  const report = await labDown(location(values));
+  io.stderr.write(`✓ stopped ${report.processes.length} processes, removed ${report.namespaces.length} namespaces and ${report.mounts.length} mounts\n`);
+  io.stdout.write("lab down\n");
+  return 0;
+}
+
+async function status(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { ...stateDirOption, output: { type: "string", short: "o" } });
+  noPositionals("status", positionals);
+  const format = parseOutputFormat(values.output);
+  const lab = await labStatus(location(values));
+  io.stdout.write(format === "table" ? renderStatusTable(lab) : renderObject(format, lab));
+  return lab.clusters.every((c) => c.error === undefined && c.components.every((p) => p.running)) ? 0 : 1;
+}
+
+function renderStatusTable(lab: LabStatus): string {
+  const nodes = lab.clusters.flatMap((c) => c.nodes.map((n) => ({ cluster: c.id, ...n })));
+  const components = lab.clusters.flatMap((c) => c.components.map((p) => ({ cluster: c.id, ...p })));
+  const pods = lab.clusters.flatMap((c) => c.pods.map((p) => ({ cluster: c.id, ...p })));
+  const errors = lab.clusters.flatMap((c) => (c.error === undefined ? [] : [`${c.id}: ${c.error}\n`]));
+  return [
+    `lab at ${lab.stateDir}${lab.complete ? "" : " (incomplete: run isthmus lab down, then up)"}\n`,
+    renderData("table", nodes, [
+      { header: "CLUSTER", value: (r) => r.cluster },
+      { header: "NODE", value: (r) => r.name },
+      { header: "READY", value: (r) => String(r.ready) },
+      { header: "POD-CIDR", value: (r) => r.podCidr ?? "-" },
+      { header: "INTERNAL-IP", value: (r) => r.internalIp ?? "-" },
+    ]),
+    renderData("table", components, [
+      { header: "CLUSTER", value: (r) => r.cluster },
+      { header: "COMPONENT", value: (r) => r.name },
+      { header: "PID", value: (r) => String(r.pid ?? "-") },
+      { header: "RUNNING", value: (r) => String(r.running) },
+    ]),
+    renderData("table", pods, [
+      { header: "CLUSTER", value: (r) => r.cluster },
+      { header: "NAMESPACE", value: (r) => r.namespace },
+      { header: "POD", value: (r) => r.name },
+      { header: "NODE", value: (r) => r.node ?? "-" },
+      { header: "PHASE", value: (r) => r.phase ?? "-" },
+      { header: "IP", value: (r) => r.ip ?? "-" },
+    ]),
+    ...errors,
+  ].join("\n");
+}
+
+async function kubeconfig(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, stateDirOption);
+  const [cluster, ...extra] = positionals;
+  if (cluster === undefined || extra.length > 0) throw new CliError("UsageError", "Usage: isthmus lab kubeconfig <cluster>");
+  io.stdout.write(`${await labKubeconfig(cluster, location(values))}\n`);
+  return 0;
+}
+
+async function exec(args: readonly string[], io: CommandIo): Promise<number> {
+  const dashes = args.indexOf("--");
+  if (dashes < 0) throw new CliError("UsageError", "Usage: isthmus lab exec <target> -- <command...>");
+  const { values, positionals } = parseCommandArgs(args.slice(0, dashes), stateDirOption);
+  const command = args.slice(dashes + 1);
+  const [target, ...extra] = positionals;
+  if (target === undefined || extra.length > 0 || command.length === 0) {
+    throw new CliError("UsageError", "Usage: isthmus lab exec <target> -- <command...>");
+  }
+  const [file, ...rest] = [...(await labExecArgv(target, location(values))), ...command];
+  if (file === undefined) throw new CliError("UsageError", "Nothing to run");
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, rest, { stdio: ["inherit", "pipe", "pipe"] });
+    child.stdout.pipe(io.stdout, { end: false });
+    child.stderr.pipe(io.stderr, { end: false });
+    child.on("error", (err) => {
+      reject(new CliError("Failed", `Cannot run ${command.join(" ")} in ${target}: ${err.message}`, { cause: err }));
+    });
+    child.on("close", (code) => {
+      resolve(code ?? 1);
+    });
+  });
+}
+
+function noPositionals(verb: string, positionals: readonly string[]): void {
+  if (positionals.length > 0) throw new CliError("UsageError", `lab ${verb} takes no arguments, got "${positionals.join(" ")}"`);
+}
