@@ -1,0 +1,180 @@
+import type * as grpc from "@grpc/grpc-js";
+import {
+  connectionFromWire,
+  endpointFromWire,
+  exportFromWire,
+  parseCidr,
+  parseCluster,
+  parseClusterId,
+  parseWireKind,
+  recordKey,
+  recordOwner,
+  type AgentServiceHandlers,
+  type BrokerRecord,
+  type PublishInput,
+  type RecordKind,
+  type WirePublishRequestOutput,
+  type WireWatchRequestOutput,
+} from "@isthmus/core";
+import type { BrokerContext } from "./context.js";
+import { BrokerError } from "./errors.js";
+import { invalidRequestReason, toStatus, unaryHandler } from "./grpc-util.js";
+import { identify } from "./identity.js";
+import { redeemToken } from "./tokens.js";
+
+/** The agent service: Join, Publish, Watch. */
+export function createAgentService(ctx: BrokerContext): AgentServiceHandlers {
+  const observe = ctx.metrics.observeCall.bind(ctx.metrics);
+  const logger = ctx.logger.child({ component: "agent-service" });
+  return {
+    Join: unaryHandler({
+      method: "Join",
+      logger,
+      observe,
+      handle: async (req) => {
+        const clusterId = asArgument(() => parseClusterId(req.clusterId));
+        // Verify the CSR before spending a token use on it; the certificate is only recorded
+        // and returned once the token is accepted.
+        const { certPem, info } = await ctx.pki.signClusterCsr(clusterId, req.csrPem).catch((err: unknown) => {
+          throw new BrokerError("InvalidArgument", `Join refused: ${(err as Error).message}`, { cause: err });
+        });
+        await redeemToken(ctx.store, { token: req.token, clusterId, now: new Date() });
+        await ctx.pki.recordIssued(clusterId, info);
+        logger.info({ clusterId, serial: info.serial }, "cluster joined");
+        return { clusterId, certificatePem: certPem, caPem: ctx.pki.ca.certPem, notAfter: info.notAfter.toISOString() };
+      },
+    }),
+    Publish: unaryHandler({
+      method: "Publish",
+      logger,
+      observe,
+      handle: async (req, call) => {
+        const who = identify(call, ctx.revoked);
+        if (who.kind !== "cluster") throw new BrokerError("PermissionDenied", "Only cluster certificates publish records");
+        const input = parsePublish(req, who.clusterId, ctx.maxRecordsPerPublish);
+        const started = performance.now();
+        const out = await ctx.catalog.publish(who.clusterId, input);
+        ctx.metrics.observeStore("publish", (performance.now() - started) / 1000);
+        ctx.metrics.countPublish(input.kind);
+        return out;
+      },
+    }),
+    Watch: (call) => {
+      watch(ctx, call);
+    },
+  };
+}
+
+function watch(ctx: BrokerContext, call: grpc.ServerWritableStream<WireWatchRequestOutput, unknown>): void {
+  const fail = (err: unknown): void => {
+    const status = toStatus(err, ctx.logger, "Watch");
+    call.emit("error", { code: status.code, details: status.details });
+  };
+  const reason = invalidRequestReason(call.request);
+  if (reason !== undefined) {
+    fail(new BrokerError("InvalidArgument", reason));
+    return;
+  }
+  let kinds: RecordKind[];
+  let subject: string;
+  try {
+    const who = identify(call, ctx.revoked);
+    subject = who.kind === "cluster" ? who.clusterId : `admin:${who.name}`;
+    kinds = call.request.kinds.map((k) => asArgument(() => parseWireKind(k)));
+    if (!Number.isSafeInteger(call.request.sinceRevision) || call.request.sinceRevision < 0) {
+      throw new BrokerError("InvalidArgument", `sinceRevision must be a non-negative integer, got ${call.request.sinceRevision}`);
+    }
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  let open = true;
+  const watcher = ctx.hub.open({
+    kinds,
+    since: call.request.sinceRevision,
+    peer: subject,
+    sink: {
+      write: (event) => call.write(event),
+      onceDrain: (listener) => call.once("drain", listener),
+      end: () => {
+        if (open) call.end();
+      },
+      fail: (err) => {
+        if (open) fail(new BrokerError("StoreFailed", err.message, { cause: err }));
+      },
+    },
+  });
+  const terminate = (why: string): void => {
+    fail(new BrokerError("Unauthenticated", why));
+  };
+  const set = ctx.streams.get(subject) ?? new Set();
+  set.add(terminate);
+  ctx.streams.set(subject, set);
+  const cleanup = (): void => {
+    open = false;
+    watcher.close();
+    set.delete(terminate);
+  };
+  call.on("cancelled", cleanup);
+  call.on("close", cleanup);
+  call.on("error", cleanup);
+  call.on("finish", cleanup);
+}
+
+/** Turns any thrown error into an "InvalidArgument" BrokerError with the same message. */
+function asArgument<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new BrokerError("InvalidArgument", (err as Error).message, { cause: err });
+  }
+}
+
+/** Validates a publish request for `owner`: one kind, valid records, all owned by `owner`, no duplicates. */
+function parsePublish(req: WirePublishRequestOutput, owner: string, maxRecords: number): PublishInput {
+  const kind = asArgument(() => parseWireKind(req.kind));
+  const counts: Record<RecordKind, number> = {
+    cluster: req.cluster === null ? 0 : 1,
+    endpoint: req.endpoints.length,
+    export: req.exports.length,
+    connection: req.connections.length,
+  };
+  for (const [other, n] of Object.entries(counts)) {
+    if (other !== kind && n > 0) {
+      throw new BrokerError("InvalidArgument", `A publish of kind ${kind} must not carry ${other} records (got ${n})`);
+    }
+  }
+  if (counts[kind] > maxRecords) {
+    throw new BrokerError("InvalidArgument", `A publish may carry at most ${maxRecords} records, got ${counts[kind]}`);
+  }
+  if (kind === "cluster") {
+    if (req.cluster === null) throw new BrokerError("InvalidArgument", "A publish of kind cluster needs the cluster field");
+    const now = new Date().toISOString();
+    const spec = req.cluster;
+    // The model checks syntax; canonical form (no host bits) is checked by parsing each CIDR.
+    asArgument(() => parseCluster({ id: owner, podCidrs: spec.podCidrs, serviceCidrs: spec.serviceCidrs, labels: spec.labels, joinedAt: now, lastSeen: now }));
+    for (const text of [...spec.podCidrs, ...spec.serviceCidrs]) asArgument(() => parseCidr(text));
+    return { kind, spec: { podCidrs: spec.podCidrs, serviceCidrs: spec.serviceCidrs, labels: spec.labels } };
+  }
+  const records: BrokerRecord[] = asArgument(() => {
+    switch (kind) {
+      case "endpoint":
+        return req.endpoints.map((w) => ({ kind, value: endpointFromWire(w) }));
+      case "export":
+        return req.exports.map((w) => ({ kind, value: exportFromWire(w) }));
+      case "connection":
+        return req.connections.map((w) => ({ kind, value: connectionFromWire(w) }));
+    }
+  });
+  const seen = new Set<string>();
+  for (const record of records) {
+    const recordOwnerId = recordOwner(record);
+    if (recordOwnerId !== owner) {
+      throw new BrokerError("PermissionDenied", `Cluster "${owner}" may not write ${kind} "${recordKey(record)}" of cluster "${recordOwnerId}"`);
+    }
+    const key = recordKey(record);
+    if (seen.has(key)) throw new BrokerError("InvalidArgument", `The ${kind} "${key}" is listed more than once`);
+    seen.add(key);
+  }
+  return { kind, records: records.map((r) => r.value) } as PublishInput;
+}

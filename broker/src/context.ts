@@ -1,0 +1,26 @@
+import type { Catalog } from "./catalog.js";
+import type { BrokerPki } from "./broker-pki.js";
+import type { RevocationList } from "./identity.js";
+import type { Logger } from "./logger.js";
+import type { BrokerMetrics } from "./metrics.js";
+import type { Store } from "./store/store.js";
+import type { WatchHub } from "./watch-hub.js";
+
+/** Everything the gRPC services share; built once by the server. */
+export interface BrokerContext {
+  readonly store: Store;
+  readonly catalog: Catalog;
+  readonly hub: WatchHub;
+  readonly pki: BrokerPki;
+  readonly revoked: RevocationList;
+  readonly metrics: BrokerMetrics;
+  readonly logger: Logger;
+  /** Most records one publish may carry. */
+  readonly maxRecordsPerPublish: number;
+  /** The global CIDR pool, as text, when Globalnet is on. */
+  readonly globalPool: string | undefined;
+  readonly startedAt: Date;
+  readonly version: string;
+  /** Open watch streams by cluster id, so that evicting a cluster can end them. */
+  readonly streams: Map<string, Set<(reason: string) => void>>;
+}

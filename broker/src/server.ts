@@ -1,0 +1,134 @@
+import * as grpc from "@grpc/grpc-js";
+import { adminServiceDefinition, agentServiceDefinition, parseCidr } from "@isthmus/core";
+import { createAdminService } from "./admin-service.js";
+import { createAgentService } from "./agent-service.js";
+import { loadBrokerPki, type BrokerPki } from "./broker-pki.js";
+import { createCatalog } from "./catalog.js";
+import type { BrokerConfig } from "./config.js";
+import type { BrokerContext } from "./context.js";
+import { guardServiceDefinition } from "./grpc-util.js";
+import { createBrokerHttpServer } from "./http.js";
+import type { Logger } from "./logger.js";
+import { createBrokerMetrics } from "./metrics.js";
+import type { Store } from "./store/store.js";
+import { createWatchHub } from "./watch-hub.js";
+
+/** A running broker. */
+export interface Broker {
+  /** The bound gRPC port (useful with port 0). */
+  readonly grpcPort: number;
+  /** The bound HTTP port. */
+  readonly httpPort: number;
+  /** The broker's certificates (the CA clients must trust). */
+  readonly pki: BrokerPki;
+  /**
+   * Stops: readiness goes false, watch streams are ended (agents reconnect elsewhere), calls in
+   * flight get `graceMs` to finish, then the rest are cancelled. Does not close the store.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Version reported by GetBrokerInfo. */
+export const brokerVersion = "0.1.0";
+
+/** Starts the broker's gRPC and HTTP servers over an open store. */
+export async function startBroker(config: BrokerConfig, deps: { readonly store: Store; readonly logger: Logger }): Promise<Broker> {
+  const { store, logger } = deps;
+  const pki = await loadBrokerPki({
+    store,
+    dataDir: config.dataDir,
+    dnsNames: config.tlsDnsNames,
+    ipAddresses: config.tlsIpAddresses,
+    clientCertDays: config.clientCertDays,
+    logger: logger.child({ component: "pki" }),
+  });
+  const revokedSet = await store.revokedSerials();
+  const metrics = createBrokerMetrics();
+  const hub = createWatchHub({
+    store,
+    logger: logger.child({ component: "watch" }),
+    heartbeatMs: config.heartbeatSeconds * 1000,
+    maxQueued: config.watchQueue,
+  });
+  const globalPool = config.globalnet ? { pool: parseCidr(config.globalCidrPool), prefix: config.globalCidrPrefix } : undefined;
+  const ctx: BrokerContext = {
+    store,
+    catalog: createCatalog({ store, ...(globalPool === undefined ? {} : { globalPool }) }),
+    hub,
+    pki,
+    revoked: { has: (s) => revokedSet.has(s), add: (s) => revokedSet.add(s) },
+    metrics,
+    logger,
+    maxRecordsPerPublish: config.maxRecordsPerPublish,
+    globalPool: globalPool?.pool.toString(),
+    startedAt: new Date(),
+    version: brokerVersion,
+    streams: new Map(),
+  };
+
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": config.maxMessageBytes * 4,
+    "grpc.max_send_message_length": 64 * 1024 * 1024,
+    "grpc.keepalive_time_ms": 10_000,
+    "grpc.keepalive_timeout_ms": 5_000,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+  });
+  server.addService(guardServiceDefinition(agentServiceDefinition, config.maxMessageBytes), createAgentService(ctx));
+  server.addService(guardServiceDefinition(adminServiceDefinition, config.maxMessageBytes), createAdminService(ctx));
+  const grpcPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(hostPort(config.listen, config.grpcPort), pki.serverCredentials(), (err, port) => {
+      if (err) reject(err);
+      else resolve(port);
+    });
+  });
+  let serving = true;
+  const http = createBrokerHttpServer(
+    {
+      healthy: () => true,
+      ready: () => serving,
+      metrics: () =>
+        metrics.render({
+          isthmus_broker_connected_agents: { help: "Distinct clusters with an open watch stream.", value: [...ctx.streams.values()].filter((s) => s.size > 0).length },
+          isthmus_broker_watch_streams: { help: "Open watch streams.", value: hub.size() },
+          isthmus_broker_watch_resets_total: { help: "Watchers reset to a snapshot because they fell behind.", value: hub.resets() },
+          isthmus_broker_revision: { help: "Latest committed revision.", value: store.revision() },
+          isthmus_broker_compacted_revision: { help: "Newest compacted revision.", value: store.compactedRevision() },
+        }),
+    },
+    logger.child({ component: "http" }),
+  );
+  const httpPort = await http.listen(config.listen, config.httpPort);
+  logger.info({ grpcPort, httpPort, store: store.name, globalPool: ctx.globalPool }, "broker serving");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    grpcPort,
+    httpPort,
+    pki,
+    stop(graceMs = config.shutdownGraceSeconds * 1000) {
+      stopping ??= (async () => {
+        serving = false;
+        hub.closeAll();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            logger.warn({ graceMs }, "calls still running after the grace period; cancelling them");
+            server.forceShutdown();
+            resolve();
+          }, graceMs);
+          server.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        await http.close();
+        logger.info("broker stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}

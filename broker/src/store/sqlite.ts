@@ -1,0 +1,274 @@
+import BetterSqlite3 from "better-sqlite3";
+import { errorMessage, recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core";
+import { BrokerError } from "../errors.js";
+import { migrateSqlite } from "./sqlite-schema.js";
+import type { CertificateRow, CommitEvent, Store, StoredChange, StoreView, TokenRow, TokenUse, TransactResult, WritePlan } from "./store.js";
+
+/** Options of `createSqliteStore`. */
+export interface SqliteStoreOptions {
+  /** The database file (created if missing); WAL files sit next to it. */
+  readonly path: string;
+  /** Revisions kept in the change log for resuming watchers (default 10,000). */
+  readonly historyRevisions?: number;
+}
+
+interface RecordRow {
+  kind: string;
+  key: string;
+  value: string;
+}
+interface ChangeRow {
+  revision: number;
+  type: string;
+  kind: string;
+  key: string;
+  value: string;
+}
+interface TokenDbRow {
+  id: string;
+  hash: string;
+  cluster_id: string | null;
+  description: string;
+  created_at: string;
+  expires_at: string;
+  uses: number;
+  max_uses: number;
+  revoked: number;
+}
+
+/**
+ * Opens (creating and migrating as needed) the SQLite store: WAL journal, synchronous=FULL so
+ * that an acknowledged publish survives a crash, one SQL transaction per commit.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const history = options.historyRevisions ?? 10_000;
+  let db: BetterSqlite3.Database;
+  try {
+    db = new BetterSqlite3(options.path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("busy_timeout = 5000");
+    migrateSqlite(db);
+  } catch (err) {
+    if (err instanceof BrokerError) throw err;
+    throw new BrokerError("StoreFailed", `Cannot open SQLite store ${options.path}: ${errorMessage(err)}`, { cause: err });
+  }
+  const listeners = new Set<(event: CommitEvent) => void>();
+  const q = {
+    meta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
+    setMeta: db.prepare<[string, string]>("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+    insertMeta: db.prepare<[string, string]>("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+    listKind: db.prepare<[string], RecordRow>("SELECT kind, key, value FROM records WHERE kind = ? ORDER BY key"),
+    listOwned: db.prepare<[string, string], RecordRow>("SELECT kind, key, value FROM records WHERE kind = ? AND owner = ? ORDER BY key"),
+    getRecord: db.prepare<[string, string], { value: string }>("SELECT value FROM records WHERE kind = ? AND key = ?"),
+    putRecord: db.prepare<[string, string, string, string, number]>(
+      "INSERT INTO records (kind, key, owner, value, revision) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET owner = excluded.owner, value = excluded.value, revision = excluded.revision",
+    ),
+    deleteRecord: db.prepare<[string, string]>("DELETE FROM records WHERE kind = ? AND key = ?"),
+    insertChange: db.prepare<[number, number, string, string, string, string]>(
+      "INSERT INTO changes (revision, seq, type, kind, key, value) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    changesSince: db.prepare<[number], ChangeRow>("SELECT revision, type, kind, key, value FROM changes WHERE revision > ? ORDER BY revision, seq"),
+    compact: db.prepare<[number]>("DELETE FROM changes WHERE revision <= ?"),
+    globalCidrs: db.prepare<[], { cluster_id: string; cidr: string }>("SELECT cluster_id, cidr FROM global_cidrs"),
+    allocate: db.prepare<[string, string]>("INSERT INTO global_cidrs (cluster_id, cidr) VALUES (?, ?)"),
+    insertToken: db.prepare(
+      "INSERT INTO tokens (id, hash, cluster_id, description, created_at, expires_at, uses, max_uses, revoked) VALUES (@id, @hash, @cluster_id, @description, @created_at, @expires_at, @uses, @max_uses, @revoked)",
+    ),
+    getToken: db.prepare<[string], TokenDbRow>("SELECT * FROM tokens WHERE id = ?"),
+    listTokens: db.prepare<[], TokenDbRow>("SELECT * FROM tokens ORDER BY created_at DESC, id"),
+    useToken: db.prepare<[string]>("UPDATE tokens SET uses = uses + 1 WHERE id = ?"),
+    revokeToken: db.prepare<[string]>("UPDATE tokens SET revoked = 1 WHERE id = ?"),
+    insertCert: db.prepare<[string, string, string, string]>(
+      "INSERT INTO certificates (serial, subject, issued_at, not_after, revoked_at) VALUES (?, ?, ?, ?, NULL)",
+    ),
+    certsOf: db.prepare<[string], { serial: string }>("SELECT serial FROM certificates WHERE subject = ? AND revoked_at IS NULL"),
+    revokeCertsOf: db.prepare<[string, string]>("UPDATE certificates SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL"),
+    revoked: db.prepare<[], { serial: string }>("SELECT serial FROM certificates WHERE revoked_at IS NOT NULL"),
+  };
+  const metaNumber = (key: string): number => Number(q.meta.get(key)?.value ?? "0");
+  let revision = metaNumber("revision");
+  let compacted = metaNumber("compacted_revision");
+  let closed = false;
+
+  const view: StoreView = {
+    list: (kind, owner) => (owner === undefined ? q.listKind.all(kind) : q.listOwned.all(kind, owner)).map(toRecord),
+    globalCidrs: () => new Map(q.globalCidrs.all().map((r) => [r.cluster_id, r.cidr])),
+  };
+
+  const commit = db.transaction(<T>(plan: (view: StoreView) => WritePlan<T>): TransactResult<T> => {
+    const { puts, deletes, allocate, result } = plan(view);
+    const next = revision + 1;
+    const changes: StoredChange[] = [];
+    for (const record of puts) {
+      const key = recordKey(record);
+      const value = JSON.stringify(record.value);
+      if (q.getRecord.get(record.kind, key)?.value === value) continue;
+      q.putRecord.run(record.kind, key, recordOwner(record), value, next);
+      changes.push({ type: "put", key, record });
+    }
+    for (const { kind, key } of deletes) {
+      const old = q.getRecord.get(kind, key);
+      if (old === undefined) continue;
+      q.deleteRecord.run(kind, key);
+      changes.push({ type: "delete", key, record: toRecord({ kind, value: old.value }) });
+    }
+    if (allocate !== undefined) q.allocate.run(allocate.clusterId, allocate.cidr);
+    if (changes.length === 0) return { result, revision, changes };
+    changes.forEach((c, seq) => q.insertChange.run(next, seq, c.type, c.record.kind, c.key, JSON.stringify(c.record.value)));
+    q.setMeta.run("revision", String(next));
+    const horizon = next - history;
+    if (horizon > compacted && next % 100 === 0) {
+      q.compact.run(horizon);
+      q.setMeta.run("compacted_revision", String(horizon));
+    }
+    return { result, revision: next, changes };
+  });
+
+  const ensureOpen = (): void => {
+    if (closed) throw new BrokerError("StoreFailed", "The SQLite store is closed");
+  };
+
+  return {
+    name: "sqlite",
+    revision: () => revision,
+    compactedRevision: () => compacted,
+    transact<T>(plan: (view: StoreView) => WritePlan<T>): Promise<TransactResult<T>> {
+      ensureOpen();
+      const out = commit(plan) as TransactResult<T>;
+      if (out.revision !== revision) {
+        revision = out.revision;
+        compacted = metaNumber("compacted_revision");
+        const event: CommitEvent = { revision: out.revision, changes: out.changes };
+        for (const listener of listeners) listener(event);
+      }
+      return Promise.resolve(out);
+    },
+    snapshot(kinds) {
+      ensureOpen();
+      const read = db.transaction(() => {
+        const wanted: readonly RecordKind[] = kinds.length === 0 ? ["cluster", "endpoint", "export", "connection"] : kinds;
+        return { revision, records: wanted.flatMap((k) => view.list(k)) };
+      });
+      return Promise.resolve(read());
+    },
+    changesSince(since) {
+      ensureOpen();
+      if (since < compacted) return Promise.resolve("compacted");
+      const events: CommitEvent[] = [];
+      for (const row of q.changesSince.all(since)) {
+        let last = events[events.length - 1];
+        if (last?.revision !== row.revision) {
+          last = { revision: row.revision, changes: [] };
+          events.push(last);
+        }
+        (last.changes as StoredChange[]).push({ type: row.type === "delete" ? "delete" : "put", key: row.key, record: toRecord(row) });
+      }
+      return Promise.resolve(events);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    insertToken(token) {
+      ensureOpen();
+      q.insertToken.run({ ...tokenToDb(token) });
+      return Promise.resolve();
+    },
+    useToken({ id, hash, clusterId, now }) {
+      ensureOpen();
+      const use = db.transaction((): TokenUse => {
+        const row = q.getToken.get(id);
+        if (row?.hash !== hash) return { ok: false, reason: "unknown token" };
+        const token = tokenFromDb(row);
+        if (token.revoked) return { ok: false, reason: `token ${id} was revoked` };
+        if (Date.parse(token.expiresAt) <= now.getTime()) return { ok: false, reason: `token ${id} expired at ${token.expiresAt}` };
+        if (token.uses >= token.maxUses) return { ok: false, reason: `token ${id} was already used ${token.uses} of ${token.maxUses} times` };
+        if (token.clusterId !== undefined && token.clusterId !== clusterId) {
+          return { ok: false, reason: `token ${id} is for cluster "${token.clusterId}", not "${clusterId}"` };
+        }
+        q.useToken.run(id);
+        return { ok: true, token: { ...token, uses: token.uses + 1 } };
+      });
+      return Promise.resolve(use());
+    },
+    listTokens() {
+      ensureOpen();
+      return Promise.resolve(q.listTokens.all().map(tokenFromDb));
+    },
+    revokeToken(id) {
+      ensureOpen();
+      q.revokeToken.run(id);
+      const row = q.getToken.get(id);
+      return Promise.resolve(row === undefined ? undefined : tokenFromDb(row));
+    },
+    insertCertificate(cert: CertificateRow) {
+      ensureOpen();
+      q.insertCert.run(cert.serial, cert.subject, cert.issuedAt, cert.notAfter);
+      return Promise.resolve();
+    },
+    revokeCertificatesOf(subject, now) {
+      ensureOpen();
+      const run = db.transaction(() => {
+        const serials = q.certsOf.all(subject).map((r) => r.serial);
+        q.revokeCertsOf.run(now.toISOString(), subject);
+        return serials;
+      });
+      return Promise.resolve(run());
+    },
+    revokedSerials() {
+      ensureOpen();
+      return Promise.resolve(new Set(q.revoked.all().map((r) => r.serial)));
+    },
+    getMeta(key) {
+      ensureOpen();
+      return Promise.resolve(q.meta.get(`x:${key}`)?.value);
+    },
+    putMetaIfAbsent(key, value) {
+      ensureOpen();
+      q.insertMeta.run(`x:${key}`, value);
+      return Promise.resolve(q.meta.get(`x:${key}`)?.value ?? value);
+    },
+    close() {
+      if (!closed) {
+        closed = true;
+        listeners.clear();
+        db.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+function toRecord(row: { kind: string; value: string }): BrokerRecord {
+  // Values were validated by the model schemas before they were written.
+  return { kind: row.kind, value: JSON.parse(row.value) as unknown } as BrokerRecord;
+}
+
+function tokenToDb(t: TokenRow): TokenDbRow {
+  return {
+    id: t.id,
+    hash: t.hash,
+    cluster_id: t.clusterId ?? null,
+    description: t.description,
+    created_at: t.createdAt,
+    expires_at: t.expiresAt,
+    uses: t.uses,
+    max_uses: t.maxUses,
+    revoked: t.revoked ? 1 : 0,
+  };
+}
+
+function tokenFromDb(r: TokenDbRow): TokenRow {
+  return {
+    id: r.id,
+    hash: r.hash,
+    clusterId: r.cluster_id ?? undefined,
+    description: r.description,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    uses: r.uses,
+    maxUses: r.max_uses,
+    revoked: r.revoked === 1,
+  };
+}
