@@ -18,7 +18,16 @@ export const podStateSchema = z.object({
   pid: z.number().int().nonnegative(),
   hostNetwork: z.boolean(),
   cniResult: z.record(z.string(), z.unknown()).optional(),
-  containers: z.record(z.string(), z.object({ pid: z.number().int().nonnegative(), startedAt: z.string(), restartCount: z.number().int().nonnegative() })),
+  containers: z.record(
+    z.string(),
+    z.object({
+      pid: z.number().int().nonnegative(),
+      /** The program's entry file, to recognise the process after a kubelet restart. */
+      entry: z.string(),
+      startedAt: z.string(),
+      restartCount: z.number().int().nonnegative(),
+    }),
+  ),
 });
 
 /** The pod.json record. */

@@ -1,0 +1,80 @@
+/**
+ * Entry point of the lab kubelet (the only file that reads argv, handles signals or exits):
+ *
+ *   node e2e/dist/kubelet/main.js --config /abs/kubelet.json
+ *
+ * Started by the lab orchestrator inside a node's network and mount namespaces. Components
+ * start in order — node registration and heartbeats, the informer of this node's pods, the pod
+ * controller — and stop in reverse on SIGTERM/SIGINT (pod processes are stopped; sandboxes and
+ * state stay for the next kubelet, which adopts or recreates them).
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ListWatch, Watch, type V1Pod } from "@kubernetes/client-node";
+import { createInformer, createKubeClient, createLifecycle, createLogger, errorMessage, type Component } from "@isthmus/core";
+import { createApiReader, createTokenIssuer } from "./api.js";
+import { loadKubeletConfig } from "./config.js";
+import { createNodeAgent } from "./node.js";
+import { createPodController } from "./pods.js";
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({ args: [...argv], options: { config: { type: "string" } }, strict: true });
+  if (values.config === undefined) throw new Error("usage: main.js --config <kubelet-config.json>");
+  const config = await loadKubeletConfig(values.config);
+  const logger = createLogger({ name: "isthmus-lab-kubelet", level: config.logLevel }).child({ node: config.nodeName, clusterId: config.clusterId });
+  await mkdir(join(config.stateDir, "pods"), { recursive: true });
+
+  const kube = createKubeClient({ kubeconfigPath: config.kubeconfig });
+  const fieldSelector = `spec.nodeName=${config.nodeName}`;
+  const informer = createInformer<V1Pod>({
+    name: "pods",
+    path: "/api/v1/pods",
+    list: () => kube.core.listPodForAllNamespaces({ fieldSelector }),
+    factory: ({ path, list }) => new ListWatch<V1Pod>(path, new Watch(kube.config), list, false, undefined, fieldSelector),
+    logger: logger.child({ component: "informer" }),
+  });
+  const informerComponent: Component = {
+    name: "pod-informer",
+    async start(signal?: AbortSignal): Promise<void> {
+      await informer.start(signal);
+      await informer.waitForReady(signal, 120_000);
+    },
+    stop: () => informer.stop(),
+  };
+  const node = createNodeAgent({ core: kube.core, coordination: kube.coordination, config, logger: logger.child({ component: "node" }) });
+  const pods = createPodController({
+    config,
+    core: kube.core,
+    informer,
+    logger: logger.child({ component: "pods" }),
+    reader: createApiReader(kube.core),
+    tokens: createTokenIssuer(kube.core),
+  });
+  const lifecycle = createLifecycle([node, informerComponent, pods], { logger, stopTimeoutMs: 60_000 });
+
+  const abort = new AbortController();
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    abort.abort();
+    lifecycle.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "stop failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => { shutdown("SIGTERM"); });
+  process.once("SIGINT", () => { shutdown("SIGINT"); });
+  await lifecycle.start(abort.signal);
+  logger.info({ fieldSelector }, "lab kubelet running");
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`isthmus-lab-kubelet: ${errorMessage(err)}\n`);
+  process.exit(1);
+});
