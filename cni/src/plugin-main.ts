@@ -1,12 +1,23 @@
-// Entry of the standalone `isthmus-cni` plugin process (the launcher runs it when the agent's
-// socket is not there): reads the CNI environment and stdin, does the work itself, prints the
-// result or the spec's error object and exits with its status.
+// Entry of the standalone `isthmus-cni` plugin process. The launcher runs it only when the
+// isthmus-node agent's socket does not answer (docs/adr/0401): it then does the work itself on
+// the same IPAM records, except that pod annotations (fixed IP, bandwidth) live in the agent's
+// cache, so an ADD for a Kubernetes pod asks the runtime to try again later (code 11).
 import { text } from "node:stream/consumers";
 import { createDatapathBackend } from "./datapath/backend.js";
 import { createCommandRunner } from "./datapath/exec.js";
 import { handleCniInvocation } from "./plugin/dispatch.js";
+import { CniError } from "./plugin/errors.js";
 
-const stdin = process.env.CNI_COMMAND === "VERSION" && process.stdin.isTTY ? "" : await text(process.stdin);
-const outcome = await handleCniInvocation(process.env, stdin, createDatapathBackend({ runner: createCommandRunner() }));
+const stdin = process.stdin.isTTY ? "" : await text(process.stdin);
+const backend = createDatapathBackend({
+  runner: createCommandRunner(),
+  annotations: {
+    get: (pod) =>
+      Promise.reject(
+        new CniError("TryAgainLater", `The isthmus-node agent is not answering on its socket, so the annotations of pod ${pod.namespace}/${pod.name} (fixed IP, bandwidth) cannot be read: retry once the agent runs`),
+      ),
+  },
+});
+const outcome = await handleCniInvocation(process.env, stdin, backend);
 process.stdout.write(outcome.stdout);
 process.exitCode = outcome.exitCode;

@@ -40,7 +40,7 @@ export function createCniServer(options: { readonly socketPath: string; readonly
     start: async () => {
       await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 });
       await rm(socketPath, { force: true });
-      const srv = createServer((socket) => {
+      const srv = createServer({ allowHalfOpen: true }, (socket) => {
         const chunks: Buffer[] = [];
         let size = 0;
         socket.on("data", (b: Buffer) => {

@@ -1,0 +1,101 @@
+// Entry of isthmus-node, the per-node CNI agent (DaemonSet, hostNetwork): the only place that
+// reads the environment, handles signals and exits. `--uninstall` removes everything it made.
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Component, createLifecycle, createLogger, errorMessage, parseCidr } from "@isthmus/core";
+import { createNodeAgent } from "./agent/agent.js";
+import { parseAgentConfig } from "./agent/config.js";
+import { type InstallPaths, uninstallCni } from "./agent/install.js";
+import { createNodeInformer, createPodAnnotationCache, loadKubeConfig } from "./agent/kube.js";
+import { deleteNat } from "./agent/nat.js";
+import { deleteLocalDevices } from "./agent/overlay.js";
+import { createCniServer } from "./agent/server.js";
+import { createDatapathBackend } from "./datapath/backend.js";
+import { createCommandRunner } from "./datapath/exec.js";
+import { CniError } from "./plugin/errors.js";
+
+const config = (() => {
+  try {
+    return parseAgentConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`${errorMessage(err)}\n`);
+    process.exit(2);
+  }
+})();
+const logger = createLogger({ name: "isthmus-node", level: config.logLevel }).child({ node: config.nodeName });
+const runner = createCommandRunner();
+const paths: InstallPaths = {
+  cniBinDir: config.cniBinDir,
+  cniConfDir: config.cniConfDir,
+  socketPath: config.socketPath,
+  dataDir: config.dataDir,
+  pluginMain: join(dirname(fileURLToPath(import.meta.url)), "plugin-main.js"),
+  nodeBinary: process.execPath,
+};
+
+if (config.uninstall) {
+  await uninstallCni(paths);
+  await deleteNat(runner);
+  await deleteLocalDevices(runner);
+  logger.info("uninstalled: conflist, plugin, IPAM records, nft table, bridge and VXLAN removed");
+  process.exit(0);
+}
+
+const kc = loadKubeConfig(config.kubeconfig);
+const agent = createNodeAgent({
+  nodeName: config.nodeName,
+  runner,
+  logger: logger.child({ component: "overlay" }),
+  paths,
+  clusterCidrs: config.clusterCidrs.map((c) => parseCidr(c)),
+  nodes: { list: () => nodes.list() },
+});
+const nodes = createNodeInformer(kc, { logger, onChange: () => { agent.nodesChanged(); } });
+const pods = createPodAnnotationCache(kc, { nodeName: config.nodeName, logger });
+const datapath = createDatapathBackend({ runner, annotations: pods, dataDir: config.dataDir });
+const server = createCniServer({
+  socketPath: config.socketPath,
+  logger: logger.child({ component: "cni-server" }),
+  backend: {
+    ...datapath,
+    status: async (conf) => {
+      if (!agent.isReady()) throw new CniError("NotAvailable", "isthmus-node has not finished setting up this node's network yet; wait for the agent");
+      await datapath.status(conf);
+    },
+  },
+});
+
+const components: Component[] = [
+  { name: "node-informer", start: () => nodes.start(), stop: () => { nodes.stop(); return Promise.resolve(); } },
+  { name: "pod-informer", start: () => pods.start(), stop: () => { pods.stop(); return Promise.resolve(); } },
+  agent,
+  { name: "cni-server", start: () => server.start(), stop: () => server.stop() },
+];
+const lifecycle = createLifecycle(components, { logger });
+const abort = new AbortController();
+let stopping = false;
+const shutdown = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "stopping (the node's network stays up; use --uninstall to remove it)");
+  abort.abort();
+  lifecycle.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      logger.error({ err }, "stop failed");
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGTERM", () => { shutdown("SIGTERM"); });
+process.on("SIGINT", () => { shutdown("SIGINT"); });
+
+try {
+  await lifecycle.start(abort.signal);
+  logger.info({ socket: config.socketPath }, "isthmus-node started");
+} catch (err) {
+  if (!abort.signal.aborted) {
+    logger.error({ err }, "isthmus-node failed to start");
+    process.exit(1);
+  }
+}
