@@ -4,4 +4,4 @@ export * from "./plan.js";
 export * from "./state.js";
 export * from "./up.js";
 export * from "./verbs.js";
-export type { TeardownReport } from "./teardown.js";
+export { findLeftovers, type Leftovers, type TeardownReport } from "./teardown.js";

@@ -6,10 +6,10 @@
  */
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { destroyMounts } from "./mounts.js";
+import { destroyMounts, mountsUnder } from "./mounts.js";
 import { mountNsDir } from "./paths.js";
 import type { LabPlan } from "./plan.js";
-import { stopLabProcesses } from "./processes.js";
+import { scanProcesses, stopLabProcesses } from "./processes.js";
 import { destroyNetwork, listNamespaces } from "./topology.js";
 
 /** What teardown found and removed. */
@@ -40,4 +40,29 @@ async function mountNsFiles(plan: LabPlan): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
+}
+
+/** What a torn-down lab must not leave behind; every list empty means clean. */
+export interface Leftovers {
+  readonly namespaces: readonly string[];
+  readonly mounts: readonly string[];
+  readonly processes: readonly number[];
+  readonly files: readonly string[];
+}
+
+/** Finds anything of the lab still present (namespaces by prefix, mounts, processes, files). */
+export async function findLeftovers(plan: LabPlan): Promise<Leftovers> {
+  const files: string[] = [];
+  try {
+    await readdir(plan.stateDir);
+    files.push(plan.stateDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  return {
+    namespaces: await listNamespaces(plan.namePrefix),
+    mounts: await mountsUnder(plan.stateDir),
+    processes: await scanProcesses({ netns: [], mountNsFiles: [], marker: plan.stateDir }),
+    files,
+  };
 }
