@@ -156,7 +156,8 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       }
       if (!running() || failed()) return;
       if (result !== "acquired") {
-        log.error({ renewDeadlineMs, result }, result === "held-by-other" ? "lease taken by another holder; stepping down" : "could not renew the lease within renewDeadline; stepping down");
+        const why = result === "held-by-other" ? "lease taken by another holder" : "could not renew the lease within renewDeadline";
+        log.error({ renewDeadlineMs, result }, `${why}; stepping down`);
         return;
       }
     }
@@ -233,11 +234,8 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       return Promise.resolve();
     },
     async stop() {
-      if (state === "running") {
-        state = "stopped";
-        sleeper.wake();
-      }
       state = "stopped";
+      sleeper.wake();
       await loop;
     },
   };
