@@ -131,7 +131,7 @@ export async function stopLabProcesses(plan: LabPlan, scope: ProcessScope): Prom
   const pids = new Set<number>([...(await recordedPids(plan)), ...(await scanProcesses(scope))]);
   pids.delete(process.pid);
   for (const pid of pids) signal(pid, "SIGTERM", true);
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && (await anyAlive(pids))) await sleep(100);
   for (const pid of pids) signal(pid, "SIGKILL", true);
   const again = await scanProcesses(scope);

@@ -62,12 +62,13 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
   });
 }
 
-/** The last `lines` non-empty lines of a text, joined by " | ". */
+/** The last `lines` non-empty lines of a text (each cut to 300 characters), joined by " | ". */
 export function tail(text: string, lines: number): string {
   return text
     .split("\n")
     .filter((l) => l.trim() !== "")
     .slice(-lines)
+    .map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l))
     .join(" | ");
 }
 
