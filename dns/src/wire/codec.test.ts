@@ -146,3 +146,13 @@ describe("parseMessage strictness", () => {
     expect(codeOf(() => parseMessage(bytes))).toBe("NameTooLong");
   });
 });
+
+describe("encodeMessage additional records", () => {
+  it("drops additional records that do not fit without setting TC", () => {
+    const extra = Array.from({ length: 60 }, (_, i) => a("web.demo.svc.clusterset.local", i));
+    const decoded = parseMessage(encodeMessage(response([a("web.demo.svc.clusterset.local", 1)], { additionals: extra }), { maxSize: 512 }));
+    expect(decoded.flags.tc).toBe(false);
+    expect(decoded.answers).toHaveLength(1);
+    expect(decoded.additionals.length).toBeLessThan(60);
+  });
+});

@@ -5,7 +5,8 @@ import type { DnsMessage, DnsQuestion, DnsRecord, Edns } from "./types.js";
 
 // The encoder. Owner names and SOA names are compressed (RFC 1035 §4.1.4); SRV targets are
 // not (RFC 2782). When the records do not fit `maxSize`, whole records are dropped from the
-// end, TC is set, and the OPT record still goes last so the client learns our EDNS size.
+// end, TC is set unless only additional records were dropped, and the OPT record still goes
+// last so the client learns our EDNS size.
 
 /** Options of `encodeMessage`. */
 export interface EncodeOptions {
@@ -96,8 +97,9 @@ export function encodeMessage(message: DnsMessage, options: EncodeOptions): Buff
   const limit = maxSize - optSize;
   const counts = [0, 0, 0];
   let truncated = false;
+  let stop = false;
   const sections = [message.answers, message.authorities, message.additionals];
-  for (let s = 0; s < sections.length && !truncated; s++) {
+  for (let s = 0; s < sections.length && !stop; s++) {
     for (const record of sections[s] ?? []) {
       const mark = w.pos;
       try {
@@ -108,7 +110,9 @@ export function encodeMessage(message: DnsMessage, options: EncodeOptions): Buff
       }
       if (w.pos > limit) {
         w.pos = mark;
-        truncated = true;
+        // Dropping optional additional records does not make the answer truncated (RFC 2181 §9).
+        truncated = s < 2;
+        stop = true;
         break;
       }
       counts[s] = (counts[s] ?? 0) + 1;
