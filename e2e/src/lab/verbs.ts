@@ -146,7 +146,8 @@ async function componentsOf(plan: LabPlan, clusterId: string): Promise<Component
 
 /** Where the kubelet records a pod (lab contract). */
 interface PodRecord {
-  readonly netns: string;
+  readonly netns?: string;
+  readonly pid?: number;
 }
 
 /**
@@ -177,6 +178,8 @@ export async function labExecArgv(target: string, location: LabLocation = {}): P
       throw err;
     }
     const pod = JSON.parse(text) as PodRecord;
+    if (pod.pid !== undefined && (await isAlive(pod.pid))) return ["nsenter", `--target=${pod.pid}`, "--net", "--mount", "--"];
+    if (pod.netns === undefined) throw new LabError("NotFound", `Pod ${second}/${third} has no network namespace yet`);
     return [...nsenterArgv(node.netns, paths.mountNsFile), "ip", "netns", "exec", pod.netns];
   }
   throw new LabError("NotFound", `No pod ${second}/${third} runs on any node of ${clusterId}`);
