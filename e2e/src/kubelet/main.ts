@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<void> {
     path: "/api/v1/pods",
     list: () => kube.core.listPodForAllNamespaces({ fieldSelector }),
     factory: ({ path, list }) => new ListWatch<V1Pod>(path, new Watch(kube.config), list, false, undefined, fieldSelector),
-    logger: logger.child({ component: "informer" }),
+    logger,
   });
   const informerComponent: Component = {
     name: "pod-informer",

@@ -87,8 +87,11 @@ export function buildNodeStatus(config: KubeletConfig, facts: NodeFacts, now: Da
   };
 }
 
-/** The Node object to register: standard labels plus the configured ones, and its status. */
-export function buildNode(config: KubeletConfig, facts: NodeFacts, now: Date): Node {
+/**
+ * The Node object to register: standard labels plus the configured ones. Its status is patched
+ * right after (client-node's serializer wants Date objects in typed bodies; patches are plain JSON).
+ */
+export function buildNode(config: KubeletConfig, facts: NodeFacts): Node {
   return {
     apiVersion: "v1",
     kind: "Node",
@@ -102,7 +105,6 @@ export function buildNode(config: KubeletConfig, facts: NodeFacts, now: Date): N
       },
     },
     spec: {},
-    status: buildNodeStatus(config, facts, now, now),
   };
 }
 
@@ -128,12 +130,12 @@ export function createNodeAgent(options: NodeAgentOptions): Component & { heartb
 
   const register = async (): Promise<void> => {
     try {
-      await core.createNode({ body: Object.assign(new V1Node(), buildNode(config, facts, new Date())) });
+      await core.createNode({ body: Object.assign(new V1Node(), buildNode(config, facts)) });
       logger.info({ node: name }, "registered node");
     } catch (err) {
       if (httpStatusOf(err) !== 409) throw new KubeletError("ApiFailed", `Cannot register node ${name}: ${errorMessage(err)}`, { cause: err });
       const node = await core.readNode({ name });
-      const labels = { ...(node.metadata?.labels ?? {}), ...buildNode(config, facts, new Date()).metadata?.labels };
+      const labels = { ...(node.metadata?.labels ?? {}), ...buildNode(config, facts).metadata?.labels };
       await core.patchNode({ name, body: [{ op: "add", path: "/metadata/labels", value: labels }] });
     }
   };

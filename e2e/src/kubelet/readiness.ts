@@ -35,13 +35,21 @@ export function probe(check: ReadinessCheck, host: string, timeoutMs: number): P
   return new Promise<boolean>((resolve) => {
     if (check.kind === "tcp") {
       const socket = connect({ host, port: check.port, timeout: timeoutMs });
-      const done = (ok: boolean): void => {
+      socket.once("connect", () => {
+        // Close politely (FIN, drain what the server sends) so servers do not see a reset.
+        resolve(true);
+        socket.resume();
+        socket.end();
+        socket.setTimeout(timeoutMs, () => socket.destroy());
+      });
+      socket.once("timeout", () => {
         socket.destroy();
-        resolve(ok);
-      };
-      socket.once("connect", () => { done(true); });
-      socket.once("timeout", () => { done(false); });
-      socket.once("error", () => { done(false); });
+        resolve(false);
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        resolve(false);
+      });
       return;
     }
     const req = request({ host, port: check.port, path: check.path, timeout: timeoutMs }, (res) => {
