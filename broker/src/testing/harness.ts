@@ -24,6 +24,12 @@ export interface TestBroker {
   stop(options?: { readonly remove?: boolean }): Promise<void>;
 }
 
+/** Stops a test broker and starts it again on the same data dir and gRPC port. */
+export async function restartTestBroker(tb: TestBroker, overrides: Partial<BrokerConfig> = {}): Promise<TestBroker> {
+  await tb.stop();
+  return startTestBroker({ ...overrides, grpcPort: tb.broker.grpcPort }, tb.dir);
+}
+
 /** Starts a test broker; `dir` reuses a previous data dir (restart). */
 export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, dir?: string): Promise<TestBroker> {
   const dataDir = dir ?? (await mkdtemp(join(tmpdir(), "isthmus-broker-")));
