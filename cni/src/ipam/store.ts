@@ -102,12 +102,12 @@ export function createIpamStore(options: IpamStoreOptions): IpamStore {
       if (hasCode(err, "ENOENT")) return [];
       throw ioError(`Cannot list allocations in ${dir}`, err);
     }
-    const out: Allocation[] = [];
-    for (const name of names.filter((n) => isIp(n))) {
-      const owner = await readOwner(name);
-      if (owner !== undefined) out.push({ ip: parseIp(name), ...owner });
-    }
-    return out;
+    const ips = names.filter((n) => isIp(n));
+    const owners = await Promise.all(ips.map((name) => readOwner(name)));
+    return ips.flatMap((name, i) => {
+      const owner = owners[i];
+      return owner === undefined ? [] : [{ ip: parseIp(name), ...owner }];
+    });
   }
 
   /** Writes the claim under a temporary name, then links it to the address name; false when taken. */
@@ -116,8 +116,9 @@ export function createIpamStore(options: IpamStoreOptions): IpamStore {
     try {
       const handle = await open(tmp, "wx", 0o600);
       try {
+        // No fsync: atomicity against a killed process comes from link(2); after a power loss
+        // every pod sandbox is gone too and the runtime's GC reconciles the records.
         await handle.writeFile(`${key.containerId}${lineBreak}${key.ifName}`);
-        await handle.sync();
       } finally {
         await handle.close();
       }
