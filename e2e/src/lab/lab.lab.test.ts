@@ -7,9 +7,13 @@ import { nodePaths } from "./paths.js";
 import { findNode } from "./plan.js";
 import { runCommand } from "./run.js";
 import { requireLab } from "./state.js";
-import { labExecArgv, labKubeconfig } from "./verbs.js";
+import { labExecArgv, labKubeconfig, labStatus } from "./verbs.js";
 import { waitFor } from "./wait.js";
-import { repoRoot } from "./up.js";
+import { labUp, repoRoot } from "./up.js";
+import { findLeftovers } from "./teardown.js";
+import { sharedLabOptions } from "./testing/global-setup.js";
+import { labDown } from "./verbs.js";
+import { planLab } from "./plan.js";
 
 let kubectlPath = "";
 
@@ -158,5 +162,25 @@ describe("the shared lab (2 clusters x 2 nodes)", () => {
     // Acquire retries carry up to 20% jitter; allow 300 ms for API round trips.
     expect(takeover).toBeLessThanOrEqual(timing.leaseDurationMs + timing.retryPeriodMs * 1.2 + 300);
     await b.stop();
+  });
+
+  it("says it is already up instead of making a second lab, and reports every component running", async () => {
+    const result = await labUp(sharedLabOptions);
+    expect(result.alreadyUp).toBe(true);
+    const status = await labStatus();
+    for (const cluster of status.clusters) {
+      expect(cluster.error).toBeUndefined();
+      expect(cluster.components.filter((c) => !c.running)).toEqual([]);
+      expect(cluster.nodes.map((n) => n.ready)).toEqual([true, true]);
+    }
+  });
+
+  // Last: takes the shared lab down, checks nothing is left, and brings it back for later suites.
+  it("lab down leaves no namespace, mount, process or file behind (then the lab comes back up)", async () => {
+    const report = await labDown();
+    expect(report.processes.length).toBeGreaterThanOrEqual(20);
+    expect(await findLeftovers(planLab(sharedLabOptions))).toEqual({ namespaces: [], mounts: [], processes: [], files: [] });
+    const again = await labUp(sharedLabOptions);
+    expect(again.alreadyUp).toBe(false);
   });
 });
