@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { agentServiceDefinition, type BrokerApiError, type JoinResult } from "@isthmus/core";
+import { agentServiceDefinition, exportToWire, type BrokerApiError, type JoinResult } from "@isthmus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./testing/harness.js";
 import { connectionOf, endpointOf, exportOf, exportsOf } from "./testing/records.js";
@@ -86,12 +86,12 @@ describe("publish", () => {
     expect(malformed?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(malformed?.details).toMatch(/not a valid Publish message/);
     const m = agentServiceDefinition.Publish;
-    const huge = m.requestSerialize({ kind: "KIND_EXPORT", exports: exportsOf("c1", 1000) });
+    const huge = m.requestSerialize({ kind: "KIND_EXPORT", exports: exportsOf("c1", 1000).map(exportToWire) });
     expect(huge.length).toBeGreaterThan(64 * 1024);
     const oversized = await rawPublish(huge);
     expect(oversized?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(oversized?.details).toMatch(/more than the limit of 65536/);
-    const mixed = await rawPublish(m.requestSerialize({ kind: "KIND_ENDPOINT", exports: [exportOf("c1", "x")] }));
+    const mixed = await rawPublish(m.requestSerialize({ kind: "KIND_ENDPOINT", exports: [exportToWire(exportOf("c1", "x"))] }));
     expect(mixed?.code).toBe(grpc.status.INVALID_ARGUMENT);
     const unspecified = await rawPublish(m.requestSerialize({}));
     expect(unspecified?.code).toBe(grpc.status.INVALID_ARGUMENT);
