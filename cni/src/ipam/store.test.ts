@@ -100,7 +100,7 @@ function runAndKill(delayMs: number): Promise<string> {
 }
 
 describe("crash safety (needs `npx tsc -b cni`)", () => {
-  it("never double-allocates when allocating processes are killed at random points", async () => {
+  it("never double-allocates when allocating processes are killed at random points", { timeout: 60_000 }, async () => {
     const rounds = await Promise.all([5, 15, 30, 45, 60, 90].map((delay) => runAndKill(delay)));
     const claimed = new Map<string, string>();
     for (const line of rounds.join("").split("\n").filter((l) => l !== "" && l !== "ready")) {

@@ -1,0 +1,41 @@
+import { parseCidr } from "@isthmus/core";
+import { describe, expect, it } from "vitest";
+import { parseAgentConfig } from "./config.js";
+import { launcherScript } from "./install.js";
+import { natScript } from "./nat.js";
+
+describe("parseAgentConfig", () => {
+  it("takes NODE_NAME and defaults", () => {
+    expect(parseAgentConfig([], { NODE_NAME: "c1-n1" })).toMatchObject({ nodeName: "c1-n1", cniBinDir: "/opt/cni/bin", socketPath: "/run/isthmus/cni.sock", uninstall: false });
+  });
+
+  it("parses flags, repeated CIDRs and --uninstall", () => {
+    const config = parseAgentConfig(["--node-name", "n2", "--cluster-cidr=10.96.0.0/12", "--cluster-cidr", "10.0.0.0/16", "--uninstall"], {});
+    expect(config).toMatchObject({ nodeName: "n2", clusterCidrs: ["10.96.0.0/12", "10.0.0.0/16"], uninstall: true });
+  });
+
+  it("names what is wrong", () => {
+    expect(() => parseAgentConfig([], {})).toThrow(/nodeName/);
+    expect(() => parseAgentConfig(["--frob"], { NODE_NAME: "n" })).toThrow(/Unknown argument "--frob"/);
+    expect(() => parseAgentConfig(["--cluster-cidr", "10.0.0.1/8"], { NODE_NAME: "n" })).toThrow(/must be a CIDR/);
+    expect(() => parseAgentConfig(["--socket"], { NODE_NAME: "n" })).toThrow(/--socket needs a value/);
+  });
+});
+
+describe("natScript", () => {
+  it("masquerades only pod traffic leaving the cluster and never flushes remote_cidrs", () => {
+    const script = natScript(parseCidr("10.1.1.0/24"), [parseCidr("10.1.1.0/24"), parseCidr("10.1.2.0/24")]);
+    expect(script).toContain("add element ip isthmus-node cluster_cidrs { 10.1.1.0/24, 10.1.2.0/24 }");
+    expect(script).toContain("ip saddr 10.1.1.0/24 ip daddr != @cluster_cidrs ip daddr != @remote_cidrs masquerade");
+    expect(script).not.toContain("flush set ip isthmus-node remote_cidrs");
+  });
+});
+
+describe("launcherScript", () => {
+  it("quotes paths and falls back to the standalone plugin", () => {
+    const script = launcherScript({ cniBinDir: "/opt/cni/bin", cniConfDir: "/etc/cni/net.d", socketPath: "/run/it's/cni.sock", dataDir: "/var/lib/cni/isthmus", pluginMain: "/repo/cni/dist/plugin-main.js", nodeBinary: "/usr/bin/node" });
+    expect(script.startsWith("#!/bin/sh\n")).toBe(true);
+    expect(script).toContain(`sock='/run/it'\\''s/cni.sock'`);
+    expect(script).toContain("exec '/usr/bin/node' '/repo/cni/dist/plugin-main.js'");
+  });
+});
