@@ -1,1 +1,6 @@
-export {};
+// The public surface of @isthmus/dns: re-exports only.
+export * from "./errors.js";
+export * from "./wire/index.js";
+export * from "./index/index.js";
+export * from "./resolver.js";
+export * from "./server/index.js";
