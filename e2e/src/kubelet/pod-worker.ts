@@ -50,6 +50,8 @@ export interface PodWorkerDeps {
   readonly tokens: TokenIssuer;
   /** Called when something changed for `key` outside a reconcile (a process exited). */
   readonly poke: (key: string) => void;
+  /** Prefix of pod network namespace names (tests); default "isthmus-pod-". */
+  readonly netnsPrefix?: string;
 }
 
 /** A fresh record for `pod`. */
@@ -107,7 +109,13 @@ async function initialize(record: PodRecord, pod: Pod, deps: PodWorkerDeps, sign
   const { config } = deps;
   if (!record.hostNetwork && record.sandbox === undefined) {
     try {
-      record.sandbox = await createSandbox(record, { cniConfDir: config.cniConfDir, cniBinDir: config.cniBinDir, logger: deps.logger, signal });
+      record.sandbox = await createSandbox(record, {
+        cniConfDir: config.cniConfDir,
+        cniBinDir: config.cniBinDir,
+        logger: deps.logger,
+        signal,
+        ...(deps.netnsPrefix === undefined ? {} : { netnsPrefix: deps.netnsPrefix }),
+      });
     } catch (err) {
       record.pending = explain(err, "FailedCreatePodSandBox");
       deps.logger.warn({ key: record.key, err }, "pod sandbox not ready; retrying");

@@ -25,6 +25,8 @@ export interface SandboxOptions {
   readonly cniBinDir: string;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
+  /** Prefix of pod network namespace names; default "isthmus-pod-" (tests use "isthmus-test-"). */
+  readonly netnsPrefix?: string;
 }
 
 /** A wired sandbox. */
@@ -35,9 +37,9 @@ export interface Sandbox {
   readonly cniResult: Readonly<Record<string, unknown>>;
 }
 
-/** `isthmus-pod-<first 8 hex digits of the uid>`. */
-export function netnsName(uid: string): string {
-  return `isthmus-pod-${uid.replace(/-/g, "").slice(0, 8)}`;
+/** `<prefix><first 8 hex digits of the uid>`, by default `isthmus-pod-1234abcd`. */
+export function netnsName(uid: string, prefix = "isthmus-pod-"): string {
+  return `${prefix}${uid.replace(/-/g, "").slice(0, 8)}`;
 }
 
 function attachment(pod: SandboxPod, netns: string): CniAttachment {
@@ -64,7 +66,7 @@ export async function createSandbox(pod: SandboxPod, options: SandboxOptions): P
   if (list === undefined) {
     throw new KubeletError("NetworkNotReady", `No CNI configuration in ${options.cniConfDir} yet`);
   }
-  const netns = netnsName(pod.uid);
+  const netns = netnsName(pod.uid, options.netnsPrefix);
   if (!(await exists(`/run/netns/${netns}`))) await runCommand(["ip", "netns", "add", netns], withSignal(options));
   await runCommand(["ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up"], withSignal(options));
   const invoke = { cniPath: options.cniBinDir, ...withSignal(options) };
