@@ -6,11 +6,13 @@
  */
 import { access } from "node:fs/promises";
 import type { Logger } from "pino";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage, runCommand } from "@isthmus/core";
 import { CniError, firstIp, loadNetworkList, type CniAttachment } from "./cni.js";
 import { addNetworkList, delNetworkList } from "./cni-invoke.js";
 import { KubeletError } from "./errors.js";
-import { runCommand } from "./exec.js";
+
+/** Deadline of each `ip` command. */
+const commandTimeoutMs = 30_000;
 
 /** Identity of the pod the sandbox is for. */
 export interface SandboxPod {
@@ -69,7 +71,7 @@ export async function createSandbox(pod: SandboxPod, options: SandboxOptions): P
   const netns = netnsName(pod.uid, options.netnsPrefix);
   if (!(await exists(`/run/netns/${netns}`))) await runCommand(["ip", "netns", "add", netns], withSignal(options));
   await runCommand(["ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up"], withSignal(options));
-  const invoke = { cniPath: options.cniBinDir, ...withSignal(options) };
+  const invoke = { cniPath: options.cniBinDir, ...(options.signal === undefined ? {} : { signal: options.signal }) };
   try {
     const result = await addNetworkList(list, attachment(pod, netns), invoke);
     const ip = firstIp(result);
@@ -94,7 +96,7 @@ export async function teardownSandbox(
   } else {
     await delNetworkList(list, attachment(pod, options.netns), {
       cniPath: options.cniBinDir,
-      ...withSignal(options),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.cniResult === undefined ? {} : { prevResult: options.cniResult }),
     });
   }
@@ -107,6 +109,6 @@ export async function teardownSandbox(
   }
 }
 
-function withSignal(options: { signal?: AbortSignal }): { signal?: AbortSignal } {
-  return options.signal === undefined ? {} : { signal: options.signal };
+function withSignal(options: { signal?: AbortSignal }): { signal?: AbortSignal; timeoutMs: number } {
+  return options.signal === undefined ? { timeoutMs: commandTimeoutMs } : { signal: options.signal, timeoutMs: commandTimeoutMs };
 }
