@@ -28,10 +28,10 @@ export function execIn(netns: string, file: string, args: readonly string[], tim
   return runCommand(file, args, { netns, timeoutMs });
 }
 
-/** True when `ping -c 1` from `netns` to `address` gets an answer within `waitSeconds`. */
+/** True when one of three pings (0.2 s apart) from `netns` to `address` is answered within `waitSeconds`. */
 export async function canPing(netns: string, address: string, waitSeconds = 1): Promise<boolean> {
   try {
-    await runCommand("ping", ["-n", "-c", "1", "-W", String(waitSeconds), address], { netns, timeoutMs: (waitSeconds + 2) * 1000 });
+    await runCommand("ping", ["-n", "-c", "3", "-i", "0.2", "-W", String(waitSeconds), address], { netns, timeoutMs: (waitSeconds + 3) * 1000 });
     return true;
   } catch (err) {
     if (isIsthmusError(err, "CommandFailed") || isIsthmusError(err, "CommandTimedOut")) return false;
