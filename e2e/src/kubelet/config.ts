@@ -43,6 +43,8 @@ export const kubeletConfigSchema = z
     nodeStatusIntervalMs: positiveMs.default(15_000),
     leaseRenewMs: positiveMs.default(10_000),
     leaseDurationSeconds: z.number().int().positive().default(40),
+    /** HTTPS port of the kubelet endpoint (`kubectl logs`) on nodeIp; 0 disables it. */
+    serverPort: z.number().int().min(0).max(65535).default(10250),
     /** Period of the per-pod resync (readiness probes, token refresh). */
     podResyncMs: positiveMs.default(5_000),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),

@@ -11,12 +11,22 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ListWatch, Watch, type V1Pod } from "@kubernetes/client-node";
+import { readFileSync } from "node:fs";
+import { ListWatch, Watch, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { createInformer, createKubeClient, createLifecycle, createLogger, errorMessage, type Component } from "@isthmus/core";
 import { createApiReader, createTokenIssuer } from "./api.js";
 import { loadKubeletConfig } from "./config.js";
 import { createNodeAgent } from "./node.js";
 import { createPodController } from "./pods.js";
+import { createKubeletServer } from "./server.js";
+
+/** The cluster CA of the kubeconfig (inline data or file): the kubelet server trusts client certificates it signed. */
+function clusterCaPem(config: KubeConfig): string {
+  const cluster = config.getCurrentCluster();
+  if (cluster?.caData !== undefined) return Buffer.from(cluster.caData, "base64").toString("utf8");
+  if (cluster?.caFile !== undefined) return readFileSync(cluster.caFile, "utf8");
+  throw new Error("The kubelet kubeconfig names no cluster CA; the kubelet server cannot authenticate the API server");
+}
 
 async function main(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({ args: [...argv], options: { config: { type: "string" } }, strict: true });
@@ -51,7 +61,19 @@ async function main(argv: readonly string[]): Promise<void> {
     reader: createApiReader(kube.core),
     tokens: createTokenIssuer(kube.core),
   });
-  const lifecycle = createLifecycle([node, informerComponent, pods], { logger, stopTimeoutMs: 60_000 });
+  const components: Component[] = [node, informerComponent, pods];
+  if (config.serverPort !== 0) {
+    components.unshift(
+      createKubeletServer({
+        address: config.nodeIp,
+        port: config.serverPort,
+        stateDir: config.stateDir,
+        clientCaPem: clusterCaPem(kube.config),
+        logger: logger.child({ component: "server" }),
+      }),
+    );
+  }
+  const lifecycle = createLifecycle(components, { logger, stopTimeoutMs: 60_000 });
 
   const abort = new AbortController();
   let stopping = false;

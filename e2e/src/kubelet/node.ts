@@ -71,7 +71,7 @@ export function buildNodeStatus(config: KubeletConfig, facts: NodeFacts, now: Da
     ],
     capacity: resources,
     allocatable: resources,
-    daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: config.serverPort } },
     nodeInfo: {
       architecture: facts.architecture,
       bootID: facts.bootId,
