@@ -37,14 +37,21 @@ function quote(text: string): string {
  * Node.js plugin when the agent is not there (docs/adr/0401).
  */
 export function launcherScript(paths: InstallPaths): string {
-  const header = forwardedVariables.map((v) => `${v}=%s`).join("\\n");
-  const args = forwardedVariables.map((v) => `"$${v}"`).join(" ");
+  const header = forwardedVariables.map((v) => `${v}=$${v}`).join("\n");
   return `#!/bin/sh
 # isthmus-cni: written by isthmus-node; do not edit (it is rewritten on every agent start).
+# Reads stdin with the shell's own read and sends it as a here-document: no cat, no extra fork.
 sock=${quote(paths.socketPath)}
-conf=$(cat)
+conf=""
+while IFS= read -r line || [ -n "$line" ]; do conf="$conf$line
+"; done
 if [ -S "$sock" ] && command -v socat >/dev/null 2>&1; then
-  if resp=$(printf '${header}\\n\\n%s' ${args} "$conf" | socat -t 120 - "UNIX-CONNECT:$sock" 2>/dev/null) && [ -n "$resp" ]; then
+  if resp=$(socat -t 120 - "UNIX-CONNECT:$sock" 2>/dev/null <<ISTHMUS_EOF
+${header}
+
+$conf
+ISTHMUS_EOF
+) && [ -n "$resp" ]; then
     code=\${resp%%"
 "*}
     if [ "$code" = "$resp" ]; then body=""; else body=\${resp#*"

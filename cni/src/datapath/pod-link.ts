@@ -68,16 +68,16 @@ export async function createPodLink(runner: CommandRunner, spec: PodLinkSpec): P
 }
 
 /**
- * Deletes the host veth (which takes the pod end with it) and the IFB; idempotent: devices
- * that are already gone are fine.
+ * Deletes the host veth (which takes the pod end with it) and the IFB in one `ip -force -batch`;
+ * idempotent: devices that are already gone are fine, any other failure is CniError "IoFailure".
  */
 export async function deletePodLink(runner: CommandRunner, devices: AttachmentDevices): Promise<void> {
-  for (const dev of [devices.hostVeth, devices.ifb]) {
-    const out = await runner.run(["ip", "link", "del", dev], { allowFailure: true });
-    if (out.code !== 0 && !/Cannot find device|does not exist/.test(out.stderr)) {
-      throw new CniError("IoFailure", `Cannot delete ${dev}: ${out.stderr.trim()}`);
-    }
-  }
+  const out = await runner.run(["ip", "-force", "-batch", "-"], { stdin: `link del ${devices.hostVeth}\nlink del ${devices.ifb}\n`, allowFailure: true });
+  if (out.code === 0) return;
+  const failures = out.stderr
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !/Cannot find device|does not exist|Command failed -:\d+/.test(line));
+  if (failures.length > 0) throw new CniError("IoFailure", `Cannot delete ${devices.hostVeth} / ${devices.ifb}: ${failures.join("; ")}`);
 }
 
 /** What CHECK sees inside the pod namespace. */

@@ -9,7 +9,10 @@
  * a crash at any point leaves either no claim or a complete claim (plus, at worst, a stray
  * temporary file that GC deletes) — never a claim two containers believe they own. Inside one
  * process (the agent) a mutex serialises allocations so that they do not race for the same
- * candidate and retry.
+ * candidate and retry. It also keeps an index of the claims it knows (loaded from disk once,
+ * updated on its own writes, reloaded whenever link(2) reports a claim it did not know), so an
+ * ADD or DEL does not read every file; the files stay the only truth, and a DEL that finds
+ * nothing in the index scans them before it concludes there is nothing to release.
  */
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
@@ -78,6 +81,11 @@ function hasCode(err: unknown, code: string): boolean {
 export function createIpamStore(options: IpamStoreOptions): IpamStore {
   const dir = join(options.dataDir, options.network);
   let tail: Promise<unknown> = Promise.resolve();
+  let index: Map<string, AttachmentKey> | undefined;
+  const known = async (): Promise<Map<string, AttachmentKey>> => {
+    index ??= new Map((await list()).map((a) => [a.ip.toString(), { containerId: a.containerId, ifName: a.ifName }]));
+    return index;
+  };
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = tail.then(fn, fn);
     tail = next.catch(() => undefined);
@@ -162,14 +170,18 @@ export function createIpamStore(options: IpamStoreOptions): IpamStore {
 
   async function allocateRequested(key: AttachmentKey, ip: IpAddress): Promise<IpAddress> {
     checkRequested(ip);
-    if (await claim(ip, key)) return ip;
+    if (await claim(ip, key)) {
+      (await known()).set(ip.toString(), key);
+      return ip;
+    }
+    index = undefined;
     const owner = await readOwner(ip.toString());
     if (owner !== undefined && sameKey(owner, key)) return ip;
     throw new CniError("AddressTaken", `Requested address ${ip.toString()} is already in use by container ${owner?.containerId ?? "(unknown)"}: choose a free address or delete that pod`);
   }
 
   async function allocateNext(key: AttachmentKey): Promise<IpAddress> {
-    const taken = new Set((await list()).map((a) => a.ip.toString()));
+    const taken = new Set((await known()).keys());
     let after = await readHint();
     for (;;) {
       let candidate: IpAddress;
@@ -179,9 +191,11 @@ export function createIpamStore(options: IpamStoreOptions): IpamStore {
         throw new CniError("PoolExhausted", `No free address in pod CIDR ${options.subnet.toString()}: every usable address is allocated; delete pods or run GC`, { cause: err });
       }
       if (await claim(candidate, key)) {
+        (await known()).set(candidate.toString(), key);
         await writeHint(candidate);
         return candidate;
       }
+      index = undefined;
       taken.add(candidate.toString());
       after = candidate;
     }
@@ -196,21 +210,26 @@ export function createIpamStore(options: IpamStoreOptions): IpamStore {
         } catch (err) {
           throw ioError(`Cannot create IPAM directory ${dir}`, err);
         }
-        const existing = (await list()).find((a) => sameKey(a, key));
-        if (existing !== undefined && (requested === undefined || existing.ip.equals(requested))) return existing.ip;
+        const existing = [...(await known())].find(([, owner]) => sameKey(owner, key))?.[0];
+        if (existing !== undefined && (requested === undefined || existing === requested.toString())) return parseIp(existing);
         return requested === undefined ? allocateNext(key) : allocateRequested(key, requested);
       }),
     release: (key) =>
       serial(async () => {
-        const mine = (await list()).filter((a) => sameKey(a, key));
-        for (const a of mine) await removeAllocation(dir, a.ip);
-        return mine.map((a) => a.ip);
+        let mine = [...(await known())].filter(([, owner]) => sameKey(owner, key)).map(([ip]) => parseIp(ip));
+        if (mine.length === 0) mine = (await list()).filter((a) => sameKey(a, key)).map((a) => a.ip);
+        for (const ip of mine) {
+          await removeAllocation(dir, ip);
+          index?.delete(ip.toString());
+        }
+        return mine;
       }),
     list,
     gc: (valid) =>
       serial(async () => {
         const leaked = (await list()).filter((a) => !valid.some((v) => sameKey(v, a)));
         for (const a of leaked) await removeAllocation(dir, a.ip);
+        index = undefined;
         await removeStrayTemporaries(dir);
         return leaked;
       }),

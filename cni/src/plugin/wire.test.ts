@@ -12,6 +12,7 @@ describe("wire protocol", () => {
 
   it("rejects header lines that are not CNI variables", () => {
     expect(() => parseWireRequest("PATH=/bin\n\n{}")).toThrow(/unexpected header line/);
+    expect(() => parseWireRequest("CNI_COMMAND=ADD\nCNI_COMMAND=DEL\n\n{}")).toThrow(/unexpected header line/);
   });
 
   it("round-trips a response", () => {

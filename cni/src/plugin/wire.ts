@@ -27,7 +27,7 @@ export function parseWireRequest(text: string): WireRequest {
     if (line === "") continue;
     const eq = line.indexOf("=");
     const name = eq < 0 ? line : line.slice(0, eq);
-    if (!forwardedVariables.includes(name)) {
+    if (!forwardedVariables.includes(name) || name in env) {
       throw new CniError("DecodingFailure", `Malformed request from the isthmus-cni launcher: unexpected header line ${JSON.stringify(line)}`);
     }
     env[name] = line.slice(eq + 1);
