@@ -1,0 +1,159 @@
+// Data-plane benchmark (issue #6): TCP throughput (iperf3) and ping RTT, side by side in one run
+// on this machine, between two "gateway" namespaces and between two "pod" namespaces behind
+// them (testing/topology.js: pod1 — gw1 ══ 198.18.0.0/24 ══ gw2 — pod2):
+//   - raw veth between the gateways (the baseline),
+//   - each cable as a bare tunnel (gateway to gateway, tunnel addresses) and pod to pod through it:
+//     vxlan, wireguard with Debian's wireguard-go, wireguard with a current wireguard-go.
+// Needs root and a build of gateway (`npx tsc -b gateway`). Prints a table, writes
+// bench/results/dataplane.json. Namespaces are isthmus-test-gw-<tag>-*, removed at exit.
+//
+//   node bench/dataplane/run.js [--seconds 5] [--runs 3] [--pings 50]
+// Each path is measured `runs` times (median reported, samples kept): other work on a shared
+// 2-core machine moves single runs a lot, so read the load average in the JSON too.
+//   WIREGUARD_GO_DEBIAN (default /usr/bin/wireguard-go), WIREGUARD_GO_CURRENT (default
+//   /tmp/etcdbuild/bin/wireguard; the lead's e2e ensureBinaries() provides one).
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const gw = await import(join(repo, "gateway", "dist", "index.js"));
+const { createGatewayPair, peerOf } = await import(join(repo, "gateway", "dist", "testing", "topology.js"));
+const { randomTag, waitFor } = await import(join(repo, "gateway", "dist", "testing", "netns.js"));
+const { createLogger } = await import(join(repo, "core", "dist", "index.js"));
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+};
+const seconds = arg("seconds", 5);
+const pings = arg("pings", 50);
+const runs = arg("runs", 3);
+if (process.getuid() !== 0) throw new Error("bench/dataplane needs root (network namespaces)");
+const binaries = {
+  debian: process.env.WIREGUARD_GO_DEBIAN ?? "/usr/bin/wireguard-go",
+  current: process.env.WIREGUARD_GO_CURRENT ?? "/tmp/etcdbuild/bin/wireguard",
+};
+for (const [name, path] of Object.entries(binaries)) if (!existsSync(path)) throw new Error(`wireguard-go (${name}) not found at ${path}`);
+const versionOf = (path) => execFileSync(path, ["--version"], { encoding: "utf8" }).split("\n")[0].trim();
+
+const logger = createLogger({ level: "silent" });
+const tag = randomTag();
+const pair = await createGatewayPair(tag);
+const [one, two] = pair.sides;
+let cleaned = false;
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  await pair.lab.cleanup();
+}
+process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
+
+function inNs(netns, argv, timeoutMs) {
+  return execFileSync("ip", ["netns", "exec", netns, ...argv], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** iperf3 for `seconds` from `from` to `address` (server in `to`); Gbit/s received. */
+async function throughput(from, to, address) {
+  const server = spawn("ip", ["netns", "exec", to, "iperf3", "-s", "-1", "-B", address], { stdio: "ignore" });
+  const exited = new Promise((resolve) => server.once("exit", resolve));
+  await waitFor("iperf3 server", async () => inNs(to, ["ss", "-ltnH", "sport = :5201"], 5000).trim() !== "");
+  try {
+    const out = JSON.parse(inNs(from, ["iperf3", "-c", address, "-t", String(seconds), "-J"], (seconds + 15) * 1000));
+    return out.end.sum_received.bits_per_second / 1e9;
+  } finally {
+    server.kill();
+    await exited;
+  }
+}
+
+/** `pings` pings 20 ms apart; RTT min/avg/max in ms and loss. */
+function rtt(from, address) {
+  const out = inNs(from, ["ping", "-n", "-q", "-c", String(pings), "-i", "0.02", address], (pings * 0.02 + 10) * 1000);
+  const m = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(out);
+  const loss = /([\d.]+)% packet loss/.exec(out);
+  return { minMs: Number(m?.[1]), avgMs: Number(m?.[2]), maxMs: Number(m?.[3]), lossPct: Number(loss?.[1]) };
+}
+
+async function measure(label, from, to, address) {
+  rtt(from, address); // warm up ARP, handshakes
+  const samples = [];
+  for (let i = 0; i < runs; i += 1) samples.push(await throughput(from, to, address));
+  const sorted = [...samples].sort((a, b) => a - b);
+  const row = { path: label, gbps: sorted[Math.floor(sorted.length / 2)], samplesGbps: samples.map((g) => Number(g.toFixed(3))), ...rtt(from, address) };
+  console.error(`  ${label}: ${row.gbps.toFixed(2)} Gbit/s, RTT avg ${row.avgMs} ms`);
+  return row;
+}
+
+const keys = [gw.generateKeyPair(), gw.generateKeyPair()];
+const cables = [
+  {
+    name: "vxlan",
+    create: (side, i) => gw.createVxlanCable({ device: `bv${i}${tag}`, localIp: side.underlayIp, tunnelIp: side.tunnelIp }, { logger, netns: side.gw }),
+    peer: (side) => peerOf(side, side === one ? "c1" : "c2", { port: 4790 }),
+  },
+  ...Object.entries(binaries).map(([flavour, binary]) => ({
+    name: `wireguard, ${flavour} wireguard-go ${versionOf(binary).replace("wireguard-go ", "")}`,
+    create: (side, i) =>
+      gw.createWireguardCable(
+        { device: `b${flavour[0]}${i}${tag}`, privateKey: keys[i].privateKey, tunnelIp: side.tunnelIp, backend: "userspace", wireguardGo: binary },
+        { logger, netns: side.gw },
+      ),
+    peer: (side) => peerOf(side, side === one ? "c1" : "c2", { publicKey: keys[side === one ? 0 : 1].publicKey }),
+  })),
+];
+
+const rows = [];
+try {
+  console.error(`dataplane bench: ${runs} x ${seconds} s iperf3, ${pings} pings per path (load ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
+  rows.push({ cable: "none", ...(await measure("raw veth gw1 -> gw2", one.gw, two.gw, two.underlayIp)) });
+  for (const cable of cables) {
+    const drivers = [cable.create(one, 0), cable.create(two, 1)];
+    try {
+      for (const d of drivers) await d.init();
+      await drivers[0].sync([cable.peer(two)]);
+      await drivers[1].sync([cable.peer(one)]);
+      rows.push({ cable: cable.name, ...(await measure(`${cable.name}: bare tunnel gw1 -> gw2`, one.gw, two.gw, two.tunnelIp)) });
+      rows.push({ cable: cable.name, ...(await measure(`${cable.name}: pod1 -> pod2`, one.pod, two.pod, two.podIp)) });
+    } finally {
+      for (const d of drivers) await d.cleanup();
+    }
+  }
+} finally {
+  await cleanup();
+}
+
+const baseline = rows[0].gbps;
+const table = rows.map((r) => {
+  const bare = rows.find((b) => b.cable === r.cable && b.path.includes("bare tunnel"));
+  return { ...r, pctOfVeth: (100 * r.gbps) / baseline, pctOfBareTunnel: bare === undefined ? undefined : (100 * r.gbps) / bare.gbps };
+});
+const pad = (s, n) => String(s).padEnd(n);
+console.log(`${pad("path", 66)} ${pad("Gbit/s", 8)} ${pad("% veth", 7)} ${pad("% tunnel", 9)} RTT min/avg/max ms   loss`);
+for (const r of table) {
+  console.log(
+    `${pad(r.path, 66)} ${pad(r.gbps.toFixed(2), 8)} ${pad(r.pctOfVeth.toFixed(0), 7)} ${pad(r.pctOfBareTunnel === undefined ? "-" : r.pctOfBareTunnel.toFixed(0), 9)} ${pad(`${r.minMs}/${r.avgMs}/${r.maxMs}`, 20)} ${r.lossPct}%`,
+  );
+}
+const results = join(repo, "bench", "results");
+mkdirSync(results, { recursive: true });
+writeFileSync(
+  join(results, "dataplane.json"),
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, kernel: readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(), node: process.version },
+      loadavg: readFileSync("/proc/loadavg", "utf8").trim(),
+      seconds,
+      runs,
+      pings,
+      wireguardGo: Object.fromEntries(Object.entries(binaries).map(([k, p]) => [k, { path: p, version: versionOf(p) }])),
+      rows: table,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.error(`wrote ${join(results, "dataplane.json")}`);
