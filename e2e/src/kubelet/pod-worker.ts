@@ -14,7 +14,7 @@ import { errorMessage, isIsthmusError } from "@isthmus/core";
 import type { KubeletConfig } from "./config.js";
 import { createSlot, hasVanished, isDueToStart, markExited, markStarted, type ContainerSlot } from "./container.js";
 import { buildContainerEnv, expandVars, type ObjectReader } from "./env.js";
-import { buildArgv, checkImagePresent, parseImage } from "./images.js";
+import { buildArgv, checkImagePresent, parseImage, type ImageTarget } from "./images.js";
 import type { Container, Pod } from "./kube-types.js";
 import { writePodState, type PodState } from "./pod-state.js";
 import { startProcess, terminate } from "./process.js";
@@ -140,7 +140,7 @@ async function initialize(record: PodRecord, pod: Pod, deps: PodWorkerDeps, sign
 
 async function startContainer(record: PodRecord, slot: ContainerSlot, spec: Container, deps: PodWorkerDeps): Promise<void> {
   const { config } = deps;
-  let target;
+  let target: ImageTarget;
   try {
     target = parseImage(spec.image ?? "", config.repoRoot);
     await checkImagePresent(target);
@@ -156,7 +156,8 @@ async function startContainer(record: PodRecord, slot: ContainerSlot, spec: Cont
     slot.state = { kind: "waiting", reason: "CreateContainerConfigError", message: errorMessage(err) };
     return;
   }
-  const argv = ["node", ...buildArgv(target, { command: spec.command ?? [], args: spec.args ?? [] })].map((a) => expandVars(a, env));
+  // The pod runs on the kubelet's own Node.js binary.
+  const argv = [process.execPath, ...buildArgv(target, { command: spec.command ?? [], args: spec.args ?? [] })].map((a) => expandVars(a, env));
   const mounts: Mount[] = [...(record.volumes?.mounts.get(spec.name) ?? [])];
   if (usesClusterDns(record.pod.spec ?? {})) {
     mounts.push({ source: join(record.dir, "resolv.conf"), target: "/etc/resolv.conf", readOnly: true });

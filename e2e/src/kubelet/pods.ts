@@ -16,7 +16,7 @@ import { rm } from "node:fs/promises";
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
 import { createReconcileQueue, objectKey, type ManagedInformer, type ReconcileQueue } from "@isthmus/core";
 import { finishPodDeletion, writePodStatus } from "./api.js";
-import { createSlot, markStarted } from "./container.js";
+import { createSlot, markStarted, toRuntimeState } from "./container.js";
 import type { Pod } from "./kube-types.js";
 import { listPodDirs, podDir, readPodState, type PodState } from "./pod-state.js";
 import { createPodRecord, podIpOf, syncPod, teardownPod, type PodRecord, type PodWorkerDeps } from "./pod-worker.js";
@@ -39,7 +39,8 @@ export interface PodController {
   stop(): Promise<void>;
 }
 
-const gone = (phase: string | undefined): boolean => phase === "Succeeded" || phase === "Failed";
+/** True for the phases after which a pod never runs again. */
+const isTerminalPhase = (phase: string | undefined): boolean => phase === "Succeeded" || phase === "Failed";
 
 /** Creates the pod controller. */
 export function createPodController(options: PodControllerOptions): PodController {
@@ -124,18 +125,20 @@ export function createPodController(options: PodControllerOptions): PodControlle
       return;
     }
     if (record === undefined) {
-      if (gone(pod.status?.phase)) return;
+      if (isTerminalPhase(pod.status?.phase)) return;
       record = createPodRecord(pod, podDir(config.stateDir, pod.metadata?.namespace ?? "default", pod.metadata?.name ?? ""), key);
       records.set(key, record);
     }
     const again = await syncPod(record, pod, deps, signal);
-    const status = computePodStatus(pod, {
+    const podIp = podIpOf(record, config);
+    const runtime = {
       startTime: record.startTime,
       initialized: record.initialized,
-      containers: [...record.containers.values()].map((c) => ({ name: c.name, image: c.image, state: c.state, restartCount: c.restartCount, ready: c.ready, ...(c.lastTermination === undefined ? {} : { lastTermination: c.lastTermination }) })),
+      containers: [...record.containers.values()].map(toRuntimeState),
       ...(record.pending === undefined ? {} : { pending: record.pending }),
-      ...(podIpOf(record, config) === undefined ? {} : { podIp: podIpOf(record, config) ?? "" }),
-    }, { hostIp: config.nodeIp, now: new Date() });
+      ...(podIp === undefined ? {} : { podIp }),
+    };
+    const status = computePodStatus(pod, runtime, { hostIp: config.nodeIp, now: new Date() });
     if (statusFingerprint(status) !== statusFingerprint(pod.status)) await writePodStatus(core, pod, status);
     if (again !== undefined) later(key, again);
   };
