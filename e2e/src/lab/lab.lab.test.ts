@@ -1,13 +1,12 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createKubeClient, createKubeLeaseClient, createLeaderElector, type LeaderElector } from "@isthmus/core";
-import { beforeAll, describe, expect, it } from "vitest";
-import { labBinaries } from "./binaries.js";
+import { describe, expect, it } from "vitest";
 import { nodePaths } from "./paths.js";
 import { findNode } from "./plan.js";
-import { runCommand } from "./run.js";
 import { requireLab } from "./state.js";
-import { labExecArgv, labKubeconfig, labStatus } from "./verbs.js";
+import { labKubeconfig, labStatus } from "./verbs.js";
+import { labExecOutput, labKubectl } from "./testing/helpers.js";
 import { waitFor } from "./wait.js";
 import { labUp, repoRoot } from "./up.js";
 import { findLeftovers } from "./teardown.js";
@@ -15,18 +14,11 @@ import { sharedLabOptions } from "./testing/global-setup.js";
 import { labDown } from "./verbs.js";
 import { planLab } from "./plan.js";
 
-let kubectlPath = "";
-
-async function kubectl(cluster: string, args: readonly string[], input?: string): Promise<string> {
-  const kubeconfig = await labKubeconfig(cluster);
-  const { stdout } = await runCommand([kubectlPath, "--kubeconfig", kubeconfig, ...args], input === undefined ? {} : { input });
-  return stdout;
+function kubectl(cluster: string, args: readonly string[], input?: string): Promise<string> {
+  return labKubectl(cluster, args, input === undefined ? {} : { input });
 }
 
-async function execIn(target: string, argv: readonly string[]): Promise<string> {
-  const { stdout } = await runCommand([...(await labExecArgv(target)), ...argv], { timeoutMs: 20_000 });
-  return stdout;
-}
+const execIn = labExecOutput;
 
 const workloads = join(repoRoot, "e2e/dist/workloads/main.js");
 const ns = "lab-echo";
@@ -65,10 +57,6 @@ const manifests = {
 };
 
 describe("the shared lab (2 clusters x 2 nodes)", () => {
-  beforeAll(async () => {
-    kubectlPath = (await labBinaries()).kubectl;
-  });
-
   it.each(["c1", "c2"])("lists both nodes of %s Ready with podCIDRs from the controller-manager (real kubectl)", async (cluster) => {
     const { plan } = await requireLab();
     const expected = plan.clusters.find((c) => c.id === cluster)!;
@@ -162,6 +150,22 @@ describe("the shared lab (2 clusters x 2 nodes)", () => {
     // Acquire retries carry up to 20% jitter; allow 300 ms for API round trips.
     expect(takeover).toBeLessThanOrEqual(timing.leaseDurationMs + timing.retryPeriodMs * 1.2 + 300);
     await b.stop();
+  });
+
+  it("applies an operator's edit of the coredns ConfigMap (a stub zone) to the running CoreDNS", async () => {
+    const cm = JSON.parse(await kubectl("c2", ["-n", "kube-system", "get", "configmap", "coredns", "-o", "json"])) as { data: { Corefile: string } };
+    const zone = ["lab-stub.test:53 {", "    template IN A lab-stub.test {", '        answer "{{ .Name }} 5 IN A 198.18.200.7"', "    }", "}", ""].join("\n");
+    cm.data.Corefile += zone;
+    await kubectl("c2", ["replace", "-f", "-"], JSON.stringify(cm));
+    const answer = await waitFor(
+      "CoreDNS to serve the new zone",
+      async () => {
+        const out = (await labExecOutput("c2/n2", ["dig", "+short", "+time=1", "+tries=1", "@10.102.0.10", "x.lab-stub.test"])).trim();
+        return out === "" ? undefined : out;
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    expect(answer).toBe("198.18.200.7");
   });
 
   it("says it is already up instead of making a second lab, and reports every component running", async () => {

@@ -4,7 +4,7 @@
  * Idempotent: a complete lab whose processes all run is left alone; a half-made one is torn
  * down first. Each step reports one line (✓ or ✗ with the error) through `onProgress`.
  */
-import { access } from "node:fs/promises";
+import { access, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { errorMessage } from "@isthmus/core";
@@ -22,7 +22,6 @@ import { readRecord, resolveOptions, writeRecord } from "./state.js";
 import { destroyLab } from "./teardown.js";
 import { applyNetwork, listNamespaces } from "./topology.js";
 import { waitFor } from "./wait.js";
-import { readdir } from "node:fs/promises";
 import { pidDir } from "./paths.js";
 
 /** Options of {@link labUp} beyond the lab's shape. */
@@ -67,7 +66,10 @@ export async function labUp(options: LabOptions = {}, context: LabUpContext = {}
   await writeRecord({ version: 1, options: resolved, createdAt: new Date().toISOString(), complete: false });
   await step(progress, `network: WAN, ${plan.clusters.length} LANs, ${plan.clusters.length * resolved.nodesPerCluster} nodes`, () => applyNetwork(plan));
   await step(progress, "node mount namespaces", () => applyMountNamespaces(plan));
-  await Promise.all(plan.clusters.map((c) => upCluster(plan, c, { binaries, progress, kubeletEntry: entries.kubelet })));
+  // Clusters come up side by side; wait for all of them so no step is still running when we report.
+  const results = await Promise.allSettled(plan.clusters.map((c) => upCluster(plan, c, { binaries, progress, kubeletEntry: entries.kubelet })));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
   await writeRecord({ version: 1, options: resolved, createdAt: new Date().toISOString(), complete: true });
   const durationMs = Date.now() - started;
   progress(`✓ lab up in ${(durationMs / 1000).toFixed(1)} s`);

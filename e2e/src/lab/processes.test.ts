@@ -1,0 +1,49 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { planLab, type LabPlan } from "./plan.js";
+import { assertAlive, isAlive, readPid, scanProcesses, startProcess, stopLabProcesses } from "./processes.js";
+import { waitFor } from "./wait.js";
+
+describe("lab processes", () => {
+  let plan: LabPlan | undefined;
+
+  afterEach(async () => {
+    if (plan === undefined) return;
+    await stopLabProcesses(plan, { netns: [], mountNsFiles: [], marker: plan.stateDir });
+    await rm(plan.stateDir, { recursive: true, force: true });
+  });
+
+  async function tempPlan(): Promise<LabPlan> {
+    plan = planLab({ stateDir: await mkdtemp(join(tmpdir(), "isthmus-lab-proc-")) });
+    return plan;
+  }
+
+  it("records the pid of a detached process and finds it again by its command line", async () => {
+    const p = await tempPlan();
+    const proc = await startProcess(p, {
+      name: "sleeper",
+      argv: [process.execPath, "-e", "setTimeout(() => {}, 60000)", p.stateDir],
+      logFile: join(p.stateDir, "sleeper.log"),
+    });
+    expect(await readPid(p, "sleeper")).toBe(proc.pid);
+    expect(await isAlive(proc.pid)).toBe(true);
+    expect(await scanProcesses({ netns: [], mountNsFiles: [], marker: p.stateDir })).toContain(proc.pid);
+    const stopped = await stopLabProcesses(p, { netns: [], mountNsFiles: [], marker: p.stateDir });
+    expect(stopped).toContain(proc.pid);
+    expect(await isAlive(proc.pid)).toBe(false);
+  });
+
+  it("reports a process that exited with the tail of its log", async () => {
+    const p = await tempPlan();
+    const proc = await startProcess(p, {
+      name: "crasher",
+      argv: [process.execPath, "-e", "console.error('cannot bind 6443: address in use'); process.exit(3)"],
+      logFile: join(p.stateDir, "crasher.log"),
+    });
+    await waitFor("the crasher to exit", async () => ((await isAlive(proc.pid)) ? undefined : true), { timeoutMs: 5_000, intervalMs: 20 });
+    await expect(assertAlive(proc)).rejects.toMatchObject({ code: "ComponentFailed" });
+    await expect(assertAlive(proc)).rejects.toThrow(/crasher exited.*cannot bind 6443/);
+  });
+});
