@@ -4,3 +4,4 @@ export * from "./wire/index.js";
 export * from "./index/index.js";
 export * from "./resolver.js";
 export * from "./server/index.js";
+export * from "./mcs/index.js";
