@@ -1,0 +1,144 @@
+import { createHash } from "node:crypto";
+import { parseIp, type ServiceExport } from "@isthmus/core";
+import type { EndpointSliceJson, ServiceJson } from "./kube-types.js";
+import type { ImportedService } from "../index/index.js";
+import { derivedServiceSuffix, managedByValue, mcsApiVersion, mcsLabels } from "./constants.js";
+import type { MergedService } from "./merge.js";
+import { toImportPort, type OwnerReference, type ServiceImportObject } from "./types.js";
+
+// The objects the importing cluster gets for a merged service:
+// - a ServiceImport (type, union of ports, clusterset IPs, status.clusters);
+// - for ClusterSetIP, a derived Service without selector (`<svc>-clusterset`) whose ClusterIP
+//   is the clusterset IP, so kube-proxy balances over the slices below;
+// - one EndpointSlice per healthy source cluster and address family, owned by the
+//   ServiceImport: ClusterSetIP members contribute their service's cluster IP (reached over the
+//   tunnel), Headless members their endpoints with hostnames and readiness. Slices of clusters
+//   whose connection is down are simply not built, so the writer deletes them.
+
+/** The ServiceImport an object belongs to. */
+export interface ImportRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** The ServiceImport for `merged`; `ips` are the clusterset IPs (the derived Service's cluster IPs). */
+export function buildServiceImport(merged: MergedService, ips: readonly string[]): ServiceImportObject {
+  return {
+    apiVersion: mcsApiVersion,
+    kind: "ServiceImport",
+    metadata: { name: merged.name, namespace: merged.namespace, labels: { [mcsLabels.managedBy]: managedByValue } },
+    spec: {
+      type: merged.type,
+      ports: merged.ports.map(toImportPort),
+      ...(merged.type === "ClusterSetIP" && ips.length > 0 ? { ips: [...ips] } : {}),
+      sessionAffinity: "None",
+    },
+    status: { clusters: [...merged.members.map((m) => m.clusterId)].sort().map((cluster) => ({ cluster })) },
+  };
+}
+
+/** The name of the derived VIP Service of a ServiceImport: `<name>-clusterset`, hashed when over 63 characters. */
+export function derivedServiceName(importName: string): string {
+  const plain = `${importName}-${derivedServiceSuffix}`;
+  if (plain.length <= 63) return plain;
+  const hash = createHash("sha256").update(importName).digest("hex").slice(0, 10);
+  return `${importName.slice(0, 63 - hash.length - 1).replace(/-+$/, "")}-${hash}`;
+}
+
+function ownerOf(ref: ImportRef): OwnerReference {
+  return { apiVersion: mcsApiVersion, kind: "ServiceImport", name: ref.name, uid: ref.uid, controller: true, blockOwnerDeletion: false };
+}
+
+/** The derived VIP Service of a ClusterSetIP import; undefined for Headless ones. */
+export function buildDerivedService(merged: MergedService, ref: ImportRef): ServiceJson | undefined {
+  if (merged.type !== "ClusterSetIP") return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: derivedServiceName(ref.name),
+      namespace: ref.namespace,
+      labels: { [mcsLabels.derivedFrom]: ref.name, [mcsLabels.managedBy]: managedByValue },
+      ownerReferences: [ownerOf(ref)],
+    },
+    spec: {
+      type: "ClusterIP",
+      ports: merged.ports.map((p) => ({
+        ...(p.name === undefined ? {} : { name: p.name }),
+        port: p.port,
+        targetPort: p.port,
+        protocol: p.protocol,
+        ...(p.appProtocol === undefined ? {} : { appProtocol: p.appProtocol }),
+      })),
+    },
+  };
+}
+
+/** Options of `buildEndpointSlices`. */
+export interface SliceOptions {
+  readonly ref: ImportRef;
+  /** Clusters whose connection is healthy (include the local cluster). */
+  readonly healthy: ReadonlySet<string>;
+}
+
+/** One EndpointSlice per healthy member cluster and address family, sorted by name. */
+export function buildEndpointSlices(merged: MergedService, options: SliceOptions): EndpointSliceJson[] {
+  const slices: EndpointSliceJson[] = [];
+  for (const member of merged.members) {
+    if (!options.healthy.has(member.clusterId)) continue;
+    for (const family of [4, 6] as const) {
+      const endpoints = endpointsOf(member, family);
+      if (endpoints.length === 0) continue;
+      slices.push(sliceOf({ merged, member, family, endpoints, ref: options.ref }));
+    }
+  }
+  return slices.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
+}
+
+type SliceEndpoint = EndpointSliceJson["endpoints"][number];
+
+function endpointsOf(member: ServiceExport, family: 4 | 6): SliceEndpoint[] {
+  if (member.type === "ClusterSetIP") {
+    return member.clusterIp !== undefined && parseIp(member.clusterIp).family === family ? [{ addresses: [member.clusterIp], conditions: { ready: true } }] : [];
+  }
+  return member.endpoints.flatMap((e) => {
+    const addresses = e.addresses.filter((a) => parseIp(a).family === family);
+    if (addresses.length === 0) return [];
+    return [{ addresses, conditions: { ready: e.ready }, ...(e.hostname === undefined ? {} : { hostname: e.hostname }) }];
+  });
+}
+
+function sliceOf(o: { merged: MergedService; member: ServiceExport; family: 4 | 6; endpoints: SliceEndpoint[]; ref: ImportRef }): EndpointSliceJson {
+  const labels: Record<string, string> = {
+    [mcsLabels.serviceName]: o.ref.name,
+    [mcsLabels.sourceCluster]: o.member.clusterId,
+    [mcsLabels.managedBy]: managedByValue,
+  };
+  if (o.merged.type === "ClusterSetIP") labels[mcsLabels.kubeServiceName] = derivedServiceName(o.ref.name);
+  return {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: { name: `${o.ref.name}-${o.member.clusterId}-ipv${o.family}`, namespace: o.ref.namespace, labels, ownerReferences: [ownerOf(o.ref)] },
+    addressType: o.family === 4 ? "IPv4" : "IPv6",
+    endpoints: o.endpoints,
+    ports: o.merged.ports.map((p) => ({
+      ...(p.name === undefined ? {} : { name: p.name }),
+      port: p.port,
+      protocol: p.protocol,
+      ...(p.appProtocol === undefined ? {} : { appProtocol: p.appProtocol }),
+    })),
+  };
+}
+
+/** The DNS index entry of a merged service with its clusterset IPs. */
+export function toImportedService(merged: MergedService, ips: readonly string[]): ImportedService {
+  return {
+    namespace: merged.namespace,
+    name: merged.name,
+    type: merged.type,
+    ips: merged.type === "ClusterSetIP" ? [...ips] : [],
+    ports: merged.ports,
+    clusters: merged.members.map((m) => ({ clusterId: m.clusterId, endpoints: m.type === "Headless" ? m.endpoints : [] })),
+  };
+}
