@@ -22,7 +22,7 @@ import { listPodDirs, podDir, readPodState, type PodState } from "./pod-state.js
 import { createPodRecord, podIpOf, syncPod, teardownPod, type PodRecord, type PodWorkerDeps } from "./pod-worker.js";
 import { isOurProcess, terminate } from "./process.js";
 import { readinessCheck } from "./readiness.js";
-import { teardownSandbox } from "./sandbox.js";
+import { prepareNetnsDir, teardownSandbox } from "./sandbox.js";
 import { computePodStatus, statusFingerprint } from "./status.js";
 
 /** Options of {@link createPodController}. */
@@ -146,6 +146,7 @@ export function createPodController(options: PodControllerOptions): PodControlle
   return {
     name: "pods",
     async start(): Promise<void> {
+      await prepareNetnsDir();
       queue = createReconcileQueue<string>({
         reconcile,
         concurrency: 4,

@@ -4,7 +4,7 @@
  * it (ContainerID = pod uid, IfName eth0, K8S_POD_* args). A failed ADD is rolled back with DEL
  * and the namespace removed, so a retry starts clean. Teardown is idempotent.
  */
-import { access } from "node:fs/promises";
+import { access, mkdir, readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage, runCommand } from "@isthmus/core";
 import { CniError, firstIp, loadNetworkList, type CniAttachment } from "./cni.js";
@@ -37,6 +37,20 @@ export interface Sandbox {
   readonly ip: string;
   /** The ADD result, kept for DEL's prevResult. */
   readonly cniResult: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Makes /run/netns a shared mount point, as `ip netns add` does on first use, but before any pod
+ * starts: pods' mount namespaces are slaves of the node's, so network namespaces added later
+ * appear in pods started earlier (e.g. the CNI agent). Idempotent.
+ */
+export async function prepareNetnsDir(options: { signal?: AbortSignal } = {}): Promise<void> {
+  await mkdir("/run/netns", { recursive: true });
+  const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
+  const entry = mountinfo.split("\n").findLast((line) => line.split(" ")[4] === "/run/netns");
+  if (entry?.includes(" shared:") === true) return;
+  if (entry === undefined) await runCommand(["mount", "--bind", "/run/netns", "/run/netns"], withSignal(options));
+  await runCommand(["mount", "--make-shared", "/run/netns"], withSignal(options));
 }
 
 /** `<prefix><first 8 hex digits of the uid>`, by default `isthmus-pod-1234abcd`. */

@@ -21,3 +21,25 @@ describe("the mount wrapper as root", () => {
     }
   });
 });
+
+describe("mount propagation into a running pod", () => {
+  it("shows mounts the node makes later under a shared mount (new netns files), never the other way", async () => {
+    if (process.getuid?.() !== 0) throw new Error("wrap.netns.test.ts needs root (mount namespaces)");
+    const dir = await mkdtemp(join(tmpdir(), "isthmus-wrap-prop-"));
+    try {
+      // Everything happens in a throwaway mount namespace: `dir` plays the node's shared /run/netns.
+      const pod = wrapArgv(["sh", "-c", `sleep 0.5; cat ${dir}/later/file; mkdir -p ${dir}/podside && mount -t tmpfs pod ${dir}/podside`], { mounts: [] });
+      const script = [
+        `mount --bind ${dir} ${dir} && mount --make-shared ${dir}`,
+        '"$@" & pid=$!',
+        `sleep 0.1; mkdir -p ${dir}/later && mount -t tmpfs node ${dir}/later && echo visible > ${dir}/later/file`,
+        "wait $pid",
+        `grep -c " ${dir}/podside " /proc/self/mountinfo || true`,
+      ].join("\n");
+      const out = execFileSync("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", ...pod], { encoding: "utf8" });
+      expect(out).toBe("visible\n0\n");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

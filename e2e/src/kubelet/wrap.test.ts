@@ -15,7 +15,7 @@ describe("wrapArgv", () => {
       "unshare",
       "--mount",
       "--propagation",
-      "private",
+      "slave",
       "--",
       "sh",
       "-c",

@@ -1,15 +1,19 @@
 /**
- * How a container process is started (ADR 0320): in a private mount namespace of its own, with
+ * How a container process is started (ADR 0320): in a mount namespace of its own, with
  * the pod's volumes (service-account token, ConfigMaps, resolv.conf) bind-mounted onto their
  * paths, and — for workload pods — in the pod's network namespace:
  *
- *   [nsenter --net=/run/netns/<pod> --] unshare --mount --propagation private -- \
+ *   [nsenter --net=/run/netns/<pod> --] unshare --mount --propagation slave -- \
  *     sh -c <fixed script> isthmus-pod-init SRC DST ro|rw ... -- <argv>
  *
  * The shell script is a constant; every path and argument reaches it as a positional parameter,
  * never interpolated into shell text. It creates each missing mount target (a directory for a
  * directory, an empty file for a file), bind-mounts, remounts read-only where asked, and `exec`s
  * the program, so the spawned pid is the program's pid (nsenter and unshare exec too).
+ *
+ * Propagation is `slave` (Kubernetes' HostToContainer): the pod's own bind mounts never reach
+ * the node, while mounts the node makes later under a shared mount — new pod network
+ * namespaces in /run/netns (see `prepareNetnsDir`) — do reach the pod (the CNI agent needs them).
  */
 import type { Mount } from "./volumes.js";
 
@@ -37,7 +41,7 @@ export interface WrapOptions {
 export function wrapArgv(argv: readonly string[], options: WrapOptions): string[] {
   const enter = options.netns === undefined ? [] : ["nsenter", `--net=/run/netns/${options.netns}`, "--"];
   const triples = options.mounts.flatMap((m) => [m.source, m.target, m.readOnly ? "ro" : "rw"]);
-  return [...enter, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", mountScript, "isthmus-pod-init", ...triples, "--", ...argv];
+  return [...enter, "unshare", "--mount", "--propagation", "slave", "--", "sh", "-c", mountScript, "isthmus-pod-init", ...triples, "--", ...argv];
 }
 
 /** The resolv.conf of a pod using the cluster DNS (dnsPolicy ClusterFirst). */
