@@ -39,10 +39,20 @@ export function createCommandRunner(options: { readonly hostNetns?: string } = {
     hostNetns,
     run: (argv, runOptions = {}) => {
       const netns = runOptions.netns ?? hostNetns;
-      const full = netns === undefined ? [...argv] : ["nsenter", `--net=${netns}`, "--", ...argv];
-      return spawnCommand(full, runOptions);
+      return spawnCommand(netns === undefined ? [...argv] : inNetns(argv, netns), runOptions);
     },
   };
+}
+
+/** Tools that switch namespaces themselves (`-n NAME` for namespaces under /run/netns): one exec instead of two. */
+const selfSwitching = new Set(["ip", "tc", "bridge"]);
+
+/** `argv` run inside `netns`: through the tool's own `-n` when it can, else through nsenter. */
+export function inNetns(argv: readonly string[], netns: string): string[] {
+  const [file = "", ...rest] = argv;
+  const named = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(netns)?.[1];
+  if (named !== undefined && selfSwitching.has(file)) return [file, "-n", named, ...rest];
+  return ["nsenter", `--net=${netns}`, "--", ...argv];
 }
 
 function spawnCommand(argv: readonly string[], options: RunOptions): Promise<CommandOutput> {
