@@ -46,4 +46,11 @@ describe("lab processes", () => {
     await expect(assertAlive(proc)).rejects.toMatchObject({ code: "ComponentFailed" });
     await expect(assertAlive(proc)).rejects.toThrow(/crasher exited.*cannot bind 6443/);
   });
+
+  it("never counts itself or its ancestors as lab processes, even when they name the state directory", async () => {
+    const found = await scanProcesses({ netns: [], mountNsFiles: [], marker: "/" });
+    expect(found).not.toContain(process.pid);
+    expect(found).not.toContain(process.ppid);
+    expect(found.length).toBeGreaterThan(0);
+  });
 });

@@ -179,10 +179,12 @@ export async function scanProcesses(scope: ProcessScope): Promise<number[]> {
     const id = await inodeOf(path);
     if (id !== undefined) nsIds.add(id);
   }
+  // Never this process or its ancestors (an `npx isthmus lab down --state-dir ...` names the marker).
+  const spared = await ancestors(process.pid);
   const found: number[] = [];
   for (const entry of await readdir("/proc")) {
     const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    if (!Number.isInteger(pid) || spared.has(pid)) continue;
     if (await belongsToScope(pid, nsIds, scope.marker)) found.push(pid);
   }
   return found;
@@ -202,6 +204,23 @@ async function belongsToScope(pid: number, nsIds: ReadonlySet<string>, marker: s
     if (["ENOENT", "ESRCH", "EACCES"].includes((err as NodeJS.ErrnoException).code ?? "")) return false;
     throw err;
   }
+}
+
+/** `pid` and every ancestor up to init. */
+async function ancestors(pid: number): Promise<Set<number>> {
+  const chain = new Set<number>();
+  let current = pid;
+  while (current > 1 && !chain.has(current)) {
+    chain.add(current);
+    try {
+      const stat = await readFile(`/proc/${current}/stat`, "utf8");
+      current = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") break;
+      throw err;
+    }
+  }
+  return chain;
 }
 
 async function inodeOf(path: string): Promise<string | undefined> {
