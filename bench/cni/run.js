@@ -15,7 +15,6 @@ const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dist = (p) => join(repo, "cni", "dist", p);
 const { createCommandRunner } = await import(dist("datapath/exec.js"));
 const { createDatapathBackend } = await import(dist("datapath/backend.js"));
-const { createCniServer } = await import(dist("agent/server.js"));
 const { installCni } = await import(dist("agent/install.js"));
 const { createNodeAgent } = await import(dist("agent/agent.js"));
 const { createLogger, parseCidr } = await import(join(repo, "core", "dist", "index.js"));
@@ -104,9 +103,12 @@ sh(["ip", "link", "add", "isthmus0", "type", "bridge"], node);
 sh(["ip", "addr", "add", "10.1.9.1/24", "dev", "isthmus0"], node);
 sh(["ip", "link", "set", "isthmus0", "up"], node);
 await installCni(parseCidr("10.1.9.0/24"), 1450, paths);
-const backend = createDatapathBackend({ runner: createCommandRunner({ hostNetns: `/run/netns/${node}` }), hostNsRef: node, annotations: { get: () => Promise.resolve({}) } });
-const server = createCniServer({ socketPath: paths.socketPath, backend, logger });
-await server.start();
+// The agent side runs as its own process inside the node namespace, as isthmus-node does.
+const agentProcess = spawn("ip", ["netns", "exec", node, process.execPath, join(repo, "bench", "cni", "agent-server.js"), paths.socketPath], { stdio: ["ignore", "pipe", "inherit"] });
+await new Promise((resolve, reject) => {
+  agentProcess.stdout.once("data", resolve);
+  agentProcess.once("exit", (code) => reject(new Error(`bench agent exited with ${code}`)));
+});
 const oursConf = () => JSON.stringify({ cniVersion: "1.1.0", name: "isthmus", type: "isthmus-cni", mtu: 1450, ipam: { subnet: "10.1.9.0/24", dataDir: paths.dataDir } });
 const refConf = () => JSON.stringify({ cniVersion: "1.0.0", name: "refnet", type: "bridge", bridge: "refbr0", isGateway: true, isDefaultGateway: true, ipam: { type: "host-local", subnet: "10.1.10.0/24", dataDir: join(work, "ref-ipam") } });
 const launcher = join(paths.cniBinDir, "isthmus-cni");
@@ -123,7 +125,8 @@ const [refLatency, oursLatency] = await latency(
 const roundTrip = [];
 for (let i = 0; i < 20; i++) roundTrip.push((await invoke(launcher, node, { CNI_COMMAND: "VERSION" }, oursConf())).ms);
 const load = sh(["cat", "/proc/loadavg"]).trim();
-await server.stop();
+agentProcess.kill("SIGTERM");
+await new Promise((resolve) => agentProcess.once("exit", resolve));
 // Standalone (no agent): a cold Node.js process does the work; a few plain (non-pod) ADDs.
 const plainConf = oursConf;
 const standalone = await (async () => {
