@@ -10,3 +10,5 @@ export * from "./broker-pki.js";
 export * from "./store/store.js";
 export * from "./store/sqlite.js";
 export * from "./store/sqlite-schema.js";
+export * from "./store/etcd.js";
+export * from "./store/registry.js";

@@ -53,6 +53,7 @@ async function main(): Promise<number> {
     sqlitePath: join(config.dataDir, "broker.db"),
     etcdEndpoints: config.etcdEndpoints,
     historyRevisions: config.historyRevisions,
+    logger,
   });
   const broker = await startBroker(
     { ...config, etcdEndpoints: [...config.etcdEndpoints], tlsDnsNames: [...config.tlsDnsNames], tlsIpAddresses: [...config.tlsIpAddresses] },

@@ -82,6 +82,18 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
       else resolve(port);
     });
   });
+  // Other replicas (etcd) revoke certificates too: merge their revocations every few seconds.
+  const refreshRevocations = setInterval(() => {
+    store.revokedSerials().then(
+      (serials) => {
+        for (const s of serials) revokedSet.add(s);
+      },
+      (err: unknown) => {
+        logger.warn({ err }, "cannot refresh revoked certificates; keeping the current list");
+      },
+    );
+  }, 5_000);
+  refreshRevocations.unref();
   let serving = true;
   const http = createBrokerHttpServer(
     {
@@ -109,6 +121,7 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
     stop(graceMs = config.shutdownGraceSeconds * 1000) {
       stopping ??= (async () => {
         serving = false;
+        clearInterval(refreshRevocations);
         hub.closeAll();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {

@@ -1,4 +1,6 @@
 import { BrokerError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { createEtcdStore } from "./etcd.js";
 import { createSqliteStore } from "./sqlite.js";
 import type { Store } from "./store.js";
 
@@ -7,6 +9,7 @@ export interface StoreOpenOptions {
   readonly sqlitePath: string;
   readonly etcdEndpoints: readonly string[];
   readonly historyRevisions: number;
+  readonly logger: Logger;
 }
 
 /** A store implementation by name. */
@@ -20,7 +23,7 @@ export interface StoreRegistry {
   open(name: string, options: StoreOpenOptions): Promise<Store>;
 }
 
-/** A registry holding the built-in stores ("sqlite"). */
+/** A registry holding the built-in stores ("sqlite", "etcd"). */
 export function createStoreRegistry(): StoreRegistry {
   const factories = new Map<string, StoreFactory>();
   const registry: StoreRegistry = {
@@ -37,5 +40,9 @@ export function createStoreRegistry(): StoreRegistry {
     },
   };
   registry.register("sqlite", (o) => Promise.resolve(createSqliteStore({ path: o.sqlitePath, historyRevisions: o.historyRevisions })));
+  registry.register("etcd", (o) => {
+    if (o.etcdEndpoints.length === 0) throw new BrokerError("InvalidArgument", "The etcd store needs at least one endpoint (etcdEndpoints)");
+    return createEtcdStore({ endpoints: o.etcdEndpoints, historyRevisions: o.historyRevisions, logger: o.logger.child({ component: "etcd" }) });
+  });
   return registry;
 }

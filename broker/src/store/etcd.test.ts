@@ -1,0 +1,80 @@
+import { createSilentLogger, parseCidr } from "@isthmus/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCatalog } from "../catalog.js";
+import { startEtcdCluster, type EtcdCluster } from "../testing/etcd-cluster.js";
+import { exportsOf } from "../testing/records.js";
+import { createEtcdStore } from "./etcd.js";
+import type { CommitEvent, Store } from "./store.js";
+
+let etcd: EtcdCluster;
+const stores: Store[] = [];
+beforeAll(async () => {
+  etcd = await startEtcdCluster(3);
+}, 60_000);
+afterAll(async () => {
+  for (const s of stores) await s.close();
+  await etcd.close();
+});
+
+async function open(prefix: string, historyRevisions?: number): Promise<Store> {
+  const s = await createEtcdStore({ endpoints: etcd.endpoints, prefix, logger: createSilentLogger(), ...(historyRevisions === undefined ? {} : { historyRevisions }) });
+  stores.push(s);
+  return s;
+}
+
+describe("etcd store", () => {
+  it("serialises commits from two replicas into one dense revision sequence that both see", async () => {
+    const a = await open("/t1/");
+    const b = await open("/t1/");
+    const seenByB: CommitEvent[] = [];
+    b.subscribe((e) => seenByB.push(e));
+    const ca = createCatalog({ store: a });
+    const cb = createCatalog({ store: b });
+    const results = await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => ca.publish("a", { kind: "export", records: exportsOf("a", 1, i) })),
+      ...Array.from({ length: 10 }, (_, i) => cb.publish("b", { kind: "export", records: exportsOf("b", 1, i) })),
+    ]);
+    const revisions = results.map((r) => r.revision).sort((x, y) => x - y);
+    expect(revisions).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await expect.poll(() => seenByB.length).toBe(20);
+    expect(seenByB.map((e) => e.revision)).toEqual(revisions);
+    await expect.poll(() => a.revision()).toBe(20);
+    const log = await a.changesSince(0);
+    expect(log === "compacted" ? [] : log.map((e) => e.revision)).toEqual(revisions);
+    expect((await a.snapshot(["export"])).records).toEqual((await b.snapshot(["export"])).records);
+  });
+
+  it("reloads state on open and keeps global CIDRs unique and stable", async () => {
+    const pool = { pool: parseCidr("242.0.0.0/8"), prefix: 16 };
+    const spec = { podCidrs: ["10.0.0.0/16"], serviceCidrs: ["10.96.0.0/16"] };
+    const a = await open("/t2/");
+    const b = await open("/t2/");
+    const ca = createCatalog({ store: a, globalPool: pool });
+    const cb = createCatalog({ store: b, globalPool: pool });
+    const out = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? ca : cb).publish(`c${i}`, { kind: "cluster", spec })));
+    expect(new Set(out.map((o) => o.globalCidr)).size).toBe(20);
+    const c = await open("/t2/");
+    const again = await createCatalog({ store: c, globalPool: pool }).publish("c3", { kind: "cluster", spec });
+    expect(again.globalCidr).toBe(out[3]?.globalCidr);
+    expect(c.revision()).toBe(a.revision());
+  });
+
+  it("compacts its log and answers older revisions with compacted", async () => {
+    const s = await open("/t3/", 10);
+    const cat = createCatalog({ store: s });
+    for (let i = 0; i < 100; i++) await cat.publish("x", { kind: "export", records: exportsOf("x", 1, i) });
+    expect(s.compactedRevision()).toBe(90);
+    expect(await s.changesSince(5)).toBe("compacted");
+    const recent = await s.changesSince(95);
+    expect(recent === "compacted" ? [] : recent.map((e) => e.revision)).toEqual([96, 97, 98, 99, 100]);
+  });
+
+  it("tokens: one use counted once under contention", async () => {
+    const a = await open("/t4/");
+    const b = await open("/t4/");
+    const now = new Date();
+    await a.insertToken({ id: "t", hash: "h", clusterId: undefined, description: "", createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 60_000).toISOString(), uses: 0, maxUses: 1, revoked: false });
+    const uses = await Promise.all([a, b, a, b].map((s) => s.useToken({ id: "t", hash: "h", clusterId: "c", now })));
+    expect(uses.filter((u) => u.ok)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,339 @@
+import { Etcd3, type IKeyValue, type Watcher } from "etcd3";
+import { errorMessage, recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core";
+import { BrokerError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { CertificateRow, CommitEvent, Store, StoredChange, StoreView, TokenRow, TokenUse, TransactResult, WritePlan } from "./store.js";
+
+// Design notes: several broker replicas share one etcd. Our revision is a key
+// (`data/revision`) that every commit compares and bumps in one etcd transaction, so commits
+// are serialised across replicas and revisions stay dense and ordered. A commit writes, in
+// that transaction, the changed per-(kind, owner) record sets (one key each: a publish is a
+// handful of etcd operations however many records it carries), the global CIDR allocation if
+// any, and a log entry `log/<revision>` holding the commit's changes. Every replica keeps the
+// whole catalog in memory, loaded at start and then fed by an etcd watch on `log/`: reads,
+// snapshots and the views that plan commits come from that cache; a commit that lost the race
+// to another replica waits for the cache to catch up and plans again. Watchers resume from
+// `log/` entries (kept for `historyRevisions` revisions), exactly as with SQLite.
+
+/** Options of `createEtcdStore`. */
+export interface EtcdStoreOptions {
+  /** etcd client URLs, e.g. ["http://127.0.0.1:2379"]. */
+  readonly endpoints: readonly string[];
+  /** Key prefix (default "/isthmus/"). */
+  readonly prefix?: string;
+  readonly historyRevisions?: number;
+  readonly logger: Logger;
+}
+
+/** The schema version of the etcd layout. */
+export const etcdSchemaVersion = 1;
+
+interface LogEntry {
+  readonly revision: number;
+  readonly changes: readonly { readonly type: "put" | "delete"; readonly kind: RecordKind; readonly key: string; readonly value: unknown }[];
+  readonly allocate?: { readonly clusterId: string; readonly cidr: string };
+  readonly compacted?: number;
+}
+
+const pad = (n: number): string => String(n).padStart(16, "0");
+
+/** Connects to etcd, loads the catalog and starts following commits. */
+export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store> {
+  const p = options.prefix ?? "/isthmus/";
+  const history = options.historyRevisions ?? 10_000;
+  const log = options.logger;
+  const client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: 3_000 });
+  const k = {
+    revision: `${p}data/revision`,
+    compacted: `${p}data/compacted`,
+    set: (kind: string, owner: string) => `${p}data/set/${kind}/${owner}`,
+    alloc: (cluster: string) => `${p}data/alloc/${cluster}`,
+    log: (rev: number) => `${p}log/${pad(rev)}`,
+    token: (id: string) => `${p}tokens/${id}`,
+    cert: (serial: string) => `${p}certs/${serial}`,
+    meta: (key: string) => `${p}meta/${key}`,
+    schema: `${p}schema`,
+  };
+  const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof BrokerError) throw err;
+      throw new BrokerError("StoreFailed", `etcd ${what} failed: ${errorMessage(err)}`, { cause: err });
+    }
+  };
+
+  // Catalog cache: kind → owner → key → record.
+  const sets = new Map<RecordKind, Map<string, Map<string, BrokerRecord>>>();
+  const allocations = new Map<string, string>();
+  let revision = 0;
+  let compacted = 0;
+  const listeners = new Set<(event: CommitEvent) => void>();
+  const waiters = new Set<() => void>();
+  const ownerSets = (kind: RecordKind) => {
+    let m = sets.get(kind);
+    if (m === undefined) {
+      m = new Map();
+      sets.set(kind, m);
+    }
+    return m;
+  };
+
+  await wrap("init", async () => {
+    await client
+      .if(k.schema, "Create", "==", 0)
+      .then(client.put(k.schema).value(String(etcdSchemaVersion)), client.put(k.revision).value("0"), client.put(k.compacted).value("0"))
+      .commit();
+    const existing = Number((await client.get(k.schema).string()) ?? "0");
+    if (existing > etcdSchemaVersion) {
+      throw new BrokerError("SchemaTooNew", `etcd schema version ${existing} is newer than this broker's ${etcdSchemaVersion}: upgrade the broker`);
+    }
+  });
+  const loaded = await wrap("load", () => client.getAll().prefix(`${p}data/`).exec());
+  for (const kv of loaded.kvs) loadKey(kv);
+  const startRevision = Number(loaded.header.revision) + 1;
+
+  function loadKey(kv: IKeyValue): void {
+    const key = kv.key.toString();
+    const value = kv.value.toString();
+    if (key === k.revision) revision = Number(value);
+    else if (key === k.compacted) compacted = Number(value);
+    else if (key.startsWith(`${p}data/alloc/`)) allocations.set(key.slice(`${p}data/alloc/`.length), value);
+    else if (key.startsWith(`${p}data/set/`)) {
+      const [kind, owner] = key.slice(`${p}data/set/`.length).split("/") as [RecordKind, string];
+      const entries = JSON.parse(value) as [string, unknown][];
+      ownerSets(kind).set(owner, new Map(entries.map(([rk, v]) => [rk, { kind, value: v } as BrokerRecord])));
+    }
+  }
+
+  function apply(entry: LogEntry): void {
+    if (entry.revision <= revision) return;
+    if (entry.revision !== revision + 1) {
+      log.error({ expected: revision + 1, got: entry.revision }, "etcd log has a gap; the cache may be stale until restart");
+    }
+    const changes: StoredChange[] = entry.changes.map((c) => {
+      const record = { kind: c.kind, value: c.value } as BrokerRecord;
+      const owner = recordOwner(record);
+      const bucket = ownerSets(c.kind);
+      let set = bucket.get(owner);
+      if (set === undefined) {
+        set = new Map();
+        bucket.set(owner, set);
+      }
+      if (c.type === "put") set.set(c.key, record);
+      else set.delete(c.key);
+      if (set.size === 0) bucket.delete(owner);
+      return { type: c.type, key: c.key, record };
+    });
+    if (entry.allocate !== undefined) allocations.set(entry.allocate.clusterId, entry.allocate.cidr);
+    if (entry.compacted !== undefined) compacted = entry.compacted;
+    revision = entry.revision;
+    const event: CommitEvent = { revision, changes };
+    for (const l of listeners) l(event);
+    for (const w of [...waiters]) w();
+  }
+
+  const watcher: Watcher = await wrap("watch", () => client.watch().prefix(`${p}log/`).startRevision(String(startRevision)).create());
+  watcher.on("put", (kv) => {
+    try {
+      apply(JSON.parse(kv.value.toString()) as LogEntry);
+    } catch (err) {
+      log.error({ err }, "cannot apply an etcd log entry");
+    }
+  });
+  watcher.on("error", (err) => {
+    log.warn({ err }, "etcd watch error; the client reconnects");
+  });
+
+  /** Resolves when the cache reaches `target` or after `ms`. */
+  const waitFor = (target: number, ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (revision >= target) {
+        resolve();
+        return;
+      }
+      const done = (): void => {
+        if (revision < target) return;
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(done);
+        resolve();
+      }, ms);
+      waiters.add(done);
+    });
+
+  const view: StoreView = {
+    list(kind, owner) {
+      const bucket = sets.get(kind);
+      if (bucket === undefined) return [];
+      const owners = owner === undefined ? [...bucket.values()] : [bucket.get(owner) ?? new Map<string, BrokerRecord>()];
+      return owners.flatMap((s) => [...s.entries()]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+    },
+    globalCidrs: () => new Map(allocations),
+  };
+
+  const tryCommit = async <T>(plan: (view: StoreView) => WritePlan<T>): Promise<TransactResult<T> | undefined> => {
+    const base = revision;
+    const { puts, deletes, allocate, result } = plan(view);
+    const next = base + 1;
+    const changes: StoredChange[] = [];
+    const touched = new Map<string, { kind: RecordKind; owner: string; set: Map<string, BrokerRecord> }>();
+    const setOf = (kind: RecordKind, owner: string) => {
+      const id = `${kind}/${owner}`;
+      let t = touched.get(id);
+      if (t === undefined) {
+        t = { kind, owner, set: new Map(sets.get(kind)?.get(owner) ?? []) };
+        touched.set(id, t);
+      }
+      return t.set;
+    };
+    for (const record of puts) {
+      const key = recordKey(record);
+      const set = setOf(record.kind, recordOwner(record));
+      const old = set.get(key);
+      if (old !== undefined && JSON.stringify(old.value) === JSON.stringify(record.value)) continue;
+      set.set(key, record);
+      changes.push({ type: "put", key, record });
+    }
+    for (const { kind, key } of deletes) {
+      const owner = key.split("/")[0] ?? "";
+      const set = setOf(kind, owner);
+      const old = set.get(key);
+      if (old === undefined) continue;
+      set.delete(key);
+      changes.push({ type: "delete", key, record: old });
+    }
+    if (changes.length === 0) return { result, revision: base, changes };
+    const horizon = next - history;
+    const compact = horizon > compacted && next % 100 === 0 ? horizon : undefined;
+    const entry: LogEntry = {
+      revision: next,
+      changes: changes.map((c) => ({ type: c.type, kind: c.record.kind, key: c.key, value: c.record.value })),
+      ...(allocate === undefined ? {} : { allocate }),
+      ...(compact === undefined ? {} : { compacted: compact }),
+    };
+    const ops = [client.put(k.revision).value(String(next)), client.put(k.log(next)).value(JSON.stringify(entry))];
+    for (const t of touched.values()) {
+      ops.push(t.set.size === 0 ? client.put(k.set(t.kind, t.owner)).value("[]") : client.put(k.set(t.kind, t.owner)).value(JSON.stringify([...t.set].map(([rk, r]) => [rk, r.value]))));
+    }
+    if (allocate !== undefined) ops.push(client.put(k.alloc(allocate.clusterId)).value(allocate.cidr));
+    const compaction = compact === undefined ? [] : [client.delete().inRange({ start: k.log(0), end: k.log(compact + 1) }), client.put(k.compacted).value(String(compact))];
+    // One then() call: a second one would replace the first list of operations.
+    const res = await client
+      .if(k.revision, "Value", "==", String(base))
+      .then(...ops, ...compaction)
+      .commit();
+    if (!res.succeeded) return undefined;
+    await waitFor(next, 10_000);
+    return { result, revision: next, changes };
+  };
+
+  let closed = false;
+  return {
+    name: "etcd",
+    revision: () => revision,
+    compactedRevision: () => compacted,
+    async transact(plan) {
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const seen = revision;
+        const out = await wrap("commit", () => tryCommit(plan));
+        if (out !== undefined) return out;
+        await waitFor(seen + 1, 200);
+      }
+      throw new BrokerError("StoreFailed", "etcd commit kept losing races to other replicas; giving up after 200 attempts");
+    },
+    snapshot(kinds) {
+      const wanted: readonly RecordKind[] = kinds.length === 0 ? ["cluster", "endpoint", "export", "connection"] : kinds;
+      return Promise.resolve({ revision, records: wanted.flatMap((kind) => view.list(kind)) });
+    },
+    async changesSince(since) {
+      if (since < compacted) return "compacted";
+      const upTo = revision;
+      if (since >= upTo) return [];
+      const res = await wrap("read log", () => client.getAll().inRange({ start: k.log(since + 1), end: k.log(upTo + 1) }).sort("Key", "Ascend").exec());
+      return res.kvs.map((kv) => {
+        const entry = JSON.parse(kv.value.toString()) as LogEntry;
+        return { revision: entry.revision, changes: entry.changes.map((c) => ({ type: c.type, key: c.key, record: { kind: c.kind, value: c.value } as BrokerRecord })) };
+      });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async insertToken(token) {
+      await wrap("insert token", () => client.put(k.token(token.id)).value(JSON.stringify(token)).exec());
+    },
+    async useToken({ id, hash, clusterId, now }) {
+      return wrap("use token", async () => {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const res = await client.get(k.token(id)).exec();
+          const kv = res.kvs[0];
+          if (kv === undefined) return { ok: false, reason: "unknown token" } satisfies TokenUse;
+          const token = JSON.parse(kv.value.toString()) as TokenRow;
+          if (token.hash !== hash) return { ok: false, reason: "unknown token" } satisfies TokenUse;
+          if (token.revoked) return { ok: false, reason: `token ${id} was revoked` } satisfies TokenUse;
+          if (Date.parse(token.expiresAt) <= now.getTime()) return { ok: false, reason: `token ${id} expired at ${token.expiresAt}` } satisfies TokenUse;
+          if (token.uses >= token.maxUses) return { ok: false, reason: `token ${id} was already used ${token.uses} of ${token.maxUses} times` } satisfies TokenUse;
+          if (token.clusterId !== undefined && token.clusterId !== clusterId) {
+            return { ok: false, reason: `token ${id} is for cluster "${token.clusterId}", not "${clusterId}"` } satisfies TokenUse;
+          }
+          const used: TokenRow = { ...token, uses: token.uses + 1 };
+          const txn = await client.if(k.token(id), "Mod", "==", kv.mod_revision).then(client.put(k.token(id)).value(JSON.stringify(used))).commit();
+          if (txn.succeeded) return { ok: true, token: used } satisfies TokenUse;
+        }
+        throw new BrokerError("StoreFailed", `Token ${id} is contended; try again`);
+      });
+    },
+    async listTokens() {
+      const all = await wrap("list tokens", () => client.getAll().prefix(`${p}tokens/`).strings());
+      return Object.values(all)
+        .map((v) => JSON.parse(v) as TokenRow)
+        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id.localeCompare(b.id)));
+    },
+    async revokeToken(id) {
+      return wrap("revoke token", async () => {
+        const raw = await client.get(k.token(id)).string();
+        if (raw === null) return undefined;
+        const row: TokenRow = { ...(JSON.parse(raw) as TokenRow), revoked: true };
+        await client.put(k.token(id)).value(JSON.stringify(row)).exec();
+        return row;
+      });
+    },
+    async insertCertificate(cert: CertificateRow) {
+      await wrap("insert certificate", () => client.put(k.cert(cert.serial)).value(JSON.stringify(cert)).exec());
+    },
+    async revokeCertificatesOf(subject, now) {
+      return wrap("revoke certificates", async () => {
+        const all = Object.values(await client.getAll().prefix(`${p}certs/`).strings()).map((v) => JSON.parse(v) as CertificateRow);
+        const mine = all.filter((c) => c.subject === subject && c.revokedAt === undefined);
+        for (const c of mine) await client.put(k.cert(c.serial)).value(JSON.stringify({ ...c, revokedAt: now.toISOString() })).exec();
+        return mine.map((c) => c.serial);
+      });
+    },
+    async revokedSerials() {
+      const all = await wrap("list certificates", () => client.getAll().prefix(`${p}certs/`).strings());
+      return new Set(Object.values(all).map((v) => JSON.parse(v) as CertificateRow).filter((c) => c.revokedAt !== undefined).map((c) => c.serial));
+    },
+    async getMeta(key) {
+      return (await wrap("get meta", () => client.get(k.meta(key)).string())) ?? undefined;
+    },
+    async putMetaIfAbsent(key, value) {
+      return wrap("put meta", async () => {
+        await client.if(k.meta(key), "Create", "==", 0).then(client.put(k.meta(key)).value(value)).commit();
+        return (await client.get(k.meta(key)).string()) ?? value;
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      listeners.clear();
+      await watcher.cancel().catch((err: unknown) => {
+        log.warn({ err }, "cancelling the etcd watch failed; closing the client anyway");
+      });
+      client.close();
+    },
+  };
+}
