@@ -5,3 +5,4 @@ export * from "./index/index.js";
 export * from "./resolver.js";
 export * from "./server/index.js";
 export * from "./mcs/index.js";
+export * from "./controller/index.js";

@@ -1,0 +1,2 @@
+// The MCS controller's parts: re-exports only.
+export * from "./clusterset-state.js";
