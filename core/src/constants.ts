@@ -18,6 +18,10 @@ export const defaults = Object.freeze({
   /** Node label of gateway candidates and the public-IP override annotation. */
   gatewayNodeLabel: "isthmus.io/gateway",
   publicIpAnnotation: "isthmus.io/public-ip",
+  /** Secret written by `isthmus join`: broker address, CA, join token, cluster id. */
+  brokerSecret: "isthmus-broker",
+  /** Secret holding the cluster's broker client certificate, made by the first agent to join. */
+  brokerCredentialsSecret: "isthmus-broker-credentials",
   /** Fixed pod IP annotation. */
   podIpAnnotation: "isthmus.io/ip-address",
   /** Broker ports: gRPC over TLS, HTTP for health and metrics. */

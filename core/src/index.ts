@@ -7,3 +7,4 @@ export * from "./runtime/index.js";
 export * from "./kube/index.js";
 export * from "./brokerapi/index.js";
 export * from "./pki/index.js";
+export * from "./membership/index.js";

@@ -1,0 +1,136 @@
+import { type CoreV1Api, V1ObjectMeta, V1Secret } from "@kubernetes/client-node";
+import { defaults } from "../constants.js";
+import { IsthmusError } from "../errors.js";
+import { type JoinResult, joinBroker } from "../brokerapi/index.js";
+import type { BrokerConnection } from "../brokerapi/index.js";
+import { httpStatusOf, toKubeError } from "../kube/index.js";
+import { parseCertificate } from "../pki/index.js";
+import type { Logger } from "../runtime/index.js";
+
+/** Codes of the errors an agent meets while obtaining its broker credentials. */
+export type MembershipErrorCode = "NotJoined" | "BadBrokerSecret";
+
+/** The cluster has no usable broker secret (run `isthmus join`), or it is malformed. */
+export class MembershipError extends IsthmusError<MembershipErrorCode> {}
+
+/**
+ * What `isthmus join` leaves in the cluster (Secret `isthmus-broker` in `isthmus-system`):
+ * where the broker is, how to trust it, the join token and this cluster's id.
+ */
+export interface BrokerSecret {
+  readonly address: string;
+  readonly caPem: string;
+  readonly serverName?: string;
+  readonly token: string;
+  readonly clusterId: string;
+}
+
+/** Options of `ensureBrokerCredentials`. */
+export interface EnsureCredentialsOptions {
+  readonly core: CoreV1Api;
+  readonly logger: Logger;
+  /** Namespace of both secrets; default `isthmus-system`. */
+  readonly namespace?: string;
+  /** Renew when the certificate expires sooner than this; default 24 h. */
+  readonly renewBeforeMs?: number;
+  /** Injectable for tests; default `joinBroker`. */
+  readonly join?: typeof joinBroker;
+  /** Injectable for tests; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+const decode = (s: V1Secret, key: string): string | undefined => {
+  const v = s.data?.[key];
+  return v === undefined ? undefined : Buffer.from(v, "base64").toString("utf8");
+};
+const encode = (v: string): string => Buffer.from(v, "utf8").toString("base64");
+
+async function readSecret(core: CoreV1Api, namespace: string, name: string): Promise<V1Secret | undefined> {
+  try {
+    return await core.readNamespacedSecret({ name, namespace });
+  } catch (err) {
+    if (httpStatusOf(err) === 404) return undefined;
+    throw toKubeError(`Cannot read Secret ${namespace}/${name}`, err);
+  }
+}
+
+/** Parses the `isthmus-broker` Secret, listing every missing key at once. */
+export function parseBrokerSecret(secret: V1Secret): BrokerSecret {
+  const fields = { address: decode(secret, "address"), caPem: decode(secret, "ca.crt"), token: decode(secret, "token"), clusterId: decode(secret, "cluster-id") };
+  const missing = Object.entries({ address: "address", caPem: "ca.crt", token: "token", clusterId: "cluster-id" })
+    .filter(([field]) => fields[field as keyof typeof fields] === undefined)
+    .map(([, key]) => key);
+  if (missing.length > 0) {
+    throw new MembershipError("BadBrokerSecret", `Secret ${defaults.brokerSecret} lacks ${missing.join(", ")}: rerun "isthmus join"`);
+  }
+  const serverName = decode(secret, "server-name");
+  return { ...(fields as Omit<BrokerSecret, "serverName">), ...(serverName === undefined ? {} : { serverName }) };
+}
+
+function credentialsFrom(secret: V1Secret, broker: BrokerSecret): BrokerConnection | undefined {
+  const certPem = decode(secret, "tls.crt");
+  const keyPem = decode(secret, "tls.key");
+  const caPem = decode(secret, "ca.crt");
+  if (certPem === undefined || keyPem === undefined || caPem === undefined) return undefined;
+  return { address: broker.address, caPem, certPem, keyPem, ...(broker.serverName === undefined ? {} : { serverName: broker.serverName }) };
+}
+
+function credentialsSecret(namespace: string, joined: JoinResult, resourceVersion?: string): V1Secret {
+  const metadata = Object.assign(new V1ObjectMeta(), {
+    name: defaults.brokerCredentialsSecret,
+    namespace,
+    labels: { "app.kubernetes.io/part-of": "isthmus" },
+    ...(resourceVersion === undefined ? {} : { resourceVersion }),
+  });
+  return Object.assign(new V1Secret(), {
+    metadata,
+    type: "kubernetes.io/tls",
+    data: { "tls.crt": encode(joined.certPem), "tls.key": encode(joined.keyPem), "ca.crt": encode(joined.caPem) },
+  });
+}
+
+/**
+ * Returns this cluster's mTLS connection to the broker. The first agent of a cluster exchanges
+ * the join token for a certificate (its key is made here and stored only in the cluster's own
+ * Secret `isthmus-broker-credentials`); later agents, and restarts, reuse that Secret. A
+ * certificate close to expiry is renewed with the token. Two agents racing to create the
+ * Secret both succeed: the loser reads the winner's. Idempotent; logs at info on a join.
+ */
+export async function ensureBrokerCredentials(options: EnsureCredentialsOptions): Promise<{ broker: BrokerSecret; connection: BrokerConnection }> {
+  const namespace = options.namespace ?? defaults.namespace;
+  const now = options.now ?? Date.now;
+  const brokerSecret = await readSecret(options.core, namespace, defaults.brokerSecret);
+  if (brokerSecret === undefined) {
+    throw new MembershipError("NotJoined", `Secret ${namespace}/${defaults.brokerSecret} not found: this cluster has not been joined ("isthmus join")`);
+  }
+  const broker = parseBrokerSecret(brokerSecret);
+  const existing = await readSecret(options.core, namespace, defaults.brokerCredentialsSecret);
+  const current = existing === undefined ? undefined : credentialsFrom(existing, broker);
+  if (current?.certPem !== undefined) {
+    const { notAfter } = parseCertificate(current.certPem);
+    if (notAfter.getTime() - now() > (options.renewBeforeMs ?? 24 * 3600_000)) return { broker, connection: current };
+    options.logger.info({ notAfter: notAfter.toISOString() }, "broker certificate expires soon; renewing with the join token");
+  }
+  const joined = await (options.join ?? joinBroker)({
+    address: broker.address,
+    caPem: broker.caPem,
+    token: broker.token,
+    clusterId: broker.clusterId,
+    ...(broker.serverName === undefined ? {} : { serverName: broker.serverName }),
+  });
+  options.logger.info({ clusterId: joined.clusterId, notAfter: joined.notAfter }, "joined the broker");
+  const body = credentialsSecret(namespace, joined, existing?.metadata?.resourceVersion);
+  try {
+    if (existing === undefined) await options.core.createNamespacedSecret({ namespace, body });
+    else await options.core.replaceNamespacedSecret({ name: defaults.brokerCredentialsSecret, namespace, body });
+  } catch (err) {
+    const status = httpStatusOf(err);
+    if (status !== 409) throw toKubeError(`Cannot store Secret ${namespace}/${defaults.brokerCredentialsSecret}`, err);
+    options.logger.info("another agent stored the broker credentials first; using theirs");
+    const winner = await readSecret(options.core, namespace, defaults.brokerCredentialsSecret);
+    const theirs = winner === undefined ? undefined : credentialsFrom(winner, broker);
+    if (theirs === undefined) throw toKubeError(`Secret ${namespace}/${defaults.brokerCredentialsSecret} vanished after a conflict`, err);
+    return { broker, connection: theirs };
+  }
+  return { broker, connection: credentialsFrom(body, broker) ?? { address: broker.address, caPem: joined.caPem } };
+}
