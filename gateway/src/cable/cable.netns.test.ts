@@ -110,6 +110,21 @@ describe.each(cases)("$name cable between two gateway namespaces", (c) => {
     drivers[0] = restarted;
   });
 
+  // Only the userspace WireGuard cable has a daemon that can crash.
+  if (c.name === "wireguard") {
+    it("re-programs a crashed wireguard-go from the last sync", async () => {
+      const pids = (await runCommand("ip", ["netns", "pids", two.gw])).trim().split("\n");
+      expect(pids).toHaveLength(1);
+      process.kill(Number(pids[0]), "SIGKILL");
+      await waitFor("a new wireguard-go", async () => {
+        const now = (await runCommand("ip", ["netns", "pids", two.gw])).trim().split("\n");
+        return now.length === 1 && now[0] !== "" && now[0] !== pids[0];
+      });
+      await waitFor("the tunnel to come back", () => canPing(one.pod, two.podIp), 20_000);
+      expect(await drivers[1].sync([c.peer(one, "c1")])).toEqual({ changes: [] });
+    });
+  }
+
   it("moves 50 MB with DF set through a PMTU black hole thanks to the MSS clamp", async () => {
     // The gateways may not tell senders about the smaller tunnel MTU: only clamping can save TCP.
     for (const side of [one, two]) {

@@ -185,7 +185,9 @@ export function createUserspaceBackend(options: UserspaceBackendOptions): Wiregu
       } catch (err) {
         if (!errorMessage(err).includes("Cannot find device")) throw err;
       }
-      await Promise.race([exited, sleep(clock, 3000)]);
+      let grace: Timer | undefined;
+      await Promise.race([exited, new Promise<void>((resolve) => { grace = clock.setTimeout(resolve, 3000); })]);
+      grace?.cancel();
       if (proc?.exitCode === null) proc.kill("SIGKILL");
       child = undefined;
       rmSync(logPath, { force: true });
