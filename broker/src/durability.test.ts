@@ -1,71 +1,35 @@
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { access, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { createAdminClient, createBrokerClient, joinBroker, type AdminClient, type BrokerClient } from "@isthmus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminFiles } from "./broker-pki.js";
+import { ensureBrokerBuilt } from "./testing/build.js";
+import { exists, freePort, spawnQuiet, stopProcess, waitUntil } from "./testing/processes.js";
 import { exportsOf } from "./testing/records.js";
-
-// The real entry point as a separate process: `npm test` builds first (`tsc -b`); this suite
-// builds the broker too, so that `npx vitest run broker` alone works.
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const entry = join(root, "broker/dist/main.js");
 
 let dir: string;
 let port: number;
 const children: ChildProcess[] = [];
 
+// The real entry point as a separate process (built by ensureBrokerBuilt).
+let entry: string;
 beforeAll(async () => {
-  try {
-    await promisify(execFile)(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b", "broker"], { cwd: root });
-  } catch (err) {
-    // Another package's type errors fail `tsc -b` but still emit our files; the access() below
-    // is what decides whether the entry exists.
-    process.stderr.write(`tsc -b broker reported errors (continuing if dist exists): ${(err as Error).message.slice(0, 500)}\n`);
-  }
-  await access(entry);
+  entry = await ensureBrokerBuilt();
   dir = await mkdtemp(join(tmpdir(), "isthmus-durability-"));
   port = await freePort();
 }, 120_000);
 
 afterAll(async () => {
-  for (const child of children) await stopChild(child, "SIGTERM");
+  for (const child of children) await stopProcess(child, "SIGTERM");
   await rm(dir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === "object" && address !== null ? address.port : 0);
-      });
-    });
-  });
-}
-
 function startChild(): ChildProcess {
-  const child = spawn(process.execPath, [entry, "--data-dir", dir, "--listen", "127.0.0.1", "--grpc-port", String(port), "--http-port", "0", "--log-level", "warn"], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const child = spawnQuiet(process.execPath, [entry, "--data-dir", dir, "--listen", "127.0.0.1", "--grpc-port", String(port), "--http-port", "0", "--log-level", "warn"]);
   children.push(child);
   return child;
-}
-
-function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => {
-      resolve();
-    });
-    child.kill(signal);
-  });
 }
 
 async function adminOf(caPem: string): Promise<AdminClient> {
@@ -78,17 +42,8 @@ async function adminOf(caPem: string): Promise<AdminClient> {
   });
 }
 
-async function waitForFile(path: string, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      await access(path);
-      return;
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+function waitForFile(path: string, deadlineMs: number): Promise<void> {
+  return waitUntil(`${path} to exist`, () => exists(path), deadlineMs);
 }
 
 describe("durability (SQLite)", () => {
@@ -122,7 +77,7 @@ describe("durability (SQLite)", () => {
       }
     });
     await expect.poll(() => totalAcks, { timeout: 30_000, interval: 5 }).toBeGreaterThanOrEqual(200);
-    await stopChild(first, "SIGKILL");
+    await stopProcess(first, "SIGKILL");
     await Promise.all(storm);
     for (const c of clients) c.close();
     expect(acked.size).toBe(4);
