@@ -50,8 +50,20 @@ async function applyNodeMountNamespace(plan: LabPlan, node: NodePlan): Promise<v
   await writeFile(paths.mountNsFile, "");
   await runCommand(["unshare", `--mount=${paths.mountNsFile}`, "--propagation", "private", "true"]);
   const inNode = ["nsenter", `--mount=${paths.mountNsFile}`, "--"];
+  // The new namespace starts with a copy of the host's mounts under /run, among them the
+  // host's /run/netns/* bindings: they would pin every host network namespace for the
+  // lab's lifetime. Drop them before /run becomes the node's own tmpfs.
+  const { stdout } = await runCommand([...inNode, "findmnt", "--list", "--noheadings", "--output", "TARGET"]);
+  const underRun = stdout.split("\n").filter((m) => m.startsWith("/run/") || m === "/run");
+  for (const m of underRun.sort((a, b) => b.length - a.length)) {
+    await runCommand([...inNode, "umount", "-l", m]);
+  }
   await runCommand([...inNode, "mount", "-t", "tmpfs", "-o", "mode=0755,size=64m", "tmpfs", "/run"]);
   await runCommand([...inNode, "mkdir", "-p", "/run/netns", "/run/wireguard"]);
+  // As `ip netns add` would: /run/netns a shared mount point, so pod namespaces bound there
+  // by the kubelet are visible to every process of the node.
+  await runCommand([...inNode, "mount", "--bind", "/run/netns", "/run/netns"]);
+  await runCommand([...inNode, "mount", "--make-shared", "/run/netns"]);
   const sources = [paths.cniConfDir, paths.cniBinDir, paths.cniLibDir];
   for (const [i, target] of nodeMountPoints.entries()) {
     const source = sources[i];

@@ -122,6 +122,8 @@ export interface ProcessScope {
   readonly netns: readonly string[];
   /** Mount namespace files whose processes belong to the lab. */
   readonly mountNsFiles: readonly string[];
+  /** Further namespace inodes (e.g. pods' network namespaces, bound only inside a node). */
+  readonly nsInodes?: readonly string[];
   /** A path that appears on the command line of every lab process (the state directory). */
   readonly marker: string;
 }
@@ -174,7 +176,7 @@ async function recordedPids(plan: LabPlan): Promise<number[]> {
 
 /** Pids of processes inside any of the scope's namespaces or naming its marker. */
 export async function scanProcesses(scope: ProcessScope): Promise<number[]> {
-  const nsIds = new Set<string>();
+  const nsIds = new Set<string>(scope.nsInodes ?? []);
   for (const path of [...scope.netns.map((n) => `/run/netns/${n}`), ...scope.mountNsFiles]) {
     const id = await inodeOf(path);
     if (id !== undefined) nsIds.add(id);

@@ -78,6 +78,10 @@ describe("lab topology (2 clusters x 2 nodes, c2 behind NAT)", () => {
     expect(stdout).toContain("bridge");
     await runCommand([...inNode, "touch", "/run/wireguard/only-here"]);
     expect(existsSync("/run/wireguard/only-here")).toBe(false);
+    // The host's /run/netns bindings (the lab's own namespaces among them) are not pinned inside nodes.
+    expect((await runCommand([...inNode, "ls", "/run/netns"])).stdout.trim()).toBe("");
+    const mounts = (await runCommand([...inNode, "findmnt", "--list", "--noheadings", "--output", "TARGET,PROPAGATION"])).stdout;
+    expect(mounts).toMatch(/^\/run\/netns\s+shared$/m);
     const other = nodePaths(plan, c1!.nodes[1]!);
     const r = await runCommand([...nsenterArgv(c1!.nodes[1]!.netns, other.mountNsFile), "ls", "/run/wireguard"]);
     expect(r.stdout.trim()).toBe("");
