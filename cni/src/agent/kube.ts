@@ -30,10 +30,14 @@ function watched<T extends V1Node | V1Pod>(
   let synced = false;
   let stopped = false;
   let attempt = 0;
-  for (const verb of ["add", "update", "delete"] as const) informer.on(verb, onChange);
+  for (const verb of ["add", "update", "delete"] as const) {
+    informer.on(verb, () => {
+      attempt = 0;
+      onChange();
+    });
+  }
   informer.on("connect", () => {
     synced = true;
-    attempt = 0;
     onChange();
   });
   informer.on("error", (err: unknown) => {
