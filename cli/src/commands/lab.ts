@@ -10,11 +10,13 @@ Real Kubernetes clusters on this machine: network namespaces for nodes, a real c
 and the lab kubelet on every node. Needs root. State lives in /var/lib/isthmus-lab.
 
 Verbs:
-  up [--clusters N] [--nodes K] [--overlap] [--nat-cluster ID]
+  up [--clusters N] [--nodes K] [--overlap] [--nat-cluster ID] [--cni reference|none]
                         Bring a lab up (default 2 clusters x 2 nodes). Idempotent: says so when
                         the lab is already up. Progress (✓/✗ per step) goes to stderr.
                         --overlap gives every cluster c1's pod and service CIDRs;
-                        --nat-cluster puts that cluster's gateway node behind a NAT router.
+                        --nat-cluster puts that cluster's gateway node behind a NAT router;
+                        --cni none leaves pod wiring to a CNI you deploy (default: reference
+                        bridge + host-local plugins with routes between nodes).
   down                  Remove every namespace, link, mount, process and file of the lab,
                         also after a crash or a half-finished up.
   status [-o table|json|yaml]
@@ -79,16 +81,22 @@ async function up(args: readonly string[], io: CommandIo): Promise<number> {
     nodes: { type: "string" },
     overlap: { type: "boolean" },
     "nat-cluster": { type: "string" },
+    cni: { type: "string" },
   });
   noPositionals("up", positionals);
   const clusters = parseCount("clusters", values.clusters);
   const nodes = parseCount("nodes", values.nodes);
+  const cni = values.cni;
+  if (cni !== undefined && cni !== "reference" && cni !== "none") {
+    throw new CliError("UsageError", `--cni must be "reference" or "none", got "${cni}"`);
+  }
   const result = await labUp(
     {
       ...location(values),
       ...(clusters === undefined ? {} : { clusters }),
       ...(nodes === undefined ? {} : { nodesPerCluster: nodes }),
       ...(values.overlap === true ? { overlap: true } : {}),
+      ...(cni === undefined ? {} : { podNetwork: cni }),
       ...(values["nat-cluster"] === undefined ? {} : { natCluster: values["nat-cluster"] }),
     },
     { env: io.env, onProgress: (line) => io.stderr.write(`${line}\n`) },

@@ -109,13 +109,18 @@ export async function waitForPodCidrs(
   );
 }
 
-/** Writes each node's conflist for its podCIDR and routes every podCIDR between nodes and the control plane. */
+/**
+ * Routes every podCIDR from the control plane to its node (CoreDNS and the apiserver answer pods
+ * directly, as a control-plane host's network would). With the reference pod network also writes
+ * each node's conflist and routes podCIDRs between nodes; with "none" a deployed CNI does that.
+ */
 export async function applyPodNetwork(plan: LabPlan, cluster: ClusterPlan, podCidrs: ReadonlyMap<string, string>): Promise<void> {
   for (const node of cluster.nodes) {
     const cidr = podCidrs.get(node.name);
     if (cidr === undefined) continue;
-    await writeFile(join(nodePaths(plan, node).cniConfDir, labConflistName), `${JSON.stringify(labConflist(cidr), null, 2)}\n`);
     await replaceRoute(cluster.cpNetns, { to: cidr, via: node.lanAddress });
+    if (plan.podNetwork === "none") continue;
+    await writeFile(join(nodePaths(plan, node).cniConfDir, labConflistName), `${JSON.stringify(labConflist(cidr), null, 2)}\n`);
     for (const other of cluster.nodes) {
       if (other !== node) await replaceRoute(other.netns, { to: cidr, via: node.lanAddress });
     }

@@ -13,6 +13,11 @@ export interface LabOptions {
   readonly nodesPerCluster?: number;
   /** Give every cluster c1's pod and service CIDRs (for Globalnet). */
   readonly overlap?: boolean;
+  /**
+   * Pod network: "reference" (default) writes a bridge + host-local conflist per node and routes
+   * podCIDRs between nodes; "none" leaves both to a CNI deployed into the lab (e.g. isthmus-node).
+   */
+  readonly podNetwork?: PodNetworkMode | undefined;
   /** Put this cluster (e.g. "c2") behind a NAT router on the WAN. */
   readonly natCluster?: string | undefined;
   /** Root of every file the lab writes (default /var/lib/isthmus-lab). */
@@ -20,6 +25,9 @@ export interface LabOptions {
   /** Prefix of every namespace name (default "isthmus-lab-"); tests use their own. */
   readonly namePrefix?: string;
 }
+
+/** Who wires pods: the lab (reference plugins) or a CNI deployed into the lab. */
+export type PodNetworkMode = "reference" | "none";
 
 /** The WAN: a bridge in its own namespace joining gateway nodes and NAT routers. */
 export interface WanPlan {
@@ -87,6 +95,7 @@ export interface ClusterPlan {
 /** The whole lab. */
 export interface LabPlan {
   readonly stateDir: string;
+  readonly podNetwork: PodNetworkMode;
   readonly namePrefix: string;
   readonly wan: WanPlan;
   readonly clusters: readonly ClusterPlan[];
@@ -117,6 +126,7 @@ export function planLab(options: LabOptions = {}): LabPlan {
   }
   return {
     stateDir: options.stateDir ?? defaultLabStateDir,
+    podNetwork: options.podNetwork ?? "reference",
     namePrefix: prefix,
     wan: { netns: `${prefix}wan`, bridge: "br-wan", cidr: `${wanCidrBase}.0/24`, prefixLength: 24 },
     clusters: ids.map((id, i) =>

@@ -16,6 +16,7 @@ const recordSchema = z.strictObject({
     nodesPerCluster: z.number().int(),
     overlap: z.boolean(),
     natCluster: z.string().optional(),
+    podNetwork: z.enum(["reference", "none"]),
     stateDir: z.string(),
     namePrefix: z.string(),
   }),
@@ -38,6 +39,7 @@ export function resolveOptions(options: LabOptions): LabRecord["options"] {
     nodesPerCluster: options.nodesPerCluster ?? 2,
     overlap: options.overlap ?? false,
     ...(options.natCluster === undefined ? {} : { natCluster: options.natCluster }),
+    podNetwork: options.podNetwork ?? "reference",
     stateDir: options.stateDir ?? defaultLabStateDir,
     namePrefix: options.namePrefix ?? defaultLabPrefix,
   };

@@ -95,7 +95,8 @@ async function upCluster(plan: LabPlan, cluster: ClusterPlan, context: ClusterCo
     startNodeAgents(plan, cluster, { binaries, repoRoot, kubeletEntry: context.kubeletEntry }),
   );
   const podCidrs = await step(progress, `${id} nodes registered with podCIDRs`, () => waitForPodCidrs(cluster, { admin, agents }));
-  await step(progress, `${id} pod network (conflists, routes)`, () => applyPodNetwork(plan, cluster, podCidrs));
+  const network = plan.podNetwork === "reference" ? "reference bridge + host-local conflists, routes" : "routes from the control plane only (CNI: none)";
+  await step(progress, `${id} pod network (${network})`, () => applyPodNetwork(plan, cluster, podCidrs));
   await step(progress, `${id} nodes Ready`, () => waitForNodesReady(cluster, admin));
   await step(progress, `${id} default ServiceAccount`, () =>
     waitFor(`${id} default/default ServiceAccount`, async () => (await admin.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")).status === 200 || undefined, {
