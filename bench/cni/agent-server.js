@@ -6,10 +6,11 @@ const dist = (p) => fileURLToPath(new URL(`../../cni/dist/${p}`, import.meta.url
 const { createCommandRunner } = await import(dist("datapath/exec.js"));
 const { createDatapathBackend } = await import(dist("datapath/backend.js"));
 const { createCniServer } = await import(dist("agent/server.js"));
+const { createNetlinkHostLinks } = await import(dist("datapath/host-links.js"));
 const { createLogger } = await import(fileURLToPath(new URL("../../core/dist/index.js", import.meta.url)));
 
 const socketPath = process.argv[2];
-const backend = createDatapathBackend({ runner: createCommandRunner(), annotations: { get: () => Promise.resolve({}) } });
+const backend = createDatapathBackend({ runner: createCommandRunner(), hostLinks: createNetlinkHostLinks(), annotations: { get: () => Promise.resolve({}) } });
 const server = createCniServer({ socketPath, backend, logger: createLogger({ level: "silent" }) });
 await server.start();
 process.stdout.write("ready\n");

@@ -12,6 +12,7 @@ import { deleteLocalDevices } from "./agent/overlay.js";
 import { createCniServer } from "./agent/server.js";
 import { createDatapathBackend } from "./datapath/backend.js";
 import { createCommandRunner } from "./datapath/exec.js";
+import { createNetlinkHostLinks } from "./datapath/host-links.js";
 import { CniError } from "./plugin/errors.js";
 
 const config = (() => {
@@ -52,7 +53,7 @@ const agent = createNodeAgent({
 });
 const nodes = createNodeInformer(kc, { logger, onChange: () => { agent.nodesChanged(); } });
 const pods = createPodAnnotationCache(kc, { nodeName: config.nodeName, logger });
-const datapath = createDatapathBackend({ runner, annotations: pods, dataDir: config.dataDir });
+const datapath = createDatapathBackend({ runner, annotations: pods, dataDir: config.dataDir, hostLinks: createNetlinkHostLinks() });
 const server = createCniServer({
   socketPath: config.socketPath,
   logger: logger.child({ component: "cni-server" }),

@@ -7,6 +7,7 @@ import { CniError } from "../plugin/errors.js";
 import type { AttachmentResult } from "../plugin/versions.js";
 import { type BandwidthLimits, bandwidthScript, hasLimits, parseBandwidthAnnotations } from "./bandwidth.js";
 import type { CommandRunner } from "./exec.js";
+import { type HostLinks, createIpHostLinks } from "./host-links.js";
 import { attachmentDevices, createPodLink, deletePodLink, hostMac, hostVethMaster, inspectPodLink, podMac } from "./pod-link.js";
 
 /** Where pod annotations come from (the agent's informer cache, or the API server). */
@@ -23,6 +24,8 @@ export interface DatapathBackendOptions {
   readonly annotations?: PodAnnotationSource;
   /** Default IPAM directory when the config names none. */
   readonly dataDir?: string;
+  /** The host-side link step; default `ip` through the runner (the agent passes netlink). */
+  readonly hostLinks?: HostLinks;
 }
 
 /** Default directory of IPAM records. */
@@ -78,6 +81,7 @@ export function createDatapathBackend(options: DatapathBackendOptions): CniBacke
   const { runner } = options;
   const stores = new Map<string, IpamStore>();
   const hostNsRef = options.hostNsRef ?? String(process.pid);
+  const hostLinks = options.hostLinks ?? createIpHostLinks(runner);
   const network = (conf: NetConf): Network => parseNetwork(conf, options.dataDir ?? defaultDataDir, stores);
   const annotationsOf = async (pod: PodRef): Promise<Readonly<Record<string, string>>> =>
     options.annotations === undefined || pod.name === "" ? {} : options.annotations.get(pod);
@@ -101,7 +105,7 @@ export function createDatapathBackend(options: DatapathBackendOptions): CniBacke
     const address = await net.ipam.allocate(key, requested);
     const devices = attachmentDevices(env.containerId, env.ifName);
     try {
-      await createPodLink(runner, { netns: env.netns, ifName: env.ifName, devices, hostNsRef, address, prefix: net.subnet.prefix, gateway: net.gateway, mtu: net.mtu, bridge: net.bridge, withIfb: limits.egressBps !== undefined });
+      await createPodLink(runner, { netns: env.netns, ifName: env.ifName, devices, hostNsRef, address, prefix: net.subnet.prefix, gateway: net.gateway, mtu: net.mtu, bridge: net.bridge, withIfb: limits.egressBps !== undefined, hostLinks });
       if (hasLimits(limits)) await runner.run(["tc", "-batch", "-"], { stdin: bandwidthScript(limits, devices) });
     } catch (err) {
       await deletePodLink(runner, devices);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type IpAddress, ipToBytes } from "@isthmus/core";
 import { CniError } from "../plugin/errors.js";
 import { type CommandRunner, parseJsonLines } from "./exec.js";
+import type { HostLinks } from "./host-links.js";
 
 /** The host-side device names of one attachment, derived from its key (stable across restarts). */
 export interface AttachmentDevices {
@@ -45,12 +46,15 @@ export interface PodLinkSpec {
   readonly bridge: string;
   /** Create the IFB for egress shaping as well. */
   readonly withIfb: boolean;
+  /** Does the host-side step (netlink in the agent, `ip` in tests). */
+  readonly hostLinks: HostLinks;
 }
 
 /**
  * Creates the veth pair from inside the pod namespace (its peer lands in the host namespace),
- * configures address, routes and MTU there, then enslaves the host end to the bridge: two
- * `ip -batch` processes in all. Throws CniError "IoFailure" with the failing line.
+ * configures address, routes and MTU there (one `ip -batch` process), then enslaves the host end
+ * to the bridge through `hostLinks` (and creates the IFB when shaping egress). Throws CniError
+ * "IoFailure" with the failing line.
  */
 export async function createPodLink(runner: CommandRunner, spec: PodLinkSpec): Promise<void> {
   const { ifName, devices, mtu } = spec;
@@ -62,9 +66,8 @@ export async function createPodLink(runner: CommandRunner, spec: PodLinkSpec): P
     `route add default via ${spec.gateway.toString()} dev ${ifName}`,
   ];
   await runner.run(["ip", "-batch", "-"], { netns: spec.netns, stdin: podScript.join("\n") + "\n" });
-  const hostScript = [`link set ${devices.hostVeth} master ${spec.bridge} up`];
-  if (spec.withIfb) hostScript.push(`link add ${devices.ifb} type ifb`, `link set ${devices.ifb} up`);
-  await runner.run(["ip", "-batch", "-"], { stdin: hostScript.join("\n") + "\n" });
+  await spec.hostLinks.attach(devices.hostVeth, spec.bridge);
+  if (spec.withIfb) await runner.run(["ip", "-batch", "-"], { stdin: `link add ${devices.ifb} type ifb\nlink set ${devices.ifb} up\n` });
 }
 
 /**
