@@ -6,3 +6,4 @@ export * from "./resolver.js";
 export * from "./server/index.js";
 export * from "./mcs/index.js";
 export * from "./controller/index.js";
+export * from "./agent/index.js";

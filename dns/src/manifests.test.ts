@@ -69,11 +69,21 @@ describe("deploy/dns manifests", () => {
     expect(can("discovery.k8s.io", "endpointslices", "delete")).toBe(true);
     expect(can("", "services", "create")).toBe(true);
     expect(docs.find((d) => d.kind === "Role")?.rules?.[0]?.resources).toEqual(["leases"]);
+    expect(rules.some((r) => r.resources.includes("secrets"))).toBe(false);
     const deployment = docs.find((d) => d.kind === "Deployment");
     expect(deployment?.metadata.namespace).toBe(defaults.namespace);
     const service = docs.find((d) => d.kind === "Service");
     const ports = (service?.spec as { ports: { port: number; targetPort: number; protocol: string }[] }).ports;
     expect(ports.filter((p) => p.port === 53).map((p) => `${p.protocol}/${p.targetPort}`)).toEqual(["UDP/5353", "TCP/5353"]);
     expect(mcsLabels.serviceName).toBe("multicluster.kubernetes.io/service-name");
+  });
+
+  it("Secrets: read only the two broker Secrets by name, update only the credentials, in isthmus-system", async () => {
+    const docs = (await loadDocs()) as (Doc & { rules?: { resourceNames?: string[] }[] })[];
+    const role = docs.find((d) => d.kind === "Role");
+    expect(role?.metadata.namespace).toBe(defaults.namespace);
+    const secretRules = (role?.rules ?? []).filter((r) => r.resources.includes("secrets"));
+    const byVerb = Object.fromEntries(secretRules.flatMap((r) => r.verbs.map((v) => [v, r.resourceNames ?? "any"])));
+    expect(byVerb).toEqual({ get: [defaults.brokerSecret, defaults.brokerCredentialsSecret], update: [defaults.brokerCredentialsSecret], create: "any" });
   });
 });

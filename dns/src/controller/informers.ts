@@ -1,0 +1,60 @@
+import { CustomObjectsApi, DiscoveryV1Api, type KubernetesListObject, type V1EndpointSlice, type V1Service } from "@kubernetes/client-node";
+import { createInformer, defaults, type KubeClient, type Logger, type ManagedInformer } from "@isthmus/core";
+import { managedByValue, mcsLabels } from "../mcs/index.js";
+import { mcsPlurals, type ServiceExportResource, type ServiceImportResource } from "./kube-api.js";
+
+// The caches the MCS controller and the DNS index read: ServiceExports, Services and
+// EndpointSlices of every namespace, and the ServiceImports we manage. Every replica runs them
+// (the derived Services' cluster IPs feed DNS everywhere); only the leader writes.
+
+/** The informers of the MCS controller. */
+export interface McsInformers {
+  readonly exports: ManagedInformer<ServiceExportResource>;
+  readonly imports: ManagedInformer<ServiceImportResource>;
+  readonly services: ManagedInformer<V1Service>;
+  readonly slices: ManagedInformer<V1EndpointSlice>;
+  /** All four, for starting, stopping and readiness. */
+  readonly all: readonly ManagedInformer<never>[];
+}
+
+const mcsPath = `/apis/${defaults.mcsGroup}/${defaults.mcsVersion}`;
+
+/** Creates (does not start) the informers over `client`. */
+export function createMcsInformers(client: KubeClient, logger: Logger): McsInformers {
+  const custom = client.api(CustomObjectsApi);
+  const discovery = client.api(DiscoveryV1Api);
+  const group = defaults.mcsGroup;
+  const version = defaults.mcsVersion;
+  const managedSelector = `${mcsLabels.managedBy}=${managedByValue}`;
+  const exports = createInformer<ServiceExportResource>({
+    name: "serviceexports",
+    path: `${mcsPath}/${mcsPlurals.exports}`,
+    list: async () => (await custom.listClusterCustomObject({ group, version, plural: mcsPlurals.exports })) as KubernetesListObject<ServiceExportResource>,
+    kubeConfig: client.config,
+    logger,
+  });
+  const imports = createInformer<ServiceImportResource>({
+    name: "serviceimports",
+    path: `${mcsPath}/${mcsPlurals.imports}`,
+    labelSelector: managedSelector,
+    list: async () =>
+      (await custom.listClusterCustomObject({ group, version, plural: mcsPlurals.imports, labelSelector: managedSelector })) as KubernetesListObject<ServiceImportResource>,
+    kubeConfig: client.config,
+    logger,
+  });
+  const services = createInformer<V1Service>({
+    name: "services",
+    path: "/api/v1/services",
+    list: () => client.core.listServiceForAllNamespaces(),
+    kubeConfig: client.config,
+    logger,
+  });
+  const slices = createInformer<V1EndpointSlice>({
+    name: "endpointslices",
+    path: "/apis/discovery.k8s.io/v1/endpointslices",
+    list: () => discovery.listEndpointSliceForAllNamespaces(),
+    kubeConfig: client.config,
+    logger,
+  });
+  return { exports, imports, services, slices, all: [exports, imports, services, slices] as unknown as ManagedInformer<never>[] };
+}
