@@ -13,7 +13,7 @@ interface Doc {
   apiVersion: string;
   metadata: { name: string; namespace?: string };
   spec?: Record<string, unknown>;
-  rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
 }
 
 async function loadDocs(): Promise<Doc[]> {
@@ -79,7 +79,7 @@ describe("deploy/dns manifests", () => {
   });
 
   it("Secrets: read only the two broker Secrets by name, update only the credentials, in isthmus-system", async () => {
-    const docs = (await loadDocs()) as (Doc & { rules?: { resourceNames?: string[] }[] })[];
+    const docs = await loadDocs();
     const role = docs.find((d) => d.kind === "Role");
     expect(role?.metadata.namespace).toBe(defaults.namespace);
     const secretRules = (role?.rules ?? []).filter((r) => r.resources.includes("secrets"));
