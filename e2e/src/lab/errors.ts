@@ -10,7 +10,8 @@ export type LabErrorCode =
   | "NotFound"
   | "ApiError"
   | "NotRoot"
-  | "CleanupFailed";
+  | "CleanupFailed"
+  | "Conflict";
 
 /** The error of every lab operation (topology, control plane, nodes, verbs). */
 export class LabError extends IsthmusError<LabErrorCode> {}

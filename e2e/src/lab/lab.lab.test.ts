@@ -1,19 +1,15 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createKubeClient, createKubeLeaseClient, createLeaderElector, type LeaderElector } from "@isthmus/core";
 import { describe, expect, it } from "vitest";
 import { nodePaths } from "./paths.js";
 import { findNode } from "./plan.js";
-import { isAlive, readPid } from "./processes.js";
 import { requireLab } from "./state.js";
 import { labKubeconfig, labStatus } from "./verbs.js";
 import { labExecOutput, labKubectl } from "./testing/helpers.js";
 import { waitFor } from "./wait.js";
 import { labUp, repoRoot } from "./up.js";
-import { findLeftovers } from "./teardown.js";
 import { sharedLabOptions } from "./testing/global-setup.js";
-import { labDown } from "./verbs.js";
-import { planLab } from "./plan.js";
 
 function kubectl(cluster: string, args: readonly string[], input?: string): Promise<string> {
   return labKubectl(cluster, args, input === undefined ? {} : { input });
@@ -178,22 +174,5 @@ describe("the shared lab (2 clusters x 2 nodes)", () => {
       expect(cluster.components.filter((c) => !c.running)).toEqual([]);
       expect(cluster.nodes.map((n) => n.ready)).toEqual([true, true]);
     }
-  });
-
-  // Last: takes the shared lab down, checks nothing is left, and brings it back for later suites.
-  it("lab down leaves no namespace, mount, process or file behind, even a pod whose kubelet crashed (then the lab comes back up)", async () => {
-    await kubectl("c1", ["run", "orphan", "--image=lab/client", "--restart=Never"]);
-    await kubectl("c1", ["wait", "pod/orphan", "--for=condition=Ready", "--timeout=60s"]);
-    const nodeName = (await kubectl("c1", ["get", "pod", "orphan", "-o", "jsonpath={.spec.nodeName}"])).trim();
-    const { plan } = await requireLab();
-    const record = JSON.parse(await readFile(join(nodePaths(plan, findNode(plan, "c1", nodeName)).kubeletDir, "pods", "default_orphan", "pod.json"), "utf8")) as { pid: number };
-    expect(await isAlive(record.pid)).toBe(true);
-    process.kill((await readPid(plan, `${nodeName}-kubelet`))!, "SIGKILL");
-    const report = await labDown();
-    expect(await isAlive(record.pid)).toBe(false);
-    expect(report.processes.length).toBeGreaterThanOrEqual(20);
-    expect(await findLeftovers(planLab(sharedLabOptions))).toEqual({ namespaces: [], mounts: [], processes: [], files: [] });
-    const again = await labUp(sharedLabOptions);
-    expect(again.alreadyUp).toBe(false);
   });
 });

@@ -24,6 +24,8 @@ export interface LabOptions {
   readonly stateDir?: string;
   /** Prefix of every namespace name (default "isthmus-lab-"); tests use their own. */
   readonly namePrefix?: string;
+  /** Cluster i's apiserver is reachable from the host on 127.0.0.1:(base + i) (default 16440). */
+  readonly localPortBase?: number;
 }
 
 /** Who wires pods: the lab (reference plugins) or a CNI deployed into the lab. */
@@ -110,7 +112,8 @@ const wanCidrBase = "203.0.113";
 const lanBase = "198.18";
 const natInsideBase = "198.19";
 const apiserverPort = 6443;
-const localApiserverPortBase = 16440;
+/** Default base of the host-side apiserver ports. */
+export const defaultLocalPortBase = 16440;
 
 /** Computes the plan; throws `InvalidOptions` for counts out of range or an unknown NAT cluster. */
 export function planLab(options: LabOptions = {}): LabPlan {
@@ -130,9 +133,24 @@ export function planLab(options: LabOptions = {}): LabPlan {
     namePrefix: prefix,
     wan: { netns: `${prefix}wan`, bridge: "br-wan", cidr: `${wanCidrBase}.0/24`, prefixLength: 24 },
     clusters: ids.map((id, i) =>
-      planCluster({ id, index: i + 1, nodes, prefix, overlap: options.overlap ?? false, nat: id === options.natCluster }),
+      planCluster({
+        id,
+        index: i + 1,
+        nodes,
+        prefix,
+        overlap: options.overlap ?? false,
+        nat: id === options.natCluster,
+        localPortBase: checkPortBase(options.localPortBase ?? defaultLocalPortBase),
+      }),
     ),
   };
+}
+
+function checkPortBase(base: number): number {
+  if (!Number.isInteger(base) || base < 1024 || base > 65_000) {
+    throw new LabError("InvalidOptions", `localPortBase must be an integer from 1024 to 65000, got ${base}`);
+  }
+  return base;
 }
 
 function checkCount(what: string, value: number): number {
@@ -149,6 +167,7 @@ interface ClusterInput {
   readonly prefix: string;
   readonly overlap: boolean;
   readonly nat: boolean;
+  readonly localPortBase: number;
 }
 
 function planCluster(input: ClusterInput): ClusterPlan {
@@ -174,7 +193,7 @@ function planCluster(input: ClusterInput): ClusterPlan {
     lanPrefixLength: 24,
     cpAddress: `${lanBase}.${i}.2`,
     apiserverPort,
-    localApiserverPort: localApiserverPortBase + i,
+    localApiserverPort: input.localPortBase + i,
     podCidr: `10.${cidrIndex}.0.0/16`,
     serviceCidr: `10.${100 + cidrIndex}.0.0/16`,
     apiServiceIp: `10.${100 + cidrIndex}.0.1`,

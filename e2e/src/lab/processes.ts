@@ -124,7 +124,7 @@ export interface ProcessScope {
   readonly mountNsFiles: readonly string[];
   /** Further namespace inodes (e.g. pods' network namespaces, bound only inside a node). */
   readonly nsInodes?: readonly string[];
-  /** A path that appears on the command line of every lab process (the state directory). */
+  /** Text on the command line of every lab process: the state directory with a trailing "/". */
   readonly marker: string;
 }
 

@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { z } from "zod";
 import { LabError } from "./errors.js";
 import { stateFile } from "./paths.js";
-import { defaultLabPrefix, defaultLabStateDir, planLab, type LabOptions, type LabPlan } from "./plan.js";
+import { defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, planLab, type LabOptions, type LabPlan } from "./plan.js";
 
 const recordSchema = z.strictObject({
   version: z.literal(1),
@@ -19,6 +19,7 @@ const recordSchema = z.strictObject({
     podNetwork: z.enum(["reference", "none"]),
     stateDir: z.string(),
     namePrefix: z.string(),
+    localPortBase: z.number().int(),
   }),
   createdAt: z.string(),
   complete: z.boolean(),
@@ -30,6 +31,8 @@ export type LabRecord = z.infer<typeof recordSchema>;
 /** Where to find a lab: its state directory (default /var/lib/isthmus-lab). */
 export interface LabLocation {
   readonly stateDir?: string;
+  /** Prefix of its namespaces when it has no record left (default "isthmus-lab-"); only `down` uses it. */
+  readonly namePrefix?: string;
 }
 
 /** Options with every default filled in, as recorded. */
@@ -42,6 +45,7 @@ export function resolveOptions(options: LabOptions): LabRecord["options"] {
     podNetwork: options.podNetwork ?? "reference",
     stateDir: options.stateDir ?? defaultLabStateDir,
     namePrefix: options.namePrefix ?? defaultLabPrefix,
+    localPortBase: options.localPortBase ?? defaultLocalPortBase,
   };
 }
 

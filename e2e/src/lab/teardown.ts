@@ -28,7 +28,7 @@ export async function destroyLab(plan: LabPlan): Promise<TeardownReport> {
     netns,
     mountNsFiles: nodeMounts,
     nsInodes: await podNetnsInodes(nodeMounts),
-    marker: plan.stateDir,
+    marker: `${plan.stateDir}/`,
   });
   const namespaces = await destroyNetwork(plan);
   const mounts = await destroyMounts(plan.stateDir);
@@ -83,7 +83,7 @@ export async function findLeftovers(plan: LabPlan): Promise<Leftovers> {
   return {
     namespaces: await listNamespaces(plan.namePrefix),
     mounts: await mountsUnder(plan.stateDir),
-    processes: await scanProcesses({ netns: [], mountNsFiles: [], marker: plan.stateDir }),
+    processes: await scanProcesses({ netns: [], mountNsFiles: [], marker: `${plan.stateDir}/` }),
     files,
   };
 }

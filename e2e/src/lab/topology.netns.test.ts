@@ -96,7 +96,7 @@ describe("lab topology (2 clusters x 2 nodes, c2 behind NAT)", () => {
     expect(await listNamespaces(plan.namePrefix)).toEqual([]);
     expect(await mountsUnder(plan.stateDir)).toEqual([]);
     expect(existsSync(plan.stateDir)).toBe(false);
-    expect(await scanProcesses({ netns: [], mountNsFiles: [], marker: plan.stateDir })).toEqual([]);
+    expect(await scanProcesses({ netns: [], mountNsFiles: [], marker: `${plan.stateDir}/` })).toEqual([]);
     expect(await rootLinks()).toEqual(linksBefore);
     const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
     expect(mountinfo).not.toContain("isthmus-labt-");

@@ -17,6 +17,7 @@ import { applyMountNamespaces } from "./mounts.js";
 import { applyPodNetwork, startNodeAgents, waitForNodesReady, waitForPodCidrs } from "./nodes.js";
 import { createClusterPki } from "./pki.js";
 import { planLab, type ClusterPlan, type LabOptions, type LabPlan } from "./plan.js";
+import { withLabLock } from "./lock.js";
 import { isAlive, readPid } from "./processes.js";
 import { readRecord, resolveOptions, writeRecord } from "./state.js";
 import { destroyLab } from "./teardown.js";
@@ -50,6 +51,22 @@ export async function labUp(options: LabOptions = {}, context: LabUpContext = {}
   if (process.getuid?.() !== 0) throw new LabError("NotRoot", "The lab needs root: network namespaces, mounts and nftables");
   const resolved = resolveOptions(options);
   const plan = planLab(resolved);
+  return withLabLock(plan.stateDir, () => labUpLocked(plan, { resolved, started, progress, context }), {
+    onWait: (pid) => {
+      progress(`… waiting for another lab operation (pid ${pid}) on ${plan.stateDir}`);
+    },
+  });
+}
+
+interface LockedUp {
+  readonly resolved: ReturnType<typeof resolveOptions>;
+  readonly started: number;
+  readonly progress: (line: string) => void;
+  readonly context: LabUpContext;
+}
+
+async function labUpLocked(plan: LabPlan, input: LockedUp): Promise<LabUpResult> {
+  const { resolved, started, progress, context } = input;
   const existing = await readRecord({ stateDir: plan.stateDir });
   if (existing?.complete === true && (await allProcessesAlive(plan))) {
     if (JSON.stringify(existing.options) !== JSON.stringify(resolved)) {
@@ -58,8 +75,17 @@ export async function labUp(options: LabOptions = {}, context: LabUpContext = {}
     progress(`✓ lab already up (${plan.clusters.map((c) => c.id).join(", ")})`);
     return { plan, alreadyUp: true, durationMs: Date.now() - started };
   }
-  if (existing !== undefined || (await listNamespaces(plan.namePrefix)).length > 0) {
-    await step(progress, "remove a half-made or stopped lab", () => destroyLab(existing === undefined ? plan : planLab(existing.options)));
+  if (existing === undefined) {
+    const strays = await listNamespaces(plan.namePrefix);
+    if (strays.length > 0) {
+      throw new LabError(
+        "Conflict",
+        `Namespaces ${strays.join(", ")} exist but ${plan.stateDir} holds no lab: another lab uses the prefix "${plan.namePrefix}", ` +
+          `or a lab lost its state directory. Remove them with "isthmus lab down" (same --state-dir) if they are leftovers.`,
+      );
+    }
+  } else {
+    await step(progress, "remove a half-made or stopped lab", () => destroyLab(planLab(existing.options)));
   }
   const binaries = await step(progress, "binaries", () => labBinaries({ ...context, onProgress: progress }));
   const entries = await step(progress, "built entry points (kubelet, workloads, corefile sync)", () => checkEntries());

@@ -7,6 +7,7 @@ import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { errorMessage } from "@isthmus/core";
 import { LabError } from "./errors.js";
+import { withLabLock } from "./lock.js";
 import { createLabKubeClient } from "./kube-client.js";
 import { clusterPaths, nodePaths, pidDir } from "./paths.js";
 import { defaultLabStateDir, findCluster, findNode, planLab, type LabPlan } from "./plan.js";
@@ -18,9 +19,11 @@ import { destroyLab, type TeardownReport } from "./teardown.js";
 /** Removes the lab at the location, complete or not; a no-op report when there is none. */
 export async function labDown(location: LabLocation = {}): Promise<TeardownReport> {
   if (process.getuid?.() !== 0) throw new LabError("NotRoot", "The lab needs root: network namespaces, mounts and nftables");
-  const record = await readRecord(location);
-  const plan = planLab(record?.options ?? { stateDir: location.stateDir ?? defaultLabStateDir });
-  return destroyLab(plan);
+  const stateDir = location.stateDir ?? defaultLabStateDir;
+  return withLabLock(stateDir, async () => {
+    const record = await readRecord(location);
+    return destroyLab(planLab(record?.options ?? { stateDir, ...(location.namePrefix === undefined ? {} : { namePrefix: location.namePrefix }) }));
+  });
 }
 
 /** Path of a cluster's admin kubeconfig (it reaches the apiserver on 127.0.0.1). */

@@ -1,0 +1,59 @@
+/**
+ * One lab operation at a time per state directory: `up` and `down` hold an exclusive lock file
+ * (`<stateDir>.lock`, holding the owner's pid) so two test runs or two shells cannot interleave.
+ * A lock whose owner is dead is taken over.
+ */
+import { open, readFile, rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LabError } from "./errors.js";
+import { isAlive } from "./processes.js";
+
+const lockWaitMs = 600_000;
+
+/** Runs `fn` while holding the lab's lock; waits (up to 10 min) for another holder to finish. */
+export async function withLabLock<T>(stateDir: string, fn: () => Promise<T>, options: { readonly onWait?: (pid: number) => void } = {}): Promise<T> {
+  const path = `${stateDir}.lock`;
+  const deadline = Date.now() + lockWaitMs;
+  let reported = false;
+  for (;;) {
+    try {
+      const handle = await open(path, "wx");
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const owner = await readOwner(path);
+    if (owner !== undefined && !(await isAlive(owner))) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new LabError("Timeout", `Lab ${stateDir} stayed locked by pid ${owner ?? "?"} for ${lockWaitMs / 60_000} min`);
+    }
+    if (!reported && owner !== undefined) {
+      options.onWait?.(owner);
+      reported = true;
+    }
+    await sleep(owner === undefined ? 20 : 250);
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
+/** The pid in the lock file; undefined while its owner is still writing it (or it just went). */
+async function readOwner(path: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  const pid = Number.parseInt(text, 10);
+  return Number.isInteger(pid) ? pid : undefined;
+}
