@@ -65,6 +65,7 @@ afterAll(async () => {
 });
 
 describe("overlay between two node namespaces", () => {
+  let ip1 = "";
   let ip2 = "";
 
   it("builds bridge, VXLAN, peers, NAT and the conflist on each node", async () => {
@@ -80,7 +81,7 @@ describe("overlay between two node namespaces", () => {
   });
 
   it("carries pod-to-pod traffic across nodes, with full-MTU DF packets and a 10 MB TCP transfer", async () => {
-    await addPod(0);
+    ip1 = await addPod(0);
     ip2 = await addPod(1);
     await sh(["ping", "-c", "2", "-W", "2", ip2], pods[0]);
     await sh(["ping", "-c", "1", "-W", "2", "-M", "do", "-s", String(1450 - 28), ip2], pods[0]);
@@ -95,6 +96,18 @@ describe("overlay between two node namespaces", () => {
     await sh(["sh", "-c", `head -c 10485760 /dev/zero | socat -u - TCP:${ip2}:5001`], pods[0]);
     await done;
     expect(Number(received.trim())).toBe(10 * 1024 * 1024);
+  });
+
+  it("keeps pod addresses inside the cluster and masquerades traffic leaving it, except to remote_cidrs", async () => {
+    await sh(["ip", "addr", "add", "198.18.250.1/24", "dev", "br0"], lan);
+    await sh(["ip", "route", "add", "10.250.1.0/24", "via", "198.18.250.11"], lan);
+    await sh(["ping", "-c", "1", "-W", "2", "198.18.250.11"], pods[0]);
+    expect(await peerAddressSeen(pods[1] ?? "", ip2, pods[0] ?? "")).toBe(ip1);
+    expect(await peerAddressSeen(lan, "198.18.250.1", pods[0] ?? "")).toBe("198.18.250.11");
+    await sh(["nft", "add", "element", "ip", "isthmus-node", "remote_cidrs", "{ 198.18.250.1/32 }"], nodes[0]);
+    expect(await peerAddressSeen(lan, "198.18.250.1", pods[0] ?? "")).toBe(ip1);
+    await agentFor(0, () => [...records]).reconcile();
+    expect(await sh(["nft", "list", "set", "ip", "isthmus-node", "remote_cidrs"], nodes[0])).toContain("198.18.250.1");
   });
 
   it("adopts existing state after a restart without touching any entry", async () => {
@@ -131,3 +144,18 @@ describe("overlay between two node namespaces", () => {
     expect(await sh(["nft", "list", "tables"], nodes[0])).not.toContain("isthmus-node");
   });
 });
+
+let port = 5100;
+
+/** The source address a TCP server in `serverNs` on `serverIp` sees when `clientNs` connects. */
+async function peerAddressSeen(serverNs: string, serverIp: string, clientNs: string): Promise<string> {
+  port += 1;
+  const srv = spawn("ip", ["netns", "exec", serverNs, "socat", "-d", "-d", "-u", `TCP-LISTEN:${port},bind=${serverIp}`, "OPEN:/dev/null,wronly"], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  srv.stderr.on("data", (b: Buffer) => (log += b.toString()));
+  const done = new Promise<void>((resolve) => srv.on("close", () => { resolve(); }));
+  await waitFor("peer-address server", async () => (await sh(["ss", "-ltn"], serverNs)).includes(`:${port}`));
+  await sh(["socat", "-u", "OPEN:/dev/null", `TCP:${serverIp}:${port}`], clientNs);
+  await done;
+  return /accepting connection from AF=2 ([0-9.]+):/.exec(log)?.[1] ?? `(none in ${log})`;
+}
