@@ -69,8 +69,10 @@ const server = createCniServer({
 const components: Component[] = [
   { name: "node-informer", start: () => nodes.start(), stop: () => { nodes.stop(); return Promise.resolve(); } },
   { name: "pod-informer", start: () => pods.start(), stop: () => { pods.stop(); return Promise.resolve(); } },
-  agent,
+  // The server starts before the first overlay pass: after a restart the node's network is
+  // still in place and ADDs are served at once; STATUS says 50 until the pass has run.
   { name: "cni-server", start: () => server.start(), stop: () => server.stop() },
+  agent,
 ];
 const lifecycle = createLifecycle(components, { logger });
 const abort = new AbortController();

@@ -44,6 +44,7 @@ export async function addNetns(name: string): Promise<void> {
 /** Deletes namespaces, ignoring ones already gone (cleanup path). */
 export async function deleteNetns(...names: string[]): Promise<void> {
   for (const name of names) {
+    // Cleanup: a namespace a failed setup never created is not an error worth masking the test's.
     await run("ip", ["netns", "del", name]).catch(() => undefined);
   }
 }
