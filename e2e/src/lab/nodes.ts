@@ -6,6 +6,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { defaults } from "@isthmus/core";
 import type { LabBinaries } from "../binaries/index.js";
 import type { KubeletConfigInput } from "../kubelet/config.js";
 import type { LabKubeClient } from "./kube-client.js";
@@ -15,10 +16,10 @@ import type { ClusterPlan, LabPlan, NodePlan } from "./plan.js";
 import { assertAlive, logTail, startProcess, type LabProcess } from "./processes.js";
 import { replaceRoute } from "./topology.js";
 import { waitFor } from "./wait.js";
-import { defaults } from "@isthmus/core";
 
-/** Name of the lab's CNI network and its conflist file. */
+/** Name of the lab's reference CNI network. */
 export const labCniNetwork = "isthmus-lab";
+/** File name of the reference conflist in each node's /etc/cni/net.d. */
 export const labConflistName = "10-isthmus-lab.conflist";
 
 const nodeReadyMs = 90_000;
