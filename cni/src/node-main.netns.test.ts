@@ -39,7 +39,12 @@ async function startAgent(): Promise<ChildProcess> {
   await rm(join(work, "net.d"), { recursive: true, force: true });
   const child = inNode([process.execPath, dist("node-main.js"), "--node-name", "n1", "--kubeconfig", join(work, "kubeconfig"), "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), "--data-dir", join(work, "ipam"), "--socket", join(work, "run", "cni.sock"), "--log-level", "warn"]);
   child.stderr?.on("data", (b: Buffer) => process.stderr.write(b));
-  await waitFor("agent socket and conflist", async () => (await exists(join(work, "run", "cni.sock"))) && (await exists(join(work, "net.d", "10-isthmus.conflist"))), 30_000);
+  try {
+    await waitFor("agent socket and conflist", async () => (await exists(join(work, "run", "cni.sock"))) && (await exists(join(work, "net.d", "10-isthmus.conflist"))), 30_000);
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  }
   return child;
 }
 
