@@ -8,6 +8,9 @@ import {
   managedByValue,
   mcsLabels,
   type ImportRef,
+  type LocalBackends,
+  serviceEndpointsOf,
+  servicePortsOf,
   type MergedService,
   type Plain,
   type ServiceJson,
@@ -26,6 +29,8 @@ import type { McsInformers } from "./informers.js";
 
 /** Options of `createImporter`. */
 export interface ImporterOptions {
+  /** The local cluster (its own backends are its pods, see LocalBackends). */
+  readonly clusterId: string;
   readonly informers: Pick<McsInformers, "imports" | "services" | "slices">;
   readonly api: McsKubeApi;
   /** The clusterset's merged view of a service. */
@@ -105,8 +110,15 @@ export function createImporter(options: ImporterOptions): Importer {
     return clusterIpsOf(await api.replaceService(body));
   };
 
+  const localBackends = (ref: ImportRef): LocalBackends => {
+    const own = informers.slices
+      .list(ref.namespace)
+      .filter((s) => s.metadata?.labels?.[mcsLabels.kubeServiceName] === ref.name && s.metadata.labels[mcsLabels.managedBy] !== managedByValue);
+    return { clusterId: options.clusterId, endpoints: serviceEndpointsOf(own, ref), ports: servicePortsOf(own, ref) };
+  };
+
   const syncSlices = async (merged: MergedService, ref: ImportRef): Promise<void> => {
-    const desired = buildEndpointSlices(merged, { ref, healthy: options.healthy() });
+    const desired = buildEndpointSlices(merged, { ref, healthy: options.healthy(), local: localBackends(ref) });
     const existing = new Map(ourSlices(ref.namespace, ref.name).map((s) => [s.metadata?.name ?? "", s]));
     for (const slice of desired) {
       const current = existing.get(slice.metadata?.name ?? "");

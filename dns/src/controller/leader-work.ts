@@ -58,7 +58,7 @@ export function createLeaderWork(options: LeaderWorkOptions): LeaderWork {
     },
     logger: log,
   });
-  const importer = createImporter({ informers, api: options.api, merged: (ns, name) => state.merged(ns, name), healthy: () => state.healthyClusters(), logger: log });
+  const importer = createImporter({ clusterId: options.clusterId, informers, api: options.api, merged: (ns, name) => state.merged(ns, name), healthy: () => state.healthyClusters(), logger: log });
   const importKeys = (): string[] => [...new Set([...state.services().map((s) => `${s.namespace}/${s.name}`), ...importer.keys()])];
 
   const common = { backoff: options.backoff, resyncMs: options.resyncMs, logger: log };
@@ -88,6 +88,10 @@ export function createLeaderWork(options: LeaderWorkOptions): LeaderWork {
       const namespace = o.metadata?.namespace ?? "";
       const service = labels[mcsLabels.kubeServiceName];
       if (service !== undefined) exportQueue.add(`${namespace}/${service}`);
+      // The local member of an import contributes its own endpoints (see LocalBackends).
+      if (service !== undefined && labels[mcsLabels.managedBy] !== managedByValue && state.merged(namespace, service) !== undefined) {
+        importQueue.add(`${namespace}/${service}`);
+      }
       const imported = labels[mcsLabels.serviceName];
       if (imported !== undefined && labels[mcsLabels.managedBy] === managedByValue) importQueue.add(`${namespace}/${imported}`);
     };

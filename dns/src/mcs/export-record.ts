@@ -42,7 +42,7 @@ export function buildExportRecord(input: ExportRecordInput): ServiceExport {
   const base = { clusterId: input.clusterId, namespace, name, ports, createdAt: input.createdAt };
   const clusterIp = service.spec?.clusterIP;
   if (clusterIp === "None") {
-    return parseServiceExport({ ...base, type: "Headless", endpoints: endpointsOf(input.slices, { namespace, name }) });
+    return parseServiceExport({ ...base, type: "Headless", endpoints: serviceEndpointsOf(input.slices, { namespace, name }) });
   }
   return parseServiceExport({ ...base, type: "ClusterSetIP", ...(clusterIp === undefined || clusterIp === "" ? {} : { clusterIp }) });
 }
@@ -58,7 +58,7 @@ function toModelPort(port: NonNullable<NonNullable<ServiceJson["spec"]>["ports"]
 }
 
 /** Endpoints of the Service's slices, deduplicated by first address (slices overlap during updates). */
-function endpointsOf(slices: readonly EndpointSliceJson[], ref: { namespace: string; name: string }): ServiceEndpoint[] {
+export function serviceEndpointsOf(slices: readonly EndpointSliceJson[], ref: { namespace: string; name: string }): ServiceEndpoint[] {
   const byAddress = new Map<string, ServiceEndpoint>();
   for (const slice of slices) {
     if (slice.metadata?.namespace !== ref.namespace || slice.metadata.labels?.[mcsLabels.kubeServiceName] !== ref.name) continue;
@@ -77,4 +77,21 @@ function endpointsOf(slices: readonly EndpointSliceJson[], ref: { namespace: str
     }
   }
   return [...byAddress.values()].sort((a, b) => (a.addresses[0] ?? "").localeCompare(b.addresses[0] ?? ""));
+}
+
+/** The ports of the Service's slices (the endpoints' ports, named as the Service's), first slice that has them. */
+export function servicePortsOf(slices: readonly EndpointSliceJson[], ref: { namespace: string; name: string }): ServicePort[] {
+  const slice = slices.find((s) => s.metadata?.namespace === ref.namespace && s.metadata.labels?.[mcsLabels.kubeServiceName] === ref.name && (s.ports ?? []).length > 0);
+  return (slice?.ports ?? []).flatMap((p) =>
+    p.port === undefined
+      ? []
+      : [
+          {
+            ...(p.name === undefined || p.name === "" ? {} : { name: p.name }),
+            port: p.port,
+            protocol: p.protocol === "UDP" || p.protocol === "SCTP" ? p.protocol : "TCP",
+            ...(p.appProtocol === undefined ? {} : { appProtocol: p.appProtocol }),
+          },
+        ],
+  );
 }

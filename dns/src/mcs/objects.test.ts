@@ -64,6 +64,18 @@ describe("buildEndpointSlices", () => {
     expect(slices[1]?.ports).toEqual([{ name: "http", port: 80, protocol: "TCP" }]);
   });
 
+  it("the local member contributes its pods and their target ports, not its cluster IP (kube-proxy rewrites once)", () => {
+    const local = { clusterId: "c2", endpoints: [{ addresses: ["10.2.0.7"], ready: true }, { addresses: ["10.2.1.9"], ready: false }], ports: [{ name: "http", port: 8080, protocol: "TCP" as const }] };
+    const slices = buildEndpointSlices(clusterSet, { ref, healthy: new Set(["c1", "c2"]), local });
+    const c2 = slices.find((s) => s.metadata?.name === "web-c2-ipv4");
+    expect(c2?.endpoints).toEqual([
+      { addresses: ["10.2.0.7"], conditions: { ready: true } },
+      { addresses: ["10.2.1.9"], conditions: { ready: false } },
+    ]);
+    expect(c2?.ports).toEqual([{ name: "http", port: 8080, protocol: "TCP" }]);
+    expect(slices.find((s) => s.metadata?.name === "web-c1-ipv6")?.endpoints).toEqual([{ addresses: ["fd00:1::5"], conditions: { ready: true } }]);
+  });
+
   it("withdraws the slices of unhealthy clusters", () => {
     expect(buildEndpointSlices(clusterSet, { ref, healthy: new Set(["c1"]) }).map((s) => s.metadata?.name)).toEqual(["web-c1-ipv6"]);
   });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { parseIp, type ServiceExport } from "@isthmus/core";
+import { parseIp, type ServiceEndpoint, type ServiceExport, type ServicePort } from "@isthmus/core";
 import type { EndpointSliceJson, ServiceJson } from "./kube-types.js";
 import type { ImportedService } from "../index/index.js";
 import { derivedServiceSuffix, managedByValue, mcsApiVersion, mcsLabels } from "./constants.js";
@@ -75,11 +75,27 @@ export function buildDerivedService(merged: MergedService, ref: ImportRef): Serv
   };
 }
 
+/**
+ * The importing cluster's own backends of a ClusterSetIP service. kube-proxy rewrites a
+ * connection's destination once: a slice pointing at a remote cluster IP works because the
+ * remote cluster's kube-proxy rewrites it again after the tunnel, but the local cluster IP would
+ * never be rewritten. So the local member contributes its Service's ready endpoints and their
+ * ports (the pods' target ports) instead.
+ */
+export interface LocalBackends {
+  readonly clusterId: string;
+  readonly endpoints: readonly ServiceEndpoint[];
+  /** The ports of the local Service's EndpointSlices (named as the Service's ports). */
+  readonly ports: readonly ServicePort[];
+}
+
 /** Options of `buildEndpointSlices`. */
 export interface SliceOptions {
   readonly ref: ImportRef;
   /** Clusters whose connection is healthy (include the local cluster). */
   readonly healthy: ReadonlySet<string>;
+  /** The local cluster's backends (ClusterSetIP); without it every member contributes its cluster IP. */
+  readonly local?: LocalBackends;
 }
 
 /** One EndpointSlice per healthy member cluster and address family, sorted by name. */
@@ -87,10 +103,11 @@ export function buildEndpointSlices(merged: MergedService, options: SliceOptions
   const slices: EndpointSliceJson[] = [];
   for (const member of merged.members) {
     if (!options.healthy.has(member.clusterId)) continue;
+    const local = member.type === "ClusterSetIP" && member.clusterId === options.local?.clusterId ? options.local : undefined;
     for (const family of [4, 6] as const) {
-      const endpoints = endpointsOf(member, family);
+      const endpoints = local === undefined ? endpointsOf(member, family) : localEndpointsOf(local, family);
       if (endpoints.length === 0) continue;
-      slices.push(sliceOf({ merged, member, family, endpoints, ref: options.ref }));
+      slices.push(sliceOf({ merged, member, family, endpoints, ref: options.ref, ports: local?.ports ?? merged.ports }));
     }
   }
   return slices.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
@@ -109,7 +126,14 @@ function endpointsOf(member: ServiceExport, family: 4 | 6): SliceEndpoint[] {
   });
 }
 
-function sliceOf(o: { merged: MergedService; member: ServiceExport; family: 4 | 6; endpoints: SliceEndpoint[]; ref: ImportRef }): EndpointSliceJson {
+function localEndpointsOf(local: LocalBackends, family: 4 | 6): SliceEndpoint[] {
+  return local.endpoints.flatMap((e) => {
+    const addresses = e.addresses.filter((a) => parseIp(a).family === family);
+    return addresses.length === 0 ? [] : [{ addresses, conditions: { ready: e.ready } }];
+  });
+}
+
+function sliceOf(o: { merged: MergedService; member: ServiceExport; family: 4 | 6; endpoints: SliceEndpoint[]; ref: ImportRef; ports: readonly ServicePort[] }): EndpointSliceJson {
   const labels: Record<string, string> = {
     [mcsLabels.serviceName]: o.ref.name,
     [mcsLabels.sourceCluster]: o.member.clusterId,
@@ -122,7 +146,7 @@ function sliceOf(o: { merged: MergedService; member: ServiceExport; family: 4 | 
     metadata: { name: `${o.ref.name}-${o.member.clusterId}-ipv${o.family}`, namespace: o.ref.namespace, labels, ownerReferences: [ownerOf(o.ref)] },
     addressType: o.family === 4 ? "IPv4" : "IPv6",
     endpoints: o.endpoints,
-    ports: o.merged.ports.map((p) => ({
+    ports: o.ports.map((p) => ({
       ...(p.name === undefined ? {} : { name: p.name }),
       port: p.port,
       protocol: p.protocol,
