@@ -96,6 +96,8 @@ describe("the shared lab (2 clusters x 2 nodes)", () => {
     expect(seen.size).toBe(2);
     const dig = await execIn(`c1/${ns}/client`, ["dig", "+short", "+time=2", "+tries=2", "@10.101.0.10", `echo.${ns}.svc.cluster.local`]);
     expect(dig.trim()).toBe(clusterIp);
+    const logs = await kubectl("c1", ["-n", ns, "logs", "deployment/echo"]);
+    expect(logs).toContain("echo listening");
     const byName = JSON.parse(await execIn(`c1/${ns}/client`, ["node", workloads, "http-get", `http://echo.${ns}.svc.cluster.local/`])) as { pod: string };
     expect(byName.pod).toMatch(/^echo-/);
   });

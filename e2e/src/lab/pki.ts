@@ -16,6 +16,9 @@ export interface ClusterPki {
   readonly caKey: string;
   readonly apiserverCert: string;
   readonly apiserverKey: string;
+  /** The apiserver's client certificate towards kubelets (`kubectl logs`). */
+  readonly kubeletClientCert: string;
+  readonly kubeletClientKey: string;
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
   /** Kubeconfig per control-plane identity. */
@@ -51,6 +54,15 @@ export async function createClusterPki(plan: LabPlan, cluster: ClusterPlan): Pro
   });
   await writeSecret(file("apiserver.crt"), serving.certPem);
   await writeSecret(file("apiserver.key"), serving.keyPem);
+  const kubeletClient = await issueCertificate({
+    ca,
+    commonName: "kube-apiserver-kubelet-client",
+    organizations: ["system:masters"],
+    usages: "client",
+    validityDays,
+  });
+  await writeSecret(file("apiserver-kubelet-client.crt"), kubeletClient.certPem);
+  await writeSecret(file("apiserver-kubelet-client.key"), kubeletClient.keyPem);
   const sa = await generateKeyPair();
   await writeSecret(file("sa.key"), await exportPrivateKeyPem(sa.privateKey));
   await writeSecret(file("sa.pub"), await exportPublicKeyPem(sa.publicKey));
@@ -69,16 +81,11 @@ export async function createClusterPki(plan: LabPlan, cluster: ClusterPlan): Pro
     await kubeconfig(np.kubeProxyKubeconfig, "system:kube-proxy", ["system:node-proxier"]);
   }
   return {
-    caCert: file("ca.crt"),
-    caKey: file("ca.key"),
-    apiserverCert: file("apiserver.crt"),
-    apiserverKey: file("apiserver.key"),
-    serviceAccountKey: file("sa.key"),
-    serviceAccountPub: file("sa.pub"),
+    ...clusterPkiFiles(plan, cluster),
     controllerManagerKubeconfig: await kubeconfig("controller-manager.kubeconfig", "system:kube-controller-manager"),
     schedulerKubeconfig: await kubeconfig("scheduler.kubeconfig", "system:kube-scheduler"),
     corednsKubeconfig: await kubeconfig("coredns.kubeconfig", corednsUser),
-  };
+  } satisfies ClusterPki;
 }
 
 /** The file names of a cluster's PKI, for a lab that is already up. */
@@ -90,6 +97,8 @@ export function clusterPkiFiles(plan: LabPlan, cluster: ClusterPlan): ClusterPki
     caKey: file("ca.key"),
     apiserverCert: file("apiserver.crt"),
     apiserverKey: file("apiserver.key"),
+    kubeletClientCert: file("apiserver-kubelet-client.crt"),
+    kubeletClientKey: file("apiserver-kubelet-client.key"),
     serviceAccountKey: file("sa.key"),
     serviceAccountPub: file("sa.pub"),
     controllerManagerKubeconfig: join(paths.dir, "controller-manager.kubeconfig"),
