@@ -119,7 +119,10 @@ async function removeCreatedHostDirs(stateDir: string): Promise<void> {
     try {
       await rmdir(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      const code = (err as NodeJS.ErrnoException).code;
+      // Gone already, or still in use by another lab's nodes (a mount point there) or holding files
+      // someone else put there: an empty directory left on the host is the lesser harm.
+      if (code === "ENOENT" || code === "EBUSY" || code === "ENOTEMPTY") continue;
       throw new LabError("CleanupFailed", `Cannot remove host directory ${dir} the lab created: ${errorMessage(err)}`, {
         cause: err,
       });
