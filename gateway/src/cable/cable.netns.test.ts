@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createSilentLogger } from "@isthmus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCommand } from "../system/command.js";
+import { runTool } from "../system/command.js";
 import { createIpTool, isthmusRouteProtocol } from "../system/ip.js";
 import { canPing, execIn, ipIn, randomTag, requireRoot, waitFor } from "../testing/netns.js";
 import { createGatewayPair, peerOf, type GatewayPair, type TestSide } from "../testing/topology.js";
@@ -48,12 +48,12 @@ const cases: Case[] = [
  * IP_PMTUDISC_DO on the sending socket) and resolves with the byte count the receiver got.
  */
 async function transfer(from: TestSide, to: TestSide, options: { bytes: number; port: number; timeoutMs: number }): Promise<number> {
-  const server = runCommand("sh", ["-c", `socat -u TCP-LISTEN:${options.port},reuseaddr - | wc -c`], { netns: to.pod, timeoutMs: options.timeoutMs + 2000 });
+  const server = runTool("sh", ["-c", `socat -u TCP-LISTEN:${options.port},reuseaddr - | wc -c`], { netns: to.pod, timeoutMs: options.timeoutMs + 2000 });
   // Awaited below; this only keeps a receiver that is never reached (the stall control) from
   // being reported as an unhandled rejection before the caller sees the sender's timeout.
   server.catch(() => undefined);
   await waitFor("the receiver to listen", async () => (await execIn(to.pod, "ss", ["-ltnH", `sport = :${options.port}`])).trim() !== "");
-  await runCommand("sh", ["-c", `head -c ${options.bytes} /dev/zero | socat -u - TCP:${to.podIp}:${options.port},setsockopt-int=0:10:2`], { netns: from.pod, timeoutMs: options.timeoutMs });
+  await runTool("sh", ["-c", `head -c ${options.bytes} /dev/zero | socat -u - TCP:${to.podIp}:${options.port},setsockopt-int=0:10:2`], { netns: from.pod, timeoutMs: options.timeoutMs });
   return Number((await server).trim());
 }
 
@@ -113,11 +113,11 @@ describe.each(cases)("$name cable between two gateway namespaces", (c) => {
   // Only the userspace WireGuard cable has a daemon that can crash.
   if (c.name === "wireguard") {
     it("re-programs a crashed wireguard-go from the last sync", async () => {
-      const pids = (await runCommand("ip", ["netns", "pids", two.gw])).trim().split("\n");
+      const pids = (await runTool("ip", ["netns", "pids", two.gw])).trim().split("\n");
       expect(pids).toHaveLength(1);
       process.kill(Number(pids[0]), "SIGKILL");
       await waitFor("a new wireguard-go", async () => {
-        const now = (await runCommand("ip", ["netns", "pids", two.gw])).trim().split("\n");
+        const now = (await runTool("ip", ["netns", "pids", two.gw])).trim().split("\n");
         return now.length === 1 && now[0] !== "" && now[0] !== pids[0];
       });
       await waitFor("the tunnel to come back", () => canPing(one.pod, two.podIp), 20_000);
@@ -128,7 +128,7 @@ describe.each(cases)("$name cable between two gateway namespaces", (c) => {
   it("moves 50 MB with DF set through a PMTU black hole thanks to the MSS clamp", async () => {
     // The gateways may not tell senders about the smaller tunnel MTU: only clamping can save TCP.
     for (const side of [one, two]) {
-      await runCommand("nft", ["-f", "-"], {
+      await runTool("nft", ["-f", "-"], {
         netns: side.gw,
         input: "table inet blackhole {\n  chain out { type filter hook output priority 0; icmp type destination-unreachable icmp code frag-needed drop; }\n}\n",
       });
@@ -136,12 +136,12 @@ describe.each(cases)("$name cable between two gateway namespaces", (c) => {
     expect(await transfer(one, two, { bytes: 50 * 1024 * 1024, port: 5201, timeoutMs: 30_000 })).toBe(50 * 1024 * 1024);
     expect(await transfer(two, one, { bytes: 50 * 1024 * 1024, port: 5202, timeoutMs: 30_000 })).toBe(50 * 1024 * 1024);
     // Control: without the clamp the same black hole stalls the transfer.
-    await runCommand("nft", ["delete", "table", "inet", mssClampTable(devices[0])], { netns: one.gw });
-    await runCommand("nft", ["delete", "table", "inet", mssClampTable(devices[1])], { netns: two.gw });
+    await runTool("nft", ["delete", "table", "inet", mssClampTable(devices[0])], { netns: one.gw });
+    await runTool("nft", ["delete", "table", "inet", mssClampTable(devices[1])], { netns: two.gw });
     await expect(transfer(one, two, { bytes: 5 * 1024 * 1024, port: 5203, timeoutMs: 5000 })).rejects.toMatchObject({ code: "CommandTimedOut" });
     await drivers[0].init();
     await drivers[1].init();
-    for (const side of [one, two]) await runCommand("nft", ["delete", "table", "inet", "blackhole"], { netns: side.gw });
+    for (const side of [one, two]) await runTool("nft", ["delete", "table", "inet", "blackhole"], { netns: side.gw });
   });
 
   it("removes peers cleanly", async () => {
@@ -162,7 +162,7 @@ describe.each(cases)("$name cable between two gateway namespaces", (c) => {
       await drivers[i === 0 ? 0 : 1].cleanup();
       expect(await createIpTool(side.gw).getLink(devices[i === 0 ? 0 : 1])).toBeUndefined();
       expect(await ipIn(side.gw, ["route", "show", "proto", String(isthmusRouteProtocol)])).toBe("");
-      expect(await runCommand("nft", ["list", "tables"], { netns: side.gw })).not.toContain("isthmus");
+      expect(await runTool("nft", ["list", "tables"], { netns: side.gw })).not.toContain("isthmus");
       expect(existsSync(uapiSocketPath(devices[i === 0 ? 0 : 1]))).toBe(false);
     }
   });

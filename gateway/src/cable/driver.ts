@@ -19,6 +19,12 @@ export interface CablePeer {
   readonly publicKey?: string;
   /** True when NAT sits between the two gateways: the driver keeps the NAT mapping open. */
   readonly behindNat: boolean;
+  /**
+   * False on a passive (standby) gateway: the tunnel peer is programmed and accepts traffic, but
+   * only the route to the peer's tunnel address is installed, not its CIDRs (the active gateway
+   * carries those). Default true.
+   */
+  readonly routed?: boolean;
 }
 
 /** The data-plane view of one peer, as `status()` reports it. */

@@ -40,7 +40,18 @@ export function checkPeers(peers: readonly CablePeer[], driver: string): void {
   }
 }
 
-/** The destinations routed to a peer: its CIDRs plus its tunnel address as a host route, canonical. */
+/** The peer's tunnel address as a canonical host CIDR. */
+export function tunnelHostCidr(peer: CablePeer): string {
+  const tunnel = parseIp(peer.tunnelIp);
+  return parseCidr(`${tunnel.toString()}/${tunnel.family === 4 ? 32 : 128}`).toString();
+}
+
+/** The destinations the kernel routes to a peer: all of {@link peerDestinations}, or only its tunnel address when `routed` is false. */
+export function routedDestinations(peer: CablePeer): string[] {
+  return peer.routed === false ? [tunnelHostCidr(peer)] : peerDestinations(peer);
+}
+
+/** The destinations of a peer (tunnel allowed IPs): its CIDRs plus its tunnel address as a host route, canonical. */
 export function peerDestinations(peer: CablePeer): string[] {
   const tunnel = parseIp(peer.tunnelIp);
   const host = parseCidr(`${tunnel.toString()}/${tunnel.family === 4 ? 32 : 128}`).toString();

@@ -10,6 +10,8 @@ export interface DesiredRoute {
   readonly via?: string;
   /** Preferred source for traffic the gateway itself originates (its tunnel address). */
   readonly src?: string;
+  /** Route metric; absent = 0. A larger metric lets another owner's route win when both exist. */
+  readonly metric?: number;
 }
 
 function canonicalDst(entry: RouteEntry): string {
@@ -22,6 +24,7 @@ function routeArgs(dev: string, route: DesiredRoute): string[] {
   if (route.via !== undefined) args.push("via", route.via, "onlink");
   args.push("dev", dev, "proto", String(isthmusRouteProtocol));
   if (route.src !== undefined) args.push("src", route.src);
+  if (route.metric !== undefined) args.push("metric", String(route.metric));
   return args;
 }
 
@@ -35,7 +38,8 @@ export async function syncRoutes(tool: IpTool, dev: string, desired: readonly De
   for (const route of desired) {
     const have = current.get(route.dst);
     current.delete(route.dst);
-    if (have !== undefined && have.gateway === route.via && (route.src === undefined || have.prefsrc === route.src)) continue;
+    if (have !== undefined && have.gateway === route.via && (route.src === undefined || have.prefsrc === route.src) && (have.metric ?? 0) === (route.metric ?? 0)) continue;
+    if (have !== undefined && (have.metric ?? 0) !== (route.metric ?? 0)) await tool.ip(["route", "del", route.dst, "dev", dev, "proto", String(isthmusRouteProtocol)]);
     await tool.ip(routeArgs(dev, route));
     changes.push(`route ${route.dst}${route.via === undefined ? "" : ` via ${route.via}`} dev ${dev}`);
   }

@@ -1,54 +1,43 @@
-import { execFile } from "node:child_process";
+// The gateway's thin layer over core's `runCommand`: `file args…` optionally inside a named
+// network namespace, stdout as text, failures as SystemError (the code tests and callers match on).
+import { CommandError, isAbortError, runCommand } from "@isthmus/core";
 import { SystemError } from "./errors.js";
 
-/** Options of {@link runCommand}. */
-export interface RunCommandOptions {
+/** Options of {@link runTool}. */
+export interface RunToolOptions {
   /** Run inside this named network namespace (`ip netns exec`); absent = the caller's namespace. */
   readonly netns?: string | undefined;
   /** Text written to the command's stdin. */
   readonly input?: string;
   /** Deadline in ms; default 10000. */
   readonly timeoutMs?: number;
-  /** Cancels the command (SIGTERM). Cancellation rejects with an AbortError. */
+  /** Cancels the command. Cancellation rejects with an AbortError (not a SystemError). */
   readonly signal?: AbortSignal | undefined;
 }
 
 /**
- * Runs `file args…` without a shell and resolves with its stdout. Throws SystemError
- * "CommandFailed" with the command line and stderr when it exits non-zero, "CommandTimedOut"
- * after the deadline. Bounded output (16 MiB).
+ * Runs `file args…` without a shell (core `runCommand`) and resolves with its stdout. Throws
+ * SystemError "CommandFailed" (non-zero exit, or the program is missing) with the command line
+ * and stderr, "CommandTimedOut" after the deadline.
  */
-export function runCommand(file: string, args: readonly string[], options: RunCommandOptions = {}): Promise<string> {
+export async function runTool(file: string, args: readonly string[], options: RunToolOptions = {}): Promise<string> {
   const argv = options.netns === undefined ? [file, ...args] : ["ip", "netns", "exec", options.netns, file, ...args];
-  const [command = file, ...rest] = argv;
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const line = argv.join(" ");
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      command,
-      rest,
-      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: "utf8", ...(options.signal === undefined ? {} : { signal: options.signal }) },
-      (err, stdout, stderr) => {
-        if (err === null) {
-          resolve(stdout);
-        } else if (err.name === "AbortError") {
-          reject(Object.assign(new Error(`Command "${line}" was cancelled`, { cause: err }), { name: "AbortError" }));
-        } else if (err.killed && err.signal === "SIGTERM" && options.signal?.aborted !== true) {
-          reject(new SystemError("CommandTimedOut", `Command "${line}" did not finish within ${timeoutMs} ms`, { cause: err }));
-        } else {
-          const detail = stderr.trim() === "" ? err.message : stderr.trim();
-          reject(new SystemError("CommandFailed", `Command "${line}" failed: ${detail}`, { cause: err }));
-        }
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    else child.stdin?.end();
-  });
+  try {
+    const result = await runCommand(argv, {
+      timeoutMs: options.timeoutMs ?? 10_000,
+      ...(options.input === undefined ? {} : { input: options.input }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    return result.stdout;
+  } catch (err) {
+    if (isAbortError(err) || !(err instanceof CommandError)) throw err;
+    throw new SystemError(err.code === "CommandTimedOut" ? "CommandTimedOut" : "CommandFailed", err.message, { cause: err });
+  }
 }
 
 /** Runs a command that prints JSON (`ip -j`, `nft -j`) and parses it; empty output parses as []. */
-export async function runJsonCommand(file: string, args: readonly string[], options: RunCommandOptions = {}): Promise<unknown> {
-  const out = await runCommand(file, args, options);
+export async function runToolJson(file: string, args: readonly string[], options: RunToolOptions = {}): Promise<unknown> {
+  const out = await runTool(file, args, options);
   if (out.trim() === "") return [];
   try {
     return JSON.parse(out) as unknown;

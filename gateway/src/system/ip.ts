@@ -2,13 +2,14 @@
 // inside a named network namespace. Sync runs on peer changes, not per packet, so one command per
 // change is affordable; JSON output (`-j`) is parsed with schemas, never scraped.
 import { z } from "zod";
-import { runCommand, runJsonCommand } from "./command.js";
+import { runTool, runToolJson } from "./command.js";
 import { SystemError } from "./errors.js";
+import { gatewayDefaults } from "../constants.js";
 
 /** Route protocol number that marks routes Isthmus installed (`ip route … proto 149`). */
-export const isthmusRouteProtocol = 149;
+export const isthmusRouteProtocol = gatewayDefaults.routeProtocol;
 
-const routeSchema = z.looseObject({ dst: z.string(), gateway: z.string().optional(), dev: z.string().optional(), prefsrc: z.string().optional() });
+const routeSchema = z.looseObject({ dst: z.string(), gateway: z.string().optional(), dev: z.string().optional(), prefsrc: z.string().optional(), metric: z.number().optional() });
 const neighSchema = z.looseObject({ dst: z.string(), lladdr: z.string().optional() });
 const fdbSchema = z.looseObject({ mac: z.string(), dst: z.string().optional(), port: z.number().optional() });
 const addrSchema = z.looseObject({ addr_info: z.array(z.looseObject({ local: z.string(), prefixlen: z.number() })) });
@@ -55,15 +56,15 @@ export interface IpTool {
 
 /** Creates an {@link IpTool} for `netns` (undefined = own namespace). */
 export function createIpTool(netns: string | undefined): IpTool {
-  const ip = (args: readonly string[]): Promise<string> => runCommand("ip", netns === undefined ? args : ["-n", netns, ...args]);
-  const ipJson = (args: readonly string[]): Promise<unknown> => runJsonCommand("ip", netns === undefined ? ["-j", ...args] : ["-n", netns, "-j", ...args]);
-  const bridge = (args: readonly string[]): Promise<string> => runCommand("bridge", args, { netns });
+  const ip = (args: readonly string[]): Promise<string> => runTool("ip", netns === undefined ? args : ["-n", netns, ...args]);
+  const ipJson = (args: readonly string[]): Promise<unknown> => runToolJson("ip", netns === undefined ? ["-j", ...args] : ["-n", netns, "-j", ...args]);
+  const bridge = (args: readonly string[]): Promise<string> => runTool("bridge", args, { netns });
   return {
     netns,
     ip,
     bridge,
     async nft(script) {
-      await runCommand("nft", ["-f", "-"], { netns, input: script });
+      await runTool("nft", ["-f", "-"], { netns, input: script });
     },
     async getLink(name) {
       try {
@@ -84,12 +85,12 @@ export function createIpTool(netns: string | undefined): IpTool {
       return parseList(neighSchema, await ipJson(["neigh", "show", "dev", dev]), "ip neigh");
     },
     async listFdb(dev) {
-      const out = await runJsonCommand("bridge", ["-j", "fdb", "show", "dev", dev], { netns });
+      const out = await runToolJson("bridge", ["-j", "fdb", "show", "dev", dev], { netns });
       return parseList(fdbSchema, out, "bridge fdb").filter((e) => e.dst !== undefined);
     },
     async hasNftTable(family, name) {
       try {
-        await runCommand("nft", ["list", "table", family, name], { netns });
+        await runTool("nft", ["list", "table", family, name], { netns });
         return true;
       } catch (err) {
         if (err instanceof SystemError && err.code === "CommandFailed") return false;

@@ -3,7 +3,7 @@
 // without it.
 import { randomBytes } from "node:crypto";
 import { isIsthmusError } from "@isthmus/core";
-import { runCommand } from "../system/command.js";
+import { runTool } from "../system/command.js";
 
 /** Prefix of every namespace these helpers create. */
 export const testNetnsPrefix = "isthmus-test-gw-";
@@ -20,18 +20,18 @@ export function randomTag(): string {
 
 /** Runs `ip -n <ns> args…`. */
 export function ipIn(netns: string, args: readonly string[]): Promise<string> {
-  return runCommand("ip", ["-n", netns, ...args]);
+  return runTool("ip", ["-n", netns, ...args]);
 }
 
 /** Runs a command inside a namespace and resolves with stdout. */
 export function execIn(netns: string, file: string, args: readonly string[], timeoutMs = 20_000): Promise<string> {
-  return runCommand(file, args, { netns, timeoutMs });
+  return runTool(file, args, { netns, timeoutMs });
 }
 
 /** True when one of three pings (0.2 s apart) from `netns` to `address` is answered within `waitSeconds`. */
 export async function canPing(netns: string, address: string, waitSeconds = 1): Promise<boolean> {
   try {
-    await runCommand("ping", ["-n", "-c", "3", "-i", "0.2", "-W", String(waitSeconds), address], { netns, timeoutMs: (waitSeconds + 3) * 1000 });
+    await runTool("ping", ["-n", "-c", "3", "-i", "0.2", "-W", String(waitSeconds), address], { netns, timeoutMs: (waitSeconds + 3) * 1000 });
     return true;
   } catch (err) {
     if (isIsthmusError(err, "CommandFailed") || isIsthmusError(err, "CommandTimedOut")) return false;
@@ -65,7 +65,7 @@ export function createNetnsLab(tag: string = randomTag()): NetnsLab {
   return {
     async add(name) {
       const full = `${testNetnsPrefix}${tag}-${name}`;
-      await runCommand("ip", ["netns", "add", full]);
+      await runTool("ip", ["netns", "add", full]);
       created.push(full);
       await ipIn(full, ["link", "set", "lo", "up"]);
       await execIn(full, "sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
@@ -73,9 +73,9 @@ export function createNetnsLab(tag: string = randomTag()): NetnsLab {
     },
     async link(a, b) {
       const tmp = `tv${randomTag()}`;
-      await runCommand("ip", ["link", "add", tmp, "type", "veth", "peer", "name", `${tmp}p`]);
+      await runTool("ip", ["link", "add", tmp, "type", "veth", "peer", "name", `${tmp}p`]);
       for (const [end, name] of [[a, tmp], [b, `${tmp}p`]] as const) {
-        await runCommand("ip", ["link", "set", name, "netns", end.netns]);
+        await runTool("ip", ["link", "set", name, "netns", end.netns]);
         await ipIn(end.netns, ["link", "set", name, "name", end.ifname]);
         if (end.address !== undefined) await ipIn(end.netns, ["addr", "add", end.address, "dev", end.ifname]);
         await ipIn(end.netns, ["link", "set", end.ifname, "up"]);
@@ -83,9 +83,9 @@ export function createNetnsLab(tag: string = randomTag()): NetnsLab {
     },
     async cleanup() {
       for (const name of created.splice(0).reverse()) {
-        const pids = (await runCommand("ip", ["netns", "pids", name])).split("\n").filter((p) => p !== "");
+        const pids = (await runTool("ip", ["netns", "pids", name])).split("\n").filter((p) => p !== "");
         for (const pid of pids) process.kill(Number(pid), "SIGKILL");
-        await runCommand("ip", ["netns", "del", name]);
+        await runTool("ip", ["netns", "del", name]);
       }
     },
   };

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { errorMessage } from "@isthmus/core";
 import { createWireGuard, type wg } from "netlink";
 import type { Logger } from "pino";
-import { runCommand } from "../system/command.js";
+import { runTool } from "../system/command.js";
 import type { WireguardBackend } from "./backend.js";
 import { normalizeDeviceConfig } from "./config.js";
 import { WireguardError } from "./errors.js";
@@ -60,7 +60,7 @@ export interface KernelBackendOptions {
 }
 
 async function ipLink(action: "add" | "del", device: string): Promise<void> {
-  await runCommand("ip", action === "add" ? ["link", "add", device, "type", "wireguard"] : ["link", "del", device]);
+  await runTool("ip", action === "add" ? ["link", "add", device, "type", "wireguard"] : ["link", "del", device]);
 }
 
 /** Creates the kernel (generic netlink) backend of one device. */

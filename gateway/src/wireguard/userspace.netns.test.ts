@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createSilentLogger } from "@isthmus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCommand } from "../system/command.js";
+import { runTool } from "../system/command.js";
 import { canPing, createNetnsLab, ipIn, randomTag, requireRoot, waitFor } from "../testing/netns.js";
 import type { WireguardBackend } from "./backend.js";
 import type { DeviceConfig } from "./config.js";
@@ -96,7 +96,7 @@ describe("wireguard-go driven by the UAPI library", () => {
   });
 
   it("restarts a crashed daemon and lets the owner re-apply its config", async () => {
-    const daemon = (await runCommand("ip", ["netns", "pids", nsB])).trim().split("\n");
+    const daemon = (await runTool("ip", ["netns", "pids", nsB])).trim().split("\n");
     expect(daemon).toHaveLength(1);
     process.kill(Number(daemon[0]), "SIGKILL");
     await waitFor("the restarted daemon to be configured", async () => restartsB > 0 && (await backendB.getDevice().catch(() => undefined))?.peers.length === 1);
@@ -107,12 +107,12 @@ describe("wireguard-go driven by the UAPI library", () => {
   });
 
   it("adopts a running daemon instead of starting another", async () => {
-    const before = await runCommand("ip", ["netns", "pids", nsA]);
+    const before = await runTool("ip", ["netns", "pids", nsA]);
     const again = createUserspaceBackend({ device: devA, binary, netns: nsA, logger: createSilentLogger() });
     await again.start();
     expect((await again.getDevice()).publicKey).toBe(keysA.publicKey);
     await again.stop();
-    expect(await runCommand("ip", ["netns", "pids", nsA])).toBe(before);
+    expect(await runTool("ip", ["netns", "pids", nsA])).toBe(before);
   });
 
   it("removes a peer that is no longer wanted", async () => {

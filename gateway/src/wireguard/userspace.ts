@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { backoffDelay, errorMessage, systemClock, type Backoff, type Clock, type Timer } from "@isthmus/core";
 import type { Logger } from "pino";
-import { runCommand } from "../system/command.js";
+import { runTool } from "../system/command.js";
 import type { WireguardBackend } from "./backend.js";
 import { WireguardError } from "./errors.js";
 import { createUapiClient, defaultUapiSocketDir, uapiSocketPath } from "./uapi-client.js";
@@ -181,7 +181,7 @@ export function createUserspaceBackend(options: UserspaceBackendOptions): Wiregu
       const proc = child;
       const exited = proc?.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => proc.once("exit", () => { resolve(); }));
       try {
-        await runCommand("ip", ["link", "del", "dev", device], { netns });
+        await runTool("ip", ["link", "del", "dev", device], { netns });
       } catch (err) {
         if (!errorMessage(err).includes("Cannot find device")) throw err;
       }

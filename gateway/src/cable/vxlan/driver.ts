@@ -13,22 +13,23 @@
 import { defaults, errorMessage, ipToBytes, parseIp } from "@isthmus/core";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { gatewayDefaults } from "../../constants.js";
 import { createIpTool, type IpTool } from "../../system/ip.js";
 import type { CableConnection, CableDriver, CablePeer } from "../driver.js";
 import { CableError } from "../errors.js";
 import { applyMssClamp, removeMssClamp } from "../mss-clamp.js";
 import { deviceNameSchema, ipSchema, mtuSchema, parseDriverConfig, portSchema } from "../options.js";
 import { ensureLinkSettings } from "../link.js";
-import { checkPeers, peerDestinations } from "../peers.js";
+import { checkPeers, routedDestinations } from "../peers.js";
 import type { CableDriverContext } from "../registry.js";
 import { syncRoutes, type DesiredRoute } from "../routes.js";
 
 /** Options of the `vxlan` cable (the gateway config's `cable.vxlan` section). */
 export const vxlanCableConfigSchema = z.strictObject({
   /** Interface name. */
-  device: deviceNameSchema.default("isthmus-vxlan"),
+  device: deviceNameSchema.default(gatewayDefaults.vxlanCableDevice),
   /** VXLAN network identifier; the same in every cluster of the clusterset. */
-  vni: z.number().int().min(1).max(16_777_215).default(200),
+  vni: z.number().int().min(1).max(16_777_215).default(gatewayDefaults.vxlanCableVni),
   /** UDP port. */
   port: portSchema.default(defaults.vxlanCablePort),
   /** This gateway's underlay address (source of tunnel packets). */
@@ -123,7 +124,7 @@ export function createVxlanCable(config: unknown, context: CableDriverContext): 
   };
 
   const routesOf = (peer: CablePeer): DesiredRoute[] =>
-    peerDestinations(peer).map((dst) => (dst === `${peer.tunnelIp}/32` ? { dst, src: options.tunnelIp } : { dst, via: peer.tunnelIp, src: options.tunnelIp }));
+    routedDestinations(peer).map((dst) => (dst === `${peer.tunnelIp}/32` ? { dst, src: options.tunnelIp } : { dst, via: peer.tunnelIp, src: options.tunnelIp }));
 
   return {
     name: "vxlan",

@@ -25,7 +25,7 @@ import { CableError } from "../errors.js";
 import { applyMssClamp, removeMssClamp } from "../mss-clamp.js";
 import { deviceNameSchema, ipSchema, mtuSchema, parseDriverConfig, portSchema } from "../options.js";
 import { ensureLinkSettings } from "../link.js";
-import { checkPeers, peerDestinations } from "../peers.js";
+import { checkPeers, peerDestinations, routedDestinations } from "../peers.js";
 import type { CableDriverContext } from "../registry.js";
 import { syncRoutes } from "../routes.js";
 
@@ -113,7 +113,7 @@ export function createWireguardCable(config: unknown, context: CableDriverContex
     const configs = wanted.map(peerConfig);
     const plan = await backend.applyDevice({ privateKey: options.privateKey, listenPort: options.listenPort, peers: configs });
     const changes = [...plan.changes];
-    const routes = wanted.flatMap(peerDestinations).map((dst) => ({ dst, ...(dst.includes(":") === tunnelIp.includes(":") ? { src: tunnelIp } : {}) }));
+    const routes = wanted.flatMap(routedDestinations).map((dst) => ({ dst, ...(dst.includes(":") === tunnelIp.includes(":") ? { src: tunnelIp } : {}) }));
     await syncRoutes(tool, device, routes, changes);
     return changes;
   };

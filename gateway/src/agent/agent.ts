@@ -1,0 +1,243 @@
+// Design notes — the gateway agent (ADR 0501). Every candidate node runs one. All of them keep
+// the tunnel device up and every remote peer programmed (a passive one routes only the peers'
+// tunnel addresses), write their endpoint into their own `Gateway` resource, and campaign for
+// the Lease while their underlay link is up. The active one also routes the remote CIDRs into
+// the tunnel, probes every peer and publishes to the broker: the cluster, the endpoints of all
+// candidates (so remotes know the standbys), and the connection statuses. One serialized,
+// level-based reconcile applies everything; events (broker watch, Gateway informer, role and
+// health changes) and a periodic resync trigger it. Broker calls run apart from the data path,
+// so a broker outage never stalls the tunnel.
+import { CustomObjectsApi, type V1Node } from "@kubernetes/client-node";
+import {
+  createBrokerClient, createInformer, createKubeClient, createKubeLeaseClient, defaults, ensureBrokerCredentials, errorMessage,
+  type BrokerClient, type GatewayEndpoint, type KubeClient, type Logger, type ManagedInformer,
+} from "@isthmus/core";
+import { createCableRegistry } from "../cable/registry.js";
+import type { CableDriver } from "../cable/driver.js";
+import { createVxlanCable } from "../cable/vxlan/driver.js";
+import { createWireguardCable } from "../cable/wireguard/driver.js";
+import { createHealthProber, type HealthProber } from "../health/prober.js";
+import { defaultHealthPolicy } from "../health/peer-health.js";
+import { createIcmpProbeSource } from "../health/icmp-source.js";
+import { publicKeyFromPrivate } from "../wireguard/keys.js";
+import { createBrokerState } from "./broker-state.js";
+import { createCampaign, type Campaign } from "./campaign.js";
+import { keyFilePath, type GatewayConfig } from "./config.js";
+import { discoverEndpoint } from "./endpoint.js";
+import { createFailoverTracker } from "./failover.js";
+import { gatewaysPath, listGateways, writeGatewayStatus, type GatewayObject } from "./gateway-resource.js";
+import { loadOrCreatePrivateKey } from "./key-store.js";
+import { startMetricsServer, type MetricsServer } from "./metrics.js";
+import { applyRoutingSysctls, isLinkUp, listLocalAddresses, underlayDevice } from "./node-net.js";
+import { planPeers, type PlannedPeer } from "./peer-plan.js";
+import { createPublisher, type Publisher } from "./publisher.js";
+import { gatewayConnection, type PeerView } from "./connections.js";
+import { gatewayMetrics } from "./gateway-metrics.js";
+import { createSerialRunner } from "./serial.js";
+
+/** A running gateway agent. */
+export interface GatewayAgent {
+  readonly clusterId: string;
+  /** Rejects when the agent cannot go on. */
+  readonly failed: Promise<never>;
+  /** Stops everything, releases the Lease and leaves the data plane running (restart-safe). */
+  stop(): Promise<void>;
+}
+
+/** What the entry point hands the agent. */
+export interface GatewayAgentDeps {
+  readonly logger: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Builds the cable driver of `config` through the explicit registry. */
+export function createGatewayCable(config: GatewayConfig, options: { privateKey?: string; tunnelIp: string; localIp: string; logger: Logger }): CableDriver {
+  const registry = createCableRegistry();
+  registry.register("wireguard", createWireguardCable);
+  registry.register("vxlan", createVxlanCable);
+  const driverConfig = config.cableDriver === "wireguard"
+    ? { listenPort: config.wireguardPort, privateKey: options.privateKey, tunnelIp: options.tunnelIp, mtu: config.wireguardMtu, backend: config.wireguardBackend, wireguardGo: config.wireguardGo }
+    : { port: config.vxlanPort, localIp: options.localIp, tunnelIp: options.tunnelIp, mtu: config.vxlanMtu };
+  return registry.create(config.cableDriver, driverConfig, { logger: options.logger });
+}
+
+/** Starts the gateway agent: joins the broker, brings the cable up and campaigns. */
+export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgentDeps): Promise<GatewayAgent> {
+  const kube: KubeClient = createKubeClient({ ...(config.kubeconfig === undefined ? {} : { kubeconfigPath: config.kubeconfig }), env: deps.env });
+  const custom = kube.api(CustomObjectsApi);
+  const { broker: brokerSecret, connection } = await ensureBrokerCredentials({ core: kube.core, logger: deps.logger, namespace: config.namespace });
+  const clusterId = brokerSecret.clusterId;
+  const log = deps.logger.child({ component: "gateway", clusterId, node: config.nodeName });
+  let node: V1Node = await kube.core.readNode({ name: config.nodeName });
+
+  const key = config.cableDriver === "wireguard" ? await loadOrCreatePrivateKey(keyFilePath(config)) : undefined;
+  if (key?.created === true) log.info({ keyFile: keyFilePath(config) }, "generated a WireGuard key pair");
+  const publicKey = key === undefined ? undefined : publicKeyFromPrivate(key.privateKey);
+  const port = config.cableDriver === "wireguard" ? config.wireguardPort : config.vxlanPort;
+  const discover = async (): Promise<Omit<GatewayEndpoint, "role">> =>
+    discoverEndpoint(node, {
+      clusterId, driver: config.cableDriver, port, localAddresses: (await listLocalAddresses()).map((a) => a.address),
+      ...(publicKey === undefined ? {} : { publicKey }), ...(config.publicIp === undefined ? {} : { publicIp: config.publicIp }),
+      ...(config.tunnelIp === undefined ? {} : { tunnelIp: config.tunnelIp }),
+    });
+  let endpoint = await discover();
+  const localIp = endpoint.behindNat ? endpoint.privateIp : endpoint.publicIp;
+  const wanDevice = await underlayDevice(localIp);
+  log.info({ publicIp: endpoint.publicIp, privateIp: endpoint.privateIp, behindNat: endpoint.behindNat, tunnelIp: endpoint.healthCheckIp, wanDevice, publicKey }, "endpoint discovered");
+
+  const cable = createGatewayCable(config, { ...(key === undefined ? {} : { privateKey: key.privateKey }), tunnelIp: endpoint.healthCheckIp, localIp, logger: log });
+  await cable.init();
+  const cableDevice = config.cableDriver === "wireguard" ? defaults.wireguardDevice : "isthmus-vxlan";
+  const sysctls = await applyRoutingSysctls([cableDevice]);
+  if (sysctls.length > 0) log.info({ sysctls }, "set routing sysctls");
+
+  const state = createBrokerState();
+  const failover = createFailoverTracker(() => performance.now());
+  let planned: PlannedPeer[] = [];
+  let failed: (err: unknown) => void = () => undefined;
+  const failedPromise = new Promise<never>((_, reject) => { failed = reject; });
+  let stopping = false;
+
+  const prober: HealthProber = createHealthProber({
+    source: createIcmpProbeSource({ logger: log, sourceAddress: endpoint.healthCheckIp }),
+    logger: log,
+    intervalMs: config.probeIntervalMs,
+    timeoutMs: config.probeTimeoutMs,
+    policy: { ...defaultHealthPolicy, failureThreshold: config.probeFailureThreshold },
+    onChange: (clusterId2, health) => {
+      const chosen = planned.find((p) => p.peer.clusterId === clusterId2);
+      if (health.status === "error" && chosen !== undefined && failover.markFailed(clusterId2, chosen.endpoint.hostname)) {
+        log.warn({ peer: clusterId2, gateway: chosen.endpoint.hostname, reason: health.reason }, "remote gateway failed its probes; switching to a standby if there is one");
+      }
+      trigger();
+    },
+  });
+
+  const gateways: ManagedInformer<GatewayObject> = createInformer<GatewayObject>({
+    name: "gateways", path: gatewaysPath, list: () => listGateways(custom), kubeConfig: kube.config, logger: log,
+  });
+  const broker: BrokerClient = createBrokerClient({ ...connection, timeoutMs: 3000 });
+  const publisher: Publisher = createPublisher({ broker, logger: log });
+
+  const views = (): PeerView[] => {
+    const snapshots = prober.snapshots();
+    return planned.map((p) => ({ planned: p, health: snapshots.get(p.peer.clusterId), cable: undefined }));
+  };
+
+  const campaign: Campaign = createCampaign({
+    namespace: config.namespace, leaseName: defaults.gatewayLease, identity: config.nodeName,
+    leaseClient: createKubeLeaseClient(kube.coordination),
+    leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs,
+    logger: log,
+    onRoleChange: (active) => {
+      log.info({ role: active ? "active" : "passive" }, "gateway role changed");
+      trigger();
+    },
+  });
+
+  const candidateEndpoints = (active: boolean): GatewayEndpoint[] => {
+    const own: GatewayEndpoint = { ...endpoint, role: active ? "active" : "passive" };
+    const others = gateways.list().flatMap((g) => {
+      const s = g.status;
+      if (s?.clusterId !== clusterId || g.metadata?.name === config.nodeName || s.endpoint.cableDriver !== config.cableDriver) return [];
+      return [{ ...s.endpoint, role: "passive" as const }];
+    });
+    return [own, ...others];
+  };
+
+  let lastStatus = "";
+  let lastStatusAt = 0;
+  const reconcile = async (): Promise<void> => {
+    const active = campaign.active;
+    failover.observe(state.endpoints());
+    planned = planPeers({
+      localClusterId: clusterId, driver: config.cableDriver, clusters: state.clusters(), endpoints: state.endpoints(),
+      failed: failover.marks(), nowMs: performance.now(), holdMs: config.failedEndpointHoldMs, routed: active, localBehindNat: endpoint.behindNat,
+    });
+    await cable.sync(planned.map((p) => p.peer));
+    prober.setTargets(active ? planned.map((p) => ({ id: p.peer.clusterId, address: p.peer.tunnelIp })) : []);
+    const connections = views().map((v) => gatewayConnection(v, { active, driver: config.cableDriver }));
+    if (active) {
+      publisher.set({
+        cluster: { podCidrs: config.podCidrs, serviceCidrs: config.serviceCidrs },
+        endpoints: candidateEndpoints(true),
+        connections: views(),
+        clusterId,
+        hostname: config.nodeName,
+      });
+    }
+    const status = { clusterId, role: active ? ("active" as const) : ("passive" as const), endpoint, connections };
+    const text = JSON.stringify(status);
+    if (text !== lastStatus || performance.now() - lastStatusAt > config.resyncMs) {
+      await writeGatewayStatus(custom, node, { ...status, lastUpdated: new Date().toISOString() });
+      lastStatus = text;
+      lastStatusAt = performance.now();
+    }
+  };
+
+  const runner = createSerialRunner(reconcile, { logger: log, retryMs: 1000, what: "reconcile" });
+  function trigger(): void {
+    runner.trigger();
+  }
+
+  const watch = broker.watch({
+    kinds: ["cluster", "endpoint"],
+    onSnapshot: (snapshot) => { state.applySnapshot(snapshot); trigger(); },
+    onChanges: (batch) => { state.applyChanges(batch); trigger(); },
+    onConnectionChange: (connected, err) => { log.info({ connected, err }, connected ? "broker watch connected" : "broker watch disconnected; the data plane keeps running"); },
+  });
+  void watch.done.catch((err: unknown) => { failed(err); });
+
+  gateways.on("add", trigger);
+  gateways.on("update", trigger);
+  gateways.on("delete", trigger);
+  await gateways.start();
+
+  let linkUp = wanDevice === undefined ? true : await isLinkUp(wanDevice);
+  await campaign.setEligible(linkUp);
+  const linkTimer = setInterval(() => {
+    if (wanDevice === undefined) return;
+    void isLinkUp(wanDevice).then(async (up) => {
+      if (up === linkUp || stopping) return;
+      linkUp = up;
+      log.warn({ device: wanDevice, up }, "underlay link changed");
+      await campaign.setEligible(up);
+      trigger();
+    }).catch((err: unknown) => { log.warn({ err }, "cannot read the underlay link state; will retry"); });
+  }, config.linkPollMs);
+
+  const resyncTimer = setInterval(() => {
+    void kube.core.readNode({ name: config.nodeName }).then(async (fresh) => {
+      node = fresh;
+      endpoint = await discover();
+      trigger();
+    }).catch((err: unknown) => { log.warn({ err: errorMessage(err) }, "cannot re-read the node; keeping the last endpoint"); trigger(); });
+  }, config.resyncMs);
+
+  const metrics: MetricsServer | undefined = config.metricsPort === 0 ? undefined : await startMetricsServer({
+    host: config.metricsHost, port: config.metricsPort, healthy: () => !stopping,
+    collect: async () => gatewayMetrics({ views: views(), cable: await cable.status(), active: campaign.active, clusterId }),
+  });
+  trigger();
+  log.info({ driver: config.cableDriver, metricsPort: metrics?.port }, "gateway agent started");
+
+  return {
+    clusterId,
+    failed: failedPromise,
+    async stop() {
+      stopping = true;
+      clearInterval(linkTimer);
+      clearInterval(resyncTimer);
+      runner.stop();
+      await campaign.stop();
+      prober.stop();
+      await watch.stop();
+      await publisher.stop();
+      broker.close();
+      await gateways.stop();
+      await metrics?.close();
+      await cable.release();
+      log.info("gateway agent stopped; the data plane keeps running");
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { IsthmusError } from "@isthmus/core";
+
+/**
+ * Why the gateway or route agent cannot go on:
+ * - `InvalidKey`: the WireGuard key file is unreadable or malformed.
+ * - `NoNodeAddress`: the node has no InternalIP (or no podCIDR when the tunnel address is derived from it).
+ * - `NotIpv4`: an address the route agent needs is not IPv4.
+ * - `KubeFailed`: a call to the API server for our own resources failed.
+ */
+export type AgentErrorCode = "InvalidKey" | "NoNodeAddress" | "NotIpv4" | "KubeFailed";
+
+/** The error of the gateway agents (gateway and route agent). */
+export class AgentError extends IsthmusError<AgentErrorCode> {}

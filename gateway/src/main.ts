@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// isthmus-gateway: the only place that reads flags, the environment and signals, or exits.
+import { createLogger, errorMessage, loadConfig } from "@isthmus/core";
+import { startGatewayAgent } from "./agent/agent.js";
+import { gatewayConfigSchema } from "./agent/config.js";
+import { parseFlags } from "./agent/flags.js";
+import { uninstallGateway } from "./agent/uninstall.js";
+
+const usage = `Usage: isthmus-gateway --node-name NAME --pod-cidrs CIDR[,CIDR] --service-cidrs CIDR[,CIDR] [--cable-driver wireguard|vxlan] [--<setting> VALUE ...] [--uninstall]
+Settings are the keys of the gateway config in kebab case (also ISTHMUS_GATEWAY_<SETTING>; NODE_NAME sets the node name).`;
+
+async function main(): Promise<number> {
+  const { config: file, help, ...flags } = parseFlags(process.argv.slice(2), usage);
+  if (help === true) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const config = await loadConfig(gatewayConfigSchema, {
+    ...(typeof file === "string" ? { file } : {}),
+    env: { prefix: "ISTHMUS_GATEWAY_", vars: { ISTHMUS_GATEWAY_NODE_NAME: process.env.NODE_NAME, ...process.env } },
+    flags,
+  });
+  const logger = createLogger({ name: "isthmus-gateway", level: config.logLevel });
+  if (config.uninstall) {
+    await uninstallGateway(config, { logger, env: process.env });
+    return 0;
+  }
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  const agent = await startGatewayAgent(config, { logger, env: process.env });
+  let code = 0;
+  try {
+    const signal = await Promise.race([stopSignal, agent.failed]);
+    logger.info({ signal }, "shutting down");
+  } catch (err) {
+    logger.fatal({ err }, "isthmus-gateway cannot go on; exiting");
+    code = 1;
+  }
+  await agent.stop();
+  return code;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    process.exit();
+  },
+  (err: unknown) => {
+    process.stderr.write(`isthmus-gateway: ${errorMessage(err)}\n`);
+    process.exit(1);
+  },
+);

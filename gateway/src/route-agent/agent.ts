@@ -1,0 +1,78 @@
+// The route agent follows the gateway Lease: whenever its holder or the remote subnets change
+// (Lease and Gateway informers), it points this node's routes for remote subnets at the active
+// gateway node over vx-isthmus. It needs no broker: the Gateway resources carry the subnets.
+import { V1Lease, CustomObjectsApi } from "@kubernetes/client-node";
+import { createInformer, createKubeClient, defaults, type Logger, type ManagedInformer } from "@isthmus/core";
+import { nodeInternalIp } from "../agent/endpoint.js";
+import { gatewaysPath, listGateways, type GatewayObject } from "../agent/gateway-resource.js";
+import { startMetricsServer, type MetricsServer } from "../agent/metrics.js";
+import { createSerialRunner } from "../agent/serial.js";
+import { applyRoutingSysctls } from "../agent/node-net.js";
+import type { RouteAgentConfig } from "./config.js";
+import { createRouteAgentDatapath } from "./datapath.js";
+import { activeGatewayIp, remoteSubnets } from "./vtep.js";
+
+/** A running route agent. */
+export interface RouteAgent {
+  stop(): Promise<void>;
+}
+
+/** Starts the route agent. */
+export async function startRouteAgent(config: RouteAgentConfig, deps: { logger: Logger; env: Readonly<Record<string, string | undefined>> }): Promise<RouteAgent> {
+  const kube = createKubeClient({ ...(config.kubeconfig === undefined ? {} : { kubeconfigPath: config.kubeconfig }), env: deps.env });
+  const log = deps.logger.child({ component: "route-agent", node: config.nodeName });
+  const nodeIp = config.nodeIp ?? nodeInternalIp(await kube.core.readNode({ name: config.nodeName }));
+  const datapath = createRouteAgentDatapath({ nodeIp, mtu: config.mtu, logger: log });
+  await datapath.init();
+  await applyRoutingSysctls([defaults.routeAgentDevice]);
+
+  const leases: ManagedInformer<V1Lease> = createInformer<V1Lease>({
+    name: "leases", path: `/apis/coordination.k8s.io/v1/namespaces/${config.namespace}/leases`,
+    list: () => kube.coordination.listNamespacedLease({ namespace: config.namespace }), kubeConfig: kube.config, logger: log,
+  });
+  const gateways: ManagedInformer<GatewayObject> = createInformer<GatewayObject>({
+    name: "gateways", path: gatewaysPath, list: () => listGateways(kube.api(CustomObjectsApi)), kubeConfig: kube.config, logger: log,
+  });
+
+  let stopping = false;
+  let last = "";
+  let syncs = 0;
+  const reconcile = async (): Promise<void> => {
+    const holder = leases.get(`${config.namespace}/${defaults.gatewayLease}`)?.spec?.holderIdentity;
+    const all = gateways.list();
+    const clusterId = all.find((g) => g.metadata?.name === holder)?.status?.clusterId;
+    const state = { activeIp: activeGatewayIp({ holder, nodeName: config.nodeName, gateways: all }), subnets: remoteSubnets(all, clusterId) };
+    const key = JSON.stringify(state);
+    if (key === last) return;
+    await datapath.sync(state);
+    last = key;
+    syncs += 1;
+    log.info({ holder, activeIp: state.activeIp, subnets: state.subnets }, "routes follow the active gateway");
+  };
+  const runner = createSerialRunner(reconcile, { logger: log, retryMs: 1000, what: "route sync" });
+  const trigger = (): void => { if (!stopping) runner.trigger(); };
+  for (const informer of [leases, gateways] as const) {
+    informer.on("add", trigger);
+    informer.on("update", trigger);
+    informer.on("delete", trigger);
+  }
+  await leases.start();
+  await gateways.start();
+  const resync = setInterval(() => { last = ""; trigger(); }, config.resyncMs);
+  const metrics: MetricsServer | undefined = config.metricsPort === 0 ? undefined : await startMetricsServer({
+    host: config.metricsHost, port: config.metricsPort, healthy: () => leases.ready && gateways.ready,
+    collect: () => Promise.resolve([{ name: "isthmus_route_agent_syncs_total", help: "Route syncs that changed the desired state", type: "counter" as const, samples: [{ value: syncs }] }]),
+  });
+  log.info({ nodeIp }, "route agent started");
+  return {
+    async stop() {
+      stopping = true;
+      clearInterval(resync);
+      runner.stop();
+      await leases.stop();
+      await gateways.stop();
+      await metrics?.close();
+      log.info("route agent stopped; routes stay until the next start or uninstall");
+    },
+  };
+}

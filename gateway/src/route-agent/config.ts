@@ -1,0 +1,24 @@
+import { defaults, isIp, type DeepReadonly } from "@isthmus/core";
+import { z } from "zod";
+import { gatewayDefaults } from "../constants.js";
+
+/** Configuration of isthmus-route-agent (flags, env `ISTHMUS_ROUTE_AGENT_*`, or a JSON file). */
+export const routeAgentConfigSchema = z.strictObject({
+  /** This node's name. */
+  nodeName: z.string().min(1),
+  /** This node's IPv4 address (VTEP source); default its InternalIP. */
+  nodeIp: z.string().refine(isIp, { error: "must be an IP address" }).optional(),
+  /** Namespace of the gateway Lease. */
+  namespace: z.string().min(1).default(defaults.namespace),
+  kubeconfig: z.string().min(1).optional(),
+  /** MTU of vx-isthmus (underlay minus 50). */
+  mtu: z.coerce.number().int().min(1280).max(9000).default(1500 - defaults.vxlanOverhead),
+  resyncMs: z.coerce.number().int().min(1000).max(3_600_000).default(gatewayDefaults.resyncMs),
+  metricsPort: z.coerce.number().int().min(0).max(65_535).default(gatewayDefaults.routeAgentMetricsPort),
+  metricsHost: z.string().min(1).default("0.0.0.0"),
+  uninstall: z.preprocess((v) => v === true || v === "true", z.boolean()).default(false),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+/** Parsed route agent configuration. */
+export type RouteAgentConfig = DeepReadonly<z.output<typeof routeAgentConfigSchema>>;
