@@ -7,7 +7,7 @@ import { nodeInternalIp } from "../agent/endpoint.js";
 import { gatewaysPath, listGateways, type GatewayObject } from "../agent/gateway-resource.js";
 import { startMetricsServer, type MetricsServer } from "../agent/metrics.js";
 import { createSerialRunner } from "../agent/serial.js";
-import { applyRoutingSysctls } from "../agent/node-net.js";
+import { applyRoutingSysctls, underlayDevice } from "../agent/node-net.js";
 import type { RouteAgentConfig } from "./config.js";
 import { createRouteAgentDatapath } from "./datapath.js";
 import { activeGatewayIp, remoteSubnets } from "./vtep.js";
@@ -24,7 +24,9 @@ export async function startRouteAgent(config: RouteAgentConfig, deps: { logger: 
   const nodeIp = config.nodeIp ?? nodeInternalIp(await kube.core.readNode({ name: config.nodeName }));
   const datapath = createRouteAgentDatapath({ nodeIp, mtu: config.mtu, logger: log });
   await datapath.init();
-  await applyRoutingSysctls([defaults.routeAgentDevice]);
+  const lan = await underlayDevice(nodeIp);
+  const sysctls = await applyRoutingSysctls([defaults.routeAgentDevice, ...(lan === undefined ? [] : [lan])]);
+  if (sysctls.length > 0) log.info({ sysctls }, "set routing sysctls");
 
   const leases: ManagedInformer<V1Lease> = createInformer<V1Lease>({
     name: "leases", path: `/apis/coordination.k8s.io/v1/namespaces/${config.namespace}/leases`,

@@ -1,0 +1,233 @@
+/**
+ * isthmus-gateway and isthmus-route-agent on the shared lab, as an operator would run them: a
+ * real broker process on the WAN (namespace `<prefix>wan`, 203.0.113.251, where the gateway
+ * nodes reach it), `deploy/gateway` applied to each cluster, and what `isthmus join` leaves
+ * behind: Secret `isthmus-broker` (address, CA, token, cluster id), ConfigMap `isthmus-gateway`
+ * (the cluster's CIDRs, the cable driver) and the `isthmus.io/public-ip` annotation on gateway
+ * nodes. The lab kubelet runs the agents as `node gateway/dist/{main,route-agent}.js`.
+ * `stop()` deletes the agents, runs both uninstalls on every node and checks nothing is left.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { access, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAdminClient, defaults, type AdminClient } from "@isthmus/core";
+import type { ClusterPlan, LabPlan } from "../../lab/plan.js";
+import { runCommand } from "../../lab/run.js";
+import { requireLab } from "../../lab/state.js";
+import { repoRoot } from "../../lab/up.js";
+import { waitFor } from "../../lab/wait.js";
+import { labExecOutput, labExecResult, labKubectl } from "../../lab/testing/helpers.js";
+
+/** The broker's address on the WAN. */
+export const brokerWanAddress = "203.0.113.251";
+/** The suite's workload namespace. */
+export const workloadNamespace = "gateway-e2e";
+
+/** A running gateway setup on the lab. */
+export interface GatewayLab {
+  readonly plan: LabPlan;
+  readonly admin: AdminClient;
+  /** The directory with the broker's data and logs. */
+  readonly dir: string;
+  /** Deploys the agents with `driver` into every cluster (replacing a previous deployment). */
+  deploy(driver: "wireguard" | "vxlan"): Promise<void>;
+  /** Deletes the agents and runs their uninstall on every node; returns what was left (should be empty). */
+  undeploy(): Promise<string[]>;
+  /** Starts / stops the broker process (the data plane must not care). */
+  startBroker(): Promise<void>;
+  stopBroker(): Promise<void>;
+  /** Removes everything the fixture made. */
+  stop(): Promise<void>;
+}
+
+export const kubectl = (cluster: string, args: readonly string[], input?: string): Promise<string> =>
+  labKubectl(cluster, args, input === undefined ? {} : { input });
+
+function startLogged(argv: readonly string[], logFile: string): ChildProcess {
+  const child = spawn(argv[0] ?? "", argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  const log = createWriteStream(logFile, { flags: "a" });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => { resolve(); }));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function lockSuite(stateDir: string): Promise<() => Promise<void>> {
+  const path = join(stateDir, "gateway-suite.lock");
+  await waitFor(
+    "the gateway suite lock (another test run is using the gateway on this lab)",
+    async () => {
+      try {
+        const handle = await open(path, "wx");
+        await handle.writeFile(String(process.pid));
+        await handle.close();
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        const holder = Number(await readFile(path, "utf8").catch(() => ""));
+        let alive = false;
+        try {
+          if (Number.isInteger(holder) && holder > 0) alive = process.kill(holder, 0);
+        } catch {
+          alive = false;
+        }
+        if (!alive) await rm(path, { force: true });
+        return undefined;
+      }
+    },
+    { timeoutMs: 600_000, intervalMs: 500 },
+  );
+  return () => rm(path, { force: true });
+}
+
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+/** The gateway node of a cluster (node 1) and its WAN address. */
+export function gatewayNode(cluster: ClusterPlan): { name: string; wanAddress: string } {
+  const node = cluster.nodes.find((n) => n.gateway);
+  if (node?.wan === undefined) throw new Error(`cluster ${cluster.id} has no gateway node`);
+  return { name: node.name, wanAddress: cluster.nat?.wanAddress ?? node.wan.address };
+}
+
+async function writeJoinState(cluster: ClusterPlan, context: { admin: AdminClient; caPem: string; driver: string }): Promise<void> {
+  const { token } = await context.admin.createToken({ ttlSeconds: 900, maxUses: 1, description: `gateway lab suite ${cluster.id}` });
+  await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]);
+  const objects = [
+    {
+      apiVersion: "v1", kind: "Secret", metadata: { name: defaults.brokerSecret, namespace: defaults.namespace },
+      stringData: { address: `${brokerWanAddress}:${defaults.brokerGrpcPort}`, "ca.crt": context.caPem, token, "cluster-id": cluster.id },
+    },
+    {
+      apiVersion: "v1", kind: "ConfigMap", metadata: { name: "isthmus-gateway", namespace: defaults.namespace },
+      data: { "pod-cidrs": cluster.podCidr, "service-cidrs": cluster.serviceCidr, "cable-driver": context.driver },
+    },
+  ];
+  await kubectl(cluster.id, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
+  const gw = gatewayNode(cluster);
+  await kubectl(cluster.id, ["annotate", "node", gw.name, "--overwrite", `${defaults.publicIpAnnotation}=${gw.wanAddress}`]);
+}
+
+/** What an uninstall must have removed from a node: devices, routes of proto 149, our nft tables. */
+export async function leftovers(target: string): Promise<string[]> {
+  const found: string[] = [];
+  const links = await labExecOutput(target, ["ip", "-o", "link", "show"]);
+  for (const dev of [defaults.wireguardDevice, "isthmus-vxlan", defaults.routeAgentDevice]) if (links.includes(`${dev}:`)) found.push(`${target}: device ${dev}`);
+  const routes = (await labExecOutput(target, ["ip", "route", "show", "proto", "149"])).trim();
+  if (routes !== "") found.push(`${target}: routes ${routes.replaceAll("\n", "; ")}`);
+  const tables = await labExecOutput(target, ["nft", "list", "tables"]);
+  for (const line of tables.split("\n")) if (/isthmus_mss|isthmus-node/.test(line)) found.push(`${target}: ${line.trim()}`);
+  return found;
+}
+
+/** Starts the broker on the WAN and prepares both clusters (namespace, CRD, RBAC). */
+export async function startGatewayLab(): Promise<GatewayLab> {
+  const { plan } = await requireLab();
+  const unlock = await lockSuite(plan.stateDir);
+  const inWan = ["ip", "netns", "exec", plan.wan.netns];
+  const dir = await mkdtemp(join(tmpdir(), "isthmus-gateway-lab-"));
+  const socket = join(dir, "broker.sock");
+  const dataDir = join(dir, "broker");
+  let broker: ChildProcess | undefined;
+  let socat: ChildProcess | undefined;
+  const clients: { close(): void }[] = [];
+  const clusters = plan.clusters;
+  const explain = async (): Promise<string> => (await readFile(join(dir, "broker.log"), "utf8").catch(() => "")).slice(-2000);
+
+  const startBroker = async (): Promise<void> => {
+    broker = startLogged(
+      [
+        ...inWan, process.execPath, join(repoRoot, "broker/dist/main.js"),
+        ...["--data-dir", dataDir, "--listen", brokerWanAddress, "--grpc-port", String(defaults.brokerGrpcPort), "--http-port", String(defaults.brokerHttpPort)],
+        ...["--tls-ip-addresses", `${brokerWanAddress},127.0.0.1`, "--tls-dns-names", "localhost", "--log-level", "info"],
+      ],
+      join(dir, "broker.log"),
+    );
+    await waitFor("the broker's admin credential", async () => (await exists(join(dataDir, "admin.key"))) || undefined, { timeoutMs: 30_000, explain });
+  };
+  const stopBroker = async (): Promise<void> => {
+    if (broker !== undefined) await stopChild(broker);
+    broker = undefined;
+  };
+
+  const undeploy = async (): Promise<string[]> => {
+    for (const cluster of clusters) {
+      await kubectl(cluster.id, ["delete", "--ignore-not-found", "--wait=true", "--timeout=60s", "-f", join(repoRoot, "deploy/gateway/30-gateway.yaml"), "-f", join(repoRoot, "deploy/gateway/40-route-agent.yaml")]);
+      await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "lease", defaults.gatewayLease, "--ignore-not-found"]);
+      for (const node of cluster.nodes) {
+        const target = `${cluster.id}/${node.name}`;
+        await labExecResult(target, ["env", `NODE_NAME=${node.name}`, process.execPath, join(repoRoot, "gateway/dist/main.js"), "--uninstall", "--pod-cidrs", cluster.podCidr, "--service-cidrs", cluster.serviceCidr, "--kubeconfig", "/dev/null/none"], { timeoutMs: 60_000 });
+        await labExecOutput(target, [process.execPath, join(repoRoot, "gateway/dist/route-agent.js"), "--uninstall", "--node-name", node.name, "--node-ip", node.lanAddress], { timeoutMs: 60_000 });
+      }
+      await kubectl(cluster.id, ["delete", "gateways.isthmus.io", "--all", "--ignore-not-found"]);
+    }
+    const left: string[] = [];
+    for (const cluster of clusters) for (const node of cluster.nodes) left.push(...(await leftovers(`${cluster.id}/${node.name}`)));
+    return left;
+  };
+
+  const stop = async (): Promise<void> => {
+    for (const client of clients) client.close();
+    await undeploy().catch(() => []);
+    for (const cluster of clusters) {
+      await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]).catch(() => "");
+      await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "configmap", "isthmus-gateway", "--ignore-not-found"]).catch(() => "");
+      await kubectl(cluster.id, ["delete", "namespace", workloadNamespace, "--ignore-not-found", "--wait=false"]).catch(() => "");
+      await kubectl(cluster.id, ["annotate", "node", gatewayNode(cluster).name, `${defaults.publicIpAnnotation}-`]).catch(() => "");
+    }
+    await stopBroker();
+    if (socat !== undefined) await stopChild(socat);
+    await runCommand([...inWan, "ip", "addr", "del", `${brokerWanAddress}/24`, "dev", plan.wan.bridge], { allowFailure: true });
+    await rm(dir, { recursive: true, force: true });
+    await unlock();
+  };
+
+  try {
+    await runCommand([...inWan, "ip", "addr", "replace", `${brokerWanAddress}/24`, "dev", plan.wan.bridge]);
+    await startBroker();
+    socat = startLogged([...inWan, "socat", `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${brokerWanAddress}:${defaults.brokerGrpcPort}`], join(dir, "socat.log"));
+    await waitFor("the broker socket", async () => (await exists(socket)) || undefined, { timeoutMs: 10_000, explain });
+    const caPem = await readFile(join(dataDir, "ca.crt"), "utf8");
+    const admin = createAdminClient({
+      address: `unix:${socket}`, serverName: "localhost", caPem,
+      certPem: await readFile(join(dataDir, "admin.crt"), "utf8"), keyPem: await readFile(join(dataDir, "admin.key"), "utf8"),
+    });
+    clients.push(admin);
+    await waitFor("the broker to answer", async () => (await admin.listClusters({}, { timeoutMs: 2_000 })) as unknown, { timeoutMs: 30_000, explain });
+    for (const cluster of clusters) {
+      await kubectl(cluster.id, ["apply", "-f", join(repoRoot, "deploy/gateway/00-namespace.yaml"), "-f", join(repoRoot, "deploy/gateway/10-crd.yaml"), "-f", join(repoRoot, "deploy/gateway/20-rbac.yaml")]);
+      await kubectl(cluster.id, ["wait", "--for=condition=Established", "crd/gateways.isthmus.io", "--timeout=30s"]);
+    }
+    return {
+      plan,
+      admin,
+      dir,
+      async deploy(driver) {
+        for (const cluster of clusters) {
+          await writeJoinState(cluster, { admin, caPem, driver });
+          await kubectl(cluster.id, ["apply", "-f", join(repoRoot, "deploy/gateway/30-gateway.yaml"), "-f", join(repoRoot, "deploy/gateway/40-route-agent.yaml")]);
+        }
+        for (const cluster of clusters) {
+          await kubectl(cluster.id, ["-n", defaults.namespace, "rollout", "status", "daemonset/isthmus-gateway", "--timeout=120s"]);
+          await kubectl(cluster.id, ["-n", defaults.namespace, "rollout", "status", "daemonset/isthmus-route-agent", "--timeout=120s"]);
+        }
+      },
+      undeploy,
+      startBroker,
+      stopBroker,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

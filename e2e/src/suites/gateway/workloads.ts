@@ -1,0 +1,64 @@
+/**
+ * The suite's workloads: in each cluster, an echo pod and a client pod pinned to the non-gateway
+ * node (n2) and a ClusterIP Service `echo` in front of the echo pod; helpers to query them from
+ * inside the client pod (`lab exec <cluster>/gateway-e2e/client`).
+ */
+import { join } from "node:path";
+import type { EchoReply } from "../../workloads/echo.js";
+import { labExecResult } from "../../lab/testing/helpers.js";
+import { repoRoot } from "../../lab/up.js";
+import { waitFor } from "../../lab/wait.js";
+import { kubectl, workloadNamespace as ns } from "./fixture.js";
+
+const workloadsMain = join(repoRoot, "e2e/dist/workloads/main.js");
+
+const manifests = (cluster: string): object => ({
+  apiVersion: "v1",
+  kind: "List",
+  items: [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+    {
+      apiVersion: "v1", kind: "Pod", metadata: { name: "echo", namespace: ns, labels: { app: "echo" } },
+      spec: { nodeName: `${cluster}-n2`, containers: [{ name: "echo", image: "lab/echo", ports: [{ containerPort: 8080 }] }] },
+    },
+    { apiVersion: "v1", kind: "Pod", metadata: { name: "client", namespace: ns }, spec: { nodeName: `${cluster}-n2`, containers: [{ name: "client", image: "lab/client" }] } },
+    { apiVersion: "v1", kind: "Service", metadata: { name: "echo", namespace: ns }, spec: { selector: { app: "echo" }, ports: [{ port: 80, targetPort: 8080, protocol: "TCP" }] } },
+  ],
+});
+
+/** Creates the workloads in `clusters` and waits until they are Ready. */
+export async function deployWorkloads(clusters: readonly string[]): Promise<void> {
+  for (const cluster of clusters) await kubectl(cluster, ["apply", "-f", "-"], JSON.stringify(manifests(cluster)));
+  for (const cluster of clusters) await kubectl(cluster, ["-n", ns, "wait", "pod/echo", "pod/client", "--for=condition=Ready", "--timeout=120s"]);
+}
+
+/** The IP of pod `name` in `cluster`. */
+export async function podIp(cluster: string, name: string): Promise<string> {
+  return (await kubectl(cluster, ["-n", ns, "get", "pod", name, "-o", "jsonpath={.status.podIP}"])).trim();
+}
+
+/** The ClusterIP of Service `name` in `cluster`. */
+export async function serviceIp(cluster: string, name: string): Promise<string> {
+  return (await kubectl(cluster, ["-n", ns, "get", "service", name, "-o", "jsonpath={.spec.clusterIP}"])).trim();
+}
+
+/** GETs `url` from `cluster`'s client pod; returns the echo reply. Throws when it fails. */
+export async function echoFrom(cluster: string, url: string, timeoutMs = 3000): Promise<EchoReply> {
+  const result = await labExecResult(`${cluster}/${ns}/client`, [process.execPath, workloadsMain, "http-get", url, "--timeout", String(timeoutMs)], { timeoutMs: timeoutMs + 5000 });
+  if (result.code !== 0) throw new Error(`GET ${url} from ${cluster} failed: ${result.stderr.trim() || result.stdout.trim()}`);
+  return JSON.parse(result.stdout) as EchoReply;
+}
+
+/** Waits until `from`'s client pod gets an answer from `to`'s echo pod. */
+export async function waitForPath(from: string, to: string, timeoutMs = 60_000): Promise<void> {
+  const url = `http://${await podIp(to, "echo")}:8080/wait`;
+  let last = "";
+  await waitFor(`${from} -> ${to} through the gateways`, async () => {
+    try {
+      return await echoFrom(from, url, 1000);
+    } catch (err) {
+      last = String(err);
+      return undefined;
+    }
+  }, { timeoutMs, intervalMs: 500, explain: () => Promise.resolve(last) });
+}
