@@ -19,8 +19,8 @@ export const mcsLabels = Object.freeze({
   derivedFrom: "isthmus.io/derived-from",
 });
 
-/** Our value of `endpointslice.kubernetes.io/managed-by`. */
-export const managedByValue = "isthmus.io/dns";
+/** Our value of `endpointslice.kubernetes.io/managed-by` (a label value: no "/"). */
+export const managedByValue = "dns.isthmus.io";
 
 /** ServiceExport condition types (KEP-1645). */
 export const exportConditionTypes = Object.freeze({ valid: "Valid", ready: "Ready", conflict: "Conflict" });

@@ -37,7 +37,7 @@ describe("buildServiceImport", () => {
     expect(buildServiceImport(clusterSet, ["10.96.200.1"])).toEqual({
       apiVersion: "multicluster.x-k8s.io/v1alpha1",
       kind: "ServiceImport",
-      metadata: { name: "web", namespace: "demo", labels: { "endpointslice.kubernetes.io/managed-by": "isthmus.io/dns" } },
+      metadata: { name: "web", namespace: "demo", labels: { "endpointslice.kubernetes.io/managed-by": "dns.isthmus.io" } },
       spec: { type: "ClusterSetIP", ports: [{ name: "http", protocol: "TCP", port: 80 }], ips: ["10.96.200.1"], sessionAffinity: "None" },
       status: { clusters: [{ cluster: "c1" }, { cluster: "c2" }] },
     });
@@ -55,7 +55,7 @@ describe("buildEndpointSlices", () => {
     expect(slices[1]?.metadata?.labels).toEqual({
       "multicluster.kubernetes.io/service-name": "web",
       "multicluster.kubernetes.io/source-cluster": "c2",
-      "endpointslice.kubernetes.io/managed-by": "isthmus.io/dns",
+      "endpointslice.kubernetes.io/managed-by": "dns.isthmus.io",
       "kubernetes.io/service-name": "web-clusterset",
     });
     expect(slices[1]?.metadata?.ownerReferences).toEqual([
