@@ -1,0 +1,240 @@
+/**
+ * isthmus-dns on the shared lab, as an operator would run it: a real broker process on the WAN
+ * (namespace `<prefix>wan`, 203.0.113.250, where every cluster's gateway node can reach it),
+ * the manifests of `deploy/dns` applied to each cluster, and Secret `isthmus-broker` written
+ * as `isthmus join` writes it. The lab kubelet runs `isthmus/dns` as `node dns/dist/main.js`.
+ *
+ * Lab-specific choices: one replica per cluster, pinned to the gateway node (only gateway nodes
+ * reach the WAN, and two host-network replicas on one node would share port 5353). The test
+ * process reaches the broker through a Unix socket that a socat in the WAN namespace forwards
+ * (nothing in the lab routes to the host). Everything is removed again by `stop()`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { access, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAdminClient, createBrokerClient, defaults, errorMessage, type AdminClient, type BrokerClient, type ConnectionState } from "@isthmus/core";
+import { runCommand } from "../../lab/run.js";
+import { requireLab } from "../../lab/state.js";
+import { repoRoot } from "../../lab/up.js";
+import { waitFor } from "../../lab/wait.js";
+import { labKubectl } from "../../lab/testing/helpers.js";
+
+/** The broker's address on the WAN. */
+export const brokerWanAddress = "203.0.113.250";
+/** The clusters the suites use. */
+export const dnsLabClusters = ["c1", "c2"] as const;
+/** The isthmus-dns DNS port (host network, see deploy/dns). */
+export const dnsPort = 5353;
+
+/** A running isthmus-dns setup on the lab. */
+export interface DnsLab {
+  /** The broker's admin client (over the Unix socket). */
+  readonly admin: AdminClient;
+  /** The node address where `cluster`'s isthmus-dns answers on {@link dnsPort}. */
+  dnsAddress(cluster: string): Promise<string>;
+  /**
+   * Publishes, as `from`'s gateway would, the state of its tunnels (level-based: the whole
+   * set). isthmus-dns treats a remote cluster as healthy only while its tunnel is connected.
+   */
+  setConnections(from: string, to: Readonly<Record<string, ConnectionState>>): Promise<void>;
+  /** Removes everything the fixture made (objects, Secrets, processes, the WAN address). */
+  stop(): Promise<void>;
+}
+
+const kubectl = (cluster: string, args: readonly string[], input?: string): Promise<string> =>
+  labKubectl(cluster, args, input === undefined ? {} : { input });
+
+function startLogged(argv: readonly string[], logFile: string): ChildProcess {
+  const child = spawn(argv[0] ?? "", argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  const log = createWriteStream(logFile);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => {
+      resolve();
+    }));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Takes the suite's lock on the lab (one DNS setup at a time: two test runs sharing the lab
+ * would fight over the broker address and the Deployments). A lock left by a dead process is
+ * taken over. Returns the release.
+ */
+async function lockDnsSuite(stateDir: string): Promise<() => Promise<void>> {
+  const path = join(stateDir, "dns-suite.lock");
+  await waitFor(
+    "the DNS suite lock (another test run is using isthmus-dns on this lab)",
+    async () => {
+      try {
+        const handle = await open(path, "wx");
+        await handle.writeFile(String(process.pid));
+        await handle.close();
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        const holder = Number(await readFile(path, "utf8").catch(() => ""));
+        if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) await rm(path, { force: true });
+        return undefined;
+      }
+    },
+    { timeoutMs: 600_000, intervalMs: 500 },
+  );
+  return () => rm(path, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pods and log tails of isthmus-dns in `cluster`, for failure messages. */
+async function describeAgents(cluster: string): Promise<string> {
+  const pods = await kubectl(cluster, ["-n", defaults.namespace, "get", "pods", "-o", "wide"]).catch((err: unknown) => errorMessage(err));
+  const logs = await kubectl(cluster, ["-n", defaults.namespace, "logs", "-l", "app.kubernetes.io/name=isthmus-dns", "--tail=20"]).catch((err: unknown) => errorMessage(err));
+  return `${pods}\n${logs}`;
+}
+
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+/** The Deployment of deploy/dns adapted to the lab (one replica on the gateway node). */
+async function labManifests(cluster: string): Promise<string> {
+  const list = JSON.parse(await kubectl(cluster, ["apply", "--dry-run=client", "-o", "json", "-f", join(repoRoot, "deploy/dns")])) as {
+    items: { kind: string; spec?: { replicas?: number; template?: { spec?: Record<string, unknown> } } }[];
+  };
+  for (const item of list.items) {
+    if (item.kind !== "Deployment" || item.spec?.template?.spec === undefined) continue;
+    item.spec.replicas = 1;
+    item.spec.template.spec.nodeSelector = { [defaults.gatewayNodeLabel]: "true" };
+  }
+  return JSON.stringify(list);
+}
+
+async function writeBrokerSecret(cluster: string, context: { admin: AdminClient; caPem: string }): Promise<void> {
+  const { token } = await context.admin.createToken({ ttlSeconds: 900, maxUses: 1, description: `dns lab suite ${cluster}` });
+  await kubectl(cluster, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]);
+  const secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: defaults.brokerSecret, namespace: defaults.namespace },
+    stringData: { address: `${brokerWanAddress}:${defaults.brokerGrpcPort}`, "ca.crt": context.caPem, token, "cluster-id": cluster },
+  };
+  await kubectl(cluster, ["apply", "-f", "-"], JSON.stringify(secret));
+}
+
+/** Starts the broker on the WAN, joins c1 and c2 and deploys isthmus-dns in both. */
+export async function startDnsLab(): Promise<DnsLab> {
+  const { plan } = await requireLab();
+  const unlock = await lockDnsSuite(plan.stateDir);
+  const wan = plan.wan.netns;
+  const inWan = ["ip", "netns", "exec", wan];
+  const dir = await mkdtemp(join(tmpdir(), "isthmus-dns-lab-"));
+  const socket = join(dir, "broker.sock");
+  const children: ChildProcess[] = [];
+  const clients: { close(): void }[] = [];
+  const stop = async (): Promise<void> => {
+    for (const client of clients) client.close();
+    for (const cluster of dnsLabClusters) {
+      await kubectl(cluster, ["delete", "--ignore-not-found", "--wait=true", "--timeout=60s", "-f", join(repoRoot, "deploy/dns/30-deployment.yaml")]);
+      await kubectl(cluster, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]);
+      await kubectl(cluster, ["-n", defaults.namespace, "delete", "lease", "isthmus-dns", "--ignore-not-found"]);
+    }
+    for (const child of children.reverse()) await stopChild(child);
+    await runCommand([...inWan, "ip", "addr", "del", `${brokerWanAddress}/24`, "dev", plan.wan.bridge], { allowFailure: true });
+    await rm(dir, { recursive: true, force: true });
+    await unlock();
+  };
+  try {
+    await runCommand([...inWan, "ip", "addr", "replace", `${brokerWanAddress}/24`, "dev", plan.wan.bridge]);
+    const dataDir = join(dir, "broker");
+    children.push(
+      startLogged(
+        [
+          ...inWan,
+          process.execPath,
+          join(repoRoot, "broker/dist/main.js"),
+          ...["--data-dir", dataDir, "--listen", brokerWanAddress, "--grpc-port", String(defaults.brokerGrpcPort), "--http-port", String(defaults.brokerHttpPort)],
+          ...["--tls-ip-addresses", `${brokerWanAddress},127.0.0.1`, "--tls-dns-names", "localhost", "--log-level", "info"],
+        ],
+        join(dir, "broker.log"),
+      ),
+    );
+    children.push(startLogged([...inWan, "socat", `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${brokerWanAddress}:${defaults.brokerGrpcPort}`], join(dir, "socat.log")));
+    const explain = async (): Promise<string> => (await readFile(join(dir, "broker.log"), "utf8").catch(() => "")).slice(-2000);
+    await waitFor("the broker's admin credential", async () => ((await exists(join(dataDir, "admin.key"))) && (await exists(socket))) || undefined, { timeoutMs: 30_000, explain });
+    const connection = {
+      address: `unix:${socket}`,
+      serverName: "localhost",
+      caPem: await readFile(join(dataDir, "ca.crt"), "utf8"),
+    };
+    const admin = createAdminClient({ ...connection, certPem: await readFile(join(dataDir, "admin.crt"), "utf8"), keyPem: await readFile(join(dataDir, "admin.key"), "utf8") });
+    clients.push(admin);
+    await waitFor("the broker to answer", async () => (await admin.listClusters({}, { timeoutMs: 2_000 })) as unknown, { timeoutMs: 30_000, explain });
+    for (const cluster of dnsLabClusters) {
+      await kubectl(cluster, ["apply", "-f", join(repoRoot, "deploy/dns/00-namespace.yaml")]);
+      await writeBrokerSecret(cluster, { admin, caPem: connection.caPem });
+      await kubectl(cluster, ["apply", "-f", "-"], await labManifests(cluster));
+      await kubectl(cluster, ["-n", defaults.namespace, "rollout", "restart", "deployment/isthmus-dns"]);
+    }
+    for (const cluster of dnsLabClusters) {
+      try {
+        await labKubectl(cluster, ["-n", defaults.namespace, "rollout", "status", "deployment/isthmus-dns", "--timeout=120s"], { timeoutMs: 130_000 });
+      } catch (err) {
+        throw new Error(`isthmus-dns did not become ready in ${cluster}: ${errorMessage(err)}\n${await describeAgents(cluster)}\nbroker log: ${await explain()}`, { cause: err });
+      }
+    }
+    const agents = new Map<string, BrokerClient>();
+    const agentOf = async (cluster: string): Promise<BrokerClient> => {
+      const known = agents.get(cluster);
+      if (known !== undefined) return known;
+      const secret = JSON.parse(await kubectl(cluster, ["-n", defaults.namespace, "get", "secret", defaults.brokerCredentialsSecret, "-o", "json"])) as { data: Record<string, string> };
+      const field = (key: string): string => Buffer.from(secret.data[key] ?? "", "base64").toString("utf8");
+      const client = createBrokerClient({ ...connection, certPem: field("tls.crt"), keyPem: field("tls.key") });
+      clients.push(client);
+      agents.set(cluster, client);
+      return client;
+    };
+    return {
+      admin,
+      async dnsAddress(cluster) {
+        const pods = JSON.parse(await kubectl(cluster, ["-n", defaults.namespace, "get", "pods", "-l", "app.kubernetes.io/name=isthmus-dns", "-o", "json"])) as {
+          items: { status?: { hostIP?: string; conditions?: { type: string; status: string }[] } }[];
+        };
+        const ready = pods.items.find((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+        const ip = ready?.status?.hostIP;
+        if (ip === undefined) throw new Error(`No ready isthmus-dns pod in ${cluster}`);
+        return ip;
+      },
+      async setConnections(from, to) {
+        const now = new Date().toISOString();
+        const records = Object.entries(to).map(([toCluster, status]) => ({
+          fromCluster: from,
+          fromGateway: `${from}-n1`,
+          toCluster,
+          status,
+          ...(status === "error" ? { reason: "lab suite: tunnel taken down" } : {}),
+          rtt: { lastMs: 1, minMs: 1, avgMs: 1, maxMs: 1, stddevMs: 0 },
+          lastChange: now,
+        }));
+        await (await agentOf(from)).publish({ kind: "connection", records });
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
