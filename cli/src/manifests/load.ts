@@ -1,0 +1,127 @@
+/**
+ * Loads a component's manifests from `deploy/<dir>/*.yaml` and applies the typed settings the
+ * CLI (and the chart's values) may change: the image tag, a workload's replicas, node selector
+ * and arguments. Every pod template also gets `enableServiceLinks: false` (core's config loader
+ * rejects the unknown ISTHMUS_* variables that service links would inject).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadAllYaml, type KubernetesObject } from "@kubernetes/client-node";
+import { CliError } from "../command.js";
+import { type ComponentManifests, imageRepository, repoRoot } from "./components.js";
+
+/** A manifest object as plain JSON data. */
+export type ManifestObject = KubernetesObject & { readonly kind: string; readonly apiVersion: string } & Record<string, unknown>;
+
+/** The fields of one workload (Deployment or DaemonSet, by name) that settings may change. */
+export interface WorkloadSettings {
+  /** Deployment replicas. */
+  readonly replicas?: number;
+  /** Replaces the pod's nodeSelector. */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Replaces the first container's args. */
+  readonly args?: readonly string[];
+}
+
+/** The typed list of fields that differ between installations. */
+export interface ManifestSettings {
+  /** Tag of every `isthmus/<component>` image (default: the tag in the YAML). */
+  readonly imageTag?: string;
+  /** Per workload name. */
+  readonly workloads?: Readonly<Record<string, WorkloadSettings>>;
+}
+
+type Json = Record<string, unknown>;
+
+const isRecord = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The pod template spec of a workload object, if it has one. */
+export function podSpecOf(obj: ManifestObject): Json | undefined {
+  const spec = obj.spec;
+  if (!isRecord(spec) || !isRecord(spec.template)) return undefined;
+  const podSpec = spec.template.spec;
+  return isRecord(podSpec) ? podSpec : undefined;
+}
+
+/** The containers of a pod spec. */
+export function containersOf(podSpec: Json): Json[] {
+  return Array.isArray(podSpec.containers) ? podSpec.containers.filter(isRecord) : [];
+}
+
+/** Reads and parses the YAML files of a component (sorted by file name), without settings. */
+export function readComponentYaml(component: ComponentManifests, root = repoRoot): ManifestObject[] {
+  const dir = join(root, "deploy", component.dir);
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+  } catch (err) {
+    throw new CliError("Failed", `Cannot read the manifests of ${component.name} in ${dir}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const objects: ManifestObject[] = [];
+  for (const file of files) {
+    const docs = loadAllYaml(readFileSync(join(dir, file), "utf8")) as unknown[];
+    for (const doc of docs) {
+      if (doc === null || doc === undefined) continue;
+      if (!isRecord(doc) || typeof doc.kind !== "string" || typeof doc.apiVersion !== "string") {
+        throw new CliError("Failed", `deploy/${component.dir}/${file}: a document without apiVersion and kind`);
+      }
+      objects.push(doc as ManifestObject);
+    }
+  }
+  return objects;
+}
+
+/** Applies the fixed normalisations every installation gets (enableServiceLinks: false). */
+export function normalize(objects: readonly ManifestObject[]): ManifestObject[] {
+  return objects.map((o) => {
+    const copy = structuredClone(o);
+    const podSpec = podSpecOf(copy);
+    if (podSpec !== undefined) podSpec.enableServiceLinks = false;
+    return copy;
+  });
+}
+
+/** Applies `settings` to copies of `objects`. */
+export function applySettings(objects: readonly ManifestObject[], settings: ManifestSettings): ManifestObject[] {
+  return objects.map((o) => {
+    const copy = structuredClone(o);
+    const podSpec = podSpecOf(copy);
+    if (podSpec === undefined) return copy;
+    const name = copy.metadata?.name ?? "";
+    const workload = settings.workloads?.[name];
+    if (workload?.replicas !== undefined && isRecord(copy.spec)) copy.spec.replicas = workload.replicas;
+    if (workload?.nodeSelector !== undefined) podSpec.nodeSelector = { ...workload.nodeSelector };
+    const containers = containersOf(podSpec);
+    if (workload?.args !== undefined && containers[0] !== undefined) containers[0].args = [...workload.args];
+    if (settings.imageTag !== undefined) {
+      for (const c of containers) if (typeof c.image === "string") c.image = withTag(c.image, settings.imageTag);
+    }
+    return copy;
+  });
+}
+
+function withTag(image: string, tag: string): string {
+  const match = /^([^:]+)(?::[\w.-]+)?$/.exec(image);
+  return match?.[1]?.startsWith(`${imageRepository}/`) === true ? `${match[1]}:${tag}` : image;
+}
+
+/** A stable key of an object: kind, namespace and name. */
+export function objectKeyOf(obj: ManifestObject): string {
+  return `${obj.kind}/${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+}
+
+/** Drops objects whose key was seen before (the shared Namespace appears in several folders). */
+export function dedupe(objects: readonly ManifestObject[]): ManifestObject[] {
+  const seen = new Set<string>();
+  return objects.filter((o) => {
+    const key = objectKeyOf(o);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The objects of `components` with `settings`, de-duplicated, in apply order. */
+export function loadManifests(list: readonly ComponentManifests[], settings: ManifestSettings = {}): ManifestObject[] {
+  return dedupe(list.flatMap((c) => applySettings(normalize(readComponentYaml(c)), settings)));
+}
