@@ -62,12 +62,15 @@ async function main(): Promise<number> {
   return code;
 }
 
+// Exit explicitly once everything has stopped: library sockets (HTTP keep-alive agents of
+// client-node, gRPC channels being torn down) can keep the event loop alive for minutes, and a
+// pod that lingers after SIGTERM holds the host-network ports its successor needs.
 main().then(
   (code) => {
-    process.exitCode = code;
+    process.exit(code);
   },
   (err: unknown) => {
     process.stderr.write(`isthmus-dns: ${errorMessage(err)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

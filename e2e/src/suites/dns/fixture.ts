@@ -149,6 +149,8 @@ export async function startDnsLab(): Promise<DnsLab> {
     for (const client of clients) client.close();
     for (const cluster of dnsLabClusters) {
       await kubectl(cluster, ["delete", "--ignore-not-found", "--wait=true", "--timeout=60s", "-f", join(repoRoot, "deploy/dns/30-deployment.yaml")]);
+      // The next setup needs the host-network ports: wait for the pods, not just the Deployment.
+      await kubectl(cluster, ["-n", defaults.namespace, "wait", "--for=delete", "pod", "-l", "app.kubernetes.io/name=isthmus-dns", "--timeout=60s"]).catch(() => "");
       await kubectl(cluster, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]);
       await kubectl(cluster, ["-n", defaults.namespace, "delete", "lease", "isthmus-dns", "--ignore-not-found"]);
     }
