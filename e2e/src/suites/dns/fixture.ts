@@ -236,7 +236,11 @@ export async function startDnsLab(): Promise<DnsLab> {
       stop,
     };
   } catch (err) {
-    await stop();
+    try {
+      await stop();
+    } catch (stopErr) {
+      throw new AggregateError([err, stopErr], `DNS lab setup failed (${errorMessage(err)}) and so did its cleanup (${errorMessage(stopErr)})`);
+    }
     throw err;
   }
 }
