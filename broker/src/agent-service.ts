@@ -1,8 +1,8 @@
 import type * as grpc from "@grpc/grpc-js";
 import {
-  connectionFromWire,
-  endpointFromWire,
-  exportFromWire,
+  connectionInputFromWire,
+  endpointInputFromWire,
+  exportInputFromWire,
   parseCidr,
   parseCluster,
   parseClusterId,
@@ -11,11 +11,11 @@ import {
   recordOwner,
   type AgentServiceHandlers,
   type BrokerRecord,
-  type PublishInput,
   type RecordKind,
   type WirePublishRequestOutput,
   type WireWatchRequestOutput,
 } from "@isthmus/core";
+import type { CatalogInput } from "./catalog.js";
 import type { BrokerContext } from "./context.js";
 import { BrokerError } from "./errors.js";
 import { invalidRequestReason, toStatus, unaryHandler } from "./grpc-util.js";
@@ -130,8 +130,11 @@ function asArgument<T>(fn: () => T): T {
   }
 }
 
-/** Validates a publish request for `owner`: one kind, valid records, all owned by `owner`, no duplicates. */
-function parsePublish(req: WirePublishRequestOutput, owner: string, maxRecords: number): PublishInput {
+/**
+ * Checks a publish request for `owner`: one kind, records all owned by `owner`, no duplicate
+ * keys. Record contents are validated by the catalog (only those that changed).
+ */
+function parsePublish(req: WirePublishRequestOutput, owner: string, maxRecords: number): CatalogInput {
   const kind = asArgument(() => parseWireKind(req.kind));
   const counts: Record<RecordKind, number> = {
     cluster: req.cluster === null ? 0 : 1,
@@ -156,19 +159,23 @@ function parsePublish(req: WirePublishRequestOutput, owner: string, maxRecords: 
     for (const text of [...spec.podCidrs, ...spec.serviceCidrs]) asArgument(() => parseCidr(text));
     return { kind, spec: { podCidrs: spec.podCidrs, serviceCidrs: spec.serviceCidrs, labels: spec.labels } };
   }
-  const records: BrokerRecord[] = asArgument(() => {
+  const inputs: Record<string, unknown>[] = asArgument(() => {
     switch (kind) {
       case "endpoint":
-        return req.endpoints.map((w) => ({ kind, value: endpointFromWire(w) }));
+        return req.endpoints.map(endpointInputFromWire);
       case "export":
-        return req.exports.map((w) => ({ kind, value: exportFromWire(w) }));
+        return req.exports.map(exportInputFromWire);
       case "connection":
-        return req.connections.map((w) => ({ kind, value: connectionFromWire(w) }));
+        return req.connections.map(connectionInputFromWire);
     }
   });
+  const records = inputs.map((value) => ({ kind, value }) as BrokerRecord);
   const seen = new Set<string>();
   for (const record of records) {
     const recordOwnerId = recordOwner(record);
+    if (typeof recordOwnerId !== "string" || recordOwnerId === "") {
+      throw new BrokerError("InvalidArgument", `A ${kind} record names no cluster`);
+    }
     if (recordOwnerId !== owner) {
       throw new BrokerError("PermissionDenied", `Cluster "${owner}" may not write ${kind} "${recordKey(record)}" of cluster "${recordOwnerId}"`);
     }
@@ -176,5 +183,5 @@ function parsePublish(req: WirePublishRequestOutput, owner: string, maxRecords: 
     if (seen.has(key)) throw new BrokerError("InvalidArgument", `The ${kind} "${key}" is listed more than once`);
     seen.add(key);
   }
-  return { kind, records: records.map((r) => r.value) } as PublishInput;
+  return { kind, records: inputs };
 }

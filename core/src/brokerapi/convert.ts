@@ -72,7 +72,12 @@ export function endpointToWire(e: GatewayEndpoint): WireGatewayEndpoint {
 
 /** A wire gateway endpoint, validated. */
 export function endpointFromWire(w: WireGatewayEndpointOutput): GatewayEndpoint {
-  return validated(parseGatewayEndpoint, {
+  return validated(parseGatewayEndpoint, endpointInputFromWire(w));
+}
+
+/** The plain, NOT yet validated model input of a wire endpoint (validate before trusting it). */
+export function endpointInputFromWire(w: WireGatewayEndpointOutput): Record<string, unknown> {
+  return {
     clusterId: w.clusterId,
     hostname: w.hostname,
     publicIp: w.publicIp,
@@ -84,7 +89,7 @@ export function endpointFromWire(w: WireGatewayEndpointOutput): GatewayEndpoint 
     behindNat: w.behindNat,
     ...opt("natType", w.natType),
     role: w.role,
-  });
+  };
 }
 
 /** A service export as a wire message. */
@@ -97,7 +102,12 @@ export function exportToWire(e: ServiceExport): WireServiceExport {
 
 /** A wire service export, validated (endpoints on a ClusterSetIP export are refused). */
 export function exportFromWire(w: WireServiceExportOutput): ServiceExport {
-  return validated(parseServiceExport, {
+  return validated(parseServiceExport, exportInputFromWire(w));
+}
+
+/** The plain, NOT yet validated model input of a wire export (validate before trusting it). */
+export function exportInputFromWire(w: WireServiceExportOutput): Record<string, unknown> {
+  return {
     clusterId: w.clusterId,
     namespace: w.namespace,
     name: w.name,
@@ -108,7 +118,7 @@ export function exportFromWire(w: WireServiceExportOutput): ServiceExport {
       ? { endpoints: w.endpoints.map((x) => ({ addresses: x.addresses, ...opt("hostname", x.hostname), ready: x.ready })) }
       : {}),
     createdAt: w.createdAt,
-  });
+  };
 }
 
 /** A connection status as a wire message. */
@@ -118,7 +128,12 @@ export function connectionToWire(c: ConnectionStatus): WireConnectionStatus {
 
 /** A wire connection status, validated. */
 export function connectionFromWire(w: WireConnectionStatusOutput): ConnectionStatus {
-  return validated(parseConnectionStatus, {
+  return validated(parseConnectionStatus, connectionInputFromWire(w));
+}
+
+/** The plain, NOT yet validated model input of a wire connection status (validate before trusting it). */
+export function connectionInputFromWire(w: WireConnectionStatusOutput): Record<string, unknown> {
+  return {
     fromCluster: w.fromCluster,
     fromGateway: w.fromGateway,
     toCluster: w.toCluster,
@@ -128,7 +143,7 @@ export function connectionFromWire(w: WireConnectionStatusOutput): ConnectionSta
     rtt: w.rtt === null ? undefined : { ...w.rtt },
     ...opt("lossRatio", w.lossRatio),
     lastChange: w.lastChange,
-  });
+  };
 }
 
 /** A record as a wire `Record`. */

@@ -1,0 +1,237 @@
+// Broker benchmark (issue #5): N simulated clusters each publishing E exports, every cluster
+// watching. Measures publish throughput while loading the catalog, the fan-out time from one
+// publish until ALL watchers have it (p50/p99 over probes), the time for one watcher to take a
+// full snapshot, and the broker's RSS — for the SQLite store and for etcd (one local member).
+// The broker runs as its own process (the built entry), the clusters as gRPC clients in this
+// process, all on loopback. Needs a build (`npx tsc -b`) and, for etcd, Debian's etcd-server.
+//
+// The watchers resume from the revision after the load (as agents do after a restart), so the
+// fan-out probes measure change delivery, not 100 copies of a 100,000-record snapshot decoded
+// by this one client process; the snapshot cost is measured once, separately.
+//
+//   node bench/broker/run.js [--clusters 100] [--exports 1000] [--probes 50] [--store sqlite|etcd|both]
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createAdminClient, createBrokerClient, joinBroker } from "@isthmus/core";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : process.argv[i + 1];
+};
+const clusters = Number(arg("clusters", 100));
+const exportsPer = Number(arg("exports", 1000));
+const probes = Number(arg("probes", 50));
+const stores = arg("store", "both") === "both" ? ["sqlite", "etcd"] : [arg("store", "sqlite")];
+const etcdBinary = process.env.ETCD_BINARY ?? "/usr/bin/etcd";
+const work = mkdtempSync(join(tmpdir(), "isthmus-bench-broker-"));
+const children = [];
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+  rmSync(work, { recursive: true, force: true });
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+async function waitFor(what, check, ms = 30_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+function start(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
+  children.push(child);
+  return child;
+}
+function rssOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? "0");
+  return { rssMb: Math.round(kb("VmRSS") / 1024), peakMb: Math.round(kb("VmHWM") / 1024) };
+}
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const exportOf = (clusterId, i, ip = "10.96.0.10") => ({
+  clusterId,
+  namespace: `ns-${i % 10}`,
+  name: `svc-${i}`,
+  type: "ClusterSetIP",
+  ports: [{ port: 80, protocol: "TCP" }],
+  clusterIp: ip,
+  createdAt: "2025-01-31T12:00:00.000Z",
+});
+async function pool(items, concurrency, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+async function startEtcd() {
+  const client = await freePort();
+  const peer = await freePort();
+  start(etcdBinary, [
+    "--name", "bench",
+    "--data-dir", join(work, "etcd"),
+    "--listen-client-urls", `http://127.0.0.1:${client}`,
+    "--advertise-client-urls", `http://127.0.0.1:${client}`,
+    "--listen-peer-urls", `http://127.0.0.1:${peer}`,
+    "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
+    "--initial-cluster", `bench=http://127.0.0.1:${peer}`,
+    "--max-request-bytes", String(32 * 1024 * 1024),
+    "--logger", "zap", "--log-level", "error",
+  ]);
+  await waitFor("etcd", async () => (await (await fetch(`http://127.0.0.1:${client}/health`)).json()).health === "true");
+  return `http://127.0.0.1:${client}`;
+}
+
+async function runStore(store) {
+  const dataDir = join(work, `broker-${store}`);
+  mkdirSync(dataDir, { recursive: true });
+  const grpcPort = await freePort();
+  const httpPort = await freePort();
+  const extra = store === "etcd" ? ["--store", "etcd", "--etcd-endpoints", await startEtcd()] : [];
+  const broker = start(process.execPath, [
+    join(repo, "broker/dist/main.js"),
+    "--data-dir", dataDir, "--listen", "127.0.0.1",
+    "--grpc-port", String(grpcPort), "--http-port", String(httpPort),
+    "--log-level", "warn", ...extra,
+  ]);
+  await waitFor("broker", async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok);
+  const address = `127.0.0.1:${grpcPort}`;
+  const caPem = readFileSync(join(dataDir, "ca.crt"), "utf8");
+  const admin = createAdminClient({
+    address, caPem,
+    certPem: readFileSync(join(dataDir, "admin.crt"), "utf8"),
+    keyPem: readFileSync(join(dataDir, "admin.key"), "utf8"),
+  });
+  const { token } = await admin.createToken({ ttlSeconds: 3600, maxUses: clusters, description: "bench" });
+  const ids = Array.from({ length: clusters }, (_, i) => `bench-${i}`);
+  const agents = [];
+  await pool(ids, 10, async (id) => {
+    const creds = await joinBroker({ address, caPem, token, clusterId: id, timeoutMs: 30_000 });
+    agents.push({ id, client: createBrokerClient({ address, caPem, certPem: creds.certPem, keyPem: creds.keyPem, timeoutMs: 60_000 }) });
+  });
+
+  // Load: every cluster publishes its exports (10 at a time).
+  const loadStart = performance.now();
+  await pool(agents, 10, async (a) => {
+    await a.client.publish({ kind: "export", records: Array.from({ length: exportsPer }, (_, i) => exportOf(a.id, i)) });
+  });
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  const afterLoad = rssOf(broker.pid);
+
+  // One full snapshot of the catalog.
+  const snapStart = performance.now();
+  let snapshotRecords = 0;
+  const snapWatch = agents[0].client.watch({ kinds: ["export"], onSnapshot: (s) => { snapshotRecords = s.records.length; }, onChanges: () => undefined });
+  await waitFor("snapshot", async () => snapshotRecords > 0, 120_000);
+  const snapshotSeconds = (performance.now() - snapStart) / 1000;
+  await snapWatch.stop();
+
+  // Every cluster watches, resuming from the current revision.
+  const info = await admin.getBrokerInfo({});
+  const arrivals = new Map();
+  const watches = agents.map((a) =>
+    a.client.watch({
+      kinds: ["export"],
+      sinceRevision: info.revision,
+      onSnapshot: () => undefined,
+      onChanges: (b) => {
+        const now = performance.now();
+        let list = arrivals.get(b.revision);
+        if (!list) arrivals.set(b.revision, (list = []));
+        list.push(now);
+      },
+    }),
+  );
+  await waitFor("all watchers connected", async () => watches.every((w) => w.connected) || (await sleep(200), false), 60_000).catch(() => undefined);
+  await sleep(500);
+
+  // Server-side Publish latency (sum and count of the RPC histogram), to split probe time.
+  const publishStats = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const num = (name) => Number(new RegExp(`^${name}\\{method="Publish"\\} ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? "0");
+    return { sum: num("isthmus_broker_rpc_duration_seconds_sum"), count: num("isthmus_broker_rpc_duration_seconds_count") };
+  };
+  const beforeProbes = await publishStats();
+
+  // Probes: one cluster changes one export; time until all watchers have the change.
+  const fanout = [];
+  const publishMs = [];
+  for (let p = 0; p < probes; p++) {
+    const a = agents[p % agents.length];
+    const records = Array.from({ length: exportsPer }, (_, i) => exportOf(a.id, i, i === p % exportsPer ? `10.97.${p >> 8}.${p & 255}` : "10.96.0.10"));
+    const t0 = performance.now();
+    const res = await a.client.publish({ kind: "export", records });
+    publishMs.push(performance.now() - t0);
+    await waitFor(`probe ${p} delivered`, async () => (arrivals.get(res.revision)?.length ?? 0) >= agents.length, 30_000);
+    fanout.push(Math.max(...arrivals.get(res.revision)) - t0);
+    arrivals.delete(res.revision);
+  }
+  const afterProbes = rssOf(broker.pid);
+  const probeStats = await publishStats();
+  const probeServerMeanMs = ((probeStats.sum - beforeProbes.sum) / Math.max(1, probeStats.count - beforeProbes.count)) * 1000;
+  fanout.sort((x, y) => x - y);
+  publishMs.sort((x, y) => x - y);
+
+  for (const w of watches) await w.stop();
+  for (const a of agents) a.client.close();
+  admin.close();
+  broker.kill("SIGTERM");
+  await new Promise((r) => broker.once("exit", r));
+  const result = {
+    store,
+    clusters,
+    exportsPerCluster: exportsPer,
+    totalExports: clusters * exportsPer,
+    loadSeconds: Number(loadSeconds.toFixed(2)),
+    publishesPerSecond: Number((clusters / loadSeconds).toFixed(1)),
+    exportsPerSecond: Math.round((clusters * exportsPer) / loadSeconds),
+    snapshotRecords,
+    snapshotSeconds: Number(snapshotSeconds.toFixed(2)),
+    probes,
+    fanoutP50Ms: Number(percentile(fanout, 50).toFixed(1)),
+    fanoutP99Ms: Number(percentile(fanout, 99).toFixed(1)),
+    fanoutMaxMs: Number(fanout[fanout.length - 1].toFixed(1)),
+    probePublishP50Ms: Number(percentile(publishMs, 50).toFixed(1)),
+    probePublishServerMeanMs: Number(probeServerMeanMs.toFixed(1)),
+    rssAfterLoadMb: afterLoad.rssMb,
+    rssAfterProbesMb: afterProbes.rssMb,
+    rssPeakMb: afterProbes.peakMb,
+  };
+  return result;
+}
+
+if (!existsSync(join(repo, "broker/dist/main.js"))) {
+  console.error("Build first: npx tsc -b");
+  process.exit(1);
+}
+const results = [];
+for (const store of stores) {
+  console.error(`running ${store}...`);
+  results.push(await runStore(store));
+}
+const cols = ["store", "totalExports", "exportsPerSecond", "publishesPerSecond", "snapshotSeconds", "fanoutP50Ms", "fanoutP99Ms", "fanoutMaxMs", "probePublishP50Ms", "probePublishServerMeanMs", "rssAfterLoadMb", "rssPeakMb"];
+console.log(cols.join("\t"));
+for (const r of results) console.log(cols.map((c) => r[c]).join("\t"));
+mkdirSync(join(repo, "bench/results"), { recursive: true });
+writeFileSync(join(repo, "bench/results/broker.json"), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
+console.error("wrote bench/results/broker.json");
+// Child processes (etcd) keep the event loop alive: stop them so that the script ends.
+for (const child of children) child.kill("SIGKILL");
