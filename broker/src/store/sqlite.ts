@@ -125,8 +125,20 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return { result, revision: next, changes };
   });
 
-  const ensureOpen = (): void => {
-    if (closed) throw new BrokerError("StoreFailed", "The SQLite store is closed");
+  /**
+   * Runs a synchronous store operation as a promise (the Store contract is asynchronous):
+   * SQLite failures become "StoreFailed", errors thrown by a plan pass through unchanged.
+   */
+  const run = <T>(what: string, fn: () => T): Promise<T> => {
+    try {
+      if (closed) throw new BrokerError("StoreFailed", "The SQLite store is closed");
+      return Promise.resolve(fn());
+    } catch (err) {
+      if (err instanceof BetterSqlite3.SqliteError) {
+        return Promise.reject(new BrokerError("StoreFailed", `SQLite ${what} failed: ${err.message}`, { cause: err }));
+      }
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   };
 
   return {
@@ -134,49 +146,46 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     revision: () => revision,
     compactedRevision: () => compacted,
     transact<T>(plan: (view: StoreView) => WritePlan<T>): Promise<TransactResult<T>> {
-      ensureOpen();
-      const out = commit(plan) as TransactResult<T>;
-      if (out.revision !== revision) {
-        revision = out.revision;
-        compacted = metaNumber("compacted_revision");
-        const event: CommitEvent = { revision: out.revision, changes: out.changes };
-        for (const listener of listeners) listener(event);
-      }
-      return Promise.resolve(out);
+      return run("commit", () => {
+        const out = commit(plan) as TransactResult<T>;
+        if (out.revision !== revision) {
+          revision = out.revision;
+          compacted = metaNumber("compacted_revision");
+          const event: CommitEvent = { revision: out.revision, changes: out.changes };
+          for (const listener of listeners) listener(event);
+        }
+        return out;
+      });
     },
     snapshot(kinds) {
-      ensureOpen();
-      const read = db.transaction(() => {
-        const wanted: readonly RecordKind[] = kinds.length === 0 ? ["cluster", "endpoint", "export", "connection"] : kinds;
-        return { revision, records: wanted.flatMap((k) => view.list(k)) };
-      });
-      return Promise.resolve(read());
+      const wanted: readonly RecordKind[] = kinds.length === 0 ? ["cluster", "endpoint", "export", "connection"] : kinds;
+      return run("snapshot", () => db.transaction(() => ({ revision, records: wanted.flatMap((k) => view.list(k)) }))());
     },
     changesSince(since) {
-      ensureOpen();
-      if (since < compacted) return Promise.resolve("compacted");
-      const events: CommitEvent[] = [];
-      for (const row of q.changesSince.all(since)) {
-        let last = events[events.length - 1];
-        if (last?.revision !== row.revision) {
-          last = { revision: row.revision, changes: [] };
-          events.push(last);
+      return run("read changes", (): CommitEvent[] | "compacted" => {
+        if (since < compacted) return "compacted";
+        const events: CommitEvent[] = [];
+        for (const row of q.changesSince.all(since)) {
+          let last = events[events.length - 1];
+          if (last?.revision !== row.revision) {
+            last = { revision: row.revision, changes: [] };
+            events.push(last);
+          }
+          (last.changes as StoredChange[]).push({ type: row.type === "delete" ? "delete" : "put", key: row.key, record: toRecord(row) });
         }
-        (last.changes as StoredChange[]).push({ type: row.type === "delete" ? "delete" : "put", key: row.key, record: toRecord(row) });
-      }
-      return Promise.resolve(events);
+        return events;
+      });
     },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     insertToken(token) {
-      ensureOpen();
-      q.insertToken.run({ ...tokenToDb(token) });
-      return Promise.resolve();
+      return run("insert token", () => {
+        q.insertToken.run({ ...tokenToDb(token) });
+      });
     },
     useToken({ id, hash, clusterId, now }) {
-      ensureOpen();
       const use = db.transaction((): TokenUse => {
         const row = q.getToken.get(id);
         if (row?.hash !== hash) return { ok: false, reason: "unknown token" };
@@ -190,44 +199,42 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         q.useToken.run(id);
         return { ok: true, token: { ...token, uses: token.uses + 1 } };
       });
-      return Promise.resolve(use());
+      return run("use token", () => use());
     },
     listTokens() {
-      ensureOpen();
-      return Promise.resolve(q.listTokens.all().map(tokenFromDb));
+      return run("list tokens", () => q.listTokens.all().map(tokenFromDb));
     },
     revokeToken(id) {
-      ensureOpen();
-      q.revokeToken.run(id);
-      const row = q.getToken.get(id);
-      return Promise.resolve(row === undefined ? undefined : tokenFromDb(row));
+      return run("revoke token", () => {
+        q.revokeToken.run(id);
+        const row = q.getToken.get(id);
+        return row === undefined ? undefined : tokenFromDb(row);
+      });
     },
     insertCertificate(cert: CertificateRow) {
-      ensureOpen();
-      q.insertCert.run(cert.serial, cert.subject, cert.issuedAt, cert.notAfter);
-      return Promise.resolve();
+      return run("insert certificate", () => {
+        q.insertCert.run(cert.serial, cert.subject, cert.issuedAt, cert.notAfter);
+      });
     },
     revokeCertificatesOf(subject, now) {
-      ensureOpen();
-      const run = db.transaction(() => {
+      const revoke = db.transaction(() => {
         const serials = q.certsOf.all(subject).map((r) => r.serial);
         q.revokeCertsOf.run(now.toISOString(), subject);
         return serials;
       });
-      return Promise.resolve(run());
+      return run("revoke certificates", () => revoke());
     },
     revokedSerials() {
-      ensureOpen();
-      return Promise.resolve(new Set(q.revoked.all().map((r) => r.serial)));
+      return run("list revocations", () => new Set(q.revoked.all().map((r) => r.serial)));
     },
     getMeta(key) {
-      ensureOpen();
-      return Promise.resolve(q.meta.get(`x:${key}`)?.value);
+      return run("read meta", () => q.meta.get(`x:${key}`)?.value);
     },
     putMetaIfAbsent(key, value) {
-      ensureOpen();
-      q.insertMeta.run(`x:${key}`, value);
-      return Promise.resolve(q.meta.get(`x:${key}`)?.value ?? value);
+      return run("write meta", () => {
+        q.insertMeta.run(`x:${key}`, value);
+        return q.meta.get(`x:${key}`)?.value ?? value;
+      });
     },
     close() {
       if (!closed) {

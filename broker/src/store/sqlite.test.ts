@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { endpointOf } from "../testing/records.js";
+import { createSqliteStore } from "./sqlite.js";
+import { sqliteSchemaVersion } from "./sqlite-schema.js";
+import type { CommitEvent } from "./store.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "isthmus-sqlite-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("SQLite store", () => {
+  it("creates the schema, records its version and uses WAL", async () => {
+    const path = join(dir, "a.db");
+    await createSqliteStore({ path }).close();
+    const db = new BetterSqlite3(path, { readonly: true });
+    expect(db.prepare("SELECT version FROM schema_version").get()).toEqual({ version: sqliteSchemaVersion });
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    db.close();
+  });
+
+  it("refuses a database written by a newer broker", async () => {
+    const path = join(dir, "b.db");
+    await createSqliteStore({ path }).close();
+    const db = new BetterSqlite3(path);
+    db.prepare("UPDATE schema_version SET version = 99").run();
+    db.close();
+    expect(() => createSqliteStore({ path })).toThrow(expect.objectContaining({ code: "SchemaTooNew" }));
+  });
+
+  it("commits one revision per changing transaction, none for a no-op, and a failed plan writes nothing", async () => {
+    const store = createSqliteStore({ path: join(dir, "c.db") });
+    const events: CommitEvent[] = [];
+    store.subscribe((e) => events.push(e));
+    const put = { kind: "endpoint" as const, value: endpointOf("c1") };
+    expect((await store.transact(() => ({ puts: [put], deletes: [], result: 1 }))).revision).toBe(1);
+    expect((await store.transact(() => ({ puts: [put], deletes: [], result: 2 }))).revision).toBe(1);
+    await expect(
+      store.transact(() => {
+        throw new Error("plan failed");
+      }),
+    ).rejects.toThrow("plan failed");
+    const deleted = await store.transact(() => ({ puts: [], deletes: [{ kind: "endpoint", key: "c1/gw-1" }], result: 3 }));
+    expect(deleted.revision).toBe(2);
+    expect(deleted.changes).toEqual([{ type: "delete", key: "c1/gw-1", record: put }]);
+    expect(events.map((e) => e.revision)).toEqual([1, 2]);
+    expect(await store.changesSince(0)).toEqual(events);
+    await store.close();
+    const reopened = createSqliteStore({ path: join(dir, "c.db") });
+    expect(reopened.revision()).toBe(2);
+    await reopened.close();
+  });
+
+  it("hands a global CIDR to one cluster only", async () => {
+    const store = createSqliteStore({ path: join(dir, "d.db") });
+    const plan = (clusterId: string) => () => ({
+      puts: [{ kind: "endpoint" as const, value: endpointOf(clusterId) }],
+      deletes: [],
+      allocate: { clusterId, cidr: "242.0.0.0/16" },
+      result: undefined,
+    });
+    await store.transact(plan("a"));
+    await expect(store.transact(plan("b"))).rejects.toMatchObject({ code: "StoreFailed", message: expect.stringMatching(/UNIQUE/) as unknown });
+    expect((await store.snapshot(["endpoint"])).records).toHaveLength(1);
+    await store.close();
+  });
+});
