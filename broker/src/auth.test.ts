@@ -1,4 +1,6 @@
 import { X509Certificate } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import {
   agentServiceDefinition,
@@ -90,6 +92,15 @@ describe("join", () => {
     client.close();
     expect(raw?.code).toBe(grpc.status.INVALID_ARGUMENT);
     await joinBroker({ address: tb.address, caPem: tb.caPem, token, clusterId: "eta" });
+  });
+});
+
+describe("admin credential", () => {
+  it("is written once at first start, the key readable by its owner only", async () => {
+    const key = await stat(join(tb.dir, "admin.key"));
+    expect(key.mode & 0o777).toBe(0o600);
+    const info = await tb.admin.getBrokerInfo({});
+    expect(info.store).toBe("sqlite");
   });
 });
 

@@ -107,7 +107,10 @@ export function createWatchHub(options: WatchHubOptions): WatchHub {
     const sync = async (mode: { since: number; reset: boolean }): Promise<void> => {
       state = "syncing";
       buffered = [];
-      const replay = mode.since > 0 && !mode.reset ? await options.store.changesSince(mode.since) : "snapshot";
+      // A revision newer than the store's (a broker restored from an older backup) cannot be
+      // resumed from: the watcher gets a snapshot flagged compacted, as for a compacted one.
+      const unknown = mode.since > options.store.revision();
+      const replay = mode.since > 0 && !mode.reset ? (unknown ? "compacted" : await options.store.changesSince(mode.since)) : "snapshot";
       if (isClosed()) return;
       if (replay === "snapshot" || replay === "compacted") {
         const snap = await options.store.snapshot(kinds);

@@ -118,6 +118,20 @@ describe("watch", () => {
     await ok.stop();
   });
 
+  it("answers a revision from the future (restored broker) with a compacted snapshot", async () => {
+    const tb = await broker();
+    const writer = clientOf(tb, await tb.join("w"));
+    await writer.publish({ kind: "endpoint", records: [endpointOf("w")] });
+    const seen = record();
+    const handle = clientOf(tb, await tb.join("r")).watch({ ...seen, sinceRevision: 1_000 });
+    await expect.poll(() => seen.snapshots.length).toBe(1);
+    expect(seen.snapshots[0]).toMatchObject({ revision: 1, compacted: true });
+    expect(handle.revision).toBe(1);
+    await writer.publish({ kind: "endpoint", records: [endpointOf("w", "gw-2")] });
+    await expect.poll(() => seen.batches.map((b) => b.revision)).toEqual([2]);
+    await handle.stop();
+  });
+
   it("resets a watcher that stops reading to a fresh snapshot without stalling publishers", async () => {
     const tb = await broker({ watchQueue: 10 });
     const writerCreds = await tb.join("w");
