@@ -20,7 +20,7 @@ import type { BrokerContext } from "./context.js";
 import { BrokerError } from "./errors.js";
 import { invalidRequestReason, toStatus, unaryHandler } from "./grpc-util.js";
 import { identify } from "./identity.js";
-import { redeemToken } from "./tokens.js";
+import { parseJoinToken, redeemToken } from "./tokens.js";
 
 /** The agent service: Join, Publish, Watch. */
 export function createAgentService(ctx: BrokerContext): AgentServiceHandlers {
@@ -33,6 +33,7 @@ export function createAgentService(ctx: BrokerContext): AgentServiceHandlers {
       observe,
       handle: async (req) => {
         const clusterId = asArgument(() => parseClusterId(req.clusterId));
+        parseJoinToken(req.token); // refuse junk before spending CPU on the CSR
         // Verify the CSR before spending a token use on it; the certificate is only recorded
         // and returned once the token is accepted.
         const { certPem, info } = await ctx.pki.signClusterCsr(clusterId, req.csrPem).catch((err: unknown) => {

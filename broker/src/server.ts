@@ -98,7 +98,7 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
   const http = createBrokerHttpServer(
     {
       healthy: () => true,
-      ready: () => serving,
+      ready: () => serving && store.ready(),
       metrics: () =>
         metrics.render({
           isthmus_broker_connected_agents: { help: "Distinct clusters with an open watch stream.", value: [...ctx.streams.values()].filter((s) => s.size > 0).length },

@@ -42,13 +42,19 @@ export async function mintToken(
   return { token: `${tokenPrefix}${id}.${secret}`, row };
 }
 
-/** Checks a presented token and counts one use; throws "Unauthenticated" saying why it is refused. */
-export async function redeemToken(store: Store, options: { readonly token: string; readonly clusterId: string; readonly now: Date }): Promise<TokenRow> {
-  const match = /^isthmus_([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/.exec(options.token);
+/** Splits a token into id and secret; throws "Unauthenticated" when it is not one of ours. */
+export function parseJoinToken(token: string): { readonly id: string; readonly secret: string } {
+  const match = /^isthmus_([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (match?.[1] === undefined || match[2] === undefined) {
     throw new BrokerError("Unauthenticated", "Join refused: the token is malformed");
   }
-  const use = await store.useToken({ id: match[1], hash: hashSecret(match[2]), clusterId: options.clusterId, now: options.now });
+  return { id: match[1], secret: match[2] };
+}
+
+/** Checks a presented token and counts one use; throws "Unauthenticated" saying why it is refused. */
+export async function redeemToken(store: Store, options: { readonly token: string; readonly clusterId: string; readonly now: Date }): Promise<TokenRow> {
+  const { id, secret } = parseJoinToken(options.token);
+  const use = await store.useToken({ id, hash: hashSecret(secret), clusterId: options.clusterId, now: options.now });
   if (!use.ok) throw new BrokerError("Unauthenticated", `Join refused: ${use.reason}`);
   return use.token;
 }

@@ -141,6 +141,14 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
       log.error({ err }, "cannot apply an etcd log entry");
     }
   });
+  let watching = true;
+  watcher.on("connected", () => {
+    watching = true;
+  });
+  watcher.on("disconnected", (err) => {
+    watching = false;
+    log.warn({ err }, "etcd watch disconnected; the client reconnects");
+  });
   watcher.on("error", (err) => {
     log.warn({ err }, "etcd watch error; the client reconnects");
   });
@@ -234,6 +242,7 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
   let closed = false;
   return {
     name: "etcd",
+    ready: () => !closed && watching,
     revision: () => revision,
     compactedRevision: () => compacted,
     async transact(plan) {

@@ -143,6 +143,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     name: "sqlite",
+    ready: () => !closed,
     revision: () => revision,
     compactedRevision: () => compacted,
     transact<T>(plan: (view: StoreView) => WritePlan<T>): Promise<TransactResult<T>> {

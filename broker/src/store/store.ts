@@ -77,6 +77,8 @@ export type TokenUse = { readonly ok: true; readonly token: TokenRow } | { reado
 export interface Store {
   /** "sqlite" or "etcd", for broker info and metrics. */
   readonly name: string;
+  /** True while the store can serve (open; for etcd: its commit watch is connected). For /readyz. */
+  ready(): boolean;
   /** The latest committed revision (0 when empty). */
   revision(): number;
   /** The newest revision no longer in the change log (0 when nothing was compacted). */
