@@ -11,4 +11,5 @@ export * from "./store/store.js";
 export * from "./store/sqlite.js";
 export * from "./store/sqlite-schema.js";
 export * from "./store/etcd.js";
+export * from "./store/etcd-credentials.js";
 export * from "./store/registry.js";
