@@ -1,8 +1,15 @@
 import type { Command } from "../command.js";
+import { createDemoCommand } from "./demo.js";
+import { createDeployBrokerCommand } from "./deploy-broker.js";
+import { createExportCommand, createUnexportCommand } from "./export.js";
+import { createJoinCommand } from "./join.js";
+import { createShowCommand } from "./show.js";
 import { createLabCommand } from "./lab.js";
+import { createUninstallCommand } from "./uninstall.js";
+import { createTokenCommand } from "./token.js";
 import { createVersionCommand } from "./version.js";
 
 /** Every command of the CLI, in the order `isthmus --help` lists them (an explicit registry). */
 export function createCommands(): Command[] {
-  return [createLabCommand(), createVersionCommand()];
+  return [createDemoCommand(), createDeployBrokerCommand(), createJoinCommand(), createUninstallCommand(), createShowCommand(), createExportCommand(), createUnexportCommand(), createTokenCommand(), createLabCommand(), createVersionCommand()];
 }

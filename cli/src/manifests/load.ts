@@ -125,3 +125,11 @@ export function dedupe(objects: readonly ManifestObject[]): ManifestObject[] {
 export function loadManifests(list: readonly ComponentManifests[], settings: ManifestSettings = {}): ManifestObject[] {
   return dedupe(list.flatMap((c) => applySettings(normalize(readComponentYaml(c)), settings)));
 }
+
+/** The first container's args of workload `name` in `component`'s YAML (to extend them). */
+export function workloadArgs(component: ComponentManifests, name: string): string[] {
+  const obj = readComponentYaml(component).find((o) => o.metadata?.name === name && podSpecOf(o) !== undefined);
+  const podSpec = obj === undefined ? undefined : podSpecOf(obj);
+  const args = podSpec === undefined ? undefined : containersOf(podSpec)[0]?.args;
+  return Array.isArray(args) ? args.map(String) : [];
+}
