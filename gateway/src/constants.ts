@@ -15,10 +15,13 @@ export const gatewayDefaults = Object.freeze({
   probeRecoveryThreshold: 2,
   /** How long a remote gateway that failed its probes is skipped before it is tried again. */
   failedEndpointHoldMs: 30_000,
-  /** Gateway Lease timings (client-go semantics). */
+  /**
+   * Gateway Lease timings (client-go semantics). The retry period is shorter than client-go's 2 s:
+   * it bounds how long a standby waits for a Lease that the active one released (ADR 0501).
+   */
   leaseDurationMs: 10_000,
   renewDeadlineMs: 7_000,
-  retryPeriodMs: 1_000,
+  retryPeriodMs: 500,
   /** How often the underlay (WAN) link state is read. */
   linkPollMs: 100,
   /** Prometheus metrics port of the gateway and of the route agent. */

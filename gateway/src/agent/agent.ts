@@ -97,6 +97,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   let failed: (err: unknown) => void = () => undefined;
   const failedPromise = new Promise<never>((_, reject) => { failed = reject; });
   let stopping = false;
+  let brokerSynced = false;
 
   const prober: HealthProber = createHealthProber({
     source: createIcmpProbeSource({ logger: log, sourceAddress: endpoint.healthCheckIp }),
@@ -131,6 +132,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     logger: log,
     onRoleChange: (active) => {
       log.info({ role: active ? "active" : "passive" }, "gateway role changed");
+      publisher.reset();
       trigger();
     },
   });
@@ -140,6 +142,8 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     const others = gateways.list().flatMap((g) => {
       const s = g.status;
       if (s?.clusterId !== clusterId || g.metadata?.name === config.nodeName || s.endpoint.cableDriver !== config.cableDriver) return [];
+      // A candidate that stopped writing its status (label removed, agent gone) is not offered as a standby.
+      if (Date.now() - Date.parse(s.lastUpdated) > 3 * config.resyncMs) return [];
       return [{ ...s.endpoint, role: "passive" as const }];
     });
     return [own, ...others];
@@ -149,13 +153,17 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   let lastStatusAt = 0;
   const reconcile = async (): Promise<void> => {
     const active = campaign.active;
-    failover.observe(state.endpoints());
-    planned = planPeers({
-      localClusterId: clusterId, driver: config.cableDriver, clusters: state.clusters(), endpoints: state.endpoints(),
-      failed: failover.marks(), nowMs: performance.now(), holdMs: config.failedEndpointHoldMs, routed: active, localBehindNat: endpoint.behindNat,
-    });
-    await cable.sync(planned.map((p) => p.peer));
-    prober.setTargets(active ? planned.map((p) => ({ id: p.peer.clusterId, address: p.peer.tunnelIp })) : []);
+    // Until the first broker snapshot the device keeps what it has (adopted after a restart):
+    // an empty peer set would only mean "not known yet", never "remove everything".
+    if (brokerSynced) {
+      failover.observe(state.endpoints());
+      planned = planPeers({
+        localClusterId: clusterId, driver: config.cableDriver, clusters: state.clusters(), endpoints: state.endpoints(),
+        failed: failover.marks(), nowMs: performance.now(), holdMs: config.failedEndpointHoldMs, routed: active, localBehindNat: endpoint.behindNat,
+      });
+      await cable.sync(planned.map((p) => p.peer));
+      prober.setTargets(active ? planned.map((p) => ({ id: p.peer.clusterId, address: p.peer.tunnelIp })) : []);
+    }
     const connections = views().map((v) => gatewayConnection(v, { active, driver: config.cableDriver }));
     if (active) {
       publisher.set({
@@ -182,7 +190,11 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
 
   const watch = broker.watch({
     kinds: ["cluster", "endpoint"],
-    onSnapshot: (snapshot) => { state.applySnapshot(snapshot); trigger(); },
+    onSnapshot: (snapshot) => {
+      state.applySnapshot(snapshot);
+      brokerSynced = true;
+      trigger();
+    },
     onChanges: (batch) => { state.applyChanges(batch); trigger(); },
     onConnectionChange: (connected, err) => { log.info({ connected, err }, connected ? "broker watch connected" : "broker watch disconnected; the data plane keeps running"); },
   });
@@ -207,6 +219,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   }, config.linkPollMs);
 
   const resyncTimer = setInterval(() => {
+    publisher.reset();
     void kube.core.readNode({ name: config.nodeName }).then(async (fresh) => {
       node = fresh;
       endpoint = await discover();
@@ -229,6 +242,14 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       clearInterval(linkTimer);
       clearInterval(resyncTimer);
       runner.stop();
+      // Handing over to a standby: stop attracting this node's traffic first, so that once the
+      // Lease moves the route agent here sends it to the new active gateway. Alone, keep the
+      // routes: the restarted agent adopts them without a drop.
+      if (campaign.active && brokerSynced && candidateEndpoints(true).length > 1) {
+        await cable.sync(planned.map((p) => ({ ...p.peer, routed: false }))).catch((err: unknown) => {
+          log.warn({ err }, "cannot withdraw the tunnel routes before handing over; the next active gateway's peers still take the traffic");
+        });
+      }
       await campaign.stop();
       prober.stop();
       await watch.stop();

@@ -17,6 +17,11 @@ export interface PublishState {
 export interface Publisher {
   /** Sets the desired state; publishes what differs from the last successful publish. */
   set(state: PublishState): void;
+  /**
+   * Forgets what was sent, so the next `set` publishes everything again: on a role change (another
+   * gateway may have published in between) and on every resync (level-based healing).
+   */
+  reset(): void;
   /** Stops retrying; waits for a publish in flight. */
   stop(): Promise<void>;
 }
@@ -75,6 +80,9 @@ export function createPublisher(options: { broker: BrokerClient; logger: Logger 
       desired = state;
       generation += 1;
       if (failures === 0) kick();
+    },
+    reset() {
+      sent.clear();
     },
     async stop() {
       stopped = true;

@@ -1,0 +1,82 @@
+// Failover benchmark (issue #6): the loss window of cross-cluster traffic when the active gateway
+// of c1 loses its WAN link, over N failovers, on the running lab (`isthmus lab up`) with the real
+// agents (deploy/gateway, a broker on the WAN, wireguard). c1 gets a second candidate (node 2 with
+// a WAN link, see e2e/src/suites/gateway/failover.ts). A UDP probe from c2's client pod to c1's
+// echo pod every --interval ms (default 20) measures the longest gap without answers; the same
+// run first measures it with no fault (the baseline). Failovers alternate between the two
+// candidates: each takes the active one's wan0 down, probes, then brings it back and waits until
+// the standby is ready again. Prints a table, writes bench/results/failover.json.
+// Needs root, a lab up and a build (`npx tsc -b`).
+//
+//   node bench/failover/run.js [--failovers 10] [--interval 20] [--seconds 6]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const suite = join(repo, "e2e", "dist", "suites", "gateway");
+const { startGatewayLab } = await import(join(suite, "fixture.js"));
+const { deployWorkloads, podIp } = await import(join(suite, "workloads.js"));
+const { addStandby, removeStandby, probeLoss, waitForStandby, leaseHolder } = await import(join(suite, "failover.js"));
+const { labExecOutput } = await import(join(repo, "e2e", "dist", "lab", "testing", "helpers.js"));
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+};
+const failovers = Math.min(arg("failovers", 10), 50);
+const intervalMs = Math.max(arg("interval", 20), 5);
+const durationMs = Math.min(arg("seconds", 6), 30) * 1000;
+if (process.getuid() !== 0) throw new Error("bench/failover needs root (the lab)");
+
+const candidates = ["c1-n1", "c1-n2"];
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+const lab = await startGatewayLab();
+const c1 = lab.plan.clusters[0];
+const samples = [];
+let baseline;
+try {
+  await deployWorkloads(["c1", "c2"]);
+  await addStandby(c1, lab.plan.wan);
+  await lab.deploy("wireguard");
+  await waitForStandby(lab, candidates);
+  const target = await podIp("c1", "echo");
+  baseline = await probeLoss("c2", target, { intervalMs, durationMs, tail: 50, during: async () => undefined });
+  process.stderr.write(`baseline (no fault): loss window ${baseline.maxGapMs} ms, ${baseline.answered}/${baseline.sent} answered\n`);
+  for (let i = 0; i < failovers; i++) {
+    const active = await waitForStandby(lab, candidates);
+    const node = `c1/${active}`;
+    const result = await probeLoss("c2", target, {
+      intervalMs, durationMs, tail: 50,
+      during: async () => { await labExecOutput(node, ["ip", "link", "set", "wan0", "down"]); },
+    });
+    await labExecOutput(node, ["ip", "link", "set", "wan0", "up"]);
+    const holder = await leaseHolder("c1");
+    samples.push({ from: active, to: holder, ...result });
+    process.stderr.write(`failover ${i + 1}/${failovers}: ${active} -> ${holder}: loss window ${result.maxGapMs} ms, ${result.answered}/${result.sent} answered, last 50: ${result.tailAnswered}\n`);
+  }
+} finally {
+  await removeStandby(c1, lab.plan.wan);
+  await lab.stop();
+}
+
+const windows = samples.map((s) => s.maxGapMs);
+const summary = {
+  failovers: samples.length,
+  probeIntervalMs: intervalMs,
+  baselineWindowMs: baseline?.maxGapMs,
+  p50Ms: percentile(windows, 50),
+  maxMs: Math.max(...windows),
+  allResumed: samples.every((s) => s.tailAnswered >= 49),
+  leaseMovedEveryTime: samples.every((s) => s.to !== s.from),
+};
+console.log("\nGateway failover (WAN link of the active gateway down), wireguard, lab c1 <- c2");
+console.log(`probe every ${intervalMs} ms      baseline window ${summary.baselineWindowMs} ms`);
+console.log(`failovers ${summary.failovers}   loss window p50 ${summary.p50Ms} ms   max ${summary.maxMs} ms   resumed ${summary.allResumed}   lease moved ${summary.leaseMovedEveryTime}`);
+mkdirSync(join(repo, "bench", "results"), { recursive: true });
+writeFileSync(join(repo, "bench", "results", "failover.json"), `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), summary, baseline, samples }, null, 2)}\n`);
