@@ -5,7 +5,7 @@
  * cluster has none of this; the commands then need the equivalent flags.
  */
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { labExecArgv, requireLab, type ClusterPlan, type LabPlan, type NodePlan } from "@isthmus/e2e";
 
 /** A cluster of the running lab. */
@@ -23,8 +23,10 @@ export function labKubeconfigPath(plan: LabPlan, clusterId: string): string {
 export async function findLabCluster(kubeconfigPath: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<LabCluster | undefined> {
   if (kubeconfigPath === undefined) return undefined;
   let lab: { plan: LabPlan };
+  // A lab kubeconfig is <stateDir>/<cluster>/admin.kubeconfig: that names the lab's state dir.
+  const stateDir = env.ISTHMUS_LAB_STATE_DIR ?? dirname(dirname(resolve(kubeconfigPath)));
   try {
-    lab = await requireLab(env.ISTHMUS_LAB_STATE_DIR === undefined ? {} : { stateDir: env.ISTHMUS_LAB_STATE_DIR });
+    lab = await requireLab({ stateDir });
   } catch {
     // No lab on this machine: the kubeconfig names a real cluster, which is fine.
     return undefined;

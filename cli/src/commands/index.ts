@@ -5,11 +5,12 @@ import { createExportCommand, createUnexportCommand } from "./export.js";
 import { createJoinCommand } from "./join.js";
 import { createShowCommand } from "./show.js";
 import { createLabCommand } from "./lab.js";
+import { createManifestsCommand } from "./manifests.js";
 import { createUninstallCommand } from "./uninstall.js";
 import { createTokenCommand } from "./token.js";
 import { createVersionCommand } from "./version.js";
 
 /** Every command of the CLI, in the order `isthmus --help` lists them (an explicit registry). */
 export function createCommands(): Command[] {
-  return [createDemoCommand(), createDeployBrokerCommand(), createJoinCommand(), createUninstallCommand(), createShowCommand(), createExportCommand(), createUnexportCommand(), createTokenCommand(), createLabCommand(), createVersionCommand()];
+  return [createDemoCommand(), createDeployBrokerCommand(), createJoinCommand(), createUninstallCommand(), createShowCommand(), createExportCommand(), createUnexportCommand(), createTokenCommand(), createManifestsCommand(), createLabCommand(), createVersionCommand()];
 }

@@ -152,7 +152,7 @@ export async function joinCluster(target: ClusterTarget, request: JoinRequest, i
       peers: broker.peers,
       waitTimeoutMs: request.waitTimeoutMs,
     };
-    return await installJoin(target, plan, { steps, io });
+    return await installJoin(target, plan, { steps, io, previous: existing });
   } finally {
     await conn?.close();
   }

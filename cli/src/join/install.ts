@@ -90,15 +90,18 @@ export async function waitForGateway(target: ClusterTarget, options: { peers: re
 }
 
 /** Installs; returns the gateways' state at the end. */
-export async function installJoin(target: ClusterTarget, plan: JoinPlan, context: { steps: StepRunner; io: CommandIo }): Promise<GatewayRow[]> {
-  const { steps } = context;
+export async function installJoin(target: ClusterTarget, plan: JoinPlan, context: { steps: StepRunner; io: CommandIo; previous: JoinState | undefined }): Promise<GatewayRow[]> {
+  const { steps, previous } = context;
   const objects = joinManifests(target, { settings: plan.settings, skipCni: plan.skipCni });
-  const preexisting: string[] = [];
-  await steps.step("record what exists already", async () => {
-    for (const obj of objects) if (await objectExists(target, obj)) preexisting.push(objectKeyOf(obj));
-  }, () => `${preexisting.length} of ${objects.length} objects`);
-  const labelled: string[] = [];
-  const annotated: string[] = [];
+  // A re-join keeps the first join's record: what existed before isthmus, not what it made.
+  const preexisting: string[] = [...(previous?.preexisting ?? [])];
+  const labelled: string[] = [...(previous?.labelledNodes ?? [])];
+  const annotated: string[] = [...(previous?.annotatedNodes ?? [])];
+  if (previous === undefined) {
+    await steps.step("record what exists already", async () => {
+      for (const obj of objects) if (await objectExists(target, obj)) preexisting.push(objectKeyOf(obj));
+    }, () => `${preexisting.length} of ${objects.length} objects`);
+  }
   const state = (): JoinState => ({
     clusterId: plan.settings.clusterId,
     cableDriver: plan.settings.cableDriver,
@@ -110,14 +113,14 @@ export async function installJoin(target: ClusterTarget, plan: JoinPlan, context
     labelledNodes: labelled,
     annotatedNodes: annotated,
     coredns: true,
-    joinedAt: new Date().toISOString(),
+    joinedAt: previous?.joinedAt ?? new Date().toISOString(),
   });
   await steps.step(`create namespace ${defaults.namespace} and the join record`, () => applyObjects(target, [namespaceObject, joinStateObject(state())]));
   await steps.step(`label gateway nodes ${plan.gatewayNodes.join(", ")}`, async () => {
     for (const node of plan.gatewayNodes) {
-      if (await setNodeMeta(target, { node, field: "labels", key: defaults.gatewayNodeLabel, value: "true" })) labelled.push(node);
+      if ((await setNodeMeta(target, { node, field: "labels", key: defaults.gatewayNodeLabel, value: "true" })) && !labelled.includes(node)) labelled.push(node);
       const publicIp = plan.publicIps.get(node) ?? (target.lab === undefined ? undefined : publicIpInLab(target, node));
-      if (publicIp !== undefined && (await setNodeMeta(target, { node, field: "annotations", key: defaults.publicIpAnnotation, value: publicIp }))) annotated.push(node);
+      if (publicIp !== undefined && (await setNodeMeta(target, { node, field: "annotations", key: defaults.publicIpAnnotation, value: publicIp })) && !annotated.includes(node)) annotated.push(node);
     }
     await applyObjects(target, [joinStateObject(state())]);
   });

@@ -1,0 +1,105 @@
+/**
+ * Helpers of the CLI suites: run the built `isthmus` command (output captured),
+ * snapshot a lab cluster (API objects, node labels and annotations, the Corefile, and on each
+ * node its links, routes and nft tables) to compare before and after, and take the gateway and
+ * DNS suites' locks so that no other suite deploys agents into the shared lab meanwhile.
+ */
+import { createHash } from "node:crypto";
+import { open, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { runCommand } from "../../lab/run.js";
+import { repoRoot } from "../../lab/up.js";
+import { requireLab } from "../../lab/state.js";
+import { waitFor } from "../../lab/wait.js";
+import { labExecOutput, labKubectl } from "../../lab/testing/helpers.js";
+
+/** What one CLI run printed and returned. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built `isthmus` command (`node cli/bin/isthmus.js ...args`) and captures its output. */
+export async function isthmus(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CliRun> {
+  const result = await runCommand([process.execPath, join(repoRoot, "cli/bin/isthmus.js"), ...args], { timeoutMs: options.timeoutMs ?? 300_000, allowFailure: true });
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The admin kubeconfig of a lab cluster. */
+export async function kubeconfigOf(cluster: string): Promise<string> {
+  const { plan } = await requireLab();
+  return join(plan.stateDir, cluster, "admin.kubeconfig");
+}
+
+interface Item { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data?: unknown; kind?: string }
+
+const hash = (v: unknown): string => createHash("sha256").update(JSON.stringify(v ?? null)).digest("hex").slice(0, 12);
+
+/** API objects of a cluster that join could touch, as sorted lines (ConfigMaps and Secrets with a hash of their data). */
+export async function apiSnapshot(cluster: string): Promise<string[]> {
+  const lines: string[] = [];
+  const kinds = ["namespaces", "customresourcedefinitions", "clusterroles", "clusterrolebindings", "configmaps", "secrets", "serviceaccounts", "roles", "rolebindings", "services", "deployments", "daemonsets", "pods"];
+  for (const kind of kinds) {
+    const list = JSON.parse(await labKubectl(cluster, ["get", kind, "-A", "-o", "json"])) as { items: Item[] };
+    for (const item of list.items) {
+      if (kind === "pods" && item.metadata.namespace !== "isthmus-system") continue;
+      if (kind === "pods") {
+        lines.push(`pod ${item.metadata.namespace ?? ""}/${item.metadata.labels?.["app.kubernetes.io/name"] ?? item.metadata.name}`);
+        continue;
+      }
+      const data = kind === "configmaps" || kind === "secrets" ? ` ${hash(item.data)}` : "";
+      lines.push(`${kind} ${item.metadata.namespace ?? ""}/${item.metadata.name}${data}`);
+    }
+  }
+  const nodes = JSON.parse(await labKubectl(cluster, ["get", "nodes", "-o", "json"])) as { items: Item[] };
+  for (const n of nodes.items) {
+    const annotations = Object.entries(n.metadata.annotations ?? {}).filter(([k]) => k.includes("isthmus"));
+    lines.push(`node ${n.metadata.name} labels=${JSON.stringify(Object.entries(n.metadata.labels ?? {}).sort())} annotations=${JSON.stringify(annotations.sort())}`);
+  }
+  return lines.sort();
+}
+
+/** Each node's links, routes (all tables) and nft tables, without pods' veths. */
+export async function nodeSnapshot(cluster: string): Promise<string[]> {
+  const { plan } = await requireLab();
+  const found = plan.clusters.find((c) => c.id === cluster);
+  const lines: string[] = [];
+  for (const node of found?.nodes ?? []) {
+    const out = await labExecOutput(`${cluster}/${node.name}`, ["sh", "-c", "ip -o link | cut -d: -f2; ip route show table all; nft list tables"]);
+    for (const line of out.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.includes("isv-"))) lines.push(`${node.name}: ${line}`);
+  }
+  return lines.sort();
+}
+
+async function takeLock(path: string): Promise<() => Promise<void>> {
+  await waitFor(`the lock ${path} (another suite deploys agents into the lab)`, async () => {
+    try {
+      const handle = await open(path, "wx");
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const holder = Number(await readFile(path, "utf8").catch(() => ""));
+      let alive = false;
+      try {
+        alive = Number.isInteger(holder) && holder > 0 && process.kill(holder, 0);
+      } catch {
+        alive = false;
+      }
+      if (!alive) await rm(path, { force: true });
+      return undefined;
+    }
+  }, { timeoutMs: 900_000, intervalMs: 1000 });
+  return () => rm(path, { force: true });
+}
+
+/** Takes the gateway and DNS suites' locks on the shared lab; returns the release. */
+export async function lockAgentSuites(): Promise<() => Promise<void>> {
+  const { plan } = await requireLab();
+  const releases = [await takeLock(join(plan.stateDir, "gateway-suite.lock")), await takeLock(join(plan.stateDir, "dns-suite.lock"))];
+  return async () => {
+    for (const release of releases.reverse()) await release();
+  };
+}
