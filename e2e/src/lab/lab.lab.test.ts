@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createKubeClient, createKubeLeaseClient, createLeaderElector, type LeaderElector } from "@isthmus/core";
 import { describe, expect, it } from "vitest";
-import { nodePaths } from "./paths.js";
+import { podAddressDir } from "./nodes.js";
 import { findNode } from "./plan.js";
 import { requireLab } from "./state.js";
 import { labKubeconfig, labStatus } from "./verbs.js";
@@ -106,7 +106,8 @@ describe("the shared lab (2 clusters x 2 nodes)", () => {
     const pod = JSON.parse(await kubectl("c1", ["-n", ns, "get", "pod", "client", "-o", "json"])) as { spec: { nodeName: string }; status: { podIP: string } };
     const { plan } = await requireLab();
     const node = findNode(plan, "c1", pod.spec.nodeName);
-    const ipamDir = join(nodePaths(plan, node).cniLibDir, "networks", "isthmus-lab");
+    const ipamDir = podAddressDir(plan, node);
+    if (ipamDir === undefined) throw new Error(`the shared lab has no pod network (${plan.podNetwork})`);
     expect(await readdir(ipamDir)).toContain(pod.status.podIP);
     const vethsBefore = (await execIn(`c1/${node.name}`, ["ip", "-o", "link", "show", "type", "veth"])).trim().split("\n").length;
     await kubectl("c1", ["-n", ns, "delete", "pod", "client", "--wait=true", "--timeout=60s"]);

@@ -1,8 +1,9 @@
 /**
  * Per node: kube-proxy and the lab kubelet, both inside the node's network and mount
- * namespaces; then, once the controller-manager has given the node its podCIDR, the CNI
- * conflist (Debian's reference `bridge` + `host-local`) and the static routes that carry pod
- * traffic between nodes of a cluster (and back from the control plane, where CoreDNS answers).
+ * namespaces; then, once the controller-manager has given the node its podCIDR, the pod network:
+ * routes from the control plane to every podCIDR (CoreDNS and the apiserver answer pods there)
+ * and, by mode, our CNI from deploy/cni (isthmus-cni.ts), or Debian's reference `bridge` +
+ * `host-local` conflist with static routes between nodes, or nothing.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { defaults } from "@isthmus/core";
 import type { LabBinaries } from "../binaries/index.js";
 import type { KubeletConfigInput } from "../kubelet/config.js";
 import type { LabKubeClient } from "./kube-client.js";
+import { installIsthmusCni, type IsthmusCniContext } from "./isthmus-cni.js";
 import { nodePaths } from "./paths.js";
 import { serviceAccountIssuer } from "./pki.js";
 import type { ClusterPlan, LabPlan, NodePlan } from "./plan.js";
@@ -112,20 +114,41 @@ export async function waitForPodCidrs(
 
 /**
  * Routes every podCIDR from the control plane to its node (CoreDNS and the apiserver answer pods
- * directly, as a control-plane host's network would). With the reference pod network also writes
- * each node's conflist and routes podCIDRs between nodes; with "none" a deployed CNI does that.
+ * directly, as a control-plane host's network would; the control plane is not on the overlay).
+ * "isthmus" then applies deploy/cni and waits for each node's conflist; "reference" writes each
+ * node's conflist and routes podCIDRs between nodes; "none" leaves that to a CNI deployed by hand.
  */
-export async function applyPodNetwork(plan: LabPlan, cluster: ClusterPlan, podCidrs: ReadonlyMap<string, string>): Promise<void> {
+export async function applyPodNetwork(
+  plan: LabPlan,
+  cluster: ClusterPlan,
+  context: { readonly podCidrs: ReadonlyMap<string, string>; readonly cni: IsthmusCniContext },
+): Promise<void> {
+  const { podCidrs } = context;
+  for (const node of cluster.nodes) {
+    const cidr = podCidrs.get(node.name);
+    if (cidr !== undefined) await replaceRoute(cluster.cpNetns, { to: cidr, via: node.lanAddress });
+  }
+  if (plan.podNetwork === "isthmus") await installIsthmusCni(plan, cluster, context.cni);
+  if (plan.podNetwork !== "reference") return;
   for (const node of cluster.nodes) {
     const cidr = podCidrs.get(node.name);
     if (cidr === undefined) continue;
-    await replaceRoute(cluster.cpNetns, { to: cidr, via: node.lanAddress });
-    if (plan.podNetwork === "none") continue;
     await writeFile(join(nodePaths(plan, node).cniConfDir, labConflistName), `${JSON.stringify(labConflist(cidr), null, 2)}\n`);
     for (const other of cluster.nodes) {
       if (other !== node) await replaceRoute(other.netns, { to: cidr, via: node.lanAddress });
     }
   }
+}
+
+/**
+ * Where the node's CNI records one file per allocated pod address (named by the address): our
+ * IPAM's directory, or host-local's for the reference network; undefined with "none".
+ */
+export function podAddressDir(plan: LabPlan, node: NodePlan): string | undefined {
+  const lib = nodePaths(plan, node).cniLibDir;
+  if (plan.podNetwork === "isthmus") return join(lib, "isthmus", "isthmus");
+  if (plan.podNetwork === "reference") return join(lib, "networks", labCniNetwork);
+  return undefined;
 }
 
 /** The reference-plugin conflist of a node with the given podCIDR. */

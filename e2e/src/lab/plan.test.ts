@@ -6,7 +6,8 @@ describe("planLab", () => {
   it("follows the lab contract for the default two clusters of two nodes", () => {
     const plan = planLab();
     expect(plan.stateDir).toBe("/var/lib/isthmus-lab");
-    expect(plan.podNetwork).toBe("reference");
+    expect(plan.podNetwork).toBe("isthmus");
+    expect(planLab({ podNetwork: "reference" }).podNetwork).toBe("reference");
     expect(planLab({ podNetwork: "none" }).podNetwork).toBe("none");
     expect(plan.wan).toMatchObject({ netns: "isthmus-lab-wan", cidr: "203.0.113.0/24" });
     const [c1, c2] = plan.clusters;

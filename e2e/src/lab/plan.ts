@@ -14,8 +14,10 @@ export interface LabOptions {
   /** Give every cluster c1's pod and service CIDRs (for Globalnet). */
   readonly overlap?: boolean;
   /**
-   * Pod network: "reference" (default) writes a bridge + host-local conflist per node and routes
-   * podCIDRs between nodes; "none" leaves both to a CNI deployed into the lab (e.g. isthmus-node).
+   * Pod network: "isthmus" (default) applies deploy/cni (the isthmus-node DaemonSet, which
+   * builds the VXLAN overlay and installs isthmus-cni); "reference" writes a bridge + host-local
+   * conflist per node and routes podCIDRs between nodes (for comparisons); "none" leaves pods
+   * unwired for a CNI deployed into the lab by hand.
    */
   readonly podNetwork?: PodNetworkMode | undefined;
   /** Put this cluster (e.g. "c2") behind a NAT router on the WAN. */
@@ -28,8 +30,11 @@ export interface LabOptions {
   readonly localPortBase?: number;
 }
 
-/** Who wires pods: the lab (reference plugins) or a CNI deployed into the lab. */
-export type PodNetworkMode = "reference" | "none";
+/** Who wires pods: our CNI from deploy/cni, the reference plugins, or nobody (a CNI deployed by hand). */
+export type PodNetworkMode = "isthmus" | "reference" | "none";
+
+/** Every pod network mode, for parsers (the first is the default). */
+export const podNetworkModes: readonly PodNetworkMode[] = Object.freeze(["isthmus", "reference", "none"]);
 
 /** The WAN: a bridge in its own namespace joining gateway nodes and NAT routers. */
 export interface WanPlan {
@@ -129,7 +134,7 @@ export function planLab(options: LabOptions = {}): LabPlan {
   }
   return {
     stateDir: options.stateDir ?? defaultLabStateDir,
-    podNetwork: options.podNetwork ?? "reference",
+    podNetwork: options.podNetwork ?? "isthmus",
     namePrefix: prefix,
     wan: { netns: `${prefix}wan`, bridge: "br-wan", cidr: `${wanCidrBase}.0/24`, prefixLength: 24 },
     clusters: ids.map((id, i) =>

@@ -16,7 +16,7 @@ import { LabError } from "./errors.js";
 import { applyMountNamespaces } from "./mounts.js";
 import { applyPodNetwork, startNodeAgents, waitForNodesReady, waitForPodCidrs } from "./nodes.js";
 import { createClusterPki } from "./pki.js";
-import { planLab, type ClusterPlan, type LabOptions, type LabPlan } from "./plan.js";
+import { planLab, type ClusterPlan, type LabOptions, type LabPlan, type PodNetworkMode } from "./plan.js";
 import { withLabLock } from "./lock.js";
 import { isAlive, readPid } from "./processes.js";
 import { readRecord, resolveOptions, writeRecord } from "./state.js";
@@ -102,6 +102,12 @@ async function labUpLocked(plan: LabPlan, input: LockedUp): Promise<LabUpResult>
   return { plan, alreadyUp: false, durationMs };
 }
 
+const podNetworkLabel: Readonly<Record<PodNetworkMode, string>> = {
+  isthmus: "isthmus-node from deploy/cni, conflists written by the agent",
+  reference: "reference bridge + host-local conflists, routes",
+  none: "routes from the control plane only (CNI: none)",
+};
+
 interface ClusterContext {
   readonly binaries: LabBinaries;
   readonly progress: (line: string) => void;
@@ -121,8 +127,9 @@ async function upCluster(plan: LabPlan, cluster: ClusterPlan, context: ClusterCo
     startNodeAgents(plan, cluster, { binaries, repoRoot, kubeletEntry: context.kubeletEntry }),
   );
   const podCidrs = await step(progress, `${id} nodes registered with podCIDRs`, () => waitForPodCidrs(cluster, { admin, agents }));
-  const network = plan.podNetwork === "reference" ? "reference bridge + host-local conflists, routes" : "routes from the control plane only (CNI: none)";
-  await step(progress, `${id} pod network (${network})`, () => applyPodNetwork(plan, cluster, podCidrs));
+  await step(progress, `${id} pod network (${podNetworkLabel[plan.podNetwork]})`, () =>
+    applyPodNetwork(plan, cluster, { podCidrs, cni: { binaries, repoRoot } }),
+  );
   await step(progress, `${id} nodes Ready`, () => waitForNodesReady(cluster, admin));
   await step(progress, `${id} default ServiceAccount`, () =>
     waitFor(`${id} default/default ServiceAccount`, async () => (await admin.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")).status === 200 || undefined, {

@@ -1,0 +1,154 @@
+/**
+ * isthmus-node under disruption, on a lab of its own (one cluster of three nodes, names, state and
+ * host ports apart from the shared lab), because deleting a Node or killing agents there would
+ * disturb the suites that share the default lab:
+ * - the agents of two nodes are SIGKILLed under a 50 ms ping across those nodes: nothing is lost,
+ *   no route on the overlay is deleted while they are gone and come back, pods created meanwhile
+ *   start once the agent is back, and no address is handed out twice;
+ * - a Node deleted from the API loses its neighbour, FDB and route entries on the other nodes;
+ *   when its kubelet registers it again, they come back.
+ * The lab is taken down at the end and must leave nothing behind (everything the agent made lives
+ * in the nodes' namespaces and directories).
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { podAddressDir } from "../../lab/nodes.js";
+import { nodePaths } from "../../lab/paths.js";
+import { findNode, planLab, type LabOptions } from "../../lab/plan.js";
+import { readPid } from "../../lab/processes.js";
+import { runCommand } from "../../lab/run.js";
+import { findLeftovers } from "../../lab/teardown.js";
+import { labUp } from "../../lab/up.js";
+import { labDown, labExecArgv } from "../../lab/verbs.js";
+import { waitFor } from "../../lab/wait.js";
+import { createPods, labHandle, nodeInfo, parsePingSummary, readOverlay } from "./fixture.js";
+
+const options: LabOptions = { clusters: 1, nodesPerCluster: 3, namePrefix: "isthmus-labn-", stateDir: "/var/lib/isthmus-labn", localPortBase: 16470 };
+const location = { stateDir: "/var/lib/isthmus-labn", namePrefix: "isthmus-labn-" };
+const plan = planLab(options);
+const lab = labHandle(location);
+const where = { cluster: "c1", namespace: "cni-disrupt" } as const;
+const [n1, n2, n3] = ["c1-n1", "c1-n2", "c1-n3"];
+
+interface PodList {
+  items: { metadata: { name: string; namespace: string }; spec: { nodeName?: string }; status: { podIP?: string; containerStatuses?: { restartCount: number; ready: boolean }[] } }[];
+}
+
+async function agentPod(node: string): Promise<{ name: string; pid: number; restarts: number; ready: boolean }> {
+  const list = JSON.parse(await lab.kubectl("c1", ["-n", "isthmus-system", "get", "pods", "-l", "app.kubernetes.io/name=isthmus-node", "--field-selector", `spec.nodeName=${node}`, "-o", "json"])) as PodList;
+  const pod = list.items[0];
+  if (pod === undefined) throw new Error(`no isthmus-node pod on ${node}`);
+  const record = JSON.parse(await readFile(join(nodePaths(plan, findNode(plan, "c1", node)).kubeletDir, "pods", `isthmus-system_${pod.metadata.name}`, "pod.json"), "utf8")) as { pid: number };
+  const status = pod.status.containerStatuses?.[0];
+  return { name: pod.metadata.name, pid: record.pid, restarts: status?.restartCount ?? 0, ready: status?.ready === true };
+}
+
+/** Starts a bounded command in a lab target; `done` settles when it exits. */
+async function startIn(target: string, argv: readonly string[], timeoutMs: number): Promise<{ done: Promise<{ code: number; stdout: string }> }> {
+  const prefix = await labExecArgv(target, location);
+  return { done: runCommand([...prefix, ...argv], { timeoutMs, allowFailure: true }) };
+}
+
+/** The overlay entries that point at a node: its podCIDR route, its neighbour and its FDB entry. */
+async function entriesFor(observer: string, peer: { podCidr: string; internalIp: string }): Promise<string[]> {
+  const state = await readOverlay(lab, `c1/${observer}`);
+  const network = peer.podCidr.split("/")[0] ?? "";
+  return [
+    ...(state.routes.has(peer.podCidr) ? [`route ${peer.podCidr}`] : []),
+    ...(state.neighbours.has(network) ? [`neigh ${network}`] : []),
+    ...[...state.fdb].filter(([, dst]) => dst === peer.internalIp).map(([mac]) => `fdb ${mac}`),
+  ];
+}
+
+describe("isthmus-node under disruption (a lab of its own: 1 cluster x 3 nodes)", () => {
+  beforeAll(async () => {
+    await labUp(options);
+    await createPods(lab, where, [
+      { name: "target", node: n1, kind: "echo" },
+      { name: "pinger", node: n2, kind: "client" },
+    ]);
+  });
+
+  afterAll(async () => {
+    await labDown(location);
+    expect(await findLeftovers(plan)).toEqual({ namespaces: [], mounts: [], processes: [], files: [] });
+  });
+
+  it("loses no packet of a 50 ms ping across nodes while both agents are killed and restarted, and hands out no address twice", async () => {
+    const targetIp = (await lab.kubectl("c1", ["-n", where.namespace, "get", "pod", "target", "-o", "jsonpath={.status.podIP}"])).trim();
+    const before = await agentPod(n1);
+    const beforeN2 = await agentPod(n2);
+    // 500 pings every 50 ms (25 s), bounded by -w; the route monitor on n2 watches for flaps.
+    const monitor = await startIn(`c1/${n2}`, ["timeout", "30", "ip", "-o", "monitor", "route", "neigh"], 40_000);
+    const ping = await startIn(`c1/${where.namespace}/pinger`, ["ping", "-q", "-i", "0.05", "-c", "500", "-w", "35", "-W", "1", targetIp], 45_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    process.kill(before.pid, "SIGKILL");
+    process.kill(beforeN2.pid, "SIGKILL");
+    // Pods created while the agents are down: ADD answers "try again later" until they are back.
+    await lab.kubectl("c1", ["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [1, 2, 3, 4].map((i) => ({
+        apiVersion: "v1", kind: "Pod", metadata: { name: `late-${i}`, namespace: where.namespace },
+        spec: { nodeName: i % 2 === 0 ? n2 : n1, terminationGracePeriodSeconds: 2, containers: [{ name: "client", image: "lab/client" }] },
+      })),
+    }));
+    for (const node of [n1, n2]) {
+      await waitFor(`the isthmus-node agent on ${node} to be restarted and Ready`, async () => {
+        const now = await agentPod(node);
+        return now.restarts > 0 && now.ready ? now : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 500 });
+    }
+    await lab.kubectl("c1", ["-n", where.namespace, "wait", "pod/late-1", "pod/late-2", "pod/late-3", "pod/late-4", "--for=condition=Ready", "--timeout=90s"]);
+    const summary = parsePingSummary((await ping.done).stdout);
+    expect(summary.transmitted).toBe(500);
+    expect(summary.received).toBe(500);
+    const flaps = (await monitor.done).stdout.split("\n").filter((l) => l.startsWith("Deleted") && l.includes("isthmus.1"));
+    expect(flaps).toEqual([]);
+
+    const pods = JSON.parse(await lab.kubectl("c1", ["get", "pods", "-A", "-o", "json"])) as PodList;
+    const podIps = pods.items.filter((p) => p.metadata.namespace === where.namespace).map((p) => ({ ip: p.status.podIP ?? "", node: p.spec.nodeName ?? "" }));
+    expect(podIps).toHaveLength(6);
+    expect(new Set(podIps.map((p) => p.ip)).size).toBe(6);
+    // Each node's IPAM records exactly the addresses of the pods it runs: no double claim, no leak.
+    for (const node of [n1, n2]) {
+      const dir = podAddressDir(plan, findNode(plan, "c1", node));
+      if (dir === undefined) throw new Error("this lab must run isthmus-cni");
+      const claimed = (await readdir(dir)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).sort();
+      expect(claimed).toEqual(podIps.filter((p) => p.node === node).map((p) => p.ip).sort());
+    }
+  });
+
+  it("removes a deleted Node's neighbour, FDB and route entries on the other nodes, and restores them when it registers again", async () => {
+    const peer = await nodeInfo(lab, "c1", n3);
+    for (const observer of [n1, n2]) expect((await entriesFor(observer, peer)).length).toBe(3);
+    // Hold n3's kubelet still so it cannot register the Node again before we have looked.
+    const kubeletPid = await readPid(plan, `${n3}-kubelet`);
+    if (kubeletPid === undefined) throw new Error(`no pid file for ${n3}'s kubelet`);
+    process.kill(kubeletPid, "SIGSTOP");
+    try {
+      await lab.kubectl("c1", ["delete", "node", n3, "--wait=true", "--timeout=30s"]);
+      for (const observer of [n1, n2]) {
+        await waitFor(`${observer} to drop every overlay entry of ${n3}`, async () => ((await entriesFor(observer, peer)).length === 0 ? true : undefined), {
+          timeoutMs: 10_000,
+          intervalMs: 100,
+        });
+      }
+    } finally {
+      process.kill(kubeletPid, "SIGCONT");
+    }
+    // The controller-manager may hand the new Node object another podCIDR: follow whatever it has.
+    const restored = await waitFor(`${n3} to be registered again with a podCIDR and an InternalIP`, async () => {
+      const info = await nodeInfo(lab, "c1", n3).catch(() => undefined);
+      return info === undefined || info.podCidr === "" || info.internalIp === "" ? undefined : info;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    for (const observer of [n1, n2]) {
+      await waitFor(`${observer} to have the overlay entries of the restored ${n3}`, async () => ((await entriesFor(observer, restored)).length === 3 ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        explain: async () => `want ${JSON.stringify(restored)}, have ${JSON.stringify(await entriesFor(observer, restored))}`,
+      });
+    }
+  });
+});
