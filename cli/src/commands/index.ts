@@ -1,6 +1,8 @@
 import type { Command } from "../command.js";
+import { createBrokerCommand } from "./broker.js";
 import { createDemoCommand } from "./demo.js";
 import { createDeployBrokerCommand } from "./deploy-broker.js";
+import { createDiagnoseCommand } from "./diagnose.js";
 import { createExportCommand, createUnexportCommand } from "./export.js";
 import { createJoinCommand } from "./join.js";
 import { createShowCommand } from "./show.js";
@@ -12,5 +14,5 @@ import { createVersionCommand } from "./version.js";
 
 /** Every command of the CLI, in the order `isthmus --help` lists them (an explicit registry). */
 export function createCommands(): Command[] {
-  return [createDemoCommand(), createDeployBrokerCommand(), createJoinCommand(), createUninstallCommand(), createShowCommand(), createExportCommand(), createUnexportCommand(), createTokenCommand(), createManifestsCommand(), createLabCommand(), createVersionCommand()];
+  return [createDemoCommand(), createBrokerCommand(), createDeployBrokerCommand(), createJoinCommand(), createUninstallCommand(), createShowCommand(), createDiagnoseCommand(), createExportCommand(), createUnexportCommand(), createTokenCommand(), createManifestsCommand(), createLabCommand(), createVersionCommand()];
 }

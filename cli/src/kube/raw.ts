@@ -17,7 +17,7 @@ interface ApiResource {
 /** A raw apiserver client for one kubeconfig. */
 export interface RawApi {
   /** Sends one request; resolves with the HTTP status and the parsed JSON body. */
-  send(method: string, path: string, options?: { body?: unknown; contentType?: string }): Promise<{ status: number; body: unknown }>;
+  send(method: string, path: string, options?: { body?: unknown; contentType?: string }): Promise<{ status: number; body: unknown; date: string | undefined }>;
   /** The REST path of an object (`/apis/<group>/<version>/[namespaces/<ns>/]<plural>/<name>`). */
   objectPath(obj: { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } }): Promise<string>;
 }
@@ -46,7 +46,7 @@ export function createRawApi(config: KubeConfig): RawApi {
           } catch {
             // Not JSON (a proxy's error page): keep the text for the message.
           }
-          resolve({ status: res.statusCode ?? 0, body });
+          resolve({ status: res.statusCode ?? 0, body, date: res.headers.date });
         });
       });
       req.on("error", reject);
