@@ -99,6 +99,13 @@ async function takeLock(path: string): Promise<() => Promise<void>> {
 export async function lockAgentSuites(): Promise<() => Promise<void>> {
   const { plan } = await requireLab();
   const releases = [await takeLock(join(plan.stateDir, "gateway-suite.lock")), await takeLock(join(plan.stateDir, "dns-suite.lock"))];
+  // A suite that finished may still be deleting its namespaces (--wait=false): let them go first.
+  for (const cluster of plan.clusters) {
+    await waitFor(`${cluster.id}'s terminating namespaces to go`, async () => {
+      const list = JSON.parse(await labKubectl(cluster.id, ["get", "namespaces", "-o", "json"])) as { items: { status?: { phase?: string } }[] };
+      return list.items.some((n) => n.status?.phase === "Terminating") ? undefined : true;
+    }, { timeoutMs: 180_000, intervalMs: 1000 });
+  }
   return async () => {
     for (const release of releases.reverse()) await release();
   };
