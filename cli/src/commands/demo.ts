@@ -6,6 +6,7 @@ import { CliError, type Command, type CommandIo, parseCommandArgs } from "../com
 import { openAdmin } from "../broker/admin.js";
 import { connectCluster, type ClusterTarget } from "../kube/cluster.js";
 import { labKubeconfigPath } from "../lab-bridge.js";
+import { repoRoot } from "../manifests/components.js";
 import { installPackages, missingPackages, requiredPackages } from "../demo/packages.js";
 import { callFromClient, demoNamespace, deployClient, deployEcho } from "../demo/workloads.js";
 import { createStepRunner, type StepRunner } from "../steps.js";
@@ -123,6 +124,7 @@ async function demoSteps(context: { plan: LabPlan; c1: ClusterTarget; c2: Cluste
     await conn.close();
   }
   const took = ((performance.now() - context.started) / 1000).toFixed(0);
+  const at = context.options.stateDir === undefined ? "" : ` --state-dir ${plan.stateDir}`;
   io.stdout.write([
     "",
     `The call from c1 was answered by pod ${answer.pod} on node ${answer.node} in cluster ${answer.cluster}`,
@@ -137,12 +139,14 @@ async function demoSteps(context: { plan: LabPlan; c1: ClusterTarget; c2: Cluste
     `Demo done in ${took} s. The lab is still running; explore it:`,
     `  kubectl --kubeconfig ${labKubeconfigPath(plan, "c1")} get pods -A -o wide`,
     `  kubectl --kubeconfig ${labKubeconfigPath(plan, "c2")} get serviceexports,gateways -A`,
-    "  npx isthmus lab exec c1/demo/client -- node e2e/dist/workloads/main.js http-get http://echo.demo.svc.clusterset.local/",
-    "  npx isthmus lab exec c1/c1-n1 -- ip route        # a node: routes to c2 over the tunnel",
-    `  npx isthmus show clusters --broker-admin ${broker.adminFile}`,
-    `  npx isthmus diagnose --kubeconfig ${labKubeconfigPath(plan, "c1")} --broker-admin ${broker.adminFile}`,
+    `  sudo npx isthmus lab exec${at} c1/demo/client -- node ${join(repoRoot, "e2e/dist/workloads/main.js")} http-get http://echo.demo.svc.clusterset.local/`,
+    `  sudo npx isthmus lab exec${at} c1/c1-n1 -- ip route        # the gateway node: c2's CIDRs go into isthmus-wg`,
+    `  sudo npx isthmus lab status${at}`,
+    `  sudo npx isthmus show clusters --broker-admin ${broker.adminFile}`,
+    `  sudo npx isthmus diagnose --kubeconfig ${labKubeconfigPath(plan, "c1")} --broker-admin ${broker.adminFile}`,
+    `  sudo npx isthmus verify --kubeconfig ${labKubeconfigPath(plan, "c1")} --kubeconfig ${labKubeconfigPath(plan, "c2")}`,
     "Tear it down:",
-    "  sudo npx isthmus lab down",
+    `  sudo npx isthmus lab down${at}`,
     "",
   ].join("\n"));
   return 0;

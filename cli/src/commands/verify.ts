@@ -28,11 +28,11 @@ interface VerifyRow {
 async function pairChecks(from: ProbeCluster, to: ProbeCluster): Promise<VerifyRow[]> {
   const direct = await httpGet(from, `http://${to.echoIp}:8080/verify`);
   const named = echoName(to);
-  // DNS and the import converge within seconds of the export: allow them 30 s.
+  // DNS and the import converge within seconds of the export: allow them 60 s.
   const dns = await waitUntil(`${named} from ${from.id}`, async () => {
     const r = await httpGet(from, `http://${named}/verify`);
     return r.cluster === to.id ? r : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 1000 }).catch((err: unknown) => ({ error: errorMessage(err).split("\n")[0] ?? "" }));
+  }, { timeoutMs: 60_000, intervalMs: 1000 }).catch((err: unknown) => ({ error: errorMessage(err).split("\n")[0] ?? "" }));
   return [
     { from: from.id, to: to.id, check: "connectivity", ok: direct.cluster === to.id, detail: direct.cluster === undefined ? (direct.error ?? "") : `pod ${to.echoIp} answered from ${direct.cluster}` },
     { from: from.id, to: to.id, check: "dns", ok: "cluster" in dns && dns.cluster === to.id, detail: "cluster" in dns ? `${named} answered from ${dns.cluster ?? ""}` : dns.error ?? "" },
