@@ -58,7 +58,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     const from = await steps.step(`temporary pods in ${a.name}`, () => startProbes(a, { iperf: false }));
     const to = await steps.step(`temporary pods in ${b.name}`, () => startProbes(b, { iperf: kind === "throughput" }));
     const row = await steps.step(`${kind} ${from.id} → ${to.id}`, () => (kind === "throughput" ? throughput(from, to, seconds) : latency(from, to, count)));
-    const columns = Object.keys(row).map((k) => ({ header: k.toUpperCase(), value: (r: Record<string, unknown>) => JSON.stringify(r[k]) }));
+    const columns = Object.keys(row).map((k) => ({ header: k.toUpperCase(), value: (r: Record<string, unknown>) => { const v = r[k]; return typeof v === "string" ? v : JSON.stringify(v); } }));
     io.stdout.write(format === "table" ? renderData("table", [row], columns) : renderObject(format, row));
     return 0;
   } finally {
