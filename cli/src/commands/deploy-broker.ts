@@ -15,8 +15,9 @@ import { parseDuration } from "./token.js";
 const help = `Usage: isthmus deploy-broker [--kubeconfig FILE] [--context NAME] [options]
 
 Installs isthmus-broker into a cluster (namespace isthmus-broker: Deployment on one node with
-host networking, Service, no API permissions), waits until it serves, creates a join token and
-writes two files (JSON, mode 0600):
+host networking, Service, no API permissions), waits until it serves, keeps the admin
+credential in Secret isthmus-broker/isthmus-broker-admin, creates a join token and writes two
+files (JSON, mode 0600):
   broker-info.json   address, CA and join token: give it to whoever runs "isthmus join"
   broker-admin.json  the admin credential: keep it; token, show and join checks use it
 
@@ -83,6 +84,7 @@ export async function deployBroker(target: ClusterTarget, options: { node?: stri
   await steps.step(`apply the broker manifests (${objects.length} objects)`, () => applyObjects(target, objects));
   await steps.step("wait for the broker pod to be ready", () => waitForWorkload(target, { namespace: brokerNamespace, labelSelector: `app.kubernetes.io/name=${brokerName}`, what: "the broker pod", timeoutMs: 120_000 }));
   const admin = await steps.step("read the admin credential", () => readAdminCredential(target, { nodeName, address: `${host}:${defaults.brokerGrpcPort}` }));
+  await steps.step(`keep it in Secret ${brokerNamespace}/${adminSecretName}`, () => writeAdminSecret(target, admin));
   const conn = await steps.step("connect to the admin API", () => openAdmin(admin));
   try {
     const created = await steps.step("create a join token", () => conn.admin.createToken({ ttlSeconds: options.tokenTtlSeconds, maxUses: options.tokenUses, description: "isthmus deploy-broker" }), (t) => `id ${t.info?.id ?? "?"}, expires ${t.info?.expiresAt ?? "?"}`);
@@ -97,10 +99,30 @@ export async function deployBroker(target: ClusterTarget, options: { node?: stri
   }
 }
 
+/** Secret where deploy-broker keeps the admin credential once read, so later runs need no node access. */
+export const adminSecretName = "isthmus-broker-admin";
+
+async function readAdminSecret(target: ClusterTarget, address: string): Promise<BrokerAdmin | undefined> {
+  const secret = await target.kube.core.readNamespacedSecret({ namespace: brokerNamespace, name: adminSecretName }).catch(() => undefined);
+  const data = secret?.data;
+  if (data?.["ca.crt"] === undefined || data["tls.crt"] === undefined || data["tls.key"] === undefined) return undefined;
+  const text = (v: string): string => Buffer.from(v, "base64").toString("utf8");
+  return { kind: "isthmus-broker-admin", address, caPem: text(data["ca.crt"]), certPem: text(data["tls.crt"]), keyPem: text(data["tls.key"]) };
+}
+
+async function writeAdminSecret(target: ClusterTarget, admin: BrokerAdmin): Promise<void> {
+  await applyObjects(target, [{
+    apiVersion: "v1", kind: "Secret", metadata: { name: adminSecretName, namespace: brokerNamespace, labels: { "app.kubernetes.io/part-of": "isthmus" } },
+    type: "Opaque", stringData: { "ca.crt": admin.caPem, "tls.crt": admin.certPem, "tls.key": admin.keyPem },
+  }]);
+}
+
 async function readAdminCredential(target: ClusterTarget, options: { nodeName: string; address: string }): Promise<BrokerAdmin> {
   const lab = target.lab;
   const node = lab === undefined ? undefined : labNode(lab, options.nodeName);
   if (lab === undefined || node === undefined) {
+    const stored = await readAdminSecret(target, options.address);
+    if (stored !== undefined) return stored;
     throw new CliError("Failed", `Reading the admin credential from the broker's data dir (${brokerDataDir}/admin.{crt,key}, ca.crt on ${options.nodeName}) needs node access, which only the lab gives this CLI: copy the three files and write a broker-admin file by hand (see deploy/README.md)`);
   }
   const pods = await target.kube.core.listNamespacedPod({ namespace: brokerNamespace, labelSelector: `app.kubernetes.io/name=${brokerName}` });
