@@ -9,7 +9,7 @@
 // Needs root, a lab up and a build (`npx tsc -b`).
 //
 //   node bench/failover/run.js [--failovers 10] [--interval 20] [--seconds 6]
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,6 +35,13 @@ const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
+
+// Count as a user of the shared lab (as the lab suites' global setup does), so a test run that
+// finishes meanwhile does not take the lab down under the benchmark.
+const usersDir = "/var/lib/isthmus-lab/users";
+mkdirSync(usersDir, { recursive: true });
+writeFileSync(join(usersDir, String(process.pid)), "");
+process.on("exit", () => rmSync(join(usersDir, String(process.pid)), { force: true }));
 
 const lab = await startGatewayLab();
 const c1 = lab.plan.clusters[0];

@@ -61,11 +61,28 @@ export function createGatewayCable(config: GatewayConfig, options: { privateKey?
   return registry.create(config.cableDriver, driverConfig, { logger: options.logger });
 }
 
+/**
+ * Candidates of one cluster start together and race for the one-use join token: the loser's join
+ * is refused, but by then the winner has stored the cluster certificate. Retry a few times, 2 s
+ * apart, before giving up (then the kubelet restarts us).
+ */
+async function joinWithRetry<T>(join: () => Promise<T>, logger: Logger): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await join();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      logger.warn({ err: errorMessage(err), attempt }, "obtaining the broker credentials failed; another candidate may have joined meanwhile, retrying");
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
 /** Starts the gateway agent: joins the broker, brings the cable up and campaigns. */
 export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgentDeps): Promise<GatewayAgent> {
   const kube: KubeClient = createKubeClient({ ...(config.kubeconfig === undefined ? {} : { kubeconfigPath: config.kubeconfig }), env: deps.env });
   const custom = kube.api(CustomObjectsApi);
-  const { broker: brokerSecret, connection } = await ensureBrokerCredentials({ core: kube.core, logger: deps.logger, namespace: config.namespace });
+  const { broker: brokerSecret, connection } = await joinWithRetry(() => ensureBrokerCredentials({ core: kube.core, logger: deps.logger, namespace: config.namespace }), deps.logger);
   const clusterId = brokerSecret.clusterId;
   const log = deps.logger.child({ component: "gateway", clusterId, node: config.nodeName });
   let node: V1Node = await kube.core.readNode({ name: config.nodeName });
@@ -107,7 +124,8 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     policy: { ...defaultHealthPolicy, failureThreshold: config.probeFailureThreshold },
     onChange: (clusterId2, health) => {
       const chosen = planned.find((p) => p.peer.clusterId === clusterId2);
-      if (health.status === "error" && chosen !== undefined && failover.markFailed(clusterId2, chosen.endpoint.hostname)) {
+      if (health.status === "error" && chosen !== undefined) {
+        failover.markFailed(clusterId2, chosen.endpoint.hostname);
         log.warn({ peer: clusterId2, gateway: chosen.endpoint.hostname, reason: health.reason }, "remote gateway failed its probes; switching to a standby if there is one");
       }
       trigger();
@@ -132,7 +150,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     logger: log,
     onRoleChange: (active) => {
       log.info({ role: active ? "active" : "passive" }, "gateway role changed");
-      publisher.reset();
+      publisher.clear();
       trigger();
     },
   });

@@ -31,9 +31,9 @@ describe("planPeers", () => {
     expect(planPeers({ ...base, failed, nowMs: 900 + 30_000 })[0]?.endpoint.hostname).toBe("c2-n1");
   });
 
-  it("falls back to the active gateway when every candidate is marked", () => {
-    const failed = new Map([["c2", new Map([["c2-n1", 900], ["c2-n2", 950]])]]);
-    expect(planPeers({ ...base, failed })[0]?.endpoint.hostname).toBe("c2-n1");
+  it("when every candidate is marked, dials the one that failed longest ago", () => {
+    expect(planPeers({ ...base, failed: new Map([["c2", new Map([["c2-n1", 900], ["c2-n2", 950]])]]) })[0]?.endpoint.hostname).toBe("c2-n1");
+    expect(planPeers({ ...base, failed: new Map([["c2", new Map([["c2-n1", 990], ["c2-n2", 950]])]]) })[0]?.endpoint.hostname).toBe("c2-n2");
   });
 
   it("skips clusters without an endpoint of our driver and marks peers unrouted on a passive gateway", () => {

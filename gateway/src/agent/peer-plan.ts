@@ -3,7 +3,7 @@
 // "active", the others "passive"), so every remote gateway already knows each cluster's
 // standbys: their addresses and WireGuard keys. For each remote cluster we pick the active
 // endpoint unless our own probes have marked it failed, then the first standby that is not
-// marked. A mark expires after a hold time, and all marks of a cluster are dropped when the
+// marked (when all are, the one that failed longest ago). A mark expires after a hold time, and all marks of a cluster are dropped when the
 // broker reports a different set of endpoints for it (the new active has published). So when
 // an active gateway dies, its peers switch to the standby after their probes fail (~0.5 s),
 // without waiting for the Lease to expire or for the broker.
@@ -54,10 +54,16 @@ export function isMarkedFailed(failed: FailedMarks, clusterId: string, hostname:
   return at !== undefined && options.nowMs - at < options.holdMs;
 }
 
-/** Picks the endpoint of a cluster to dial: the best ranked one without a live mark, else the best ranked one. */
+/**
+ * Picks the endpoint of a cluster to dial: the best ranked one without a live mark; when every
+ * one is marked, the one that failed longest ago (the most recent failure is the worst bet).
+ */
 export function chooseEndpoint(clusterId: string, endpoints: readonly GatewayEndpoint[], input: Pick<PeerPlanInput, "failed" | "nowMs" | "holdMs">): GatewayEndpoint | undefined {
   const ranked = rankEndpoints(endpoints);
-  return ranked.find((e) => !isMarkedFailed(input.failed, clusterId, e.hostname, input)) ?? ranked[0];
+  const unmarked = ranked.find((e) => !isMarkedFailed(input.failed, clusterId, e.hostname, input));
+  if (unmarked !== undefined) return unmarked;
+  const markedAt = (e: GatewayEndpoint): number => input.failed.get(clusterId)?.get(e.hostname) ?? Number.NEGATIVE_INFINITY;
+  return ranked.reduce<GatewayEndpoint | undefined>((best, e) => (best === undefined || markedAt(e) < markedAt(best) ? e : best), undefined);
 }
 
 /** The desired cable peers: one per remote cluster that has CIDRs and an endpoint of our driver. */

@@ -18,10 +18,15 @@ export interface Publisher {
   /** Sets the desired state; publishes what differs from the last successful publish. */
   set(state: PublishState): void;
   /**
-   * Forgets what was sent, so the next `set` publishes everything again: on a role change (another
-   * gateway may have published in between) and on every resync (level-based healing).
+   * Forgets what was sent, so the next `set` publishes everything again: on every resync
+   * (level-based healing).
    */
   reset(): void;
+  /**
+   * Drops the desired state and any pending retry (this gateway stopped being the active one: it
+   * must never publish its stale view later) and forgets what was sent.
+   */
+  clear(): void;
   /** Stops retrying; waits for a publish in flight. */
   stop(): Promise<void>;
 }
@@ -79,9 +84,18 @@ export function createPublisher(options: { broker: BrokerClient; logger: Logger 
     set(state) {
       desired = state;
       generation += 1;
-      if (failures === 0) kick();
+      // A new state is worth trying at once, even while an older one waits for its retry.
+      clearTimeout(timer);
+      failures = 0;
+      kick();
     },
     reset() {
+      sent.clear();
+    },
+    clear() {
+      desired = undefined;
+      clearTimeout(timer);
+      failures = 0;
       sent.clear();
     },
     async stop() {
