@@ -29,6 +29,13 @@ describe("natScript", () => {
     expect(script).toContain("ip saddr 10.1.1.0/24 ip daddr != @cluster_cidrs ip daddr != @remote_cidrs masquerade");
     expect(script).not.toContain("flush set ip isthmus-node remote_cidrs");
   });
+
+  it("takes the overlay's VXLAN packets (UDP 8472) out of connection tracking both ways", () => {
+    const script = natScript(parseCidr("10.1.1.0/24"), []);
+    expect(script).toContain("add rule ip isthmus-node raw_prerouting udp dport 8472 notrack");
+    expect(script).toContain("add rule ip isthmus-node raw_output udp dport 8472 notrack");
+    expect(script).toContain("flush chain ip isthmus-node raw_output");
+  });
 });
 
 describe("launcherScript", () => {

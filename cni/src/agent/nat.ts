@@ -1,4 +1,4 @@
-import type { Cidr } from "@isthmus/core";
+import { type Cidr, defaults } from "@isthmus/core";
 import type { CommandRunner } from "../datapath/exec.js";
 import { CniError } from "../plugin/errors.js";
 
@@ -13,6 +13,9 @@ export const clusterCidrSet = "cluster_cidrs";
  * The `nft -f` script that (re)programs masquerading: pod traffic from `localPodCidr` leaving the
  * cluster is masqueraded unless it goes to `clusterCidrs` or to `@remote_cidrs`. One atomic
  * transaction; `remote_cidrs` is created when missing and otherwise left as the gateway filled it.
+ * The overlay's own UDP packets (VXLAN, node to node) skip connection tracking: the pod packets
+ * inside are tracked on both nodes already, and a second lookup per packet for the tunnel costs
+ * throughput (docs/adr/0404).
  */
 export function natScript(localPodCidr: Cidr, clusterCidrs: readonly Cidr[]): string {
   const t = `ip ${natTable}`;
@@ -22,6 +25,12 @@ export function natScript(localPodCidr: Cidr, clusterCidrs: readonly Cidr[]): st
     `add set ${t} ${remoteCidrSet} { type ipv4_addr; flags interval; auto-merge; }`,
     `add chain ${t} postrouting { type nat hook postrouting priority srcnat + 10; policy accept; }`,
     `flush chain ${t} postrouting`,
+    `add chain ${t} raw_prerouting { type filter hook prerouting priority raw; policy accept; }`,
+    `add chain ${t} raw_output { type filter hook output priority raw; policy accept; }`,
+    `flush chain ${t} raw_prerouting`,
+    `flush chain ${t} raw_output`,
+    `add rule ${t} raw_prerouting udp dport ${defaults.cniVxlanPort} notrack`,
+    `add rule ${t} raw_output udp dport ${defaults.cniVxlanPort} notrack`,
     `flush set ${t} ${clusterCidrSet}`,
   ];
   const cidrs = clusterCidrs.filter((c) => c.family === 4).map((c) => c.toString());

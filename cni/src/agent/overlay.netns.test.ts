@@ -96,6 +96,12 @@ describe("overlay between two node namespaces", () => {
     await sh(["sh", "-c", `head -c 10485760 /dev/zero | socat -u - TCP:${ip2}:5001`], pods[0]);
     await done;
     expect(Number(received.trim())).toBe(10 * 1024 * 1024);
+    // The tunnel's own UDP packets are not tracked on either node (ADR 0404); the pod flow is.
+    for (const node of nodes) {
+      const tracked = await sh(["conntrack", "-L", "-o", "extended"], node);
+      expect(tracked).not.toMatch(/dport=8472/);
+      expect(tracked).toMatch(new RegExp(`tcp .* dst=${ip2.replaceAll(".", "\\.")} .*dport=5001`));
+    }
   });
 
   it("keeps pod addresses inside the cluster and masquerades traffic leaving it, except to remote_cidrs", async () => {
