@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { errorMessage } from "@isthmus/core";
 import type { LabBinaries } from "../binaries/index.js";
+import { componentEntries } from "../kubelet/images.js";
 import { labBinaries } from "./binaries.js";
 import { startApiserver, startControllers } from "./controlplane.js";
 import { createDnsObjects, labCorefile, startCoreDns } from "./dns.js";
@@ -88,7 +89,7 @@ async function labUpLocked(plan: LabPlan, input: LockedUp): Promise<LabUpResult>
     await step(progress, "remove a half-made or stopped lab", () => destroyLab(planLab(existing.options)));
   }
   const binaries = await step(progress, "binaries", () => labBinaries({ ...context, onProgress: progress }));
-  const entries = await step(progress, "built entry points (kubelet, workloads, corefile sync)", () => checkEntries());
+  const entries = await step(progress, "built entry points (kubelet, workloads, corefile sync, CNI agent)", () => checkEntries(plan));
   await writeRecord({ version: 1, options: resolved, createdAt: new Date().toISOString(), complete: false });
   await step(progress, `network: WAN, ${plan.clusters.length} LANs, ${plan.clusters.length * resolved.nodesPerCluster} nodes`, () => applyNetwork(plan));
   await step(progress, "node mount namespaces", () => applyMountNamespaces(plan));
@@ -138,9 +139,13 @@ async function upCluster(plan: LabPlan, cluster: ClusterPlan, context: ClusterCo
   );
 }
 
-async function checkEntries(): Promise<{ kubelet: string }> {
+async function checkEntries(plan: LabPlan): Promise<{ kubelet: string }> {
   const kubelet = join(repoRoot, "e2e/dist/kubelet/main.js");
-  for (const entry of [kubelet, join(repoRoot, "e2e/dist/workloads/main.js"), join(repoRoot, "e2e/dist/lab/corefile-sync-main.js")]) {
+  const entries = [kubelet, join(repoRoot, "e2e/dist/workloads/main.js"), join(repoRoot, "e2e/dist/lab/corefile-sync-main.js")];
+  // deploy/cni's image isthmus/node runs this entry (the lab kubelet's image registry).
+  const agent = componentEntries.node;
+  if (plan.podNetwork === "isthmus" && agent !== undefined) entries.push(join(repoRoot, agent));
+  for (const entry of entries) {
     try {
       await access(entry);
     } catch (err) {
