@@ -36,6 +36,12 @@ interface Item { metadata: { name: string; namespace?: string; labels?: Record<s
 
 const hash = (v: unknown): string => createHash("sha256").update(JSON.stringify(v ?? null)).digest("hex").slice(0, 12);
 
+/**
+ * Namespaces whose objects the snapshot covers: those isthmus writes to, and the system ones.
+ * Other suites create and delete their own namespaces on the shared lab meanwhile.
+ */
+const watchedNamespaces = new Set(["default", "kube-system", "kube-public", "kube-node-lease", "isthmus-system", "isthmus-broker", "isthmus-verify", "demo"]);
+
 /** API objects of a cluster that join could touch, as sorted lines (ConfigMaps and Secrets with a hash of their data). */
 export async function apiSnapshot(cluster: string): Promise<string[]> {
   const lines: string[] = [];
@@ -43,6 +49,8 @@ export async function apiSnapshot(cluster: string): Promise<string[]> {
   for (const kind of kinds) {
     const list = JSON.parse(await labKubectl(cluster, ["get", kind, "-A", "-o", "json"])) as { items: Item[] };
     for (const item of list.items) {
+      if (item.metadata.namespace !== undefined && !watchedNamespaces.has(item.metadata.namespace)) continue;
+      if (kind === "namespaces" && !watchedNamespaces.has(item.metadata.name)) continue;
       if (kind === "pods" && item.metadata.namespace !== "isthmus-system") continue;
       if (kind === "pods") {
         lines.push(`pod ${item.metadata.namespace ?? ""}/${item.metadata.labels?.["app.kubernetes.io/name"] ?? item.metadata.name}`);
