@@ -35,10 +35,11 @@ export function joinComponents(skipCni: boolean): string[] {
   return [...(skipCni ? [] : ["cni"]), "gateway", "dns"];
 }
 
-/** Lab-specific settings: one isthmus-dns replica on the gateway node (only it reaches the WAN). */
+/** Lab-specific settings: one isthmus-dns replica on the lab's WAN node (only it reaches the broker). */
 function manifestSettings(target: ClusterTarget): ManifestSettings {
-  if (target.lab === undefined) return {};
-  return { workloads: { "isthmus-dns": { replicas: 1, nodeSelector: { [defaults.gatewayNodeLabel]: "true" } } } };
+  const wanNode = target.lab?.cluster.nodes.find((n) => n.wan !== undefined);
+  if (wanNode === undefined) return {};
+  return { workloads: { "isthmus-dns": { replicas: 1, nodeSelector: { "kubernetes.io/hostname": wanNode.name } } } };
 }
 
 /** Every object join applies, in order (also what uninstall removes). */
