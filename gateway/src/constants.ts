@@ -37,6 +37,12 @@ export const gatewayDefaults = Object.freeze({
   /** nft table and set, made by the CNI (isthmus-node), that exempt remote CIDRs from masquerade. */
   cniNatTable: "isthmus-node",
   remoteCidrSet: "remote_cidrs",
+  /**
+   * The route agent's own nft table, and kube-proxy's masquerade mark (`--masquerade-bit=14`),
+   * which it clears for traffic from remote clusters to Services so their source IPs survive.
+   */
+  routeAgentNftTable: "isthmus-route-agent",
+  kubeProxyMasqueradeMark: 0x4000,
   /** How often agents re-apply their whole state even without events (level-based resync). */
   resyncMs: 30_000,
 });

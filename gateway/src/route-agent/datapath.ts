@@ -44,9 +44,22 @@ export function createRouteAgentDatapath(options: { nodeIp: string; mtu: number;
   const table = `ip ${gatewayDefaults.cniNatTable}`;
   const set = gatewayDefaults.remoteCidrSet;
 
+  const own = `ip ${gatewayDefaults.routeAgentNftTable}`;
+  const mark = `0x${gatewayDefaults.kubeProxyMasqueradeMark.toString(16)}`;
+  const keep = `0x${(~gatewayDefaults.kubeProxyMasqueradeMark >>> 0).toString(16)}`;
+  // kube-proxy masquerades Service traffic from outside its cluster CIDR; for remote clusters we
+  // clear its mark just before its srcnat chain, so the backend sees the remote pod's own IP (the
+  // reply returns through the gateway node, where the Service DNAT happened).
   const syncNft = async (subnets: readonly string[]): Promise<void> => {
-    const lines = [`add table ${table}`, `add set ${table} ${set} { type ipv4_addr; flags interval; auto-merge; }`, `flush set ${table} ${set}`];
-    if (subnets.length > 0) lines.push(`add element ${table} ${set} { ${subnets.join(", ")} }`);
+    const elements = subnets.length > 0 ? [`add element ${table} ${set} { ${subnets.join(", ")} }`, `add element ${own} remote { ${subnets.join(", ")} }`] : [];
+    const lines = [
+      `add table ${table}`, `add set ${table} ${set} { type ipv4_addr; flags interval; auto-merge; }`, `flush set ${table} ${set}`,
+      `add table ${own}`, `delete table ${own}`, `add table ${own}`,
+      `add set ${own} remote { type ipv4_addr; flags interval; auto-merge; }`,
+      `add chain ${own} postrouting { type filter hook postrouting priority srcnat - 5; policy accept; }`,
+      `add rule ${own} postrouting ip saddr @remote meta mark & ${mark} == ${mark} meta mark set meta mark & ${keep}`,
+      ...elements,
+    ];
     await tool.nft(`${lines.join("\n")}\n`);
   };
 
@@ -86,6 +99,7 @@ export function createRouteAgentDatapath(options: { nodeIp: string; mtu: number;
     },
     async cleanup() {
       if ((await tool.getLink(dev)) !== undefined) await tool.ip(["link", "del", "dev", dev]);
+      if (await tool.hasNftTable("ip", gatewayDefaults.routeAgentNftTable)) await tool.nft(`delete table ${own}\n`);
       if (await tool.hasNftTable("ip", gatewayDefaults.cniNatTable)) {
         const listing = await runToolJson("nft", ["-j", "list", "table", "ip", gatewayDefaults.cniNatTable], { netns: options.netns });
         const hasChains = JSON.stringify(listing).includes('"chain"');

@@ -42,10 +42,11 @@ describe.each(["wireguard", "vxlan"] as const)("over the %s cable", (driver) => 
     expect(reply.client.split(":")[0]).toBe(await podIp(from, "client"));
   });
 
-  it.each([["c1", "c2"], ["c2", "c1"]] as const)("a pod on %s reaches a ClusterIP Service of %s", async (from, to) => {
+  it.each([["c1", "c2"], ["c2", "c1"]] as const)("a pod on %s reaches a ClusterIP Service of %s, whose backend sees the client pod's IP", async (from, to) => {
     const reply = await echoFrom(from, `http://${await serviceIp(to, "echo")}:80/service`);
     expect(reply.cluster).toBe(to);
     expect(reply.path).toBe("/service");
+    expect(reply.client.split(":")[0]).toBe(await podIp(from, "client"));
   });
 
   it("carries 50 MB with the don't-fragment bit set (MSS clamped, no stall)", async () => {

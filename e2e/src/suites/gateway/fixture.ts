@@ -125,7 +125,7 @@ export async function leftovers(target: string): Promise<string[]> {
   const routes = (await labExecOutput(target, ["ip", "route", "show", "proto", "149"])).trim();
   if (routes !== "") found.push(`${target}: routes ${routes.replaceAll("\n", "; ")}`);
   const tables = await labExecOutput(target, ["nft", "list", "tables"]);
-  for (const line of tables.split("\n")) if (line.includes("isthmus_mss")) found.push(`${target}: ${line.trim()}`);
+  for (const line of tables.split("\n")) if (line.includes("isthmus_mss") || line.includes("isthmus-route-agent")) found.push(`${target}: ${line.trim()}`);
   // The CNI owns table isthmus-node; the gateway's part is the content of its remote_cidrs set.
   if (tables.includes("table ip isthmus-node")) {
     const set = await labExecResult(target, ["nft", "list", "set", "ip", "isthmus-node", "remote_cidrs"]);
