@@ -110,10 +110,12 @@ async function demoSteps(context: { plan: LabPlan; c1: ClusterTarget; c2: Cluste
   await joinCluster(c1, { ...join1, clusterId: "c1" }, io);
   io.stderr.write("\n== isthmus join c2 ==\n");
   const gateways = await joinCluster(c2, { ...join1, clusterId: "c2" }, io);
-  io.stderr.write("\n== an echo service in c2, exported; a client in c1 ==\n");
+  io.stderr.write("\n== a client in c1; an echo service in c2, exported ==\n");
+  // MCS imports a service only into clusters that have its namespace: the client (and its
+  // namespace) comes first, so c1 imports the export as soon as it is published.
+  await steps.step("deploy a client pod in c1, namespace demo", () => deployClient(c1));
   await steps.step("deploy echo (Deployment + Service) in c2, namespace demo", () => deployEcho(c2));
   await steps.step("isthmus export service echo -n demo (c2)", () => exportService(c2, { name: "echo", namespace: demoNamespace }));
-  await steps.step("deploy a client pod in c1, namespace demo", () => deployClient(c1));
   const url = `http://echo.${demoNamespace}.svc.${defaults.dnsZone}/hello-from-c1`;
   const answer = await steps.step(`GET ${url} from c1/demo/client`, () => callFromClient({ stateDir: plan.stateDir, cluster: "c1", url, timeoutMs: 90_000 }));
   const conn = await openAdmin(broker.admin);
