@@ -26,7 +26,7 @@ describe("isthmus lab", () => {
     [["lab", "up", "--clusters", "5"], "--clusters must be a whole number from 1 to 4"],
     [["lab", "up", "--nodes", "two"], "--nodes must be a whole number"],
     [["lab", "up", "extra"], "takes no arguments"],
-    [["lab", "up", "--cni", "flannel"], '--cni must be "reference" or "none"'],
+    [["lab", "up", "--cni", "flannel"], "--cni must be one of isthmus, reference, none"],
     [["lab", "up", "--bogus"], "Unknown option"],
     [["lab", "exec", "c1/n1", "ls"], "Usage: isthmus lab exec"],
     [["lab", "exec", "c1/n1", "--"], "Usage: isthmus lab exec"],

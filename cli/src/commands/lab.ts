@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { labDown, labExecArgv, labKubeconfig, labStatus, labUp, type LabStatus } from "@isthmus/e2e";
+import { labDown, labExecArgv, labKubeconfig, labStatus, labUp, type LabStatus, podNetworkModes } from "@isthmus/e2e";
 import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { renderData, renderObject } from "../output.js";
 
@@ -10,13 +10,14 @@ Real Kubernetes clusters on this machine: network namespaces for nodes, a real c
 and the lab kubelet on every node. Needs root. State lives in /var/lib/isthmus-lab.
 
 Verbs:
-  up [--clusters N] [--nodes K] [--overlap] [--nat-cluster ID] [--cni reference|none]
+  up [--clusters N] [--nodes K] [--overlap] [--nat-cluster ID] [--cni isthmus|reference|none]
                         Bring a lab up (default 2 clusters x 2 nodes). Idempotent: says so when
                         the lab is already up. Progress (✓/✗ per step) goes to stderr.
                         --overlap gives every cluster c1's pod and service CIDRs;
                         --nat-cluster puts that cluster's gateway node behind a NAT router;
-                        --cni none leaves pod wiring to a CNI you deploy (default: reference
-                        bridge + host-local plugins with routes between nodes).
+                        --cni picks the pod network: isthmus (default: isthmus-cni installed
+                        from deploy/cni), reference (Debian's bridge + host-local plugins with
+                        routes between nodes, for comparisons) or none (a CNI you deploy).
   down                  Remove every namespace, link, mount, process and file of the lab,
                         also after a crash or a half-finished up.
   status [-o table|json|yaml]
@@ -87,8 +88,9 @@ async function up(args: readonly string[], io: CommandIo): Promise<number> {
   const clusters = parseCount("clusters", values.clusters);
   const nodes = parseCount("nodes", values.nodes);
   const cni = values.cni;
-  if (cni !== undefined && cni !== "reference" && cni !== "none") {
-    throw new CliError("UsageError", `--cni must be "reference" or "none", got "${cni}"`);
+  const mode = podNetworkModes.find((m) => m === cni);
+  if (cni !== undefined && mode === undefined) {
+    throw new CliError("UsageError", `--cni must be one of ${podNetworkModes.join(", ")}, got "${cni}"`);
   }
   const result = await labUp(
     {
@@ -96,7 +98,7 @@ async function up(args: readonly string[], io: CommandIo): Promise<number> {
       ...(clusters === undefined ? {} : { clusters }),
       ...(nodes === undefined ? {} : { nodesPerCluster: nodes }),
       ...(values.overlap === true ? { overlap: true } : {}),
-      ...(cni === undefined ? {} : { podNetwork: cni }),
+      ...(mode === undefined ? {} : { podNetwork: mode }),
       ...(values["nat-cluster"] === undefined ? {} : { natCluster: values["nat-cluster"] }),
     },
     { env: io.env, onProgress: (line) => io.stderr.write(`${line}\n`) },
