@@ -186,7 +186,8 @@ export async function startGatewayLab(): Promise<GatewayLab> {
     for (const cluster of clusters) {
       await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]).catch(() => "");
       await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "configmap", "isthmus-gateway", "--ignore-not-found"]).catch(() => "");
-      await kubectl(cluster.id, ["delete", "namespace", workloadNamespace, "--ignore-not-found", "--wait=false"]).catch(() => "");
+      // Wait until it is gone: the next suite creates its pods in the same namespace.
+      await kubectl(cluster.id, ["delete", "namespace", workloadNamespace, "--ignore-not-found", "--wait=true", "--timeout=120s"]).catch(() => "");
       await kubectl(cluster.id, ["annotate", "node", gatewayNode(cluster).name, `${defaults.publicIpAnnotation}-`]).catch(() => "");
     }
     await stopBroker();
