@@ -10,7 +10,7 @@
 import { CustomObjectsApi, type V1Node } from "@kubernetes/client-node";
 import {
   createBrokerClient, createInformer, createKubeClient, createKubeLeaseClient, defaults, ensureBrokerCredentials, errorMessage,
-  type BrokerClient, type GatewayEndpoint, type KubeClient, type Logger, type ManagedInformer,
+  type BrokerClient, type GatewayEndpoint, type KubeClient, type Logger, type ManagedInformer, type WatchHandle,
 } from "@isthmus/core";
 import { createCableRegistry } from "../cable/registry.js";
 import type { CableDriver } from "../cable/driver.js";
@@ -38,8 +38,6 @@ import { createSerialRunner } from "./serial.js";
 /** A running gateway agent. */
 export interface GatewayAgent {
   readonly clusterId: string;
-  /** Rejects when the agent cannot go on. */
-  readonly failed: Promise<never>;
   /** Stops everything, releases the Lease and leaves the data plane running (restart-safe). */
   stop(): Promise<void>;
 }
@@ -111,8 +109,6 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   const state = createBrokerState();
   const failover = createFailoverTracker(() => performance.now());
   let planned: PlannedPeer[] = [];
-  let failed: (err: unknown) => void = () => undefined;
-  const failedPromise = new Promise<never>((_, reject) => { failed = reject; });
   let stopping = false;
   let brokerSynced = false;
 
@@ -206,17 +202,31 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     runner.trigger();
   }
 
-  const watch = broker.watch({
-    kinds: ["cluster", "endpoint"],
-    onSnapshot: (snapshot) => {
-      state.applySnapshot(snapshot);
-      brokerSynced = true;
-      trigger();
-    },
-    onChanges: (batch) => { state.applyChanges(batch); trigger(); },
-    onConnectionChange: (connected, err) => { log.info({ connected, err }, connected ? "broker watch connected" : "broker watch disconnected; the data plane keeps running"); },
-  });
-  void watch.done.catch((err: unknown) => { failed(err); });
+  // One watch for the agent's lifetime: it resumes by itself after disconnects; if it ends (the
+  // broker refused it), the data plane keeps running and a new watch resumes from the last revision.
+  let watch: WatchHandle | undefined;
+  let rewatch: NodeJS.Timeout | undefined;
+  const openWatch = (): void => {
+    const since = watch?.revision;
+    const handle = broker.watch({
+      kinds: ["cluster", "endpoint"],
+      ...(since === undefined || since === 0 ? {} : { sinceRevision: since }),
+      onSnapshot: (snapshot) => {
+        state.applySnapshot(snapshot);
+        brokerSynced = true;
+        trigger();
+      },
+      onChanges: (batch) => { state.applyChanges(batch); trigger(); },
+      onConnectionChange: (connected, err) => { log.info({ connected, err }, connected ? "broker watch connected" : "broker watch disconnected; the data plane keeps running"); },
+    });
+    watch = handle;
+    void handle.done.catch((err: unknown) => {
+      if (stopping) return;
+      log.error({ err }, "the broker watch ended; the data plane keeps running, watching again in 5 s");
+      rewatch = setTimeout(openWatch, 5000);
+    });
+  };
+  openWatch();
 
   gateways.on("add", trigger);
   gateways.on("update", trigger);
@@ -254,23 +264,25 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
 
   return {
     clusterId,
-    failed: failedPromise,
     async stop() {
       stopping = true;
       clearInterval(linkTimer);
       clearInterval(resyncTimer);
       runner.stop();
-      // Handing over to a standby: stop attracting this node's traffic first, so that once the
-      // Lease moves the route agent here sends it to the new active gateway. Alone, keep the
-      // routes: the restarted agent adopts them without a drop.
+      // Handing over to a standby: take this gateway out of the data plane first. Its routes go,
+      // so once the Lease moves the route agent here sends this node's traffic to the new active
+      // gateway; its peers go, so remote gateways' probes fail and they switch to the standby they
+      // know even when the broker cannot tell them (ADR 0501). The restarted agent re-adds the
+      // peers as a passive. Alone, keep everything: the restarted agent adopts it without a drop.
       if (campaign.active && brokerSynced && candidateEndpoints(true).length > 1) {
-        await cable.sync(planned.map((p) => ({ ...p.peer, routed: false }))).catch((err: unknown) => {
-          log.warn({ err }, "cannot withdraw the tunnel routes before handing over; the next active gateway's peers still take the traffic");
+        await cable.sync([]).catch((err: unknown) => {
+          log.warn({ err }, "cannot withdraw the tunnel before handing over; remotes switch once the new active gateway has published");
         });
       }
       await campaign.stop();
       prober.stop();
-      await watch.stop();
+      clearTimeout(rewatch);
+      await watch?.stop();
       await publisher.stop();
       broker.close();
       await gateways.stop();
