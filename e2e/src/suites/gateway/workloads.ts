@@ -28,6 +28,8 @@ const manifests = (cluster: string): object => ({
 
 /** Creates the workloads in `clusters` and waits until they are Ready. */
 export async function deployWorkloads(clusters: readonly string[]): Promise<void> {
+  // A namespace left terminating by an earlier run would refuse the new pods: start from none.
+  for (const cluster of clusters) await kubectl(cluster, ["delete", "namespace", ns, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
   for (const cluster of clusters) await kubectl(cluster, ["apply", "-f", "-"], JSON.stringify(manifests(cluster)));
   for (const cluster of clusters) await kubectl(cluster, ["-n", ns, "wait", "pod/echo", "pod/client", "--for=condition=Ready", "--timeout=120s"]);
 }
