@@ -1,0 +1,58 @@
+import { createSilentLogger } from "@isthmus/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canPing, createNetnsLab, execIn, ipIn, requireRoot, type NetnsLab } from "../testing/netns.js";
+import { createRouteAgentDatapath, routeAgentMetric, type RouteAgentDatapath } from "./datapath.js";
+
+// Two nodes on one LAN: `node` (not the gateway) and `gw` (the active gateway node, which here
+// owns 10.99.0.1 as a stand-in for a remote cluster behind its tunnel).
+describe("route agent data path (vx-isthmus)", () => {
+  let lab: NetnsLab;
+  let node: string;
+  let gw: string;
+  let onNode: RouteAgentDatapath;
+  let onGw: RouteAgentDatapath;
+  const subnets = ["10.99.0.0/16"];
+
+  beforeAll(async () => {
+    requireRoot();
+    lab = createNetnsLab();
+    node = await lab.add("node");
+    gw = await lab.add("gw");
+    await lab.link({ netns: node, ifname: "eth0", address: "198.18.50.1/24" }, { netns: gw, ifname: "eth0", address: "198.18.50.2/24" });
+    await ipIn(gw, ["addr", "add", "10.99.0.1/32", "dev", "lo"]);
+    onNode = createRouteAgentDatapath({ nodeIp: "198.18.50.1", mtu: 1450, logger: createSilentLogger(), netns: node });
+    onGw = createRouteAgentDatapath({ nodeIp: "198.18.50.2", mtu: 1450, logger: createSilentLogger(), netns: gw });
+    await onNode.init();
+    await onGw.init();
+  });
+
+  afterAll(async () => {
+    await lab.cleanup();
+  });
+
+  it("sends remote subnets over vx-isthmus to the active gateway node and fills remote_cidrs", async () => {
+    expect(await onGw.sync({ activeIp: undefined, subnets })).toEqual([]);
+    await onNode.sync({ activeIp: "198.18.50.2", subnets });
+    expect(await ipIn(node, ["route", "show", "proto", "149"])).toContain(`10.99.0.0/16 via 240.18.50.2 dev vx-isthmus metric ${routeAgentMetric} onlink`);
+    expect(await execIn(node, "nft", ["list", "set", "ip", "isthmus-node", "remote_cidrs"])).toContain("10.99.0.0/16");
+    expect(await execIn(node, "ping", ["-n", "-c", "2", "-i", "0.2", "-W", "1", "-I", "198.18.50.1", "10.99.0.1"])).toContain("2 received");
+    expect(await onNode.sync({ activeIp: "198.18.50.2", subnets })).toEqual([]);
+  });
+
+  it("withdraws its routes when its own node becomes the active gateway", async () => {
+    await onNode.sync({ activeIp: undefined, subnets });
+    expect((await ipIn(node, ["route", "show", "proto", "149"])).trim()).toBe("");
+    expect(await ipIn(node, ["neigh", "show", "dev", "vx-isthmus"])).not.toContain("0e:1b:");
+    expect(await canPing(node, "10.99.0.1")).toBe(false);
+  });
+
+  it("removes the device, its own nft table and the remote_cidrs table it made when no CNI uses it (idempotent)", async () => {
+    await onNode.sync({ activeIp: "198.18.50.2", subnets });
+    await onNode.cleanup();
+    await onNode.cleanup();
+    expect(await ipIn(node, ["-o", "link", "show"])).not.toContain("vx-isthmus");
+    const tables = await execIn(node, "nft", ["list", "tables"]);
+    expect(tables).not.toContain("isthmus-route-agent");
+    expect(tables).not.toContain("isthmus-node");
+  });
+});
