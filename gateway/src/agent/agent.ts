@@ -117,12 +117,14 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     logger: log,
     intervalMs: config.probeIntervalMs,
     timeoutMs: config.probeTimeoutMs,
-    policy: { ...defaultHealthPolicy, failureThreshold: config.probeFailureThreshold },
-    onChange: (clusterId2, health) => {
-      const chosen = planned.find((p) => p.peer.clusterId === clusterId2);
-      if (health.status === "error" && chosen !== undefined) {
-        failover.markFailed(clusterId2, chosen.endpoint.hostname);
-        log.warn({ peer: clusterId2, gateway: chosen.endpoint.hostname, reason: health.reason }, "remote gateway failed its probes; switching to a standby if there is one");
+    // A freshly chosen standby that never answers counts as failed after 3 s, not 10.
+    policy: { ...defaultHealthPolicy, failureThreshold: config.probeFailureThreshold, connectTimeoutMs: 3000 },
+    onChange: (remote, health, address) => {
+      // Mark the gateway whose address was probed: the plan may already have moved on to another.
+      const probed = state.endpoints().find((e) => e.clusterId === remote && e.healthCheckIp === address);
+      if (health.status === "error" && probed !== undefined) {
+        failover.markFailed(remote, probed.hostname);
+        log.warn({ peer: remote, gateway: probed.hostname, address, reason: health.reason }, "remote gateway failed its probes; switching to a standby if there is one");
       }
       trigger();
     },

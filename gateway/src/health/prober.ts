@@ -29,8 +29,8 @@ export interface HealthProberOptions {
   readonly policy?: HealthPolicy;
   /** Time source; default the system clock. */
   readonly clock?: Clock;
-  /** Called after each status change of a target. Must not throw. */
-  readonly onChange?: (id: string, health: PeerHealthSnapshot) => void;
+  /** Called after each status change of a target, with the address that was probed. Must not throw. */
+  readonly onChange?: (id: string, health: PeerHealthSnapshot, address: string) => void;
 }
 
 /** Probes a set of peers and keeps their health. */
@@ -67,7 +67,7 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
         if (entries.get(target.id)?.health !== health || !health.record(rttMs)) return;
         const snapshot = health.snapshot();
         log.info({ peer: target.id, address: target.address, status: snapshot.status, reason: snapshot.reason }, "peer health changed");
-        options.onChange?.(target.id, snapshot);
+        options.onChange?.(target.id, snapshot, target.address);
       },
     });
     return { address: target.address, health, stop };

@@ -35,7 +35,6 @@ beforeAll(async () => {
   lab = await startGatewayLab();
   await deployWorkloads(["c1", "c2"]);
   await addStandby(c1(), gatewayLab().plan.wan);
-  await gatewayLab().deploy("wireguard");
 }, 300_000);
 
 afterAll(async () => {
@@ -44,6 +43,10 @@ afterAll(async () => {
 });
 
 describe("failover between c1's two gateway candidates (wireguard)", () => {
+  beforeAll(async () => {
+    await gatewayLab().deploy("wireguard");
+  });
+
   it("takes the active gateway's WAN link down: traffic resumes through the standby, which takes the Lease", async () => {
     const active = await waitForStandbyReady();
     const node = `c1/${active}`;
@@ -122,4 +125,29 @@ describe("failover between c1's two gateway candidates (wireguard)", () => {
     process.stderr.write(`[gateway failover] c1 status connected ${Math.round(performance.now() - up)} ms after c2's WAN came back\n`);
     await waitForPath("c1", "c2");
   });
+});
+
+describe("failover between c1's two gateway candidates (vxlan)", () => {
+  beforeAll(async () => {
+    await gatewayLab().undeploy();
+    await gatewayLab().deploy("vxlan");
+  });
+
+  it("takes the active gateway's WAN link down: traffic resumes through the standby, which takes the Lease", async () => {
+    const active = await waitForStandbyReady();
+    const node = `c1/${active}`;
+    try {
+      const result = await probeLoss("c2", await podIp("c1", "echo"), {
+        intervalMs: 20, durationMs: 8000, tail: 50,
+        during: async () => { await labExecOutput(node, ["ip", "link", "set", "wan0", "down"]); },
+      });
+      report("vxlan: WAN link of the active gateway down", result);
+      expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
+      expect(result.maxGapMs).toBeLessThan(3000);
+      expect(await leaseHolder("c1")).toBe(other(active));
+    } finally {
+      await labExecOutput(node, ["ip", "link", "set", "wan0", "up"]);
+    }
+  });
+
 });
