@@ -11,7 +11,7 @@ import { labExecOutput } from "../../lab/testing/helpers.js";
 import { waitFor } from "../../lab/wait.js";
 import { addStandby, gatewayStatus, leaseHolder, probeLoss, removeStandby, waitForStandby, type LossReport } from "./failover.js";
 import { kubectl, startGatewayLab, type GatewayLab } from "./fixture.js";
-import { deployWorkloads, echoFrom, podIp, waitForPath } from "./workloads.js";
+import { deployWorkloads, podIp, waitForPath } from "./workloads.js";
 
 let lab: GatewayLab | undefined;
 const gatewayLab = (): GatewayLab => {
@@ -91,23 +91,6 @@ describe("failover between c1's two gateway candidates (wireguard)", () => {
     expect(result.maxGapMs).toBeLessThan(1000);
     await waitForStandbyReady();
   });
-
-  it("keeps traffic flowing while the broker is stopped for 30 s, and resyncs without a flap when it is back", async () => {
-    await waitForStandbyReady();
-    const target = await podIp("c1", "echo");
-    const result = await probeLoss("c2", target, {
-      intervalMs: 20, durationMs: 36_000, tail: 50,
-      during: async () => {
-        await gatewayLab().stopBroker();
-        await new Promise((resolve) => setTimeout(resolve, 30_000));
-        await gatewayLab().startBroker();
-      },
-    });
-    report("broker stopped for 30 s and restarted", result);
-    expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
-    expect(result.maxGapMs).toBeLessThan(500);
-    expect((await echoFrom("c1", `http://${await podIp("c2", "echo")}:8080/after-broker`)).cluster).toBe("c2");
-  }, 120_000);
 
   it("turns the connection to error while c2's WAN link is down, and back to connected when it is up", async () => {
     const active = await waitForStandbyReady();
