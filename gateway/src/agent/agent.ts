@@ -111,6 +111,12 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   let planned: PlannedPeer[] = [];
   let stopping = false;
   let brokerSynced = false;
+  const demotionHoldMs = 2000;
+  // Restarted while another candidate took the Lease: this node may still carry the old active's
+  // tunnel, which remotes keep dialling; hold it empty briefly so their probes move them.
+  const leaseClient = createKubeLeaseClient(kube.coordination);
+  const holder = (await leaseClient.get({ namespace: config.namespace, name: defaults.gatewayLease }))?.holderIdentity ?? "";
+  let demotedUntil = holder !== "" && holder !== config.nodeName ? performance.now() + demotionHoldMs : 0;
 
   const prober: HealthProber = createHealthProber({
     source: createIcmpProbeSource({ logger: log, sourceAddress: endpoint.healthCheckIp }),
@@ -143,11 +149,12 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
 
   const campaign: Campaign = createCampaign({
     namespace: config.namespace, leaseName: defaults.gatewayLease, identity: config.nodeName,
-    leaseClient: createKubeLeaseClient(kube.coordination),
+    leaseClient,
     leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs,
     logger: log,
     onRoleChange: (active) => {
       log.info({ role: active ? "active" : "passive" }, "gateway role changed");
+      if (!active) demotedUntil = performance.now() + demotionHoldMs;
       publisher.clear();
       trigger();
     },
@@ -177,7 +184,12 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
         localClusterId: clusterId, driver: config.cableDriver, clusters: state.clusters(), endpoints: state.endpoints(),
         failed: failover.marks(), nowMs: performance.now(), holdMs: config.failedEndpointHoldMs, routed: active, localBehindNat: endpoint.behindNat,
       });
-      await cable.sync(planned.map((p) => p.peer));
+      // Right after start or after losing the Lease, stay out of the data plane for a moment:
+      // remotes may still dial this gateway (a former active), and only failing probes move them
+      // to the new active when the broker cannot tell them (ADR 0501).
+      const holdMs = active ? 0 : demotedUntil - performance.now();
+      await cable.sync(holdMs > 0 ? [] : planned.map((p) => p.peer));
+      if (holdMs > 0) setTimeout(trigger, holdMs + 10);
       prober.setTargets(active ? planned.map((p) => ({ id: p.peer.clusterId, address: p.peer.tunnelIp })) : []);
     }
     const connections = views().map((v) => gatewayConnection(v, { active, driver: config.cableDriver }));
