@@ -108,17 +108,34 @@ export interface LabPlan {
   readonly clusters: readonly ClusterPlan[];
 }
 
-/** Default root of the lab's files. */
-export const defaultLabStateDir = "/var/lib/isthmus-lab";
-/** Default prefix of the lab's namespaces; `lab down` finds leftovers by it. */
-export const defaultLabPrefix = "isthmus-lab-";
+// The default lab's location can be moved with environment variables, so that two test runs
+// (two worktrees, or helpers working side by side) each get a lab of their own instead of
+// sharing one: ISTHMUS_LAB_STATE_DIR, ISTHMUS_LAB_PREFIX and ISTHMUS_LAB_PORT_BASE.
+
+/** Default root of the lab's files (`ISTHMUS_LAB_STATE_DIR`, else /var/lib/isthmus-lab). */
+export const defaultLabStateDir = nonEmpty(process.env.ISTHMUS_LAB_STATE_DIR) ?? "/var/lib/isthmus-lab";
+/** Default prefix of the lab's namespaces (`ISTHMUS_LAB_PREFIX`, else "isthmus-lab-"); `lab down` finds leftovers by it. */
+export const defaultLabPrefix = nonEmpty(process.env.ISTHMUS_LAB_PREFIX) ?? "isthmus-lab-";
 
 const wanCidrBase = "203.0.113";
 const lanBase = "198.18";
 const natInsideBase = "198.19";
 const apiserverPort = 6443;
-/** Default base of the host-side apiserver ports. */
-export const defaultLocalPortBase = 16440;
+/** Default base of the host-side apiserver ports (`ISTHMUS_LAB_PORT_BASE`, else 16440). */
+export const defaultLocalPortBase = portBase(process.env.ISTHMUS_LAB_PORT_BASE) ?? 16440;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function portBase(value: string | undefined): number | undefined {
+  if (nonEmpty(value) === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1024 || port > 65_000) {
+    throw new LabError("InvalidOptions", `ISTHMUS_LAB_PORT_BASE="${String(value)}" must be a port number between 1024 and 65000`);
+  }
+  return port;
+}
 
 /** Computes the plan; throws `InvalidOptions` for counts out of range or an unknown NAT cluster. */
 export function planLab(options: LabOptions = {}): LabPlan {
