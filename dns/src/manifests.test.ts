@@ -67,6 +67,7 @@ describe("deploy/dns manifests", () => {
     expect(can(defaults.mcsGroup, "serviceexports/status", "patch")).toBe(true);
     expect(can(defaults.mcsGroup, "serviceimports", "create")).toBe(true);
     expect(can("discovery.k8s.io", "endpointslices", "delete")).toBe(true);
+    expect(can("", "namespaces", "watch")).toBe(true);
     expect(can("", "services", "create")).toBe(true);
     expect(docs.find((d) => d.kind === "Role")?.rules?.[0]?.resources).toEqual(["leases"]);
     expect(rules.some((r) => r.resources.includes("secrets"))).toBe(false);

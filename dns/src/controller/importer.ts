@@ -25,13 +25,14 @@ import type { McsInformers } from "./informers.js";
 // status.clusters), for ClusterSetIP the derived VIP Service whose cluster IP becomes the
 // import's `spec.ips` and the DNS answer, and one EndpointSlice per healthy source cluster and
 // family, owned by the import. When nobody exports the service any more, all of it is deleted.
-// A namespace that does not exist here gets no import (namespace sameness); resync retries.
+// A namespace that does not exist here (or is terminating) gets no import (namespace
+// sameness); the leader reconciles the namespace's keys again when it is created.
 
 /** Options of `createImporter`. */
 export interface ImporterOptions {
   /** The local cluster (its own backends are its pods, see LocalBackends). */
   readonly clusterId: string;
-  readonly informers: Pick<McsInformers, "imports" | "services" | "slices">;
+  readonly informers: Pick<McsInformers, "imports" | "services" | "slices" | "namespaces">;
   readonly api: McsKubeApi;
   /** The clusterset's merged view of a service. */
   readonly merged: (namespace: string, name: string) => MergedService | undefined;
@@ -52,6 +53,11 @@ export interface Importer {
 export function createImporter(options: ImporterOptions): Importer {
   const { informers, api } = options;
   const log = options.logger.child({ component: "importer" });
+
+  const namespaceUsable = (namespace: string): boolean => {
+    const found = informers.namespaces.get(namespace);
+    return found !== undefined && found.metadata?.deletionTimestamp === undefined && found.status?.phase !== "Terminating";
+  };
 
   const ourSlices = (namespace: string, name: string): ReturnType<typeof informers.slices.list> =>
     informers.slices
@@ -76,6 +82,10 @@ export function createImporter(options: ImporterOptions): Importer {
   const ensureImport = async (merged: MergedService): Promise<ServiceImportResource | undefined> => {
     const existing = informers.imports.get(`${merged.namespace}/${merged.name}`);
     if (existing !== undefined) return existing;
+    if (!namespaceUsable(merged.namespace)) {
+      log.debug({ namespace: merged.namespace, name: merged.name }, "namespace does not exist here (or is terminating); no import until it is created");
+      return undefined;
+    }
     try {
       const created = await api.createImport(buildServiceImport(merged, []));
       log.info({ namespace: merged.namespace, name: merged.name }, "created ServiceImport");
@@ -83,7 +93,8 @@ export function createImporter(options: ImporterOptions): Importer {
     } catch (err) {
       if (!(err instanceof KubeError) || (err.code !== "NotFound" && err.code !== "Conflict")) throw err;
       if (err.code === "NotFound") {
-        log.info({ namespace: merged.namespace, name: merged.name }, "namespace does not exist here; no import until it does");
+        // Our namespace cache lagged behind a delete; its creation will bring the key back.
+        log.info({ namespace: merged.namespace, name: merged.name }, "namespace does not exist here; no import until it is created");
         return undefined;
       }
       // Conflict: it exists already (our cache lags behind a create of ours).

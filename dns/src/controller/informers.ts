@@ -1,11 +1,13 @@
-import { CustomObjectsApi, DiscoveryV1Api, type KubernetesListObject, type V1EndpointSlice, type V1Service } from "@kubernetes/client-node";
+import { CustomObjectsApi, DiscoveryV1Api, type KubernetesListObject, type V1EndpointSlice, type V1Namespace, type V1Service } from "@kubernetes/client-node";
 import { createInformer, defaults, type KubeClient, type Logger, type ManagedInformer } from "@isthmus/core";
 import { managedByValue, mcsLabels } from "../mcs/index.js";
 import { mcsPlurals, type ServiceExportResource, type ServiceImportResource } from "./kube-api.js";
 
 // The caches the MCS controller and the DNS index read: ServiceExports, Services and
-// EndpointSlices of every namespace, and the ServiceImports we manage. Every replica runs them
-// (the derived Services' cluster IPs feed DNS everywhere); only the leader writes.
+// EndpointSlices of every namespace, the ServiceImports we manage, and the Namespaces (an
+// import goes only into a namespace that exists, and is made as soon as it is created).
+// Every replica runs them (the derived Services' cluster IPs feed DNS everywhere); only the
+// leader writes.
 
 /** The informers of the MCS controller. */
 export interface McsInformers {
@@ -13,7 +15,9 @@ export interface McsInformers {
   readonly imports: ManagedInformer<ServiceImportResource>;
   readonly services: ManagedInformer<V1Service>;
   readonly slices: ManagedInformer<V1EndpointSlice>;
-  /** All four, for starting, stopping and readiness. */
+  /** Namespaces, cluster-scoped (keys are names). */
+  readonly namespaces: ManagedInformer<V1Namespace>;
+  /** All five, for starting, stopping and readiness. */
   readonly all: readonly ManagedInformer<never>[];
 }
 
@@ -56,5 +60,12 @@ export function createMcsInformers(client: KubeClient, logger: Logger): McsInfor
     kubeConfig: client.config,
     logger,
   });
-  return { exports, imports, services, slices, all: [exports, imports, services, slices] as unknown as ManagedInformer<never>[] };
+  const namespaces = createInformer<V1Namespace>({
+    name: "namespaces",
+    path: "/api/v1/namespaces",
+    list: () => client.core.listNamespace(),
+    kubeConfig: client.config,
+    logger,
+  });
+  return { exports, imports, services, slices, namespaces, all: [exports, imports, services, slices, namespaces] as unknown as ManagedInformer<never>[] };
 }

@@ -15,7 +15,7 @@ import type { McsKubeApi } from "./kube-api.js";
 //   until every existing export has been evaluated once, so a new leader never withdraws
 //   exports it simply has not looked at yet;
 // - imports ("namespace/name"): the merged view, the healthy set, or one of our objects
-//   changed → importer.
+//   changed, or the namespace of an exported service was created here → importer.
 // Informer handlers are registered when leading starts and removed when it ends.
 
 /** Options of `createLeaderWork`. */
@@ -98,8 +98,16 @@ export function createLeaderWork(options: LeaderWorkOptions): LeaderWork {
     const onImport = (o: KubernetesObject): void => {
       importQueue.add(objectKey(o));
     };
+    // An export whose namespace did not exist here is imported as soon as the namespace is created.
+    const onNamespace = (o: KubernetesObject): void => {
+      const namespace = o.metadata?.name ?? "";
+      for (const service of state.services()) if (service.namespace === namespace) importQueue.add(`${namespace}/${service.name}`);
+    };
     const events = ["add", "update", "delete"] as const;
-    return events.flatMap((e) => [informers.exports.on(e, onExport), informers.services.on(e, onService), informers.slices.on(e, onSlice), informers.imports.on(e, onImport)]);
+    return [
+      ...events.flatMap((e) => [informers.exports.on(e, onExport), informers.services.on(e, onService), informers.slices.on(e, onSlice), informers.imports.on(e, onImport)]),
+      informers.namespaces.on("add", onNamespace),
+    ];
   };
 
   return {

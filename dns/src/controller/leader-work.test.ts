@@ -1,0 +1,117 @@
+import { createSilentLogger, defaults, parseConnectionStatus, type BrokerRecord, type ServiceExport } from "@isthmus/core";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createServiceIndex } from "../index/index.js";
+import { createClustersetState } from "./clusterset-state.js";
+import { createImporter } from "./importer.js";
+import { createLeaderWork } from "./leader-work.js";
+import { createFakeCluster, type FakeCluster } from "./testing/fake-cluster.js";
+
+const exported = (namespace: string, name: string): BrokerRecord => {
+  const value: ServiceExport = { clusterId: "c2", namespace, name, type: "ClusterSetIP", clusterIp: "10.102.0.10", ports: [{ name: "http", port: 80, protocol: "TCP" }], createdAt: "2026-01-01T00:00:00Z" };
+  return { kind: "export", value };
+};
+
+const connectedToC2: BrokerRecord = {
+  kind: "connection",
+  value: parseConnectionStatus({
+    fromCluster: "c1",
+    fromGateway: "c1-n1",
+    toCluster: "c2",
+    status: "connected",
+    rtt: { lastMs: 1, minMs: 1, avgMs: 1, maxMs: 1, stddevMs: 0 },
+    lastChange: "2026-01-01T00:00:00Z",
+  }),
+};
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+});
+
+/** Leader work of c1 over a fake cluster, with no periodic resync (only events drive it). */
+async function lead(cluster: FakeCluster, records: readonly BrokerRecord[]): Promise<void> {
+  await cluster.start();
+  const state = createClustersetState({ localClusterId: "c1", index: createServiceIndex({ zone: defaults.dnsZone }) });
+  state.applySnapshot(records);
+  const work = createLeaderWork({
+    clusterId: "c1",
+    informers: cluster.informers,
+    api: cluster.api,
+    state,
+    broker: { publish: () => Promise.resolve({ revision: 1, created: 0, updated: 0, deleted: 0 }) },
+    backoff: { baseMs: 10, maxMs: 100, jitter: 0 },
+    resyncMs: 0,
+    logger: createSilentLogger(),
+  });
+  const abort = new AbortController();
+  const running = work.run(abort.signal);
+  stops.push(async () => {
+    abort.abort();
+    await running;
+    await cluster.stop();
+  });
+}
+
+const touching = (cluster: FakeCluster, key: string): string[] => cluster.writes.filter((w) => w.endsWith(` ${key}`));
+
+describe("the leader's importer and Namespaces", () => {
+  it("imports an export whose namespace is missing as soon as the namespace is created (no resync needed)", async () => {
+    const cluster = createFakeCluster({ namespaces: ["ready"] });
+    await lead(cluster, [exported("late", "echo"), exported("ready", "echo"), connectedToC2]);
+    await vi.waitFor(() => {
+      expect(cluster.informers.imports.get("ready/echo")?.spec?.ips).toHaveLength(1);
+    });
+    expect(cluster.informers.imports.get("late/echo")).toBeUndefined();
+    expect(cluster.writes.filter((w) => w.includes(" late/"))).toEqual([]);
+
+    cluster.createNamespace("late");
+
+    await vi.waitFor(() => {
+      expect(cluster.informers.imports.get("late/echo")?.spec).toMatchObject({ type: "ClusterSetIP", ips: [expect.stringMatching(/^10\.101\./)] });
+      expect(cluster.informers.imports.get("late/echo")?.status?.clusters).toEqual([{ cluster: "c2" }]);
+      expect(touching(cluster, "late/echo-c2-ipv4")).toEqual(["create EndpointSlice late/echo-c2-ipv4"]);
+    });
+    expect(touching(cluster, "late/echo")).toEqual(["create ServiceImport late/echo", "replace ServiceImport late/echo", "replace ServiceImport/status late/echo"]);
+  });
+});
+
+describe("the importer", () => {
+  const importer = (cluster: FakeCluster, records: readonly BrokerRecord[]): ReturnType<typeof createImporter> => {
+    const state = createClustersetState({ localClusterId: "c1", index: createServiceIndex({ zone: defaults.dnsZone }) });
+    state.applySnapshot(records);
+    return createImporter({
+      clusterId: "c1",
+      informers: cluster.informers,
+      api: cluster.api,
+      merged: (ns, name) => state.merged(ns, name),
+      healthy: () => state.healthyClusters(),
+      logger: createSilentLogger(),
+    });
+  };
+
+  it("writes nothing into a namespace that does not exist or is terminating, and succeeds (nothing to retry)", async () => {
+    const cluster = createFakeCluster({ namespaces: ["going"] });
+    await cluster.start();
+    stops.push(() => cluster.stop());
+    cluster.terminateNamespace("going");
+    const reconciler = importer(cluster, [exported("absent", "echo"), exported("going", "echo"), connectedToC2]);
+    await reconciler.reconcile("absent/echo");
+    await reconciler.reconcile("going/echo");
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it("imports into an existing namespace: ServiceImport, derived VIP Service and c2's slice", async () => {
+    const cluster = createFakeCluster({ namespaces: ["demo"] });
+    await cluster.start();
+    stops.push(() => cluster.stop());
+    await importer(cluster, [exported("demo", "echo"), connectedToC2]).reconcile("demo/echo");
+    expect(cluster.writes).toEqual([
+      "create ServiceImport demo/echo",
+      "create Service demo/echo-clusterset",
+      "replace ServiceImport demo/echo",
+      "replace ServiceImport/status demo/echo",
+      "create EndpointSlice demo/echo-c2-ipv4",
+    ]);
+    expect(cluster.informers.slices.get("demo/echo-c2-ipv4")?.endpoints.map((e) => e.addresses)).toEqual([["10.102.0.10"]]);
+  });
+});
