@@ -49,6 +49,7 @@ const agent = createNodeAgent({
   logger: logger.child({ component: "overlay" }),
   paths,
   clusterCidrs: config.clusterCidrs.map((c) => parseCidr(c)),
+  vxlanMode: config.vxlanMode,
   nodes: { list: () => nodes.list() },
 });
 const nodes = createNodeInformer(kc, { logger, onChange: () => { agent.nodesChanged(); } });

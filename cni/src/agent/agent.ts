@@ -2,8 +2,9 @@
  * Design notes: the node agent's reconcile loop.
  *
  * One key ("node") in a reconcile queue: every Node event adds it, and one level-based pass reads
- * the whole Node list and makes this node match it — local devices (bridge, VXLAN), the peer
- * entries of every other node, the masquerade rules and the installed plugin and conflist. The
+ * the whole Node list and makes this node match it — local devices (bridge, VXLAN), the route to
+ * every other node's podCIDR (direct or over VXLAN, by `vxlanMode`; overlay-plan.ts), the
+ * masquerade rules and the installed plugin and conflist. The
  * pass reads the kernel before it writes and changes only what differs, so it is as safe after a
  * restart (adopting what a previous agent built) as on a resync. The agent is ready after its
  * first successful pass; CNI STATUS reports 50 until then.
@@ -15,7 +16,7 @@ import { CniError } from "../plugin/errors.js";
 import { type InstallPaths, installCni } from "./install.js";
 import { applyNat, applySysctls } from "./nat.js";
 import { ensureLocalDevices, findUnderlay, syncPeers } from "./overlay.js";
-import type { OverlayNode } from "./overlay-plan.js";
+import { type OverlayNode, routePeers, type VxlanMode } from "./overlay-plan.js";
 
 /** A Node as the agent needs it (from the informer, or a fake list in tests). */
 export interface NodeRecord {
@@ -41,13 +42,18 @@ export interface NodeAgentOptions {
   readonly paths: InstallPaths;
   /** The cluster's own CIDRs besides the nodes' podCIDRs (e.g. the service CIDR): never masqueraded. */
   readonly clusterCidrs?: readonly Cidr[];
+  /** How other nodes are reached; default "always" (every node over VXLAN). */
+  readonly vxlanMode?: VxlanMode;
 }
 
 /** What one pass found and did. */
 export interface ReconcileReport {
   readonly podCidr: Cidr;
   readonly mtu: number;
+  /** Every other node with a podCIDR, by name. */
   readonly peers: readonly string[];
+  /** The peers reached by a direct route (the rest go over VXLAN). */
+  readonly direct: readonly string[];
   readonly changes: readonly string[];
 }
 
@@ -94,7 +100,8 @@ export function createNodeAgent(options: NodeAgentOptions): NodeAgent {
     const underlay = await findUnderlay(runner, local.nodeIp);
     const mtu = await ensureLocalDevices(runner, local, underlay);
     const peers = all.filter((n) => n.name !== nodeName).map(toOverlayNode).filter((n) => n !== undefined);
-    const plan = await syncPeers(runner, peers);
+    const routing = routePeers(peers, { mode: options.vxlanMode ?? "always", underlaySubnets: underlay.subnets });
+    const plan = await syncPeers(runner, { routing, underlay });
     const clusterCidrs = [local.podCidr, ...peers.map((p) => p.podCidr), ...(options.clusterCidrs ?? [])];
     const natKey = clusterCidrs.map(String).sort().join(",");
     if (natKey !== nat) {
@@ -107,10 +114,10 @@ export function createNodeAgent(options: NodeAgentOptions): NodeAgent {
       installed = installKey;
     }
     if (plan.changes.length > 0) logger.info({ changes: plan.changes }, "overlay updated");
-    if (!ready) logger.info({ podCidr: local.podCidr, mtu, underlay: underlay.device, device: defaults.cniVxlanDevice }, "node network ready");
+    if (!ready) logger.info({ podCidr: local.podCidr, mtu, underlay: underlay.device, device: defaults.cniVxlanDevice, vxlanMode: options.vxlanMode ?? "always" }, "node network ready");
     ready = true;
     firstPass?.resolve();
-    return { podCidr: local.podCidr, mtu, peers: peers.map((p) => p.name), changes: plan.changes };
+    return { podCidr: local.podCidr, mtu, peers: peers.map((p) => p.name), direct: routing.direct.map((p) => p.name), changes: plan.changes };
   }
 
   const queue: ReconcileQueue<"node"> = createReconcileQueue<"node">({

@@ -14,6 +14,12 @@ describe("parseAgentConfig", () => {
     expect(config).toMatchObject({ nodeName: "n2", clusterCidrs: ["10.96.0.0/12", "10.0.0.0/16"], uninstall: true });
   });
 
+  it("takes --vxlan-mode, default always", () => {
+    expect(parseAgentConfig([], { NODE_NAME: "n" }).vxlanMode).toBe("always");
+    expect(parseAgentConfig(["--vxlan-mode", "cross-subnet"], { NODE_NAME: "n" }).vxlanMode).toBe("cross-subnet");
+    expect(() => parseAgentConfig(["--vxlan-mode=never"], { NODE_NAME: "n" })).toThrow(/vxlanMode: must be one of always, cross-subnet/);
+  });
+
   it("names what is wrong", () => {
     expect(() => parseAgentConfig([], {})).toThrow(/nodeName/);
     expect(() => parseAgentConfig(["--frob"], { NODE_NAME: "n" })).toThrow(/Unknown argument "--frob"/);

@@ -1,6 +1,7 @@
 import { parseCidr } from "@isthmus/core";
 import { z } from "zod";
 import { CniError } from "../plugin/errors.js";
+import { vxlanModes } from "./overlay-plan.js";
 
 const schema = z.strictObject({
   nodeName: z.string().min(1, "set --node-name or NODE_NAME"),
@@ -10,6 +11,7 @@ const schema = z.strictObject({
   dataDir: z.string().startsWith("/").default("/var/lib/cni/isthmus"),
   socketPath: z.string().startsWith("/").default("/run/isthmus/cni.sock"),
   clusterCidrs: z.array(z.string().refine((c) => { try { parseCidr(c); return true; } catch { return false; } }, "must be a CIDR such as 10.96.0.0/12")).default([]),
+  vxlanMode: z.enum(vxlanModes, { error: `must be one of ${vxlanModes.join(", ")}` }).default("always"),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   uninstall: z.boolean().default(false),
 });
@@ -25,11 +27,12 @@ const flags: Readonly<Record<string, keyof z.input<typeof schema>>> = {
   "--data-dir": "dataDir",
   "--socket": "socketPath",
   "--cluster-cidr": "clusterCidrs",
+  "--vxlan-mode": "vxlanMode",
   "--log-level": "logLevel",
 };
 
 /** Usage text for errors. */
-export const agentUsage = `isthmus-node [--node-name NAME] [--kubeconfig PATH] [--cni-bin-dir DIR] [--cni-conf-dir DIR] [--data-dir DIR] [--socket PATH] [--cluster-cidr CIDR]... [--log-level LEVEL] [--uninstall]`;
+export const agentUsage = `isthmus-node [--node-name NAME] [--kubeconfig PATH] [--cni-bin-dir DIR] [--cni-conf-dir DIR] [--data-dir DIR] [--socket PATH] [--cluster-cidr CIDR]... [--vxlan-mode always|cross-subnet] [--log-level LEVEL] [--uninstall]`;
 
 /** Parses argv (without node and script) and the environment; throws CniError "InvalidConfig" naming the flag. */
 export function parseAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): AgentConfig {

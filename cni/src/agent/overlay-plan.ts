@@ -1,41 +1,87 @@
 /*
- * Design notes: the VXLAN overlay without learning (flannel's "vxlan" backend, done level-based).
+ * Design notes: routes to the other nodes' podCIDRs — direct where the underlay allows it, the
+ * VXLAN overlay without learning everywhere else (flannel's "vxlan" backend with DirectRouting,
+ * Calico's CrossSubnet, done level-based).
  *
  * Every node owns a podCIDR P. Its VXLAN device `isthmus.1` carries P's network address (P.0/32)
  * and a MAC derived from the node's underlay IPv4 address, so no node has to publish its MAC:
- * every other node computes it. For each other node Q the kernel gets three permanent entries:
- *   - route  Q.podCIDR via Q.0 dev isthmus.1 onlink
+ * every other node computes it. For each other node Q reached over VXLAN the kernel gets three
+ * permanent entries:
+ *   - route  Q.podCIDR via Q.0 dev isthmus.1 onlink proto 148
  *   - neigh  Q.0 lladdr mac(Q.ip) dev isthmus.1 nud permanent   (no ARP over the overlay)
  *   - fdb    mac(Q.ip) dev isthmus.1 dst Q.ip self permanent     (no flooding, no learning)
- * This module is pure: it turns the observed entries and the desired peers into two batch
- * scripts (`ip -batch`, `bridge -batch`) that change only what differs: an entry that is right
- * is never touched, so a restarted agent adopts the kernel state without flapping a route.
+ * For each other node Q reached directly (mode "cross-subnet" and Q.ip inside the prefix of an
+ * address on this node's underlay device: one L2 segment, docs/adr/0405) only a route:
+ *   - route  Q.podCIDR via Q.ip dev <underlay> proto 148
+ * A route is keyed by its destination, so moving a node between the two kinds is one
+ * `ip route replace` (atomic, no gap); the neighbour and FDB entries a VXLAN route needs are
+ * written before it and removed only after the route no longer uses them.
+ * This module is pure: it turns the observed entries and the desired routes into three batch
+ * scripts that change only what differs: an entry that is right is never touched, so a
+ * restarted agent adopts the kernel state without flapping a route.
  */
-import { type Cidr, ipToBytes, type IpAddress } from "@isthmus/core";
+import { type Cidr, contains, ipToBytes, type IpAddress } from "@isthmus/core";
 
 /** What the agent knows about one node from the API. */
 export interface OverlayNode {
   readonly name: string;
   /** spec.podCIDR. */
   readonly podCidr: Cidr;
-  /** The InternalIP the VXLAN packets go to. */
+  /** The InternalIP the VXLAN packets (or the directly routed pod packets) go to. */
   readonly nodeIp: IpAddress;
 }
 
-/** The overlay entries currently on `isthmus.1` (as read from `ip -j`/`bridge -j`). */
+/** The values of {@link VxlanMode}, for parsing and messages. */
+export const vxlanModes = ["always", "cross-subnet"] as const;
+
+/**
+ * How other nodes' podCIDRs are reached: `always` over VXLAN (the default), or `cross-subnet`:
+ * directly via the node's address when it shares a subnet with this node's underlay device,
+ * over VXLAN otherwise.
+ */
+export type VxlanMode = (typeof vxlanModes)[number];
+
+/** Route protocol number that marks the routes isthmus-node installs (`ip route … proto 148`). */
+export const nodeRouteProtocol = 148;
+
+/** A route to a podCIDR as the kernel holds it. */
+export interface PeerRoute {
+  readonly via: string;
+  readonly dev: string;
+}
+
+/** The entries of ours currently in the kernel (as read from `ip -j`/`bridge -j`). */
 export interface OverlayEntries {
-  /** dst CIDR -> gateway. */
-  readonly routes: ReadonlyMap<string, string>;
-  /** neighbour IP -> lladdr (permanent entries only). */
+  /** dst CIDR -> gateway and device (routes on `isthmus.1` and routes of {@link nodeRouteProtocol}). */
+  readonly routes: ReadonlyMap<string, PeerRoute>;
+  /** neighbour IP -> lladdr (permanent entries of `isthmus.1` only). */
   readonly neighbours: ReadonlyMap<string, string>;
-  /** MAC -> underlay destination IP. */
+  /** MAC -> underlay destination IP (FDB of `isthmus.1`). */
   readonly fdb: ReadonlyMap<string, string>;
 }
 
-/** The scripts that make the kernel match the desired peers; empty strings when nothing differs. */
+/** The other nodes split by how they are reached. */
+export interface PeerRouting {
+  readonly vxlan: readonly OverlayNode[];
+  readonly direct: readonly OverlayNode[];
+}
+
+/** The devices routes go out of. */
+export interface RouteDevices {
+  /** The VXLAN device (`isthmus.1`). */
+  readonly vxlan: string;
+  /** The underlay device (the one holding this node's InternalIP). */
+  readonly underlay: string;
+}
+
+/** The scripts that make the kernel match; empty strings when nothing differs. Run in this order. */
 export interface OverlayPlan {
+  /** `bridge -batch`: FDB entries to add or re-point (before the routes that use them). */
+  readonly fdbScript: string;
+  /** `ip -batch`: neighbours, route replacements, then removals of routes and neighbours. */
   readonly ipScript: string;
-  readonly bridgeScript: string;
+  /** `bridge -batch`: FDB entries to remove (after the routes that used them are gone). */
+  readonly fdbRemoveScript: string;
   /** Human-readable summary of each change, for the log. */
   readonly changes: readonly string[];
 }
@@ -45,49 +91,68 @@ export function vtepMac(nodeIp: IpAddress): string {
   return ["0a", "15", ...Array.from(ipToBytes(nodeIp).slice(-4), (b) => b.toString(16).padStart(2, "0"))].join(":");
 }
 
-/** Builds the scripts for `peers` (every node but this one, with a podCIDR) against `current`. */
-export function planOverlay(device: string, current: OverlayEntries, peers: readonly OverlayNode[]): OverlayPlan {
-  const ipLines: string[] = [];
-  const bridgeLines: string[] = [];
+/**
+ * Splits `peers` by how they are reached. In `cross-subnet` mode a peer is direct when its
+ * InternalIP lies inside `underlaySubnets` (the prefixes of the IPv4 addresses on this node's
+ * underlay device, i.e. the same L2 segment); everything else, and every peer in `always` mode,
+ * goes over VXLAN.
+ */
+export function routePeers(peers: readonly OverlayNode[], options: { readonly mode: VxlanMode; readonly underlaySubnets: readonly Cidr[] }): PeerRouting {
+  if (options.mode === "always") return { vxlan: peers, direct: [] };
+  const isDirect = (p: OverlayNode): boolean => options.underlaySubnets.some((s) => s.prefix < 32 && contains(s, p.nodeIp));
+  return { vxlan: peers.filter((p) => !isDirect(p)), direct: peers.filter(isDirect) };
+}
+
+const lines = (list: readonly string[]): string => list.map((l) => `${l}\n`).join("");
+
+function wantedRoutes(routing: PeerRouting, devices: RouteDevices): Map<string, PeerRoute> {
+  return new Map([
+    ...routing.vxlan.map((p): [string, PeerRoute] => [p.podCidr.toString(), { via: p.podCidr.network.toString(), dev: devices.vxlan }]),
+    ...routing.direct.map((p): [string, PeerRoute] => [p.podCidr.toString(), { via: p.nodeIp.toString(), dev: devices.underlay }]),
+  ]);
+}
+
+/** Builds the scripts that bring `current` to `routing`. */
+export function planOverlay(current: OverlayEntries, options: { readonly routing: PeerRouting; readonly devices: RouteDevices }): OverlayPlan {
+  const { routing, devices } = options;
   const changes: string[] = [];
-  const want = {
-    routes: new Map(peers.map((p) => [p.podCidr.toString(), p.podCidr.network.toString()])),
-    neighbours: new Map(peers.map((p) => [p.podCidr.network.toString(), vtepMac(p.nodeIp)])),
-    fdb: new Map(peers.map((p) => [vtepMac(p.nodeIp), p.nodeIp.toString()])),
-  };
-  // Order matters for adds: neighbour and FDB before the route that uses them; removals the reverse.
-  for (const [ip, mac] of want.neighbours) {
+  const neighbours = new Map(routing.vxlan.map((p) => [p.podCidr.network.toString(), vtepMac(p.nodeIp)]));
+  const fdb = new Map(routing.vxlan.map((p) => [vtepMac(p.nodeIp), p.nodeIp.toString()]));
+  const routes = wantedRoutes(routing, devices);
+  const fdbAdds: string[] = [];
+  const ipLines: string[] = [];
+  for (const [ip, mac] of neighbours) {
     if (current.neighbours.get(ip) === mac) continue;
-    ipLines.push(`neigh replace ${ip} lladdr ${mac} dev ${device} nud permanent`);
+    ipLines.push(`neigh replace ${ip} lladdr ${mac} dev ${devices.vxlan} nud permanent`);
     changes.push(`neighbour ${ip} -> ${mac}`);
   }
-  for (const [mac, dst] of want.fdb) {
+  for (const [mac, dst] of fdb) {
     if (current.fdb.get(mac) === dst) continue;
-    bridgeLines.push(`fdb replace ${mac} dev ${device} dst ${dst} self permanent`);
+    fdbAdds.push(`fdb replace ${mac} dev ${devices.vxlan} dst ${dst} self permanent`);
     changes.push(`fdb ${mac} -> ${dst}`);
   }
-  const routeLines: string[] = [];
-  for (const [dst, via] of want.routes) {
-    if (current.routes.get(dst) === via) continue;
-    routeLines.push(`route replace ${dst} via ${via} dev ${device} onlink`);
-    changes.push(`route ${dst} via ${via}`);
+  for (const [dst, want] of routes) {
+    const have = current.routes.get(dst);
+    if (have?.via === want.via && have.dev === want.dev) continue;
+    const onlink = want.dev === devices.vxlan ? " onlink" : "";
+    ipLines.push(`route replace ${dst} via ${want.via} dev ${want.dev}${onlink} proto ${nodeRouteProtocol}`);
+    changes.push(`route ${dst} via ${want.via} dev ${want.dev}`);
   }
-  const removals: string[] = [];
-  for (const dst of current.routes.keys()) {
-    if (want.routes.has(dst)) continue;
-    removals.push(`route del ${dst} dev ${device}`);
+  for (const [dst, have] of current.routes) {
+    if (routes.has(dst)) continue;
+    ipLines.push(`route del ${dst} via ${have.via} dev ${have.dev}`);
     changes.push(`remove route ${dst}`);
   }
   for (const ip of current.neighbours.keys()) {
-    if (want.neighbours.has(ip)) continue;
-    removals.push(`neigh del ${ip} dev ${device}`);
+    if (neighbours.has(ip)) continue;
+    ipLines.push(`neigh del ${ip} dev ${devices.vxlan}`);
     changes.push(`remove neighbour ${ip}`);
   }
+  const fdbRemoves: string[] = [];
   for (const [mac, dst] of current.fdb) {
-    if (want.fdb.has(mac)) continue;
-    bridgeLines.push(`fdb del ${mac} dev ${device} dst ${dst} self`);
+    if (fdb.has(mac)) continue;
+    fdbRemoves.push(`fdb del ${mac} dev ${devices.vxlan} dst ${dst} self`);
     changes.push(`remove fdb ${mac}`);
   }
-  const lines = [...ipLines, ...routeLines, ...removals];
-  return { ipScript: lines.map((l) => `${l}\n`).join(""), bridgeScript: bridgeLines.map((l) => `${l}\n`).join(""), changes };
+  return { fdbScript: lines(fdbAdds), ipScript: lines(ipLines), fdbRemoveScript: lines(fdbRemoves), changes };
 }

@@ -76,7 +76,7 @@ describe("overlay between two node namespaces", () => {
     expect(conflist.plugins[0]).toMatchObject({ mtu: 1450, ipam: { subnet: "10.250.1.0/24" } });
     const vx = JSON.parse(await sh(["ip", "-d", "-j", "link", "show", "dev", "isthmus.1"], nodes[0])) as { linkinfo: { info_data: { id: number; port: number; learning: boolean } } }[];
     expect(vx[0]?.linkinfo.info_data).toMatchObject({ id: 1, port: 8472, learning: false });
-    expect(await sh(["ip", "route", "show", "10.250.2.0/24"], nodes[0])).toContain("via 10.250.2.0 dev isthmus.1 onlink");
+    expect(await sh(["ip", "route", "show", "10.250.2.0/24"], nodes[0])).toContain("via 10.250.2.0 dev isthmus.1 proto 148 onlink");
     expect(await sh(["nft", "list", "table", "ip", "isthmus-node"], nodes[0])).toMatch(/ip saddr 10\.250\.1\.0\/24 ip daddr != @cluster_cidrs ip daddr != @remote_cidrs masquerade/);
   });
 
@@ -116,7 +116,8 @@ describe("overlay between two node namespaces", () => {
     expect(await sh(["nft", "list", "set", "ip", "isthmus-node", "remote_cidrs"], nodes[0])).toContain("198.18.250.1");
   });
 
-  it("adopts existing state after a restart without touching any entry", async () => {
+  it("adopts existing state after a restart without touching any entry, even a route of the previous version (no proto)", async () => {
+    await sh(["ip", "route", "replace", "10.250.2.0/24", "via", "10.250.2.0", "dev", "isthmus.1", "onlink"], nodes[0]);
     const before = await sh(["ip", "route", "show", "dev", "isthmus.1"], nodes[0]);
     const report = await agentFor(0).reconcile();
     expect(report.changes).toEqual([]);

@@ -1,8 +1,8 @@
-import { type Cidr, defaults, type IpAddress, nthAddress } from "@isthmus/core";
+import { type Cidr, cidrContaining, defaults, type IpAddress, nthAddress, parseIp } from "@isthmus/core";
 import { type CommandRunner, parseJsonLines } from "../datapath/exec.js";
 import { podMac } from "../datapath/pod-link.js";
 import { CniError } from "../plugin/errors.js";
-import { type OverlayEntries, type OverlayNode, type OverlayPlan, planOverlay, vtepMac } from "./overlay-plan.js";
+import { nodeRouteProtocol, type OverlayEntries, type OverlayPlan, type PeerRoute, type PeerRouting, planOverlay, vtepMac } from "./overlay-plan.js";
 
 /** This node's part of the overlay. */
 export interface LocalNode {
@@ -10,10 +10,12 @@ export interface LocalNode {
   readonly nodeIp: IpAddress;
 }
 
-/** The underlay interface carrying the node IP and its MTU. */
+/** The underlay interface carrying the node IP, its MTU and the subnets of its IPv4 addresses. */
 export interface Underlay {
   readonly device: string;
   readonly mtu: number;
+  /** The prefix of every IPv4 address on the device (host bits masked): the node's L2 segments. */
+  readonly subnets: readonly Cidr[];
 }
 
 interface LinkJson {
@@ -31,7 +33,8 @@ export async function findUnderlay(runner: CommandRunner, nodeIp: IpAddress): Pr
   const links = JSON.parse((await runner.run(["ip", "-j", "-4", "addr", "show"])).stdout) as LinkJson[];
   const link = links.find((l) => (l.addr_info ?? []).some((a) => a.local === nodeIp.toString()));
   if (link?.ifname === undefined) throw new CniError("InvalidConfig", `No interface holds the node address ${nodeIp.toString()}: check the Node's InternalIP`);
-  return { device: link.ifname, mtu: link.mtu ?? 1500 };
+  const subnets = (link.addr_info ?? []).flatMap((a) => (a.family === "inet" && a.local !== undefined && a.prefixlen !== undefined ? [cidrContaining(parseIp(a.local), a.prefixlen)] : []));
+  return { device: link.ifname, mtu: link.mtu ?? 1500, subnets };
 }
 
 async function showLink(runner: CommandRunner, dev: string): Promise<LinkJson | undefined> {
@@ -48,7 +51,9 @@ function addressLines(dev: string, link: LinkJson | undefined, want: string): st
 /**
  * Makes sure bridge `isthmus0` (gateway address, MTU) and VXLAN `isthmus.1` (VNI, port, local
  * address, no learning, derived MAC, P.0/32) exist as wanted, adopting devices that already
- * match; a VXLAN device with other parameters is recreated. Returns the pod MTU.
+ * match; a VXLAN device with other parameters is recreated. Returns the pod MTU: underlay − VXLAN
+ * overhead in every mode, because a pod's MTU is fixed at ADD while any peer may be (or later
+ * become) one reached over VXLAN (docs/adr/0405).
  */
 export async function ensureLocalDevices(runner: CommandRunner, local: LocalNode, underlay: Underlay): Promise<number> {
   const mtu = underlay.mtu - defaults.vxlanOverhead;
@@ -81,29 +86,47 @@ export async function ensureLocalDevices(runner: CommandRunner, local: LocalNode
   return mtu;
 }
 
-/** Reads the permanent overlay entries of `isthmus.1`. */
+interface RouteJson {
+  dst?: string;
+  gateway?: string;
+  dev?: string;
+}
+
+/** Reads our entries: routes on `isthmus.1` and of our protocol, permanent neighbours and FDB of `isthmus.1`. */
 export async function readOverlayEntries(runner: CommandRunner): Promise<OverlayEntries> {
   const dev = defaults.cniVxlanDevice;
-  const ipOut = await runner.run(["ip", "-j", "-batch", "-"], { stdin: `route show dev ${dev}\nneigh show dev ${dev}\n` });
-  const [routes = [], neighbours = []] = parseJsonLines(ipOut.stdout) as [{ dst?: string; gateway?: string }[]?, { dst?: string; lladdr?: string; state?: string[] }[]?];
+  const ipOut = await runner.run(["ip", "-j", "-batch", "-"], { stdin: `route show dev ${dev}\nroute show proto ${nodeRouteProtocol}\nneigh show dev ${dev}\n` });
+  const [onVxlan = [], ours = [], neighbours = []] = parseJsonLines(ipOut.stdout) as [RouteJson[]?, RouteJson[]?, { dst?: string; lladdr?: string; state?: string[] }[]?];
   const fdb = JSON.parse((await runner.run(["bridge", "-j", "fdb", "show", "dev", dev])).stdout) as { mac?: string; dst?: string }[];
+  const routes = new Map<string, PeerRoute>();
+  // `route show dev X` leaves the device out of its JSON; a route of ours elsewhere names it.
+  for (const r of [...onVxlan.map((v) => ({ ...v, dev })), ...ours]) {
+    if (r.gateway !== undefined && r.dst?.includes("/") === true) routes.set(r.dst, { via: r.gateway, dev: r.dev ?? dev });
+  }
   return {
-    routes: new Map(routes.filter((r) => r.gateway !== undefined && r.dst?.includes("/") === true).map((r) => [r.dst ?? "", r.gateway ?? ""])),
+    routes,
     neighbours: new Map(neighbours.filter((n) => (n.state ?? []).includes("PERMANENT")).map((n) => [n.dst ?? "", n.lladdr ?? ""])),
     fdb: new Map(fdb.filter((f) => f.dst !== undefined && f.mac !== undefined).map((f) => [f.mac ?? "", f.dst ?? ""])),
   };
 }
 
-/** Brings the peer entries to `peers`, changing only what differs; returns the plan applied. */
-export async function syncPeers(runner: CommandRunner, peers: readonly OverlayNode[]): Promise<OverlayPlan> {
-  const plan = planOverlay(defaults.cniVxlanDevice, await readOverlayEntries(runner), peers);
-  if (plan.bridgeScript !== "") await runner.run(["bridge", "-batch", "-"], { stdin: plan.bridgeScript });
+/**
+ * Brings the routes to the other nodes (and the VXLAN entries they need) to `routing`, changing
+ * only what differs: FDB additions, then one `ip -batch`, then FDB removals. Returns the plan applied.
+ */
+export async function syncPeers(runner: CommandRunner, options: { readonly routing: PeerRouting; readonly underlay: Underlay }): Promise<OverlayPlan> {
+  const devices = { vxlan: defaults.cniVxlanDevice, underlay: options.underlay.device };
+  const plan = planOverlay(await readOverlayEntries(runner), { routing: options.routing, devices });
+  if (plan.fdbScript !== "") await runner.run(["bridge", "-batch", "-"], { stdin: plan.fdbScript });
   if (plan.ipScript !== "") await runner.run(["ip", "-batch", "-"], { stdin: plan.ipScript });
+  if (plan.fdbRemoveScript !== "") await runner.run(["bridge", "-batch", "-"], { stdin: plan.fdbRemoveScript });
   return plan;
 }
 
-/** Deletes the overlay and the bridge (uninstall); idempotent. */
+/** Deletes our routes (direct ones live on the underlay device), the overlay and the bridge (uninstall); idempotent. */
 export async function deleteLocalDevices(runner: CommandRunner): Promise<void> {
+  const flushed = await runner.run(["ip", "route", "flush", "proto", String(nodeRouteProtocol)], { allowFailure: true });
+  if (flushed.code !== 0 && !flushed.stderr.includes("FIB table does not exist")) throw new CniError("IoFailure", `Cannot delete the routes of proto ${String(nodeRouteProtocol)}: ${flushed.stderr.trim()}`);
   for (const dev of [defaults.cniVxlanDevice, defaults.cniBridge]) {
     const out = await runner.run(["ip", "link", "del", dev], { allowFailure: true });
     if (out.code !== 0 && !out.stderr.includes('Cannot find device')) throw new CniError("IoFailure", `Cannot delete ${dev}: ${out.stderr.trim()}`);
