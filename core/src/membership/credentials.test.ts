@@ -1,6 +1,6 @@
 import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import type { joinBroker } from "../brokerapi/index.js";
+import { BrokerApiError, type joinBroker } from "../brokerapi/index.js";
 import { createCa, issueCertificate } from "../pki/index.js";
 import { createSilentLogger } from "../runtime/index.js";
 import { ensureBrokerCredentials, MembershipError } from "./credentials.js";
@@ -107,5 +107,59 @@ describe("ensureBrokerCredentials", () => {
     const { core } = fakeCore(new Map([["isthmus-broker", brokerSecret]]), { raceWinner: winner });
     const got = await ensureBrokerCredentials({ core, logger, join: fakeJoin(mine).join });
     expect(got.connection.certPem).toBe(theirs.certPem);
+  });
+
+  describe("when the broker refuses the token because another agent redeemed it first", () => {
+    // What joinBroker throws for the broker's UNAUTHENTICATED answer (gRPC code 16).
+    const refused = (): BrokerApiError =>
+      new BrokerApiError("Rejected", 'Join as "c1" failed: UNAUTHENTICATED: Join refused: token 0123 was already used 1 of 1 times', { grpcCode: 16 });
+    const stored = (leaf: { caPem: string; certPem: string; keyPem: string }): V1Secret => ({
+      data: { "tls.crt": b64(leaf.certPem), "tls.key": b64(leaf.keyPem), "ca.crt": b64(leaf.caPem) },
+    });
+
+    it("waits for the winner's Secret and uses the credentials it holds", async () => {
+      const theirs = await issue(365);
+      const secrets = new Map([["isthmus-broker", brokerSecret]]);
+      const { core, calls } = fakeCore(secrets);
+      // The winner stores its credentials a little after our join was refused.
+      const join: typeof joinBroker = () => {
+        setTimeout(() => secrets.set("isthmus-broker-credentials", stored(theirs)), 300);
+        return Promise.reject(refused());
+      };
+      const got = await ensureBrokerCredentials({ core, logger, join, raceWaitMs: 5_000 });
+      expect(got.connection).toMatchObject({ address: "198.18.0.2:7443", certPem: theirs.certPem, keyPem: theirs.keyPem });
+      expect(calls.filter((c) => c === "read isthmus-broker-credentials").length).toBeGreaterThan(2);
+      expect(calls.some((c) => c.startsWith("create") || c.startsWith("replace"))).toBe(false);
+    });
+
+    it("does not take back the certificate it was renewing: it waits for the winner's new one", async () => {
+      const old = await issue(1);
+      const fresh = await issue(365);
+      const secrets = new Map<string, V1Secret>([["isthmus-broker", brokerSecret], ["isthmus-broker-credentials", stored(old)]]);
+      const join: typeof joinBroker = () => {
+        setTimeout(() => secrets.set("isthmus-broker-credentials", stored(fresh)), 300);
+        return Promise.reject(refused());
+      };
+      const got = await ensureBrokerCredentials({ core: fakeCore(secrets).core, logger, join, raceWaitMs: 5_000 });
+      expect(got.connection.certPem).toBe(fresh.certPem);
+    });
+
+    it("fails with JoinRefused, naming the refusal, when no agent stores credentials in time", async () => {
+      const { core } = fakeCore(new Map([["isthmus-broker", brokerSecret]]));
+      const started = performance.now();
+      const err = await ensureBrokerCredentials({ core, logger, join: () => Promise.reject(refused()), raceWaitMs: 400 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MembershipError);
+      expect((err as MembershipError).code).toBe("JoinRefused");
+      expect((err as MembershipError).message).toMatch(/already used 1 of 1 times.*isthmus-system\/isthmus-broker-credentials within 400 ms/);
+      expect((err as MembershipError).cause).toBeInstanceOf(BrokerApiError);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(390);
+    });
+
+    it("rethrows other join failures at once (broker unreachable)", async () => {
+      const { core, calls } = fakeCore(new Map([["isthmus-broker", brokerSecret]]));
+      const down = new BrokerApiError("Unavailable", 'Join as "c1" failed: UNAVAILABLE: connect ECONNREFUSED', { grpcCode: 14 });
+      await expect(ensureBrokerCredentials({ core, logger, join: () => Promise.reject(down), raceWaitMs: 5_000 })).rejects.toBe(down);
+      expect(calls.filter((c) => c === "read isthmus-broker-credentials")).toHaveLength(1);
+    });
   });
 });

@@ -1,16 +1,20 @@
+import * as grpc from "@grpc/grpc-js";
 import { type CoreV1Api, V1ObjectMeta, V1Secret } from "@kubernetes/client-node";
 import { defaults } from "../constants.js";
 import { IsthmusError } from "../errors.js";
-import { type JoinResult, joinBroker } from "../brokerapi/index.js";
+import { BrokerApiError, type JoinResult, joinBroker } from "../brokerapi/index.js";
 import type { BrokerConnection } from "../brokerapi/index.js";
 import { httpStatusOf, toKubeError } from "../kube/index.js";
 import { parseCertificate } from "../pki/index.js";
 import type { Logger } from "../runtime/index.js";
 
 /** Codes of the errors an agent meets while obtaining its broker credentials. */
-export type MembershipErrorCode = "NotJoined" | "BadBrokerSecret";
+export type MembershipErrorCode = "NotJoined" | "BadBrokerSecret" | "JoinRefused";
 
-/** The cluster has no usable broker secret (run `isthmus join`), or it is malformed. */
+/**
+ * The cluster has no usable broker secret (run `isthmus join`), it is malformed, or the broker
+ * refused its token while no other agent of the cluster stored credentials either.
+ */
 export class MembershipError extends IsthmusError<MembershipErrorCode> {}
 
 /**
@@ -37,6 +41,11 @@ export interface EnsureCredentialsOptions {
   readonly join?: typeof joinBroker;
   /** Injectable for tests; default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * After the broker refused the token (another agent of the cluster used it first), how long
+   * to wait for that agent's credentials to appear in the Secret; default 10 s.
+   */
+  readonly raceWaitMs?: number;
 }
 
 const decode = (s: V1Secret, key: string): string | undefined => {
@@ -89,12 +98,49 @@ function credentialsSecret(namespace: string, joined: JoinResult, resourceVersio
   });
 }
 
+/** True for the broker's answer to a used-up, expired or unknown token (gRPC UNAUTHENTICATED). */
+function isTokenRefusal(err: unknown): err is BrokerApiError {
+  return err instanceof BrokerApiError && err.code === "Rejected" && err.grpcCode === grpc.status.UNAUTHENTICATED;
+}
+
+/**
+ * Polls the credentials Secret until it holds a valid certificate other than `stale` (the one
+ * this agent wanted to renew): another agent of the cluster redeemed the token and is storing
+ * what it got. Throws MembershipError "JoinRefused" when nothing appears within `raceWaitMs`.
+ */
+async function awaitStoredCredentials(
+  options: EnsureCredentialsOptions,
+  context: { namespace: string; broker: BrokerSecret; stale: string | undefined; refusal: BrokerApiError },
+): Promise<BrokerConnection> {
+  const now = options.now ?? Date.now;
+  const waitMs = options.raceWaitMs ?? 10_000;
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    const secret = await readSecret(options.core, context.namespace, defaults.brokerCredentialsSecret);
+    const stored = secret === undefined ? undefined : credentialsFrom(secret, context.broker);
+    if (stored?.certPem !== undefined && stored.certPem !== context.stale && parseCertificate(stored.certPem).notAfter.getTime() > now()) {
+      options.logger.info("using the broker credentials another agent of this cluster stored");
+      return stored;
+    }
+    if (performance.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - performance.now()))));
+  }
+  throw new MembershipError(
+    "JoinRefused",
+    `The broker refused the join token (${context.refusal.message}) and no other agent stored credentials in Secret ` +
+      `${context.namespace}/${defaults.brokerCredentialsSecret} within ${waitMs} ms: rerun "isthmus join" with a fresh token`,
+    { cause: context.refusal },
+  );
+}
+
 /**
  * Returns this cluster's mTLS connection to the broker. The first agent of a cluster exchanges
  * the join token for a certificate (its key is made here and stored only in the cluster's own
  * Secret `isthmus-broker-credentials`); later agents, and restarts, reuse that Secret. A
- * certificate close to expiry is renewed with the token. Two agents racing to create the
- * Secret both succeed: the loser reads the winner's. Idempotent; logs at info on a join.
+ * certificate close to expiry is renewed with the token. Agents racing for a one-use token
+ * (gateway candidates starting together) all succeed: one redeems it, the broker refuses the
+ * others, which wait for the winner's Secret and use it; a loser of the race to create the
+ * Secret reads the winner's too. Idempotent; logs at info on a join.
  */
 export async function ensureBrokerCredentials(options: EnsureCredentialsOptions): Promise<{ broker: BrokerSecret; connection: BrokerConnection }> {
   const namespace = options.namespace ?? defaults.namespace;
@@ -111,13 +157,20 @@ export async function ensureBrokerCredentials(options: EnsureCredentialsOptions)
     if (notAfter.getTime() - now() > (options.renewBeforeMs ?? 24 * 3600_000)) return { broker, connection: current };
     options.logger.info({ notAfter: notAfter.toISOString() }, "broker certificate expires soon; renewing with the join token");
   }
-  const joined = await (options.join ?? joinBroker)({
-    address: broker.address,
-    caPem: broker.caPem,
-    token: broker.token,
-    clusterId: broker.clusterId,
-    ...(broker.serverName === undefined ? {} : { serverName: broker.serverName }),
-  });
+  let joined: JoinResult;
+  try {
+    joined = await (options.join ?? joinBroker)({
+      address: broker.address,
+      caPem: broker.caPem,
+      token: broker.token,
+      clusterId: broker.clusterId,
+      ...(broker.serverName === undefined ? {} : { serverName: broker.serverName }),
+    });
+  } catch (err) {
+    if (!isTokenRefusal(err)) throw err;
+    options.logger.info({ err: err.message }, "the broker refused the join token; waiting for the agent that used it to store the credentials");
+    return { broker, connection: await awaitStoredCredentials(options, { namespace, broker, stale: current?.certPem, refusal: err }) };
+  }
   options.logger.info({ clusterId: joined.clusterId, notAfter: joined.notAfter }, "joined the broker");
   const body = credentialsSecret(namespace, joined, existing?.metadata?.resourceVersion);
   try {

@@ -59,28 +59,11 @@ export function createGatewayCable(config: GatewayConfig, options: { privateKey?
   return registry.create(config.cableDriver, driverConfig, { logger: options.logger });
 }
 
-/**
- * Candidates of one cluster start together and race for the one-use join token: the loser's join
- * is refused, but by then the winner has stored the cluster certificate. Retry a few times, 2 s
- * apart, before giving up (then the kubelet restarts us).
- */
-async function joinWithRetry<T>(join: () => Promise<T>, logger: Logger): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await join();
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      logger.warn({ err: errorMessage(err), attempt }, "obtaining the broker credentials failed; another candidate may have joined meanwhile, retrying");
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
-}
-
 /** Starts the gateway agent: joins the broker, brings the cable up and campaigns. */
 export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgentDeps): Promise<GatewayAgent> {
   const kube: KubeClient = createKubeClient({ ...(config.kubeconfig === undefined ? {} : { kubeconfigPath: config.kubeconfig }), env: deps.env });
   const custom = kube.api(CustomObjectsApi);
-  const { broker: brokerSecret, connection } = await joinWithRetry(() => ensureBrokerCredentials({ core: kube.core, logger: deps.logger, namespace: config.namespace }), deps.logger);
+  const { broker: brokerSecret, connection } = await ensureBrokerCredentials({ core: kube.core, logger: deps.logger, namespace: config.namespace });
   const clusterId = brokerSecret.clusterId;
   const log = deps.logger.child({ component: "gateway", clusterId, node: config.nodeName });
   let node: V1Node = await kube.core.readNode({ name: config.nodeName });
