@@ -1,9 +1,11 @@
 // CNI benchmark (issue #4): ADD/DEL latency over 50 pods and pod-to-pod throughput across two
 // nodes, isthmus-cni side by side with Debian's reference `bridge` + `host-local` plugins, in one
-// run on this machine. Needs root and a build (`npx tsc -b`). Prints a table, writes
+// run on this machine. Throughput is measured for isthmus over VXLAN (`--vxlan-mode always`) and
+// with direct routing (`--vxlan-mode cross-subnet`, the nodes share one LAN), in alternating rounds
+// with the reference. Needs root and a build (`npx tsc -b`). Prints a table, writes
 // bench/results/cni.json. Everything lives in namespaces named isthmus-test-cni-bench-*.
 //
-//   node bench/cni/run.js [--pods 50] [--seconds 3] [--runs 3]
+//   node bench/cni/run.js [--pods 50] [--seconds 3] [--runs 5]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -25,7 +27,7 @@ const arg = (name, fallback) => {
 };
 const podCount = arg("pods", 50);
 const seconds = arg("seconds", 3);
-const runs = arg("runs", 3);
+const runs = arg("runs", 5);
 if (process.getuid() !== 0) throw new Error("bench/cni needs root (network namespaces)");
 
 const tag = randomBytes(3).toString("hex");
@@ -139,9 +141,11 @@ const standalone = await (async () => {
   return { add: stats(add), del: stats(del) };
 })();
 
-// ---- throughput across two nodes: ours (VXLAN overlay) vs reference (bridge + static routes) ----
+// ---- throughput across two nodes: ours over VXLAN (n1, n2) and direct (n3, n4) vs reference ----
+// All four node namespaces share one LAN; the reference's pods live on n1 and n2 beside ours
+// (bridge refbr0, podCIDRs 10.4.x routed between the nodes with plain static routes).
 const lan = ns("lan");
-const nodes = [ns("n1"), ns("n2")];
+const nodes = [ns("n1"), ns("n2"), ns("n3"), ns("n4")];
 addNs(lan);
 sh(["ip", "link", "add", "br0", "type", "bridge"], lan);
 sh(["ip", "link", "set", "br0", "up"], lan);
@@ -153,39 +157,41 @@ for (const [i, n] of nodes.entries()) {
   sh(["ip", "link", "set", "eth0", "up"], n);
   sh(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], n);
 }
-const records = [
-  { name: "n1", podCidr: "10.3.1.0/24", internalIp: "198.18.251.11" },
-  { name: "n2", podCidr: "10.3.2.0/24", internalIp: "198.18.251.12" },
-];
-for (const [i, n] of nodes.entries()) {
-  const dir = join(work, `tn${i}`);
-  await createNodeAgent({ nodeName: `n${i + 1}`, runner: createCommandRunner({ hostNetns: `/run/netns/${n}` }), nodes: { list: () => records }, logger, paths: { ...paths, cniBinDir: join(dir, "bin"), cniConfDir: join(dir, "net.d"), dataDir: join(dir, "ipam") } }).reconcile();
-  sh(["ip", "route", "add", `10.4.${2 - i}.0/24`, "via", `198.18.251.${12 - i}`], n);
+const records = nodes.map((_, i) => ({ name: `n${i + 1}`, podCidr: `10.3.${i + 1}.0/24`, internalIp: `198.18.251.${11 + i}` }));
+const clusters = { vxlan: { mode: "always", members: [0, 1] }, direct: { mode: "cross-subnet", members: [2, 3] } };
+for (const { mode, members } of Object.values(clusters)) {
+  const list = members.map((i) => records[i]);
+  for (const i of members) {
+    const dir = join(work, `tn${i}`);
+    const report = await createNodeAgent({ nodeName: records[i].name, vxlanMode: mode, runner: createCommandRunner({ hostNetns: `/run/netns/${nodes[i]}` }), nodes: { list: () => list }, logger, paths: { ...paths, cniBinDir: join(dir, "bin"), cniConfDir: join(dir, "net.d"), dataDir: join(dir, "ipam") } }).reconcile();
+    if (report.direct.length !== (mode === "always" ? 0 : 1)) throw new Error(`${records[i].name} in mode ${mode} routes ${JSON.stringify(report.direct)} directly`);
+  }
 }
-async function podPair(kind) {
+for (const i of [0, 1]) sh(["ip", "route", "add", `10.4.${2 - i}.0/24`, "via", `198.18.251.${12 - i}`], nodes[i]);
+const { handleCniInvocation } = await import(dist("plugin/dispatch.js"));
+async function podPair(kind, members) {
   const ips = [];
   const names = [];
-  for (const [i, n] of nodes.entries()) {
-    const p = ns(`${kind}${i}`);
+  for (const [k, i] of members.entries()) {
+    const n = nodes[i];
+    const p = ns(`${kind}${k}`);
     addNs(p);
     names.push(p);
-    const env = { CNI_COMMAND: "ADD", CNI_CONTAINERID: `${kind}${i}`, CNI_NETNS: `/run/netns/${p}`, CNI_IFNAME: "eth0" };
-    if (kind === "ours") {
+    const env = { CNI_COMMAND: "ADD", CNI_CONTAINERID: `${kind}${k}`, CNI_NETNS: `/run/netns/${p}`, CNI_IFNAME: "eth0" };
+    if (kind === "ref") {
+      const conf = JSON.stringify({ cniVersion: "1.0.0", name: "refnet", type: "bridge", bridge: "refbr0", isGateway: true, isDefaultGateway: true, ipam: { type: "host-local", subnet: `10.4.${k + 1}.0/24`, dataDir: join(work, `ref-tn${i}`) } });
+      const { out } = await invoke("/usr/lib/cni/bridge", n, env, conf);
+      ips.push(JSON.parse(out).ips[0].address.split("/")[0]);
+    } else {
       const b = createDatapathBackend({ runner: createCommandRunner({ hostNetns: `/run/netns/${n}` }), hostNsRef: n });
-      const { handleCniInvocation } = await import(dist("plugin/dispatch.js"));
       const conf = JSON.stringify({ cniVersion: "1.1.0", name: "isthmus", type: "isthmus-cni", mtu: 1450, ipam: { subnet: records[i].podCidr, dataDir: join(work, `tn${i}`, "ipam") } });
       const outcome = await handleCniInvocation(env, conf, b);
       ips.push(JSON.parse(outcome.stdout).ips[0].address.split("/")[0]);
-    } else {
-      const conf = JSON.stringify({ cniVersion: "1.0.0", name: "refnet", type: "bridge", bridge: "refbr0", isGateway: true, isDefaultGateway: true, ipam: { type: "host-local", subnet: `10.4.${i + 1}.0/24`, dataDir: join(work, `ref-tn${i}`) } });
-      const { out } = await invoke("/usr/lib/cni/bridge", n, env, conf);
-      ips.push(JSON.parse(out).ips[0].address.split("/")[0]);
     }
   }
   return { names, ips };
 }
-const oursPair = await podPair("ours");
-const refPair = await podPair("ref");
+const pairs = { reference: await podPair("ref", [0, 1]), vxlan: await podPair("vx", clusters.vxlan.members), direct: await podPair("dr", clusters.direct.members) };
 async function iperf(pair) {
   const srv = spawn("ip", ["netns", "exec", pair.names[1], "iperf3", "-s", "-1", "-B", pair.ips[1]], { stdio: "ignore" });
   const deadline = Date.now() + 5000;
@@ -202,12 +208,9 @@ async function iperf(pair) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-const oursGbps = [];
-const refGbps = [];
-for (let r = 0; r < runs; r++) {
-  refGbps.push(await iperf(refPair));
-  oursGbps.push(await iperf(oursPair));
-}
+// Rounds alternate reference, VXLAN, direct so that all three see the same machine load.
+const gbps = { reference: [], vxlan: [], direct: [] };
+for (let r = 0; r < runs; r++) for (const kind of Object.keys(gbps)) gbps[kind].push(await iperf(pairs[kind]));
 const median = (v) => percentile(v, 50);
 
 const result = {
@@ -216,8 +219,8 @@ const result = {
   pods: podCount,
   loadavg: load,
   latencyMs: { isthmus: oursLatency, reference: refLatency, isthmusStandalone: standalone, launcherRoundTrip: stats(roundTrip) },
-  throughputGbps: { isthmus: { runs: oursGbps.map((g) => +g.toFixed(2)), median: +median(oursGbps).toFixed(2) }, reference: { runs: refGbps.map((g) => +g.toFixed(2)), median: +median(refGbps).toFixed(2) }, ratio: +(median(oursGbps) / median(refGbps)).toFixed(3) },
-  notes: "isthmus: /opt/cni/bin launcher (sh + socat) -> isthmus-node socket; reference: /usr/lib/cni/bridge + host-local; both run with nsenter into the node namespace. Throughput: iperf3 TCP pod->pod across two node namespaces on a veth LAN; isthmus over VXLAN (MTU 1450), reference routed (MTU 1500, static routes).",
+  throughputGbps: Object.fromEntries(Object.entries(gbps).map(([kind, values]) => [kind, { runs: values.map((g) => +g.toFixed(2)), median: +median(values).toFixed(2), ratio: +(median(values) / median(gbps.reference)).toFixed(3) }])),
+  notes: "isthmus: /opt/cni/bin launcher (sh + socat) -> isthmus-node socket; reference: /usr/lib/cni/bridge + host-local; both run with nsenter into the node namespace. Throughput: iperf3 TCP pod->pod across two node namespaces on a veth LAN, rounds alternating reference, vxlan, direct; vxlan: isthmus-node --vxlan-mode always (MTU 1450); direct: --vxlan-mode cross-subnet (direct route, pod MTU still 1450); reference: routed (MTU 1500, static routes). ratio = median / reference median.",
 };
 mkdirSync(join(repo, "bench", "results"), { recursive: true });
 writeFileSync(join(repo, "bench", "results", "cni.json"), `${JSON.stringify(result, null, 2)}\n`);
@@ -227,6 +230,11 @@ console.log(row("isthmus-cni (agent)", oursLatency));
 console.log(row("bridge+host-local (ref)", refLatency));
 console.log(row("isthmus-cni standalone (5)", standalone));
 console.log(`launcher -> agent round trip (VERSION): p50 ${result.latencyMs.launcherRoundTrip.p50} ms; loadavg ${load}`);
-console.log(`\nthroughput pod->pod across nodes (Gbit/s, median of ${runs} x ${seconds}s): isthmus ${result.throughputGbps.isthmus.median}  reference ${result.throughputGbps.reference.median}  ratio ${result.throughputGbps.ratio}`);
+console.log(`\nthroughput pod->pod across nodes (Gbit/s, median of ${runs} x ${seconds}s, rounds interleaved)`);
+console.log(`${"data path".padEnd(30)} ${"median".padStart(8)} ${"ratio".padStart(8)}   runs`);
+for (const [kind, label] of [["reference", "bridge+host-local (ref)"], ["vxlan", "isthmus vxlan (always)"], ["direct", "isthmus direct (cross-subnet)"]]) {
+  const t = result.throughputGbps[kind];
+  console.log(`${label.padEnd(30)} ${String(t.median).padStart(8)} ${String(t.ratio).padStart(8)}   ${t.runs.join(" ")}`);
+}
 console.log("wrote bench/results/cni.json");
 process.exit(0);
