@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCommand } from "@isthmus/core";
-import { pins } from "./pins.js";
+import { type BinaryKey, pins, type ToolKey } from "./pins.js";
 
 /**
  * How one binary is built from the Go module proxy. Kubernetes and etcd carry `replace`
@@ -70,19 +70,32 @@ function kubernetesLdflags(): string {
   return stamps.join(" ");
 }
 
-/** The recipes of every binary, keyed like `binaryNames`. */
-export function createRecipes(env: Record<string, string>): Record<string, BuildRecipe> {
+/**
+ * Helm's version stamp, and the Kubernetes version it assumes without a cluster (`helm
+ * template`'s `.Capabilities.KubeVersion`, `helm lint`'s deprecation checks): the lab's, not
+ * the client-go Helm is built with.
+ */
+function helmLdflags(): string {
+  const [major, minor] = pins.kubernetes.replace(/^v/, "").split(".");
+  return [
+    `-X helm.sh/helm/v3/internal/version.version=${pins.helm}`,
+    ...["pkg/chartutil", "pkg/lint/rules"].flatMap((pkg) => [`-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=${major ?? ""}`, `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${minor ?? ""}`]),
+  ].join(" ");
+}
+
+/** The recipes of every binary and tool, keyed like `binaryNames` and `toolNames`. */
+export function createRecipes(env: Record<string, string>): Record<BinaryKey | ToolKey, BuildRecipe> {
   const kube = (cmd: string): BuildRecipe => ({
     id: `kubernetes-${pins.kubernetes}`,
     prepare: (dir, signal) => prepareKubernetes(dir, env, signal),
     pkg: `k8s.io/kubernetes/cmd/${cmd}`,
     ldflags: kubernetesLdflags(),
   });
-  const simple = (id: string, module: string, pkg: string): BuildRecipe => ({
+  const simple = (id: string, module: string, pkg: string, ldflags = ""): BuildRecipe => ({
     id,
     prepare: (dir) => writeModule(dir, [module], []),
     pkg,
-    ldflags: "",
+    ldflags,
   });
   return {
     kubeApiserver: kube("kube-apiserver"),
@@ -93,6 +106,7 @@ export function createRecipes(env: Record<string, string>): Record<string, Build
     etcd: simple(`etcd-${pins.etcd}`, `go.etcd.io/etcd/server/v3 ${pins.etcd}`, "go.etcd.io/etcd/server/v3"),
     coredns: simple(`coredns-${pins.coredns}`, `github.com/coredns/coredns ${pins.coredns}`, "github.com/coredns/coredns"),
     wireguardGo: simple(`wireguard-go-${pins.wireguardGo}`, `golang.zx2c4.com/wireguard ${pins.wireguardGo}`, "golang.zx2c4.com/wireguard"),
+    helm: simple(`helm-${pins.helm}`, `helm.sh/helm/v3 ${pins.helm}`, "helm.sh/helm/v3/cmd/helm", helmLdflags()),
   };
 }
 

@@ -2,8 +2,8 @@ import { access, constants, mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { IsthmusError } from "@isthmus/core";
-import { buildBinary, createRecipes, goEnv } from "./build.js";
-import { type BinaryKey, binaryNames, pins } from "./pins.js";
+import { type BuildRecipe, buildBinary, createRecipes, goEnv } from "./build.js";
+import { type BinaryKey, binaryNames, pins, type ToolKey, toolNames } from "./pins.js";
 
 /** Codes of the errors `ensureBinaries` throws. */
 export type BinariesErrorCode = "BuildFailed" | "GoMissing";
@@ -40,49 +40,71 @@ export function cacheDirectory(env: Readonly<Record<string, string | undefined>>
   return env.ISTHMUS_CACHE_DIR ?? join(env.HOME ?? homedir(), ".cache", "isthmus");
 }
 
+/** Where `ensureOne` looks and builds, shared by every binary of one call. */
+interface EnsureContext {
+  readonly cacheDir: string;
+  readonly prebuilt: readonly string[];
+  readonly recipes: Record<BinaryKey | ToolKey, BuildRecipe>;
+  readonly env: Record<string, string>;
+  readonly progress: (line: string) => void;
+  readonly signal: AbortSignal | undefined;
+}
+
+function createContext(options: EnsureBinariesOptions): EnsureContext {
+  const env = goEnv(options.env ?? process.env);
+  return {
+    cacheDir: cacheDirectory(options.env ?? process.env),
+    prebuilt: [env.ISTHMUS_K8S_BIN, env.KUBEBUILDER_ASSETS].filter((d): d is string => d !== undefined && d !== ""),
+    recipes: createRecipes(env),
+    env,
+    progress: options.onProgress ?? (() => undefined),
+    signal: options.signal,
+  };
+}
+
+/** The path of one binary: prebuilt, cached, or built now into the cache. `built` says which. */
+async function ensureOne(key: BinaryKey | ToolKey, name: string, context: EnsureContext): Promise<{ path: string; built: boolean }> {
+  const recipe = context.recipes[key];
+  const cached = join(context.cacheDir, "bin", recipe.id, name);
+  for (const candidate of [...context.prebuilt.map((dir) => join(dir, name)), cached]) {
+    if (await isExecutable(candidate)) return { path: candidate, built: false };
+  }
+  await mkdir(join(context.cacheDir, "bin", recipe.id), { recursive: true });
+  context.progress(`building ${name} (${recipe.id}) from the Go module proxy; the first build takes minutes`);
+  const t0 = Date.now();
+  try {
+    await buildBinary(recipe, { cacheDir: context.cacheDir, output: cached, env: context.env, ...(context.signal ? { signal: context.signal } : {}) });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code === "CommandNotFound" ? "GoMissing" : "BuildFailed";
+    throw new BinariesError(code, `Cannot build ${name} (${recipe.pkg}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  context.progress(`✓ built ${name} in ${Math.round((Date.now() - t0) / 1000)} s`);
+  return { path: cached, built: true };
+}
+
 /**
  * Returns every binary the lab needs, building the missing ones from the Go module proxy into
  * the cache (once per pinned version). A binary found in `ISTHMUS_K8S_BIN` or
  * `KUBEBUILDER_ASSETS` is used as it is.
  */
 export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promise<LabBinaries> {
-  const env = options.env ?? process.env;
-  const progress = options.onProgress ?? (() => undefined);
-  const cacheDir = cacheDirectory(env);
-  const prebuilt = [env.ISTHMUS_K8S_BIN, env.KUBEBUILDER_ASSETS].filter((d): d is string => d !== undefined && d !== "");
-  const recipes = createRecipes(goEnv(env));
+  const context = createContext(options);
   const found: Partial<Record<BinaryKey, string>> = {};
   const started = Date.now();
   let built = 0;
   for (const key of Object.keys(binaryNames) as BinaryKey[]) {
-    const name = binaryNames[key];
-    const candidates = prebuilt.map((dir) => join(dir, name));
-    const recipe = recipes[key];
-    if (recipe === undefined) throw new BinariesError("BuildFailed", `No build recipe for ${name}`);
-    const cached = join(cacheDir, "bin", recipe.id, name);
-    let path: string | undefined;
-    for (const candidate of [...candidates, cached]) {
-      if (await isExecutable(candidate)) {
-        path = candidate;
-        break;
-      }
-    }
-    if (path === undefined) {
-      await mkdir(join(cacheDir, "bin", recipe.id), { recursive: true });
-      progress(`building ${name} (${recipe.id}) from the Go module proxy; the first build takes minutes`);
-      const t0 = Date.now();
-      try {
-        await buildBinary(recipe, { cacheDir, output: cached, env: goEnv(env), ...(options.signal ? { signal: options.signal } : {}) });
-      } catch (err) {
-        const code = (err as { code?: unknown }).code === "CommandNotFound" ? "GoMissing" : "BuildFailed";
-        throw new BinariesError(code, `Cannot build ${name} (${recipe.pkg}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
-      progress(`✓ built ${name} in ${Math.round((Date.now() - t0) / 1000)} s`);
-      built++;
-      path = cached;
-    }
-    found[key] = path;
+    const result = await ensureOne(key, binaryNames[key], context);
+    found[key] = result.path;
+    if (result.built) built++;
   }
-  if (built > 0) progress(`✓ built ${built} binaries in ${Math.round((Date.now() - started) / 1000)} s (cached in ${cacheDir})`);
+  if (built > 0) context.progress(`✓ built ${built} binaries in ${Math.round((Date.now() - started) / 1000)} s (cached in ${context.cacheDir})`);
   return { ...(found as Record<BinaryKey, string>), kubernetesVersion: pins.kubernetes };
+}
+
+/**
+ * Returns the path of a tool that tests need besides the lab (`toolNames`, e.g. Helm), built
+ * from the Go module proxy into the same cache the first time, like the lab's binaries.
+ */
+export async function ensureTool(key: ToolKey, options: EnsureBinariesOptions = {}): Promise<string> {
+  return (await ensureOne(key, toolNames[key], createContext(options))).path;
 }

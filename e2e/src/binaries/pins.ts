@@ -11,6 +11,8 @@ export const pins = Object.freeze({
   coredns: "v1.14.7",
   /** golang.zx2c4.com/wireguard: a current wireguard-go, to compare with Debian's 2022 build. */
   wireguardGo: "v0.0.0-20260522210424-ecfc5a8d5446",
+  /** helm.sh/helm/v3: renders and lints the chart in deploy/helm (tests only, not the lab). */
+  helm: "v3.22.0",
 });
 
 /** The tools the lab needs, by the file name each has in a binaries directory. */
@@ -27,3 +29,11 @@ export const binaryNames = Object.freeze({
 
 /** A key of `binaryNames`. */
 export type BinaryKey = keyof typeof binaryNames;
+
+/** Tools that tests need besides the lab, built on demand only (`ensureTool`). */
+export const toolNames = Object.freeze({
+  helm: "helm",
+});
+
+/** A key of `toolNames`. */
+export type ToolKey = keyof typeof toolNames;
