@@ -19,7 +19,7 @@ const suite = join(repo, "e2e", "dist", "suites", "gateway");
 const { startGatewayLab } = await import(join(suite, "fixture.js"));
 const { deployWorkloads, podIp } = await import(join(suite, "workloads.js"));
 const { addStandby, removeStandby, probeLoss, waitForStandby, leaseHolder } = await import(join(suite, "failover.js"));
-const { labExecOutput } = await import(join(repo, "e2e", "dist", "lab", "testing", "helpers.js"));
+const { defaultLabStateDir } = await import(join(repo, "e2e", "dist", "lab", "plan.js"));
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,7 +38,7 @@ const percentile = (values, p) => {
 
 // Count as a user of the shared lab (as the lab suites' global setup does), so a test run that
 // finishes meanwhile does not take the lab down under the benchmark.
-const usersDir = "/var/lib/isthmus-lab/users";
+const usersDir = join(defaultLabStateDir, "users");
 mkdirSync(usersDir, { recursive: true });
 writeFileSync(join(usersDir, String(process.pid)), "");
 process.on("exit", () => rmSync(join(usersDir, String(process.pid)), { force: true }));
@@ -48,27 +48,27 @@ const c1 = lab.plan.clusters[0];
 const samples = [];
 let baseline;
 try {
-  await deployWorkloads(["c1", "c2"]);
-  await addStandby(c1, lab.plan.wan);
+  await deployWorkloads(lab, ["c1", "c2"]);
+  await addStandby(lab, c1);
   await lab.deploy("wireguard");
   await waitForStandby(lab, candidates);
-  const target = await podIp("c1", "echo");
-  baseline = await probeLoss("c2", target, { intervalMs, durationMs, tail: 50, during: async () => undefined });
+  const targetIp = await podIp(lab, "c1", "echo");
+  baseline = await probeLoss(lab, "c2", { targetIp, intervalMs, durationMs, tail: 50, during: async () => undefined });
   process.stderr.write(`baseline (no fault): loss window ${baseline.maxGapMs} ms, ${baseline.answered}/${baseline.sent} answered\n`);
   for (let i = 0; i < failovers; i++) {
     const active = await waitForStandby(lab, candidates);
     const node = `c1/${active}`;
-    const result = await probeLoss("c2", target, {
-      intervalMs, durationMs, tail: 50,
-      during: async () => { await labExecOutput(node, ["ip", "link", "set", "wan0", "down"]); },
+    const result = await probeLoss(lab, "c2", {
+      targetIp, intervalMs, durationMs, tail: 50,
+      during: async () => { await lab.exec(node, ["ip", "link", "set", "wan0", "down"]); },
     });
-    await labExecOutput(node, ["ip", "link", "set", "wan0", "up"]);
-    const holder = await leaseHolder("c1");
+    await lab.exec(node, ["ip", "link", "set", "wan0", "up"]);
+    const holder = await leaseHolder(lab, "c1");
     samples.push({ from: active, to: holder, ...result });
     process.stderr.write(`failover ${i + 1}/${failovers}: ${active} -> ${holder}: loss window ${result.maxGapMs} ms, ${result.answered}/${result.sent} answered, last 50: ${result.tailAnswered}\n`);
   }
 } finally {
-  await removeStandby(c1, lab.plan.wan);
+  await removeStandby(lab, c1);
   await lab.stop();
 }
 

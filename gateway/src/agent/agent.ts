@@ -23,7 +23,7 @@ import { publicKeyFromPrivate } from "../wireguard/keys.js";
 import { createBrokerState } from "./broker-state.js";
 import { createCampaign, type Campaign } from "./campaign.js";
 import { keyFilePath, type GatewayConfig } from "./config.js";
-import { discoverEndpoint } from "./endpoint.js";
+import { discoverEndpoint, hostOf } from "./endpoint.js";
 import { createFailoverTracker } from "./failover.js";
 import { gatewaysPath, listGateways, writeGatewayStatus, type GatewayObject } from "./gateway-resource.js";
 import { loadOrCreatePrivateKey } from "./key-store.js";
@@ -80,7 +80,9 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     });
   let endpoint = await discover();
   const localIp = endpoint.behindNat ? endpoint.privateIp : endpoint.publicIp;
-  const wanDevice = await underlayDevice(localIp);
+  // Behind NAT the public address is not on this node: the underlay is the link it reaches other
+  // sites on, as it reaches the broker (on the lab's NAT cluster: wan0, not the LAN's eth0).
+  const wanDevice = await underlayDevice(endpoint.behindNat ? hostOf(connection.address) : localIp);
   log.info({ publicIp: endpoint.publicIp, privateIp: endpoint.privateIp, behindNat: endpoint.behindNat, tunnelIp: endpoint.healthCheckIp, wanDevice, publicKey }, "endpoint discovered");
 
   const cable = createGatewayCable(config, { ...(key === undefined ? {} : { privateKey: key.privateKey }), tunnelIp: endpoint.healthCheckIp, localIp, logger: log });
@@ -165,7 +167,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       failover.observe(state.endpoints());
       planned = planPeers({
         localClusterId: clusterId, driver: config.cableDriver, clusters: state.clusters(), endpoints: state.endpoints(),
-        failed: failover.marks(), nowMs: performance.now(), holdMs: config.failedEndpointHoldMs, routed: active, localBehindNat: endpoint.behindNat,
+        failed: failover.marks(), nowMs: performance.now(), holdMs: config.failedEndpointHoldMs, routed: active, local: endpoint,
       });
       // Right after start or after losing the Lease, stay out of the data plane for a moment:
       // remotes may still dial this gateway (a former active), and only failing probes move them

@@ -1,6 +1,6 @@
 import type { V1Node } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { discoverEndpoint, tunnelAddress } from "./endpoint.js";
+import { discoverEndpoint, hostOf, tunnelAddress } from "./endpoint.js";
 import { AgentError } from "./errors.js";
 
 const node = (extra: { annotations?: Record<string, string>; external?: string; podCidr?: string } = {}): V1Node => ({
@@ -33,5 +33,11 @@ describe("endpoint discovery", () => {
     const bare: V1Node = { metadata: { name: "x" }, spec: {}, status: { addresses: [] } };
     expect(() => tunnelAddress(bare, undefined)).toThrow(AgentError);
     expect(() => discoverEndpoint(bare, { ...inputs, localAddresses: [] })).toThrow(/no InternalIP/);
+  });
+
+  it("takes the host out of a broker address (the NAT case finds its underlay by the route to it)", () => {
+    expect(hostOf("203.0.113.251:7443")).toBe("203.0.113.251");
+    expect(hostOf("[2001:db8::1]:7443")).toBe("2001:db8::1");
+    expect(hostOf("broker.example")).toBe("broker.example");
   });
 });

@@ -59,3 +59,11 @@ export function discoverEndpoint(node: V1Node, inputs: EndpointInputs): Omit<Gat
     natType: behindNat ? "unknown" : "none",
   };
 }
+
+/** The host part of a `host:port` or `[v6]:port` address. */
+export function hostOf(address: string): string {
+  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(address);
+  if (bracketed?.[1] !== undefined) return bracketed[1];
+  const colon = address.lastIndexOf(":");
+  return colon < 0 ? address : address.slice(0, colon);
+}

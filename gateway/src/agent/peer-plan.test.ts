@@ -15,7 +15,7 @@ const endpoint = (clusterId: string, hostname: string, role: "active" | "passive
 const base: PeerPlanInput = {
   localClusterId: "c1", driver: "wireguard", clusters: [cluster("c1", 1), cluster("c2", 2)],
   endpoints: [endpoint("c1", "c1-n1", "active", 11), endpoint("c2", "c2-n1", "active", 12), endpoint("c2", "c2-n2", "passive", 22)],
-  failed: new Map(), nowMs: 1000, holdMs: 30_000, routed: true, localBehindNat: false,
+  failed: new Map(), nowMs: 1000, holdMs: 30_000, routed: true, local: { publicIp: "203.0.113.11", behindNat: false },
 };
 
 describe("planPeers", () => {
@@ -39,7 +39,14 @@ describe("planPeers", () => {
   it("skips clusters without an endpoint of our driver and marks peers unrouted on a passive gateway", () => {
     const endpoints = base.endpoints.map((e) => (e.clusterId === "c2" ? { ...e, cableDriver: "vxlan" as const } : e));
     expect(planPeers({ ...base, endpoints })).toEqual([]);
-    expect(planPeers({ ...base, routed: false, localBehindNat: true })[0]?.peer).toMatchObject({ routed: false, behindNat: true });
+    expect(planPeers({ ...base, routed: false, local: { publicIp: "203.0.113.99", behindNat: true } })[0]?.peer).toMatchObject({ routed: false, behindNat: true });
+  });
+
+  it("dials a remote gateway behind our own public address at its private address, without keepalive (ADR 0502)", () => {
+    const shared = { publicIp: "203.0.113.50", behindNat: true };
+    const endpoints = base.endpoints.map((e) => (e.clusterId === "c2" ? { ...e, ...shared } : e));
+    expect(planPeers({ ...base, endpoints, local: shared })[0]?.peer).toMatchObject({ clusterId: "c2", remoteIp: "198.18.0.12", behindNat: false });
+    expect(planPeers({ ...base, endpoints, local: { publicIp: "203.0.113.11", behindNat: false } })[0]?.peer).toMatchObject({ remoteIp: "203.0.113.50", behindNat: true });
   });
 });
 

@@ -9,6 +9,7 @@
 // without waiting for the Lease to expire or for the broker.
 import type { Cluster, GatewayEndpoint } from "@isthmus/core";
 import type { CablePeer } from "../cable/driver.js";
+import { chooseDialAddress, type LocalEndpoint } from "./dial-address.js";
 
 /** Remote gateways marked failed by our probes, per cluster: hostname → when it was marked (ms). */
 export type FailedMarks = ReadonlyMap<string, ReadonlyMap<string, number>>;
@@ -31,8 +32,8 @@ export interface PeerPlanInput {
   readonly holdMs: number;
   /** False on a passive gateway: peers are programmed without routing their CIDRs. */
   readonly routed: boolean;
-  /** True when we sit behind NAT ourselves: peers get a keepalive. */
-  readonly localBehindNat: boolean;
+  /** Our own endpoint's public address and NAT flag: which remote address to dial (ADR 0502). */
+  readonly local: LocalEndpoint;
 }
 
 /** One planned peer: what the cable gets and which remote gateway it is. */
@@ -75,17 +76,18 @@ export function planPeers(input: PeerPlanInput): PlannedPeer[] {
     const endpoint = chooseEndpoint(cluster.id, candidates, input);
     if (endpoint === undefined) continue;
     const subnets = [...cluster.podCidrs, ...cluster.serviceCidrs];
+    const dial = chooseDialAddress(input.local, endpoint);
     planned.push({
       endpoint,
       subnets,
       peer: {
         clusterId: cluster.id,
-        remoteIp: endpoint.publicIp,
+        remoteIp: dial.address,
         port: endpoint.port,
         cidrs: subnets,
         tunnelIp: endpoint.healthCheckIp,
         ...(endpoint.wireguardPublicKey === undefined ? {} : { publicKey: endpoint.wireguardPublicKey }),
-        behindNat: endpoint.behindNat || input.localBehindNat,
+        behindNat: dial.natOnPath,
         routed: input.routed,
       },
     });

@@ -9,7 +9,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaults } from "@isthmus/core";
-import { labExecOutput } from "../../lab/testing/helpers.js";
 import { deployWorkloads, echoFrom, podIp, serviceIp, waitForPath } from "./workloads.js";
 import { startGatewayLab, type GatewayLab } from "./fixture.js";
 
@@ -21,7 +20,7 @@ const gatewayLab = (): GatewayLab => {
 
 beforeAll(async () => {
   lab = await startGatewayLab();
-  await deployWorkloads(["c1", "c2"]);
+  await deployWorkloads(gatewayLab(), ["c1", "c2"]);
 });
 
 afterAll(async () => {
@@ -31,31 +30,31 @@ afterAll(async () => {
 describe.each(["wireguard", "vxlan"] as const)("over the %s cable", (driver) => {
   beforeAll(async () => {
     await gatewayLab().deploy(driver);
-    await waitForPath("c1", "c2");
-    await waitForPath("c2", "c1");
+    await waitForPath(gatewayLab(), "c1", "c2");
+    await waitForPath(gatewayLab(), "c2", "c1");
   });
 
   it.each([["c1", "c2"], ["c2", "c1"]] as const)("a pod on %s's non-gateway node reaches the echo pod on %s's non-gateway node, which sees the client pod's IP", async (from, to) => {
-    const reply = await echoFrom(from, `http://${await podIp(to, "echo")}:8080/pod`);
+    const reply = await echoFrom(gatewayLab(), from, `http://${await podIp(gatewayLab(), to, "echo")}:8080/pod`);
     expect(reply.cluster).toBe(to);
     expect(reply.node).toBe(`${to}-n2`);
-    expect(reply.client.split(":")[0]).toBe(await podIp(from, "client"));
+    expect(reply.client.split(":")[0]).toBe(await podIp(gatewayLab(), from, "client"));
   });
 
   it.each([["c1", "c2"], ["c2", "c1"]] as const)("a pod on %s reaches a ClusterIP Service of %s, whose backend sees the client pod's IP", async (from, to) => {
-    const reply = await echoFrom(from, `http://${await serviceIp(to, "echo")}:80/service`);
+    const reply = await echoFrom(gatewayLab(), from, `http://${await serviceIp(gatewayLab(), to, "echo")}:80/service`);
     expect(reply.cluster).toBe(to);
     expect(reply.path).toBe("/service");
-    expect(reply.client.split(":")[0]).toBe(await podIp(from, "client"));
+    expect(reply.client.split(":")[0]).toBe(await podIp(gatewayLab(), from, "client"));
   });
 
   it("carries 50 MB with the don't-fragment bit set (MSS clamped, no stall)", async () => {
-    const target = await podIp("c2", "echo");
+    const target = await podIp(gatewayLab(), "c2", "echo");
     // Full-size DF pings fit the tunnel MTU or fail: the path MTU is what MSS clamping relies on.
-    await labExecOutput(`c1/gateway-e2e/client`, ["ping", "-n", "-c", "2", "-W", "2", "-M", "do", "-s", String((driver === "wireguard" ? 1420 : 1450) - 28), target]);
-    const sink = labExecOutput("c2/gateway-e2e/echo", ["sh", "-c", "timeout 60 socat -u TCP-LISTEN:9000,reuseaddr STDOUT | wc -c"], { timeoutMs: 70_000 });
+    await gatewayLab().exec(`c1/gateway-e2e/client`, ["ping", "-n", "-c", "2", "-W", "2", "-M", "do", "-s", String((driver === "wireguard" ? 1420 : 1450) - 28), target]);
+    const sink = gatewayLab().exec("c2/gateway-e2e/echo", ["sh", "-c", "timeout 60 socat -u TCP-LISTEN:9000,reuseaddr STDOUT | wc -c"], { timeoutMs: 70_000 });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await labExecOutput("c1/gateway-e2e/client", ["sh", "-c", `head -c 52428800 /dev/zero | timeout 60 socat -u STDIN TCP:${target}:9000`], { timeoutMs: 70_000 });
+    await gatewayLab().exec("c1/gateway-e2e/client", ["sh", "-c", `head -c 52428800 /dev/zero | timeout 60 socat -u STDIN TCP:${target}:9000`], { timeoutMs: 70_000 });
     const out = await sink;
     expect(out.trim()).toBe("52428800");
   }, 120_000);
@@ -64,16 +63,16 @@ describe.each(["wireguard", "vxlan"] as const)("over the %s cable", (driver) => 
     it("puts only UDP to the WireGuard port on the WAN (IPv4), no payload in clear", async () => {
       const capture = join(gatewayLab().dir, "wan.txt");
       const marker = "isthmus-cleartext-marker";
-      const dump = labExecOutput(`c1/c1-n1`, ["sh", "-c", `timeout 4 tcpdump -n -i wan0 -A -c 400 ip > ${capture} 2>/dev/null; true`], { timeoutMs: 10_000 });
+      const dump = gatewayLab().exec(`c1/c1-n1`, ["sh", "-c", `timeout 4 tcpdump -n -i wan0 -A -c 400 ip > ${capture} 2>/dev/null; true`], { timeoutMs: 10_000 });
       await new Promise((resolve) => setTimeout(resolve, 500));
-      for (let i = 0; i < 5; i++) await echoFrom("c1", `http://${await podIp("c2", "echo")}:8080/${marker}`);
+      for (let i = 0; i < 5; i++) await echoFrom(gatewayLab(), "c1", `http://${await podIp(gatewayLab(), "c2", "echo")}:8080/${marker}`);
       await dump;
-      const lines = (await labExecOutput(`c1/c1-n1`, ["cat", capture])).split("\n").filter((l) => /^\d\d:\d\d/.test(l));
+      const lines = (await gatewayLab().exec(`c1/c1-n1`, ["cat", capture])).split("\n").filter((l) => /^\d\d:\d\d/.test(l));
       expect(lines.length).toBeGreaterThan(0);
       const other = lines.filter((l) => !l.includes(`.${defaults.wireguardPort}:`) || !l.includes("UDP"));
       // The broker connection (gRPC over TLS to the broker's WAN address) also uses the WAN.
       expect(other.filter((l) => !l.includes(`.${defaults.brokerGrpcPort}`))).toEqual([]);
-      expect(await labExecOutput(`c1/c1-n1`, ["cat", capture])).not.toContain(marker);
+      expect(await gatewayLab().exec(`c1/c1-n1`, ["cat", capture])).not.toContain(marker);
     });
   }
 

@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaults } from "@isthmus/core";
 import type { ClusterPlan } from "../../lab/plan.js";
 import { runCommand } from "../../lab/run.js";
-import { labExecOutput } from "../../lab/testing/helpers.js";
 import { waitFor } from "../../lab/wait.js";
 import { addStandby, gatewayStatus, leaseHolder, probeLoss, removeStandby, waitForStandby, type LossReport } from "./failover.js";
-import { kubectl, startGatewayLab, type GatewayLab } from "./fixture.js";
+import { startGatewayLab, type GatewayLab } from "./fixture.js";
 import { deployWorkloads, podIp, waitForPath } from "./workloads.js";
 
 let lab: GatewayLab | undefined;
@@ -33,12 +32,12 @@ const waitForStandbyReady = (): Promise<string> => waitForStandby(gatewayLab(), 
 
 beforeAll(async () => {
   lab = await startGatewayLab();
-  await deployWorkloads(["c1", "c2"]);
-  await addStandby(c1(), gatewayLab().plan.wan);
+  await deployWorkloads(gatewayLab(), ["c1", "c2"]);
+  await addStandby(gatewayLab(), c1());
 }, 300_000);
 
 afterAll(async () => {
-  if (lab !== undefined) await removeStandby(c1(), lab.plan.wan);
+  if (lab !== undefined) await removeStandby(lab, c1());
   await lab?.stop();
 });
 
@@ -51,36 +50,36 @@ describe("failover between c1's two gateway candidates (wireguard)", () => {
     const active = await waitForStandbyReady();
     const node = `c1/${active}`;
     try {
-      const result = await probeLoss("c2", await podIp("c1", "echo"), {
-        intervalMs: 20, durationMs: 8000, tail: 50,
-        during: async () => { await labExecOutput(node, ["ip", "link", "set", "wan0", "down"]); },
+      const result = await probeLoss(gatewayLab(), "c2", {
+        targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 8000, tail: 50,
+        during: async () => { await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "down"]); },
       });
       report("WAN link of the active gateway down", result);
       expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
       expect(result.maxGapMs).toBeLessThan(3000);
-      expect(await leaseHolder("c1")).toBe(other(active));
+      expect(await leaseHolder(gatewayLab(), "c1")).toBe(other(active));
     } finally {
-      await labExecOutput(node, ["ip", "link", "set", "wan0", "up"]);
+      await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "up"]);
     }
   });
 
   it("deletes the active gateway's pod (SIGTERM releases the Lease): the standby takes over", async () => {
     const active = await waitForStandbyReady();
-    const pods = await kubectl("c1", ["-n", defaults.namespace, "get", "pods", "-l", "app.kubernetes.io/name=isthmus-gateway", "--field-selector", `spec.nodeName=${active}`, "-o", "name"]);
-    const result = await probeLoss("c2", await podIp("c1", "echo"), {
-      intervalMs: 20, durationMs: 8000, tail: 50,
-      during: async () => { await kubectl("c1", ["-n", defaults.namespace, "delete", "--wait=false", pods.trim()]); },
+    const pods = await gatewayLab().kubectl("c1", ["-n", defaults.namespace, "get", "pods", "-l", "app.kubernetes.io/name=isthmus-gateway", "--field-selector", `spec.nodeName=${active}`, "-o", "name"]);
+    const result = await probeLoss(gatewayLab(), "c2", {
+      targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 8000, tail: 50,
+      during: async () => { await gatewayLab().kubectl("c1", ["-n", defaults.namespace, "delete", "--wait=false", pods.trim()]); },
     });
     report("active gateway pod deleted", result);
     expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
     expect(result.maxGapMs).toBeLessThan(3000);
-    expect(await leaseHolder("c1")).toBe(other(active));
+    expect(await leaseHolder(gatewayLab(), "c1")).toBe(other(active));
   });
 
   it("kills the active gateway process: the data plane keeps running and the restarted agent adopts it", async () => {
     const active = await waitForStandbyReady();
-    const result = await probeLoss("c2", await podIp("c1", "echo"), {
-      intervalMs: 20, durationMs: 6000, tail: 50,
+    const result = await probeLoss(gatewayLab(), "c2", {
+      targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 6000, tail: 50,
       during: async () => {
         const netns = c1().nodes.find((n) => n.name === active)?.netns ?? "";
         await runCommand(["sh", "-c", `for p in $(ip netns pids ${netns}); do tr '\\0' ' ' < /proc/$p/cmdline | grep -q 'gateway/dist/main.js' && kill -9 $p; done; true`]);
@@ -92,7 +91,7 @@ describe("failover between c1's two gateway candidates (wireguard)", () => {
     // The kubelet restarts the agent after its back-off; until then the Lease may still expire
     // and move. Wait for the restarted agent before the next case.
     await waitFor(`the restarted gateway on ${active}`, async () => {
-      const out = await kubectl("c1", ["-n", defaults.namespace, "get", "pods", "-l", "app.kubernetes.io/name=isthmus-gateway", "--field-selector", `spec.nodeName=${active}`, "-o", "jsonpath={.items[0].status.containerStatuses[0].restartCount} {.items[0].status.containerStatuses[0].ready}"]);
+      const out = await gatewayLab().kubectl("c1", ["-n", defaults.namespace, "get", "pods", "-l", "app.kubernetes.io/name=isthmus-gateway", "--field-selector", `spec.nodeName=${active}`, "-o", "jsonpath={.items[0].status.containerStatuses[0].restartCount} {.items[0].status.containerStatuses[0].ready}"]);
       const [restarts, ready] = out.trim().split(" ");
       return (Number(restarts) > 0 && ready === "true") || undefined;
     }, { timeoutMs: 60_000, intervalMs: 500 });
@@ -101,8 +100,8 @@ describe("failover between c1's two gateway candidates (wireguard)", () => {
 
   it("keeps traffic flowing while the broker is stopped for 30 s, and resyncs without a flap when it is back", async () => {
     await waitForStandbyReady();
-    const result = await probeLoss("c2", await podIp("c1", "echo"), {
-      intervalMs: 20, durationMs: 36_000, tail: 50,
+    const result = await probeLoss(gatewayLab(), "c2", {
+      targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 36_000, tail: 50,
       during: async () => {
         await gatewayLab().stopBroker();
         await new Promise((resolve) => setTimeout(resolve, 30_000));
@@ -116,19 +115,19 @@ describe("failover between c1's two gateway candidates (wireguard)", () => {
 
   it("turns the connection to error while c2's WAN link is down, and back to connected when it is up", async () => {
     const active = await waitForStandbyReady();
-    await waitFor("c1 -> c2 connected", async () => ((await gatewayStatus("c1", active))?.connections.find((c) => c.cluster === "c2")?.status === "connected") || undefined, { timeoutMs: 30_000, intervalMs: 250 });
-    await labExecOutput("c2/c2-n1", ["ip", "link", "set", "wan0", "down"]);
+    await waitFor("c1 -> c2 connected", async () => ((await gatewayStatus(gatewayLab(), "c1", active))?.connections.find((c) => c.cluster === "c2")?.status === "connected") || undefined, { timeoutMs: 30_000, intervalMs: 250 });
+    await gatewayLab().exec("c2/c2-n1", ["ip", "link", "set", "wan0", "down"]);
     const down = performance.now();
     try {
-      await waitFor("c1 -> c2 error", async () => ((await gatewayStatus("c1", active))?.connections.find((c) => c.cluster === "c2")?.status === "error") || undefined, { timeoutMs: 10_000, intervalMs: 100 });
+      await waitFor("c1 -> c2 error", async () => ((await gatewayStatus(gatewayLab(), "c1", active))?.connections.find((c) => c.cluster === "c2")?.status === "error") || undefined, { timeoutMs: 10_000, intervalMs: 100 });
       process.stderr.write(`[gateway failover] c1 status error ${Math.round(performance.now() - down)} ms after c2's WAN went down\n`);
     } finally {
-      await labExecOutput("c2/c2-n1", ["ip", "link", "set", "wan0", "up"]);
+      await gatewayLab().exec("c2/c2-n1", ["ip", "link", "set", "wan0", "up"]);
     }
     const up = performance.now();
-    await waitFor("c1 -> c2 connected again", async () => ((await gatewayStatus("c1", active))?.connections.find((c) => c.cluster === "c2")?.status === "connected") || undefined, { timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor("c1 -> c2 connected again", async () => ((await gatewayStatus(gatewayLab(), "c1", active))?.connections.find((c) => c.cluster === "c2")?.status === "connected") || undefined, { timeoutMs: 30_000, intervalMs: 100 });
     process.stderr.write(`[gateway failover] c1 status connected ${Math.round(performance.now() - up)} ms after c2's WAN came back\n`);
-    await waitForPath("c1", "c2");
+    await waitForPath(gatewayLab(), "c1", "c2");
   });
 });
 
@@ -142,16 +141,16 @@ describe("failover between c1's two gateway candidates (vxlan)", () => {
     const active = await waitForStandbyReady();
     const node = `c1/${active}`;
     try {
-      const result = await probeLoss("c2", await podIp("c1", "echo"), {
-        intervalMs: 20, durationMs: 8000, tail: 50,
-        during: async () => { await labExecOutput(node, ["ip", "link", "set", "wan0", "down"]); },
+      const result = await probeLoss(gatewayLab(), "c2", {
+        targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 8000, tail: 50,
+        during: async () => { await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "down"]); },
       });
       report("vxlan: WAN link of the active gateway down", result);
       expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
       expect(result.maxGapMs).toBeLessThan(3000);
-      expect(await leaseHolder("c1")).toBe(other(active));
+      expect(await leaseHolder(gatewayLab(), "c1")).toBe(other(active));
     } finally {
-      await labExecOutput(node, ["ip", "link", "set", "wan0", "up"]);
+      await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "up"]);
     }
   });
 

@@ -8,16 +8,16 @@
 import { defaults } from "@isthmus/core";
 import type { ClusterPlan } from "../../lab/plan.js";
 import { runCommand } from "../../lab/run.js";
-import { labExecOutput } from "../../lab/testing/helpers.js";
 import { waitFor } from "../../lab/wait.js";
-import { kubectl, workloadNamespace, type GatewayLab } from "./fixture.js";
+import { workloadNamespace, type GatewayLab, type LabAccess } from "./fixture.js";
 import { waitForPath } from "./workloads.js";
 
 /** The WAN address the suite gives node 2 of cluster i: 203.0.113.(20 + i). */
 export const standbyWanAddress = (cluster: ClusterPlan): string => `203.0.113.${20 + cluster.index}`;
 
 /** Gives node 2 of `cluster` a WAN link and makes it a gateway candidate. Idempotent. */
-export async function addStandby(cluster: ClusterPlan, wan: { netns: string; bridge: string }): Promise<string> {
+export async function addStandby(lab: GatewayLab, cluster: ClusterPlan): Promise<string> {
+  const { wan } = lab.plan;
   const node = cluster.nodes[1];
   if (node === undefined) throw new Error(`cluster ${cluster.id} has no second node`);
   const outside = `w-${cluster.id}n2`;
@@ -28,29 +28,30 @@ export async function addStandby(cluster: ClusterPlan, wan: { netns: string; bri
     await runCommand(["ip", "-n", node.netns, "addr", "add", `${standbyWanAddress(cluster)}/24`, "dev", "wan0"]);
     await runCommand(["ip", "-n", node.netns, "link", "set", "wan0", "up"]);
   }
-  await kubectl(cluster.id, ["label", "node", node.name, "--overwrite", `${defaults.gatewayNodeLabel}=true`]);
-  await kubectl(cluster.id, ["annotate", "node", node.name, "--overwrite", `${defaults.publicIpAnnotation}=${standbyWanAddress(cluster)}`]);
+  await lab.kubectl(cluster.id, ["label", "node", node.name, "--overwrite", `${defaults.gatewayNodeLabel}=true`]);
+  await lab.kubectl(cluster.id, ["annotate", "node", node.name, "--overwrite", `${defaults.publicIpAnnotation}=${standbyWanAddress(cluster)}`]);
   return node.name;
 }
 
 /** Undoes {@link addStandby}. */
-export async function removeStandby(cluster: ClusterPlan, wan: { netns: string }): Promise<void> {
+export async function removeStandby(lab: GatewayLab, cluster: ClusterPlan): Promise<void> {
+  const { wan } = lab.plan;
   const node = cluster.nodes[1];
   if (node === undefined) return;
-  await kubectl(cluster.id, ["label", "node", node.name, `${defaults.gatewayNodeLabel}-`]).catch(() => "");
-  await kubectl(cluster.id, ["annotate", "node", node.name, `${defaults.publicIpAnnotation}-`]).catch(() => "");
+  await lab.kubectl(cluster.id, ["label", "node", node.name, `${defaults.gatewayNodeLabel}-`]).catch(() => "");
+  await lab.kubectl(cluster.id, ["annotate", "node", node.name, `${defaults.publicIpAnnotation}-`]).catch(() => "");
   await runCommand(["ip", "-n", wan.netns, "link", "del", `w-${cluster.id}n2`], { allowFailure: true });
 }
 
 /** The holder of `cluster`'s gateway Lease ("" when released). */
-export async function leaseHolder(cluster: string): Promise<string> {
-  return (await kubectl(cluster, ["-n", defaults.namespace, "get", "lease", defaults.gatewayLease, "-o", "jsonpath={.spec.holderIdentity}", "--ignore-not-found"])).trim();
+export async function leaseHolder(lab: LabAccess, cluster: string): Promise<string> {
+  return (await lab.kubectl(cluster, ["-n", defaults.namespace, "get", "lease", defaults.gatewayLease, "-o", "jsonpath={.spec.holderIdentity}", "--ignore-not-found"])).trim();
 }
 
 /** Waits until `cluster`'s Lease is held by one of `candidates`; returns the holder. */
-export async function waitForHolder(cluster: string, candidates: readonly string[], timeoutMs = 60_000): Promise<string> {
+export async function waitForHolder(lab: LabAccess, cluster: string, candidates: readonly string[], timeoutMs = 60_000): Promise<string> {
   return waitFor(`a gateway Lease holder in ${cluster} among ${candidates.join(", ")}`, async () => {
-    const holder = await leaseHolder(cluster);
+    const holder = await leaseHolder(lab, cluster);
     return candidates.includes(holder) ? holder : undefined;
   }, { timeoutMs, intervalMs: 250 });
 }
@@ -93,19 +94,28 @@ tick();
  * Probes `targetIp:8080` (UDP echo) from `cluster`'s client pod every `intervalMs` for
  * `durationMs` (bounded); `during` runs meanwhile (the fault). Returns the report.
  */
-export async function probeLoss(cluster: string, targetIp: string, options: { intervalMs: number; durationMs: number; tail: number; during: () => Promise<void> }): Promise<LossReport> {
+export async function probeLoss(lab: LabAccess, cluster: string, options: { targetIp: string; intervalMs: number; durationMs: number; tail: number; during: () => Promise<void> }): Promise<LossReport> {
+  const { targetIp } = options;
   const count = Math.min(5000, Math.ceil(options.durationMs / options.intervalMs));
-  const run = labExecOutput(`${cluster}/${workloadNamespace}/client`, [process.execPath, "-e", probeScript, targetIp, "8080", String(options.intervalMs), String(count), String(options.tail)], { timeoutMs: options.durationMs + 20_000 });
+  const run = lab.exec(`${cluster}/${workloadNamespace}/client`, [process.execPath, "-e", probeScript, targetIp, "8080", String(options.intervalMs), String(count), String(options.tail)], { timeoutMs: options.durationMs + 20_000 });
   await new Promise((resolve) => setTimeout(resolve, 1000));
   await options.during();
   return JSON.parse(await run) as LossReport;
 }
 
-interface GatewayStatusObject { status?: { role: string; connections: { cluster: string; status: string; gateway: string }[] } }
+/** One connection line of a Gateway resource's status (see gateway/src/agent/gateway-resource.ts). */
+export interface GatewayConnectionLine {
+  readonly cluster: string;
+  readonly gateway: string;
+  readonly status: string;
+  readonly remoteIp: string;
+  readonly behindNat: boolean;
+}
+interface GatewayStatusObject { status?: { role: string; endpoint: { publicIp: string; privateIp: string; behindNat: boolean }; connections: GatewayConnectionLine[] } }
 
 /** The status of `cluster`'s Gateway object `name`, when it has one. */
-export async function gatewayStatus(cluster: string, name: string): Promise<GatewayStatusObject["status"]> {
-  const out = await kubectl(cluster, ["get", "gateways.isthmus.io", name, "-o", "json", "--ignore-not-found"]);
+export async function gatewayStatus(lab: LabAccess, cluster: string, name: string): Promise<GatewayStatusObject["status"]> {
+  const out = await lab.kubectl(cluster, ["get", "gateways.isthmus.io", name, "-o", "json", "--ignore-not-found"]);
   return out.trim() === "" ? undefined : (JSON.parse(out) as GatewayStatusObject).status;
 }
 
@@ -115,14 +125,14 @@ export async function gatewayStatus(cluster: string, name: string): Promise<Gate
  * Returns the active candidate.
  */
 export async function waitForStandby(lab: GatewayLab, candidates: readonly string[]): Promise<string> {
-  const active = await waitForHolder("c1", candidates);
+  const active = await waitForHolder(lab, "c1", candidates);
   await waitFor("the c1 standby's Gateway status and both c1 endpoints at the broker", async () => {
-    const standby = await gatewayStatus("c1", candidates.find((c) => c !== active) ?? "");
+    const standby = await gatewayStatus(lab, "c1", candidates.find((c) => c !== active) ?? "");
     if (standby?.role !== "passive") return undefined;
     const info = await lab.admin.getCluster({ id: "c1" }, { timeoutMs: 2000 });
     return info.endpoints.length === candidates.length || undefined;
   }, { timeoutMs: 60_000, intervalMs: 500 });
-  await waitForPath("c2", "c1");
-  await waitForPath("c1", "c2");
+  await waitForPath(lab, "c2", "c1");
+  await waitForPath(lab, "c1", "c2");
   return active;
 }

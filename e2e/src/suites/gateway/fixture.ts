@@ -1,5 +1,6 @@
 /**
- * isthmus-gateway and isthmus-route-agent on the shared lab, as an operator would run them: a
+ * isthmus-gateway and isthmus-route-agent on a lab (the shared one, or a suite's own given by its
+ * location: every cluster of that lab takes part), as an operator would run them: a
  * real broker process on the WAN (namespace `<prefix>wan`, 203.0.113.251, where the gateway
  * nodes reach it), `deploy/gateway` applied to each cluster, and what `isthmus join` leaves
  * behind: Secret `isthmus-broker` (address, CA, token, cluster id), ConfigMap `isthmus-gateway`
@@ -13,20 +14,48 @@ import { access, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdminClient, defaults, type AdminClient } from "@isthmus/core";
+import { labBinaries } from "../../lab/binaries.js";
 import type { ClusterPlan, LabPlan } from "../../lab/plan.js";
-import { runCommand } from "../../lab/run.js";
-import { requireLab } from "../../lab/state.js";
+import { runCommand, type RunResult } from "../../lab/run.js";
+import { requireLab, type LabLocation } from "../../lab/state.js";
 import { repoRoot } from "../../lab/up.js";
+import { labExecArgv, labKubeconfig } from "../../lab/verbs.js";
 import { waitFor } from "../../lab/wait.js";
-import { labExecOutput, labExecResult, labKubectl } from "../../lab/testing/helpers.js";
 
 /** The broker's address on the WAN. */
 export const brokerWanAddress = "203.0.113.251";
 /** The suite's workload namespace. */
 export const workloadNamespace = "gateway-e2e";
 
-/** A running gateway setup on the lab. */
-export interface GatewayLab {
+/** kubectl and exec against one lab (the shared lab when its location is empty). */
+export interface LabAccess {
+  readonly location: LabLocation;
+  /** `kubectl --kubeconfig <cluster's admin kubeconfig> args`; stdout; throws on failure. */
+  readonly kubectl: (cluster: string, args: readonly string[], input?: string) => Promise<string>;
+  /** Runs argv in `<cluster>/cp`, `<cluster>/<node>` or `<cluster>/<ns>/<pod>`; stdout; throws on a non-zero exit. */
+  readonly exec: (target: string, argv: readonly string[], options?: { readonly timeoutMs?: number }) => Promise<string>;
+  /** Like `exec`, but returns exit code and output instead of throwing. */
+  readonly execResult: (target: string, argv: readonly string[], options?: { readonly timeoutMs?: number }) => Promise<RunResult>;
+}
+
+/** A {@link LabAccess} to the lab at `location`. */
+export function labAccess(location: LabLocation = {}): LabAccess {
+  return {
+    location,
+    kubectl: async (cluster, args, input) => {
+      const { kubectl } = await labBinaries();
+      const kubeconfig = await labKubeconfig(cluster, location);
+      return (await runCommand([kubectl, "--kubeconfig", kubeconfig, ...args], { timeoutMs: 120_000, ...(input === undefined ? {} : { input }) })).stdout;
+    },
+    exec: async (target, argv, options = {}) =>
+      (await runCommand([...(await labExecArgv(target, location)), ...argv], { timeoutMs: options.timeoutMs ?? 30_000 })).stdout,
+    execResult: async (target, argv, options = {}) =>
+      runCommand([...(await labExecArgv(target, location)), ...argv], { timeoutMs: options.timeoutMs ?? 30_000, allowFailure: true }),
+  };
+}
+
+/** A running gateway setup on a lab. */
+export interface GatewayLab extends LabAccess {
   readonly plan: LabPlan;
   readonly admin: AdminClient;
   /** The directory with the broker's data and logs. */
@@ -41,9 +70,6 @@ export interface GatewayLab {
   /** Removes everything the fixture made. */
   stop(): Promise<void>;
 }
-
-export const kubectl = (cluster: string, args: readonly string[], input?: string): Promise<string> =>
-  labKubectl(cluster, args, input === undefined ? {} : { input });
 
 function startLogged(argv: readonly string[], logFile: string): ChildProcess {
   const child = spawn(argv[0] ?? "", argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
@@ -99,7 +125,8 @@ export function gatewayNode(cluster: ClusterPlan): { name: string; wanAddress: s
   return { name: node.name, wanAddress: cluster.nat?.wanAddress ?? node.wan.address };
 }
 
-async function writeJoinState(cluster: ClusterPlan, context: { admin: AdminClient; caPem: string; driver: string }): Promise<void> {
+async function writeJoinState(cluster: ClusterPlan, context: { lab: LabAccess; admin: AdminClient; caPem: string; driver: string }): Promise<void> {
+  const { kubectl } = context.lab;
   const { token } = await context.admin.createToken({ ttlSeconds: 900, maxUses: 1, description: `gateway lab suite ${cluster.id}` });
   await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]);
   const objects = [
@@ -118,25 +145,27 @@ async function writeJoinState(cluster: ClusterPlan, context: { admin: AdminClien
 }
 
 /** What an uninstall must have removed from a node: devices, routes of proto 149, our nft tables. */
-export async function leftovers(target: string): Promise<string[]> {
+export async function leftovers(lab: LabAccess, target: string): Promise<string[]> {
   const found: string[] = [];
-  const links = await labExecOutput(target, ["ip", "-o", "link", "show"]);
+  const links = await lab.exec(target, ["ip", "-o", "link", "show"]);
   for (const dev of [defaults.wireguardDevice, "isthmus-vxlan", defaults.routeAgentDevice]) if (links.includes(`${dev}:`)) found.push(`${target}: device ${dev}`);
-  const routes = (await labExecOutput(target, ["ip", "route", "show", "proto", "149"])).trim();
+  const routes = (await lab.exec(target, ["ip", "route", "show", "proto", "149"])).trim();
   if (routes !== "") found.push(`${target}: routes ${routes.replaceAll("\n", "; ")}`);
-  const tables = await labExecOutput(target, ["nft", "list", "tables"]);
+  const tables = await lab.exec(target, ["nft", "list", "tables"]);
   for (const line of tables.split("\n")) if (line.includes("isthmus_mss") || line.includes("isthmus-route-agent")) found.push(`${target}: ${line.trim()}`);
   // The CNI owns table isthmus-node; the gateway's part is the content of its remote_cidrs set.
   if (tables.includes("table ip isthmus-node")) {
-    const set = await labExecResult(target, ["nft", "list", "set", "ip", "isthmus-node", "remote_cidrs"]);
+    const set = await lab.execResult(target, ["nft", "list", "set", "ip", "isthmus-node", "remote_cidrs"]);
     if (set.stdout.includes("elements")) found.push(`${target}: remote_cidrs ${set.stdout.replace(/\s+/g, " ").trim()}`);
   }
   return found;
 }
 
-/** Starts the broker on the WAN and prepares both clusters (namespace, CRD, RBAC). */
-export async function startGatewayLab(): Promise<GatewayLab> {
-  const { plan } = await requireLab();
+/** Starts the broker on the WAN of the lab at `location` and prepares every cluster (namespace, CRD, RBAC). */
+export async function startGatewayLab(location: LabLocation = {}): Promise<GatewayLab> {
+  const { plan } = await requireLab(location);
+  const lab = labAccess(location);
+  const { kubectl } = lab;
   const unlock = await lockSuite(plan.stateDir);
   const inWan = ["ip", "netns", "exec", plan.wan.netns];
   const dir = await mkdtemp(join(tmpdir(), "isthmus-gateway-lab-"));
@@ -170,13 +199,13 @@ export async function startGatewayLab(): Promise<GatewayLab> {
       await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "lease", defaults.gatewayLease, "--ignore-not-found"]);
       for (const node of cluster.nodes) {
         const target = `${cluster.id}/${node.name}`;
-        await labExecResult(target, ["env", `NODE_NAME=${node.name}`, process.execPath, join(repoRoot, "gateway/dist/main.js"), "--uninstall", "--pod-cidrs", cluster.podCidr, "--service-cidrs", cluster.serviceCidr, "--kubeconfig", "/dev/null/none"], { timeoutMs: 60_000 });
-        await labExecOutput(target, [process.execPath, join(repoRoot, "gateway/dist/route-agent.js"), "--uninstall", "--node-name", node.name, "--node-ip", node.lanAddress], { timeoutMs: 60_000 });
+        await lab.execResult(target, ["env", `NODE_NAME=${node.name}`, process.execPath, join(repoRoot, "gateway/dist/main.js"), "--uninstall", "--pod-cidrs", cluster.podCidr, "--service-cidrs", cluster.serviceCidr, "--kubeconfig", "/dev/null/none"], { timeoutMs: 60_000 });
+        await lab.exec(target, [process.execPath, join(repoRoot, "gateway/dist/route-agent.js"), "--uninstall", "--node-name", node.name, "--node-ip", node.lanAddress], { timeoutMs: 60_000 });
       }
       await kubectl(cluster.id, ["delete", "gateways.isthmus.io", "--all", "--ignore-not-found"]);
     }
     const left: string[] = [];
-    for (const cluster of clusters) for (const node of cluster.nodes) left.push(...(await leftovers(`${cluster.id}/${node.name}`)));
+    for (const cluster of clusters) for (const node of cluster.nodes) left.push(...(await leftovers(lab, `${cluster.id}/${node.name}`)));
     return left;
   };
 
@@ -214,12 +243,13 @@ export async function startGatewayLab(): Promise<GatewayLab> {
       await kubectl(cluster.id, ["wait", "--for=condition=Established", "crd/gateways.isthmus.io", "--timeout=30s"]);
     }
     return {
+      ...lab,
       plan,
       admin,
       dir,
       async deploy(driver) {
         for (const cluster of clusters) {
-          await writeJoinState(cluster, { admin, caPem, driver });
+          await writeJoinState(cluster, { lab, admin, caPem, driver });
           await kubectl(cluster.id, ["apply", "-f", join(repoRoot, "deploy/gateway/30-gateway.yaml"), "-f", join(repoRoot, "deploy/gateway/40-route-agent.yaml")]);
         }
         for (const cluster of clusters) {

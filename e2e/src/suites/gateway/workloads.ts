@@ -5,10 +5,9 @@
  */
 import { join } from "node:path";
 import type { EchoReply } from "../../workloads/echo.js";
-import { labExecResult } from "../../lab/testing/helpers.js";
 import { repoRoot } from "../../lab/up.js";
 import { waitFor } from "../../lab/wait.js";
-import { kubectl, workloadNamespace as ns } from "./fixture.js";
+import { workloadNamespace as ns, type LabAccess } from "./fixture.js";
 
 const workloadsMain = join(repoRoot, "e2e/dist/workloads/main.js");
 
@@ -27,7 +26,8 @@ const manifests = (cluster: string): object => ({
 });
 
 /** Creates the workloads in `clusters` and waits until they are Ready. */
-export async function deployWorkloads(clusters: readonly string[]): Promise<void> {
+export async function deployWorkloads(lab: LabAccess, clusters: readonly string[]): Promise<void> {
+  const { kubectl } = lab;
   // A namespace left terminating by an earlier run would refuse the new pods: start from none.
   for (const cluster of clusters) await kubectl(cluster, ["delete", "namespace", ns, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
   for (const cluster of clusters) await kubectl(cluster, ["apply", "-f", "-"], JSON.stringify(manifests(cluster)));
@@ -35,29 +35,30 @@ export async function deployWorkloads(clusters: readonly string[]): Promise<void
 }
 
 /** The IP of pod `name` in `cluster`. */
-export async function podIp(cluster: string, name: string): Promise<string> {
-  return (await kubectl(cluster, ["-n", ns, "get", "pod", name, "-o", "jsonpath={.status.podIP}"])).trim();
+export async function podIp(lab: LabAccess, cluster: string, name: string): Promise<string> {
+  return (await lab.kubectl(cluster, ["-n", ns, "get", "pod", name, "-o", "jsonpath={.status.podIP}"])).trim();
 }
 
 /** The ClusterIP of Service `name` in `cluster`. */
-export async function serviceIp(cluster: string, name: string): Promise<string> {
-  return (await kubectl(cluster, ["-n", ns, "get", "service", name, "-o", "jsonpath={.spec.clusterIP}"])).trim();
+export async function serviceIp(lab: LabAccess, cluster: string, name: string): Promise<string> {
+  return (await lab.kubectl(cluster, ["-n", ns, "get", "service", name, "-o", "jsonpath={.spec.clusterIP}"])).trim();
 }
 
 /** GETs `url` from `cluster`'s client pod; returns the echo reply. Throws when it fails. */
-export async function echoFrom(cluster: string, url: string, timeoutMs = 3000): Promise<EchoReply> {
-  const result = await labExecResult(`${cluster}/${ns}/client`, [process.execPath, workloadsMain, "http-get", url, "--timeout", String(timeoutMs)], { timeoutMs: timeoutMs + 5000 });
+export async function echoFrom(lab: LabAccess, cluster: string, url: string, timeoutMs = 3000): Promise<EchoReply> {
+  // The slack covers starting node in the pod, which takes seconds on a loaded 2-core machine.
+  const result = await lab.execResult(`${cluster}/${ns}/client`, [process.execPath, workloadsMain, "http-get", url, "--timeout", String(timeoutMs)], { timeoutMs: timeoutMs + 20_000 });
   if (result.code !== 0) throw new Error(`GET ${url} from ${cluster} failed: ${result.stderr.trim() || result.stdout.trim()}`);
   return JSON.parse(result.stdout) as EchoReply;
 }
 
 /** Waits until `from`'s client pod gets an answer from `to`'s echo pod. */
-export async function waitForPath(from: string, to: string, timeoutMs = 60_000): Promise<void> {
-  const url = `http://${await podIp(to, "echo")}:8080/wait`;
+export async function waitForPath(lab: LabAccess, from: string, to: string, timeoutMs = 60_000): Promise<void> {
+  const url = `http://${await podIp(lab, to, "echo")}:8080/wait`;
   let last = "";
   await waitFor(`${from} -> ${to} through the gateways`, async () => {
     try {
-      return await echoFrom(from, url, 1000);
+      return await echoFrom(lab, from, url, 1000);
     } catch (err) {
       last = String(err);
       return undefined;
