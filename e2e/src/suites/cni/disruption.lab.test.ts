@@ -6,8 +6,13 @@
  *   no route on the overlay is deleted while they are gone and come back, pods created meanwhile
  *   start once the agent is back, and no address is handed out twice;
  * - a Node deleted from the API loses its neighbour, FDB and route entries on the other nodes;
- *   when its kubelet registers it again, they come back.
- * The lab is taken down at the end and must leave nothing behind (everything the agent made lives
+ *   when its kubelet registers it again, they come back;
+ * - the DaemonSet switched to `--vxlan-mode cross-subnet` (the lab's nodes share one LAN) under a
+ *   50 ms ping: nothing is lost, no route is deleted, every node reaches the others by direct
+ *   routes with no VXLAN entry left, pods talk across nodes unencapsulated with their own
+ *   addresses at the full pod MTU, and a deleted Node's direct route goes and comes back.
+ * The lab lives beside the default lab (ISTHMUS_LAB_* move both): state dir + "n", prefix + "n-",
+ * port base + 15. It is taken down at the end and must leave nothing behind (everything the agent made lives
  * in the nodes' namespaces and directories).
  */
 import { readdir, readFile } from "node:fs/promises";
@@ -15,17 +20,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podAddressDir } from "../../lab/nodes.js";
 import { nodePaths } from "../../lab/paths.js";
-import { findNode, planLab, type LabOptions } from "../../lab/plan.js";
+import { defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, findNode, planLab, type LabOptions } from "../../lab/plan.js";
 import { readPid } from "../../lab/processes.js";
 import { runCommand } from "../../lab/run.js";
 import { findLeftovers } from "../../lab/teardown.js";
 import { labUp } from "../../lab/up.js";
 import { labDown, labExecArgv } from "../../lab/verbs.js";
 import { waitFor } from "../../lab/wait.js";
-import { createPods, labHandle, nodeInfo, parsePingSummary, readOverlay } from "./fixture.js";
+import type { EchoReply } from "../../workloads/echo.js";
+import { createPods, labHandle, nodeInfo, parsePingSummary, readOverlay, workloadsMain } from "./fixture.js";
 
-const options: LabOptions = { clusters: 1, nodesPerCluster: 3, namePrefix: "isthmus-labn-", stateDir: "/var/lib/isthmus-labn", localPortBase: 16470 };
-const location = { stateDir: "/var/lib/isthmus-labn", namePrefix: "isthmus-labn-" };
+const location = { stateDir: `${defaultLabStateDir}n`, namePrefix: `${defaultLabPrefix.replace(/-$/, "")}n-` };
+const options: LabOptions = { clusters: 1, nodesPerCluster: 3, ...location, localPortBase: defaultLocalPortBase + 15 };
 const plan = planLab(options);
 const lab = labHandle(location);
 const where = { cluster: "c1", namespace: "cni-disrupt" } as const;
@@ -50,12 +56,13 @@ async function startIn(target: string, argv: readonly string[], timeoutMs: numbe
   return { done: runCommand([...prefix, ...argv], { timeoutMs, allowFailure: true }) };
 }
 
-/** The overlay entries that point at a node: its podCIDR route, its neighbour and its FDB entry. */
+/** The entries that point at a node: its podCIDR route (VXLAN or direct), its neighbour and its FDB entry. */
 async function entriesFor(observer: string, peer: { podCidr: string; internalIp: string }): Promise<string[]> {
   const state = await readOverlay(lab, `c1/${observer}`);
   const network = peer.podCidr.split("/")[0] ?? "";
   return [
     ...(state.routes.has(peer.podCidr) ? [`route ${peer.podCidr}`] : []),
+    ...(state.directRoutes.get(peer.podCidr) === peer.internalIp ? [`direct ${peer.podCidr} via ${peer.internalIp}`] : []),
     ...(state.neighbours.has(network) ? [`neigh ${network}`] : []),
     ...[...state.fdb].filter(([, dst]) => dst === peer.internalIp).map(([mac]) => `fdb ${mac}`),
   ];
@@ -121,34 +128,108 @@ describe("isthmus-node under disruption (a lab of its own: 1 cluster x 3 nodes)"
   });
 
   it("removes a deleted Node's neighbour, FDB and route entries on the other nodes, and restores them when it registers again", async () => {
-    const peer = await nodeInfo(lab, "c1", n3);
-    for (const observer of [n1, n2]) expect((await entriesFor(observer, peer)).length).toBe(3);
-    // Hold n3's kubelet still so it cannot register the Node again before we have looked.
-    const kubeletPid = await readPid(plan, `${n3}-kubelet`);
-    if (kubeletPid === undefined) throw new Error(`no pid file for ${n3}'s kubelet`);
-    process.kill(kubeletPid, "SIGSTOP");
-    try {
-      await lab.kubectl("c1", ["delete", "node", n3, "--wait=true", "--timeout=30s"]);
-      for (const observer of [n1, n2]) {
-        await waitFor(`${observer} to drop every overlay entry of ${n3}`, async () => ((await entriesFor(observer, peer)).length === 0 ? true : undefined), {
-          timeoutMs: 10_000,
-          intervalMs: 100,
-        });
-      }
-    } finally {
-      process.kill(kubeletPid, "SIGCONT");
+    await deleteNodeAndRestore(n3, (peer) => [`route ${peer.podCidr}`, `neigh ${peer.podCidr.split("/")[0] ?? ""}`, `fdb ${vtepMacOf(peer.internalIp)}`]);
+  });
+
+  it("switches every agent to --vxlan-mode cross-subnet under a 50 ms ping: no packet lost, no route deleted, direct routes only", async () => {
+    const targetIp = (await lab.kubectl("c1", ["-n", where.namespace, "get", "pod", "target", "-o", "jsonpath={.status.podIP}"])).trim();
+    const before = await Promise.all([n1, n2, n3].map(agentPod));
+    // 1600 pings every 50 ms (80 s on a quiet machine), bounded by -w well beyond that so the
+    // count, not the deadline, ends it; the rollout must finish while the ping still runs.
+    const monitor = await startIn(`c1/${n2}`, ["timeout", "100", "ip", "-o", "monitor", "route"], 110_000);
+    const ping = await startIn(`c1/${where.namespace}/pinger`, ["ping", "-q", "-i", "0.05", "-c", "1600", "-w", "150", "-W", "1", targetIp], 160_000);
+    let pingDone = false;
+    void ping.done.then(() => (pingDone = true));
+    await lab.kubectl("c1", ["-n", "isthmus-system", "patch", "daemonset", "isthmus-node", "--type", "json", "-p", JSON.stringify([{ op: "replace", path: "/spec/template/spec/containers/0/args", value: ["--log-level", "info", "--vxlan-mode", "cross-subnet"] }])]);
+    await lab.kubectl("c1", ["-n", "isthmus-system", "rollout", "status", "daemonset/isthmus-node", "--timeout=75s"]);
+    const infos = await Promise.all([n1, n2, n3].map((n) => nodeInfo(lab, "c1", n)));
+    for (const [i, observer] of [n1, n2, n3].entries()) {
+      const peers = infos.filter((_, k) => k !== i);
+      await waitFor(`${observer} to reach every other node by a direct route and hold no VXLAN entry`, async () => {
+        const state = await readOverlay(lab, `c1/${observer}`);
+        const direct = peers.every((p) => state.directRoutes.get(p.podCidr) === p.internalIp);
+        return direct && state.routes.size === 0 && state.neighbours.size === 0 && state.fdb.size === 0 ? true : undefined;
+      }, { timeoutMs: 20_000, intervalMs: 250, explain: async () => {
+        const state = await readOverlay(lab, `c1/${observer}`);
+        return JSON.stringify({ vxlanRoutes: [...state.routes], neighbours: [...state.neighbours], fdb: [...state.fdb], directRoutes: [...state.directRoutes] });
+      } });
     }
-    // The controller-manager may hand the new Node object another podCIDR: follow whatever it has.
-    const restored = await waitFor(`${n3} to be registered again with a podCIDR and an InternalIP`, async () => {
-      const info = await nodeInfo(lab, "c1", n3).catch(() => undefined);
-      return info === undefined || info.podCidr === "" || info.internalIp === "" ? undefined : info;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
-    for (const observer of [n1, n2]) {
-      await waitFor(`${observer} to have the overlay entries of the restored ${n3}`, async () => ((await entriesFor(observer, restored)).length === 3 ? true : undefined), {
-        timeoutMs: 30_000,
-        intervalMs: 200,
-        explain: async () => `want ${JSON.stringify(restored)}, have ${JSON.stringify(await entriesFor(observer, restored))}`,
-      });
-    }
+    const after = await Promise.all([n1, n2, n3].map(agentPod));
+    expect(after.map((a) => a.name)).not.toContain(before[0]?.name);
+    expect(pingDone, "the rollout outlasted the ping; the switch was not measured whole").toBe(false);
+    const summary = parsePingSummary((await ping.done).stdout);
+    expect(summary.transmitted).toBe(1600);
+    expect(summary.received).toBe(1600);
+    const deletedRoutes = (await monitor.done).stdout.split("\n").filter((l) => /^Deleted \d+\.\d+\.\d+\.\d+\/\d+ /.test(l));
+    expect(deletedRoutes).toEqual([]);
+  }, 200_000);
+
+  it("in cross-subnet mode carries pod traffic across nodes unencapsulated, with the pod's own address and full-MTU DF packets", async () => {
+    const targetIp = (await lab.kubectl("c1", ["-n", where.namespace, "get", "pod", "target", "-o", "jsonpath={.status.podIP}"])).trim();
+    const pingerIp = (await lab.kubectl("c1", ["-n", where.namespace, "get", "pod", "pinger", "-o", "jsonpath={.status.podIP}"])).trim();
+    const txBefore = await vxlanTxPackets(n2);
+    const reply = JSON.parse(await lab.exec(`c1/${where.namespace}/pinger`, [process.execPath, workloadsMain, "http-get", `http://${targetIp}:8080/direct`, "--timeout", "5000"], 15_000)) as EchoReply;
+    expect(reply.pod).toBe("target");
+    expect(reply.client.slice(0, reply.client.lastIndexOf(":")).replace(/^::ffff:/, "")).toBe(pingerIp);
+    const fits = parsePingSummary(await lab.exec(`c1/${where.namespace}/pinger`, ["ping", "-q", "-M", "do", "-s", String(podMtu - 28), "-c", "3", "-i", "0.2", "-W", "2", targetIp]));
+    expect(fits).toEqual({ transmitted: 3, received: 3 });
+    expect(await vxlanTxPackets(n2)).toBe(txBefore);
+  });
+
+  it("in cross-subnet mode removes a deleted Node's direct route on the other nodes, and restores it when it registers again", async () => {
+    await deleteNodeAndRestore(n3, (peer) => [`direct ${peer.podCidr} via ${peer.internalIp}`]);
   });
 });
+
+/** The pod MTU on the lab's 1500-byte LAN: underlay − 50 in every mode (docs/adr/0405). */
+const podMtu = 1450;
+
+/** The VTEP MAC isthmus-node derives from a node address (0a:15 + the IPv4 bytes). */
+function vtepMacOf(ip: string): string {
+  return ["0a", "15", ...ip.split(".").map((b) => Number(b).toString(16).padStart(2, "0"))].join(":");
+}
+
+/** Packets a node has sent on isthmus.1. */
+async function vxlanTxPackets(node: string): Promise<number> {
+  const stats = JSON.parse(await lab.exec(`c1/${node}`, ["ip", "-s", "-j", "link", "show", "dev", "isthmus.1"])) as { stats64?: { tx?: { packets?: number } } }[];
+  const packets = stats[0]?.stats64?.tx?.packets;
+  if (packets === undefined) throw new Error(`no tx counter for isthmus.1 on ${node}`);
+  return packets;
+}
+
+/**
+ * Deletes `node` from the API (its kubelet held with SIGSTOP so it cannot register again at once),
+ * waits until the other nodes hold none of its entries, then lets it register again and waits
+ * until they hold exactly `expected(peer)` for its new podCIDR.
+ */
+async function deleteNodeAndRestore(node: string, expected: (peer: { podCidr: string; internalIp: string }) => string[]): Promise<void> {
+  const observers = [n1, n2, n3].filter((n) => n !== node);
+  const peer = await nodeInfo(lab, "c1", node);
+  for (const observer of observers) expect((await entriesFor(observer, peer)).sort()).toEqual(expected(peer).sort());
+  const kubeletPid = await readPid(plan, `${node}-kubelet`);
+  if (kubeletPid === undefined) throw new Error(`no pid file for ${node}'s kubelet`);
+  process.kill(kubeletPid, "SIGSTOP");
+  try {
+    await lab.kubectl("c1", ["delete", "node", node, "--wait=true", "--timeout=30s"]);
+    for (const observer of observers) {
+      await waitFor(`${observer} to drop every entry of ${node}`, async () => ((await entriesFor(observer, peer)).length === 0 ? true : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      });
+    }
+  } finally {
+    process.kill(kubeletPid, "SIGCONT");
+  }
+  // The controller-manager may hand the new Node object another podCIDR: follow whatever it has.
+  const restored = await waitFor(`${node} to be registered again with a podCIDR and an InternalIP`, async () => {
+    const info = await nodeInfo(lab, "c1", node).catch(() => undefined);
+    return info === undefined || info.podCidr === "" || info.internalIp === "" ? undefined : info;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+  for (const observer of observers) {
+    await waitFor(`${observer} to have the entries of the restored ${node}`, async () => (JSON.stringify((await entriesFor(observer, restored)).sort()) === JSON.stringify(expected(restored).sort()) ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      explain: async () => `want ${JSON.stringify(expected(restored))}, have ${JSON.stringify(await entriesFor(observer, restored))}`,
+    });
+  }
+}

@@ -83,25 +83,32 @@ export async function nodeInfo(lab: LabHandle, cluster: string, node: string): P
   return { podCidr, internalIp };
 }
 
-/** The overlay entries on a node: permanent neighbours, FDB destinations and routes of `isthmus.1`. */
+/** The route protocol of isthmus-node's routes to other nodes' podCIDRs (cni overlay-plan.ts). */
+export const nodeRouteProtocol = 148;
+
+/** The overlay entries on a node: permanent neighbours, FDB destinations and routes of `isthmus.1`, and its direct routes. */
 export interface OverlayState {
   /** Neighbour IP (a peer's podCIDR network address) → MAC. */
   readonly neighbours: ReadonlyMap<string, string>;
   /** FDB MAC → VTEP (peer node IP). */
   readonly fdb: ReadonlyMap<string, string>;
-  /** Route destination (a peer's podCIDR) → gateway. */
+  /** Route destination (a peer's podCIDR) → gateway, on `isthmus.1`. */
   readonly routes: ReadonlyMap<string, string>;
+  /** Route destination (a peer's podCIDR) → gateway (the peer's InternalIP), direct on the underlay (`--vxlan-mode cross-subnet`). */
+  readonly directRoutes: ReadonlyMap<string, string>;
 }
 
 /** Reads a node's overlay entries with `ip -j` and `bridge -j`. */
 export async function readOverlay(lab: LabHandle, target: string): Promise<OverlayState> {
   const routes = JSON.parse(await lab.exec(target, ["ip", "-j", "route", "show", "dev", "isthmus.1"])) as { dst?: string; gateway?: string }[];
+  const ours = JSON.parse(await lab.exec(target, ["ip", "-j", "route", "show", "proto", String(nodeRouteProtocol)])) as { dst?: string; gateway?: string; dev?: string }[];
   const neighbours = JSON.parse(await lab.exec(target, ["ip", "-j", "neigh", "show", "dev", "isthmus.1", "nud", "permanent"])) as { dst?: string; lladdr?: string }[];
   const fdb = JSON.parse(await lab.exec(target, ["bridge", "-j", "fdb", "show", "dev", "isthmus.1"])) as { mac?: string; dst?: string }[];
   return {
     neighbours: new Map(neighbours.map((n) => [n.dst ?? "", n.lladdr ?? ""])),
     fdb: new Map(fdb.filter((f) => f.dst !== undefined).map((f) => [f.mac ?? "", f.dst ?? ""])),
     routes: new Map(routes.filter((r) => r.gateway !== undefined).map((r) => [r.dst ?? "", r.gateway ?? ""])),
+    directRoutes: new Map(ours.filter((r) => r.gateway !== undefined && r.dev !== "isthmus.1").map((r) => [r.dst ?? "", r.gateway ?? ""])),
   };
 }
 
