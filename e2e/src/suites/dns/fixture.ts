@@ -176,7 +176,9 @@ export async function startDnsLab(): Promise<DnsLab> {
     );
     children.push(startLogged([...inWan, "socat", `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${brokerWanAddress}:${defaults.brokerGrpcPort}`], join(dir, "socat.log")));
     const explain = async (): Promise<string> => (await readFile(join(dir, "broker.log"), "utf8").catch(() => "")).slice(-2000);
-    await waitFor("the broker's admin credential", async () => ((await exists(join(dataDir, "admin.key"))) && (await exists(socket))) || undefined, { timeoutMs: 30_000, explain });
+    // The broker writes admin.key, then admin.crt: a whole certificate means both are there.
+    const adminCert = async (): Promise<boolean> => (await readFile(join(dataDir, "admin.crt"), "utf8").catch(() => "")).includes("-----END CERTIFICATE-----");
+    await waitFor("the broker's admin credential", async () => ((await adminCert()) && (await exists(socket))) || undefined, { timeoutMs: 30_000, explain });
     const connection = {
       address: `unix:${socket}`,
       serverName: "localhost",
