@@ -219,8 +219,10 @@ const result = {
   pods: podCount,
   loadavg: load,
   latencyMs: { isthmus: oursLatency, reference: refLatency, isthmusStandalone: standalone, launcherRoundTrip: stats(roundTrip) },
-  throughputGbps: Object.fromEntries(Object.entries(gbps).map(([kind, values]) => [kind, { runs: values.map((g) => +g.toFixed(2)), median: +median(values).toFixed(2), ratio: +(median(values) / median(gbps.reference)).toFixed(3) }])),
-  notes: "isthmus: /opt/cni/bin launcher (sh + socat) -> isthmus-node socket; reference: /usr/lib/cni/bridge + host-local; both run with nsenter into the node namespace. Throughput: iperf3 TCP pod->pod across two node namespaces on a veth LAN, rounds alternating reference, vxlan, direct; vxlan: isthmus-node --vxlan-mode always (MTU 1450); direct: --vxlan-mode cross-subnet (direct route, pod MTU still 1450); reference: routed (MTU 1500, static routes). ratio = median / reference median.",
+  // ratio: median / reference median; pairedRatio: median over rounds of (this / reference in the
+  // same round), steadier when the machine's load drifts between rounds.
+  throughputGbps: Object.fromEntries(Object.entries(gbps).map(([kind, values]) => [kind, { runs: values.map((g) => +g.toFixed(2)), median: +median(values).toFixed(2), ratio: +(median(values) / median(gbps.reference)).toFixed(3), pairedRatio: +median(values.map((g, r) => g / gbps.reference[r])).toFixed(3) }])),
+  notes: "isthmus: /opt/cni/bin launcher (sh + socat) -> isthmus-node socket; reference: /usr/lib/cni/bridge + host-local; both run with nsenter into the node namespace. Throughput: iperf3 TCP pod->pod across two node namespaces on a veth LAN, rounds alternating reference, vxlan, direct; vxlan: isthmus-node --vxlan-mode always (MTU 1450); direct: --vxlan-mode cross-subnet (direct route, pod MTU still 1450); reference: routed (MTU 1500, static routes). ratio = median / reference median; pairedRatio = median of per-round ratios.",
 };
 mkdirSync(join(repo, "bench", "results"), { recursive: true });
 writeFileSync(join(repo, "bench", "results", "cni.json"), `${JSON.stringify(result, null, 2)}\n`);
@@ -231,10 +233,10 @@ console.log(row("bridge+host-local (ref)", refLatency));
 console.log(row("isthmus-cni standalone (5)", standalone));
 console.log(`launcher -> agent round trip (VERSION): p50 ${result.latencyMs.launcherRoundTrip.p50} ms; loadavg ${load}`);
 console.log(`\nthroughput pod->pod across nodes (Gbit/s, median of ${runs} x ${seconds}s, rounds interleaved)`);
-console.log(`${"data path".padEnd(30)} ${"median".padStart(8)} ${"ratio".padStart(8)}   runs`);
+console.log(`${"data path".padEnd(30)} ${"median".padStart(8)} ${"ratio".padStart(8)} ${"paired".padStart(8)}   runs`);
 for (const [kind, label] of [["reference", "bridge+host-local (ref)"], ["vxlan", "isthmus vxlan (always)"], ["direct", "isthmus direct (cross-subnet)"]]) {
   const t = result.throughputGbps[kind];
-  console.log(`${label.padEnd(30)} ${String(t.median).padStart(8)} ${String(t.ratio).padStart(8)}   ${t.runs.join(" ")}`);
+  console.log(`${label.padEnd(30)} ${String(t.median).padStart(8)} ${String(t.ratio).padStart(8)} ${String(t.pairedRatio).padStart(8)}   ${t.runs.join(" ")}`);
 }
 console.log("wrote bench/results/cni.json");
 process.exit(0);
