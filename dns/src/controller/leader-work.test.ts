@@ -1,9 +1,9 @@
 import { createSilentLogger, defaults, parseConnectionStatus, type BrokerRecord, type ServiceExport } from "@isthmus/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createServiceIndex } from "../index/index.js";
-import { createClustersetState } from "./clusterset-state.js";
+import { createClustersetState, type ClustersetState } from "./clusterset-state.js";
 import { createImporter } from "./importer.js";
-import { createLeaderWork } from "./leader-work.js";
+import { createLeaderWork, type LeaderWork } from "./leader-work.js";
 import { createFakeCluster, type FakeCluster } from "./testing/fake-cluster.js";
 
 const exported = (namespace: string, name: string): BrokerRecord => {
@@ -11,29 +11,39 @@ const exported = (namespace: string, name: string): BrokerRecord => {
   return { kind: "export", value };
 };
 
-const connectedToC2: BrokerRecord = {
+const tunnelToC2 = (status: "connected" | "error"): BrokerRecord => ({
   kind: "connection",
   value: parseConnectionStatus({
     fromCluster: "c1",
     fromGateway: "c1-n1",
     toCluster: "c2",
-    status: "connected",
+    status,
+    ...(status === "error" ? { reason: "handshake timed out" } : {}),
     rtt: { lastMs: 1, minMs: 1, avgMs: 1, maxMs: 1, stddevMs: 0 },
     lastChange: "2026-01-01T00:00:00Z",
   }),
-};
+});
+const connectedToC2 = tunnelToC2("connected");
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
 
-/** Leader work of c1 over a fake cluster, with no periodic resync (only events drive it). */
-async function lead(cluster: FakeCluster, records: readonly BrokerRecord[]): Promise<void> {
+/** Leader work of c1 over a fake cluster, with no periodic resync (only events drive it); returns its state. */
+async function lead(cluster: FakeCluster, records: readonly BrokerRecord[]): Promise<ClustersetState> {
   await cluster.start();
-  const state = createClustersetState({ localClusterId: "c1", index: createServiceIndex({ zone: defaults.dnsZone }) });
-  state.applySnapshot(records);
-  const work = createLeaderWork({
+  const state = createClustersetState({
+    localClusterId: "c1",
+    index: createServiceIndex({ zone: defaults.dnsZone }),
+    onServiceChanged: (namespace, name) => {
+      work.serviceChanged(`${namespace}/${name}`);
+    },
+    onHealthChanged: () => {
+      work.healthChanged();
+    },
+  });
+  const work: LeaderWork = createLeaderWork({
     clusterId: "c1",
     informers: cluster.informers,
     api: cluster.api,
@@ -43,6 +53,7 @@ async function lead(cluster: FakeCluster, records: readonly BrokerRecord[]): Pro
     resyncMs: 0,
     logger: createSilentLogger(),
   });
+  state.applySnapshot(records);
   const abort = new AbortController();
   const running = work.run(abort.signal);
   stops.push(async () => {
@@ -50,6 +61,7 @@ async function lead(cluster: FakeCluster, records: readonly BrokerRecord[]): Pro
     await running;
     await cluster.stop();
   });
+  return state;
 }
 
 const touching = (cluster: FakeCluster, key: string): string[] => cluster.writes.filter((w) => w.endsWith(` ${key}`));
@@ -72,6 +84,26 @@ describe("the leader's importer and Namespaces", () => {
       expect(touching(cluster, "late/echo-c2-ipv4")).toEqual(["create EndpointSlice late/echo-c2-ipv4"]);
     });
     expect(touching(cluster, "late/echo")).toEqual(["create ServiceImport late/echo", "replace ServiceImport late/echo", "replace ServiceImport/status late/echo"]);
+  });
+});
+
+describe("the leader's importer and the tunnels", () => {
+  it("withdraws c2's slice when c1's gateway reports the tunnel down and writes it again when it is back", async () => {
+    const cluster = createFakeCluster({ namespaces: ["demo"] });
+    const state = await lead(cluster, [exported("demo", "echo"), connectedToC2]);
+    const slice = (): unknown => cluster.informers.slices.get("demo/echo-c2-ipv4");
+    await vi.waitFor(() => {
+      expect(slice()).toBeDefined();
+    });
+    state.applyChanges([{ type: "put", kind: "connection", key: "c1/c2", record: tunnelToC2("error") }]);
+    await vi.waitFor(() => {
+      expect(slice()).toBeUndefined();
+    });
+    expect(cluster.informers.imports.get("demo/echo")?.status?.clusters).toEqual([{ cluster: "c2" }]);
+    state.applyChanges([{ type: "put", kind: "connection", key: "c1/c2", record: connectedToC2 }]);
+    await vi.waitFor(() => {
+      expect(slice()).toBeDefined();
+    });
   });
 });
 
