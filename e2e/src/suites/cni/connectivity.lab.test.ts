@@ -23,7 +23,7 @@ const ips = new Map<string, string>();
 let fixedIp = "";
 
 async function echoFrom(pod: string, url: string): Promise<EchoReply> {
-  const out = await lab.exec(`${where.cluster}/${where.namespace}/${pod}`, [process.execPath, workloadsMain, "http-get", url, "--timeout", "5000"], 15_000);
+  const out = await lab.exec(`${where.cluster}/${where.namespace}/${pod}`, [process.execPath, workloadsMain, "http-get", url, "--timeout", "5000"], 45_000);
   return JSON.parse(out) as EchoReply;
 }
 

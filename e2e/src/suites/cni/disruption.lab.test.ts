@@ -168,7 +168,7 @@ describe("isthmus-node under disruption (a lab of its own: 1 cluster x 3 nodes)"
     const targetIp = (await lab.kubectl("c1", ["-n", where.namespace, "get", "pod", "target", "-o", "jsonpath={.status.podIP}"])).trim();
     const pingerIp = (await lab.kubectl("c1", ["-n", where.namespace, "get", "pod", "pinger", "-o", "jsonpath={.status.podIP}"])).trim();
     const txBefore = await vxlanTxPackets(n2);
-    const reply = JSON.parse(await lab.exec(`c1/${where.namespace}/pinger`, [process.execPath, workloadsMain, "http-get", `http://${targetIp}:8080/direct`, "--timeout", "5000"], 15_000)) as EchoReply;
+    const reply = JSON.parse(await lab.exec(`c1/${where.namespace}/pinger`, [process.execPath, workloadsMain, "http-get", `http://${targetIp}:8080/direct`, "--timeout", "5000"], 45_000)) as EchoReply;
     expect(reply.pod).toBe("target");
     expect(reply.client.slice(0, reply.client.lastIndexOf(":")).replace(/^::ffff:/, "")).toBe(pingerIp);
     const fits = parsePingSummary(await lab.exec(`c1/${where.namespace}/pinger`, ["ping", "-q", "-M", "do", "-s", String(podMtu - 28), "-c", "3", "-i", "0.2", "-W", "2", targetIp]));
