@@ -102,6 +102,17 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   const leaseClient = createKubeLeaseClient(kube.coordination);
   const holder = (await leaseClient.get({ namespace: config.namespace, name: defaults.gatewayLease }))?.holderIdentity ?? "";
   let demotedUntil = holder !== "" && holder !== config.nodeName ? performance.now() + demotionHoldMs : 0;
+  // Restarted with the Lease free or still ours (a single gateway whose pod was replaced): it is
+  // about to lead again, so the adopted data plane stays as it is until the election has decided;
+  // a passive sync meanwhile would withdraw the remote CIDR routes the kernel still forwards on.
+  let roleSettled = demotedUntil > 0;
+  const settle = (): void => {
+    if (roleSettled) return;
+    roleSettled = true;
+    clearTimeout(settleTimer);
+    trigger();
+  };
+  const settleTimer = roleSettled ? undefined : setTimeout(settle, config.leaseDurationMs);
 
   const prober: HealthProber = createHealthProber({
     source: createIcmpProbeSource({ logger: log, sourceAddress: endpoint.healthCheckIp }),
@@ -137,8 +148,12 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     leaseClient,
     leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs,
     logger: log,
+    onLeaderObserved: (leader) => {
+      if (leader !== config.nodeName) settle();
+    },
     onRoleChange: (active) => {
       log.info({ role: active ? "active" : "passive" }, "gateway role changed");
+      settle();
       if (!active) demotedUntil = performance.now() + demotionHoldMs;
       publisher.clear();
       trigger();
@@ -163,7 +178,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     const active = campaign.active;
     // Until the first broker snapshot the device keeps what it has (adopted after a restart):
     // an empty peer set would only mean "not known yet", never "remove everything".
-    if (brokerSynced) {
+    if (brokerSynced && roleSettled) {
       failover.observe(state.endpoints());
       planned = planPeers({
         localClusterId: clusterId, driver: config.cableDriver, clusters: state.clusters(), endpoints: state.endpoints(),
@@ -265,6 +280,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     clusterId,
     async stop() {
       stopping = true;
+      clearTimeout(settleTimer);
       clearInterval(linkTimer);
       clearInterval(resyncTimer);
       runner.stop();

@@ -15,6 +15,8 @@ export interface CampaignOptions {
   readonly logger: Logger;
   /** Told when this candidate starts or stops leading. Must not throw. */
   readonly onRoleChange: (active: boolean) => void;
+  /** Told when the Lease is seen held by a (new) holder, this candidate or another. Must not throw. */
+  readonly onLeaderObserved?: (identity: string) => void;
 }
 
 /** Lease election that can be paused and resumed. */
@@ -43,6 +45,7 @@ export function createCampaign(options: CampaignOptions): Campaign {
       retryPeriodMs: options.retryPeriodMs,
       logger: options.logger,
       releaseOnStop: true,
+      ...(options.onLeaderObserved === undefined ? {} : { onNewLeader: options.onLeaderObserved }),
       onStartedLeading: (signal) => {
         active = true;
         options.onRoleChange(true);

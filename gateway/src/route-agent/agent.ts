@@ -1,6 +1,6 @@
 // The route agent follows the gateway Lease: whenever its holder or the remote subnets change
 // (Lease and Gateway informers), it points this node's routes for remote subnets at the active
-// gateway node over vx-isthmus. It needs no broker: the Gateway resources carry the subnets.
+// gateway node over vx-isthmus (while the Lease is released, at the last holder). It needs no broker: the Gateway resources carry the subnets.
 import { V1Lease, CustomObjectsApi } from "@kubernetes/client-node";
 import { createInformer, createKubeClient, defaults, type Logger, type ManagedInformer } from "@isthmus/core";
 import { nodeInternalIp } from "../agent/endpoint.js";
@@ -10,7 +10,7 @@ import { createSerialRunner } from "../agent/serial.js";
 import { applyRoutingSysctls, underlayDevice } from "../agent/node-net.js";
 import type { RouteAgentConfig } from "./config.js";
 import { createRouteAgentDatapath } from "./datapath.js";
-import { activeGatewayIp, remoteSubnets } from "./vtep.js";
+import { activeGatewayIp, followedHolder, remoteSubnets } from "./vtep.js";
 
 /** A running route agent. */
 export interface RouteAgent {
@@ -39,8 +39,10 @@ export async function startRouteAgent(config: RouteAgentConfig, deps: { logger: 
   let stopping = false;
   let last = "";
   let syncs = 0;
+  let lastHolder: string | undefined;
   const reconcile = async (): Promise<void> => {
-    const holder = leases.get(`${config.namespace}/${defaults.gatewayLease}`)?.spec?.holderIdentity;
+    const holder = followedHolder(leases.get(`${config.namespace}/${defaults.gatewayLease}`)?.spec?.holderIdentity, lastHolder);
+    lastHolder = holder;
     const all = gateways.list();
     const clusterId = all.find((g) => g.metadata?.name === holder)?.status?.clusterId;
     const state = { activeIp: activeGatewayIp({ holder, nodeName: config.nodeName, gateways: all }), subnets: remoteSubnets(all, clusterId) };

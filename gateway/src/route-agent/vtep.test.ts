@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { GatewayObject } from "../agent/gateway-resource.js";
-import { activeGatewayIp, remoteSubnets, routeAgentMac, vtepIp } from "./vtep.js";
+import { activeGatewayIp, followedHolder, remoteSubnets, routeAgentMac, vtepIp } from "./vtep.js";
 
 const gateway = (name: string, clusterId: string, privateIp: string, subnets: string[]): GatewayObject => ({
   metadata: { name },
@@ -24,6 +24,14 @@ describe("route agent addressing", () => {
     expect(activeGatewayIp({ holder: "c1-n2", nodeName: "c1-n2", gateways })).toBeUndefined();
     expect(activeGatewayIp({ holder: "", nodeName: "c1-n3", gateways })).toBeUndefined();
     expect(activeGatewayIp({ holder: "c1-n9", nodeName: "c1-n3", gateways })).toBeUndefined();
+  });
+
+  it("follows the last Lease holder while the Lease is released, and the new holder once there is one", () => {
+    expect(followedHolder("c1-n1", undefined)).toBe("c1-n1");
+    expect(followedHolder("", "c1-n1")).toBe("c1-n1");
+    expect(followedHolder(undefined, "c1-n1")).toBe("c1-n1");
+    expect(followedHolder("c1-n2", "c1-n1")).toBe("c1-n2");
+    expect(followedHolder("", undefined)).toBeUndefined();
   });
 
   it("unions the IPv4 remote subnets of the cluster's Gateways, canonical and sorted", () => {

@@ -32,6 +32,15 @@ export function remoteSubnets(gateways: readonly GatewayObject[], localClusterId
   return [...all].sort();
 }
 
+/**
+ * The gateway node the routes follow: the Lease holder; while the Lease is released (a gateway
+ * that stopped, about to be replaced by a standby or by its own restart), the last holder, so
+ * routes do not disappear for the seconds the handover takes (ADR 0501).
+ */
+export function followedHolder(current: string | undefined, last: string | undefined): string | undefined {
+  return current === undefined || current === "" ? last : current;
+}
+
 /** The route agent's target: the active gateway node's address, or undefined when this node is it or none is known. */
 export function activeGatewayIp(options: { holder: string | undefined; nodeName: string; gateways: readonly GatewayObject[] }): string | undefined {
   if (options.holder === undefined || options.holder === "" || options.holder === options.nodeName) return undefined;
