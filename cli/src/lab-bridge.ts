@@ -4,7 +4,6 @@
  * network namespace to relay admin calls from, and the broker's data dir on that node. A real
  * cluster has none of this; the commands then need the equivalent flags.
  */
-import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { labExecArgv, requireLab, type ClusterPlan, type LabPlan, type NodePlan } from "@isthmus/e2e";
 
@@ -49,10 +48,4 @@ export function labPublicAddress(lab: LabCluster, node: NodePlan): string {
 /** The argv prefix that runs a command in a lab node's namespaces. */
 export function labNodeArgv(lab: LabCluster, node: NodePlan): Promise<string[]> {
   return labExecArgv(`${lab.cluster.id}/${node.name}`, { stateDir: lab.plan.stateDir });
-}
-
-/** Reads a file of an emptyDir volume of a pod the lab kubelet runs on `node`. */
-export async function readLabPodVolumeFile(lab: LabCluster, options: { node: NodePlan; namespace: string; pod: string; volume: string; file: string }): Promise<string> {
-  const path = join(lab.plan.stateDir, lab.cluster.id, "nodes", options.node.name, "kubelet", "pods", `${options.namespace}_${options.pod}`, "volumes", options.volume, options.file);
-  return readFile(path, "utf8");
 }

@@ -1,25 +1,29 @@
-import { resolve } from "node:path";
-import type { V1Node } from "@kubernetes/client-node";
+import { join, resolve } from "node:path";
+import { StorageV1Api, type V1Node } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin } from "../broker/admin.js";
+import { adminSecretName, brokerName, brokerNamespace, readAdminCredential, writeAdminSecret } from "../broker/credential.js";
 import { adminFileBeside, type BrokerAdmin, type BrokerInfo, writeBrokerFile } from "../broker/info.js";
-import { applyObjects, waitForWorkload, waitUntil } from "../kube/apply.js";
+import { applyObjects, waitForWorkload } from "../kube/apply.js";
 import { clusterOptions, connectCluster, type ClusterTarget } from "../kube/cluster.js";
-import { labNode, labPublicAddress, readLabPodVolumeFile } from "../lab-bridge.js";
+import { labNode, labPublicAddress } from "../lab-bridge.js";
 import { findComponent } from "../manifests/components.js";
-import { loadManifests, workloadArgs } from "../manifests/load.js";
+import { loadManifests, type VolumeClaimSettings, workloadArgs } from "../manifests/load.js";
 import { createStepRunner } from "../steps.js";
 import { parseDuration } from "./token.js";
 
 const help = `Usage: isthmus deploy-broker [--kubeconfig FILE] [--context NAME] [options]
 
 Installs isthmus-broker into a cluster (namespace isthmus-broker: Deployment on one node with
-host networking, Service, no API permissions), waits until it serves, keeps the admin
-credential in Secret isthmus-broker/isthmus-broker-admin, creates a join token and writes two
-files (JSON, mode 0600):
+host networking, its data on a PersistentVolumeClaim, Service, no API permissions), waits
+until it serves, reads the admin credential the broker made (through exec) and keeps it in
+Secret isthmus-broker/isthmus-broker-admin, creates a join token and writes two files (JSON,
+mode 0600; nothing secret is printed):
   broker-info.json   address, CA and join token: give it to whoever runs "isthmus join"
   broker-admin.json  the admin credential: keep it; token, show and join checks use it
+The broker's data (clusters, tokens, CA) survives pod restarts and rescheduling. Running it
+again upgrades the broker in place and keeps its data.
 
 Options:
   --node NAME           Node to run the broker on (default: the first gateway node, else the first node)
@@ -31,14 +35,27 @@ Options:
   --token-uses N        How many clusters may join with it (default 10)
   --out FILE            Where to write broker-info (default ./broker-info.json; the admin file
                         goes beside it as broker-admin.json)
+  --storage-class NAME  StorageClass of the data claim (default: the cluster's default class;
+                        without one, deploy-broker stops before installing anything)
+  --storage-size SIZE   Size of the data claim (default 1Gi)
+  --host-path DIR       No claim: keep the data in DIR on the broker's node (for clusters
+                        without a provisioner; the broker stays pinned to that node). In the
+                        lab the default is <lab state>/<cluster>/nodes/<node>/isthmus-broker
 
 Examples:
   isthmus deploy-broker --kubeconfig "$(isthmus lab kubeconfig c1)"
-  isthmus deploy-broker --context hub --address broker.example.net --out /secure/broker-info.json`;
+  isthmus deploy-broker --context hub --address broker.example.net --out /secure/broker-info.json
+  isthmus deploy-broker --context edge --host-path /var/lib/isthmus-broker`;
 
-const brokerNamespace = "isthmus-broker";
-const brokerName = "isthmus-broker";
-const brokerDataDir = "/var/lib/isthmus-broker";
+/** The claim that holds the broker's data (deploy/broker/15-volumeclaim.yaml). */
+const dataClaim = "isthmus-broker-data";
+
+/** Where the broker keeps its data, as asked on the command line. */
+export interface BrokerStorage {
+  readonly storageClass?: string;
+  readonly size?: string;
+  readonly hostPath?: string;
+}
 
 function nodeAddress(node: V1Node): string | undefined {
   const annotated = node.metadata?.annotations?.[defaults.publicIpAnnotation];
@@ -69,9 +86,10 @@ export interface DeployedBroker {
 }
 
 /** Installs the broker into `target` and writes the two files (shared by the command and the demo). */
-export async function deployBroker(target: ClusterTarget, options: { node?: string; address?: string; globalnet?: boolean; tokenTtlSeconds: number; tokenUses: number; out: string; io: CommandIo }): Promise<DeployedBroker> {
+export async function deployBroker(target: ClusterTarget, options: { node?: string; address?: string; globalnet?: boolean; storage?: BrokerStorage; tokenTtlSeconds: number; tokenUses: number; out: string; io: CommandIo }): Promise<DeployedBroker> {
   const steps = createStepRunner(options.io.stderr);
   const node = await steps.step(`pick the broker node in ${target.name}`, () => pickNode(target, options.node), (n) => n.metadata?.name ?? "");
+  const claim = await steps.step("decide where the broker keeps its data", () => resolveStorage(target, { storage: options.storage ?? {}, nodeName: node.metadata?.name ?? "" }), describeStorage);
   const nodeName = node.metadata?.name ?? "";
   const labNodePlan = target.lab === undefined ? undefined : labNode(target.lab, nodeName);
   const host = options.address ?? (target.lab !== undefined && labNodePlan !== undefined ? labPublicAddress(target.lab, labNodePlan) : nodeAddress(node));
@@ -80,10 +98,10 @@ export async function deployBroker(target: ClusterTarget, options: { node?: stri
   const names = ["localhost", `${brokerName}.${brokerNamespace}.svc`, ...(/^[\d.:]+$/.test(host) ? [] : [host])];
   const component = findComponent("broker");
   const args = [...workloadArgs(component, brokerName), "--tls-ip-addresses", ips.join(","), "--tls-dns-names", names.join(","), ...(options.globalnet === true ? ["--globalnet"] : [])];
-  const objects = loadManifests([component], { workloads: { [brokerName]: { nodeSelector: { "kubernetes.io/hostname": nodeName }, args } } });
+  const objects = loadManifests([component], { workloads: { [brokerName]: { nodeSelector: { "kubernetes.io/hostname": nodeName }, args } }, volumeClaims: { [dataClaim]: claim } });
   await steps.step(`apply the broker manifests (${objects.length} objects)`, () => applyObjects(target, objects));
   await steps.step("wait for the broker pod to be ready", () => waitForWorkload(target, { namespace: brokerNamespace, labelSelector: `app.kubernetes.io/name=${brokerName}`, what: "the broker pod", timeoutMs: 120_000 }));
-  const admin = await steps.step("read the admin credential", () => readAdminCredential(target, { nodeName, address: `${host}:${defaults.brokerGrpcPort}` }));
+  const admin = await steps.step("read the admin credential", () => readAdminCredential(target, { nodeName, address: `${host}:${String(defaults.brokerGrpcPort)}`, ...(claim.hostPath === undefined ? {} : { hostPath: claim.hostPath }) }));
   await steps.step(`keep it in Secret ${brokerNamespace}/${adminSecretName}`, () => writeAdminSecret(target, admin));
   const conn = await steps.step("connect to the admin API", () => openAdmin(admin));
   try {
@@ -99,46 +117,32 @@ export async function deployBroker(target: ClusterTarget, options: { node?: stri
   }
 }
 
-/** Secret where deploy-broker keeps the admin credential once read, so later runs need no node access. */
-export const adminSecretName = "isthmus-broker-admin";
-
-async function readAdminSecret(target: ClusterTarget, address: string): Promise<BrokerAdmin | undefined> {
-  const secret = await target.kube.core.readNamespacedSecret({ namespace: brokerNamespace, name: adminSecretName }).catch(() => undefined);
-  const data = secret?.data;
-  if (data?.["ca.crt"] === undefined || data["tls.crt"] === undefined || data["tls.key"] === undefined) return undefined;
-  const text = (v: string): string => Buffer.from(v, "base64").toString("utf8");
-  return { kind: "isthmus-broker-admin", address, caPem: text(data["ca.crt"]), certPem: text(data["tls.crt"]), keyPem: text(data["tls.key"]) };
+async function hasStorageClass(target: ClusterTarget, name: string | undefined): Promise<boolean> {
+  const classes = (await target.kube.api(StorageV1Api).listStorageClass()).items;
+  if (name !== undefined) return classes.some((c) => c.metadata?.name === name);
+  return classes.some((c) => c.metadata?.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true");
 }
 
-async function writeAdminSecret(target: ClusterTarget, admin: BrokerAdmin): Promise<void> {
-  await applyObjects(target, [{
-    apiVersion: "v1", kind: "Secret", metadata: { name: adminSecretName, namespace: brokerNamespace, labels: { "app.kubernetes.io/part-of": "isthmus" } },
-    type: "Opaque", stringData: { "ca.crt": admin.caPem, "tls.crt": admin.certPem, "tls.key": admin.keyPem },
-  }]);
-}
-
-async function readAdminCredential(target: ClusterTarget, options: { nodeName: string; address: string }): Promise<BrokerAdmin> {
-  const lab = target.lab;
-  const node = lab === undefined ? undefined : labNode(lab, options.nodeName);
-  if (lab === undefined || node === undefined) {
-    const stored = await readAdminSecret(target, options.address);
-    if (stored !== undefined) return stored;
-    throw new CliError("Failed", `Reading the admin credential from the broker's data dir (${brokerDataDir}/admin.{crt,key}, ca.crt on ${options.nodeName}) needs node access, which only the lab gives this CLI: copy the three files and write a broker-admin file by hand (see deploy/README.md)`);
+/**
+ * The data claim's settings: a host path (asked for, or the lab's default: the lab has no
+ * provisioner and its kubelet mounts no claims), else a claim of a StorageClass that exists.
+ */
+async function resolveStorage(target: ClusterTarget, options: { storage: BrokerStorage; nodeName: string }): Promise<VolumeClaimSettings> {
+  const { storage } = options;
+  if (storage.hostPath !== undefined) return { hostPath: resolve(storage.hostPath) };
+  if (target.lab !== undefined && storage.storageClass === undefined) {
+    return { hostPath: join(target.lab.plan.stateDir, target.lab.cluster.id, "nodes", options.nodeName, brokerName) };
   }
-  const pods = await target.kube.core.listNamespacedPod({ namespace: brokerNamespace, labelSelector: `app.kubernetes.io/name=${brokerName}` });
-  const pod = pods.items.find((p) => p.metadata?.deletionTimestamp === undefined)?.metadata?.name ?? "";
-  const read = (file: string): Promise<string> => readLabPodVolumeFile(lab, { node, namespace: brokerNamespace, pod, volume: "data", file });
-  await waitUntil("the broker's admin credential", async () => (await read("admin.key")) || undefined, { timeoutMs: 30_000 });
-  return {
-    kind: "isthmus-broker-admin",
-    address: options.address,
-    caPem: await read("ca.crt"),
-    certPem: await read("admin.crt"),
-    keyPem: await read("admin.key"),
-    serverName: "localhost",
-    relayNetns: node.netns,
-    relayTarget: `127.0.0.1:${defaults.brokerGrpcPort}`,
-  };
+  if (!(await hasStorageClass(target, storage.storageClass))) {
+    const missing = storage.storageClass === undefined ? `${target.name} has no default StorageClass` : `StorageClass "${storage.storageClass}" does not exist in ${target.name}`;
+    throw new CliError("Failed", `${missing}, so the broker's data claim would never bind: pass --storage-class NAME, or --host-path DIR to keep the data on the broker's node`);
+  }
+  return { ...(storage.storageClass === undefined ? {} : { storageClassName: storage.storageClass }), ...(storage.size === undefined ? {} : { size: storage.size }) };
+}
+
+function describeStorage(claim: VolumeClaimSettings): string {
+  if (claim.hostPath !== undefined) return `host path ${claim.hostPath}`;
+  return `claim ${dataClaim} (${claim.storageClassName ?? "default StorageClass"}, ${claim.size ?? "1Gi"})`;
 }
 
 function parseCount(value: string | undefined, fallback: number): number {
@@ -146,6 +150,15 @@ function parseCount(value: string | undefined, fallback: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new CliError("UsageError", `--token-uses must be a whole number from 1 to 1000, got "${value}"`);
   return n;
+}
+
+function parseStorage(values: { "storage-class"?: string | undefined; "storage-size"?: string | undefined; "host-path"?: string | undefined }): BrokerStorage {
+  const { "storage-class": storageClass, "storage-size": size, "host-path": hostPath } = values;
+  if (hostPath !== undefined && (storageClass !== undefined || size !== undefined)) {
+    throw new CliError("UsageError", "--host-path keeps the data without a claim: leave out --storage-class and --storage-size");
+  }
+  if (size !== undefined && !/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/.test(size)) throw new CliError("UsageError", `--storage-size must be a quantity like 1Gi or 500Mi, got "${size}"`);
+  return { ...(storageClass === undefined ? {} : { storageClass }), ...(size === undefined ? {} : { size }), ...(hostPath === undefined ? {} : { hostPath }) };
 }
 
 /** `isthmus deploy-broker`. */
@@ -163,15 +176,20 @@ export function createDeployBrokerCommand(): Command {
         "token-ttl": { type: "string" },
         "token-uses": { type: "string" },
         out: { type: "string" },
+        "storage-class": { type: "string" },
+        "storage-size": { type: "string" },
+        "host-path": { type: "string" },
       });
       if (positionals.length > 0) throw new CliError("UsageError", `Unexpected argument "${positionals[0] ?? ""}"`);
       const tokenTtlSeconds = parseDuration(values["token-ttl"] ?? "24h", "--token-ttl");
       const tokenUses = parseCount(values["token-uses"], 10);
+      const storage = parseStorage(values);
       const target = await connectCluster(values, io);
       const deployed = await deployBroker(target, {
         ...(values.node === undefined ? {} : { node: values.node }),
         ...(values.address === undefined ? {} : { address: values.address }),
         globalnet: values.globalnet === true,
+        storage,
         tokenTtlSeconds,
         tokenUses,
         out: values.out ?? "broker-info.json",

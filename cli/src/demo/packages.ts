@@ -7,10 +7,19 @@ import { join } from "node:path";
 import { runCommand } from "@isthmus/core";
 import { repoRoot } from "../manifests/components.js";
 
-/** Reads the package list (one a line, # comments). */
-export async function requiredPackages(): Promise<string[]> {
-  const text = await readFile(join(repoRoot, ".ci", "debian-packages"), "utf8");
+/** Parses the package list (one a line, # comments). */
+export function parsePackageList(text: string): string[] {
   return text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "");
+}
+
+/** Reads the package list `.ci/debian-packages`. */
+export async function requiredPackages(): Promise<string[]> {
+  return parsePackageList(await readFile(join(repoRoot, ".ci", "debian-packages"), "utf8"));
+}
+
+/** Whether `dpkg-query -W -f '${Status}'` output says installed (not just known or half-removed). */
+export function isInstalledStatus(status: string): boolean {
+  return status.trim() === "install ok installed";
 }
 
 /** The packages of `names` that dpkg does not list as installed. */
@@ -18,16 +27,24 @@ export async function missingPackages(names: readonly string[]): Promise<string[
   const missing: string[] = [];
   for (const name of names) {
     const result = await runCommand(["dpkg-query", "-W", "-f", "${Status}", name], { allowExitCodes: [1] });
-    if (!result.stdout.includes("install ok installed")) missing.push(name);
+    if (!isInstalledStatus(result.stdout)) missing.push(name);
   }
   return missing;
 }
 
+/** The commands that install `names` (none when nothing is missing), each with its progress line. */
+export function installPlan(names: readonly string[]): { readonly line: string; readonly argv: readonly string[]; readonly timeoutMs: number }[] {
+  if (names.length === 0) return [];
+  return [
+    { line: "apt-get update", argv: ["apt-get", "update"], timeoutMs: 600_000 },
+    { line: `apt-get install -y ${names.join(" ")}`, argv: ["apt-get", "install", "-y", "--no-install-recommends", ...names], timeoutMs: 1_800_000 },
+  ];
+}
+
 /** Installs `names` with apt-get (update first), reporting each phase through `progress`. */
 export async function installPackages(names: readonly string[], progress: (line: string) => void): Promise<void> {
-  const env = { DEBIAN_FRONTEND: "noninteractive" };
-  progress(`apt-get update`);
-  await runCommand(["apt-get", "update"], { env, timeoutMs: 600_000 });
-  progress(`apt-get install -y ${names.join(" ")}`);
-  await runCommand(["apt-get", "install", "-y", "--no-install-recommends", ...names], { env, timeoutMs: 1_800_000 });
+  for (const step of installPlan(names)) {
+    progress(step.line);
+    await runCommand(step.argv, { env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: step.timeoutMs });
+  }
 }

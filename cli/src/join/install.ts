@@ -9,8 +9,9 @@ import { applyObjects, objectExists, waitForWorkload, waitUntil } from "../kube/
 import type { ClusterTarget } from "../kube/cluster.js";
 import { labNode, labPublicAddress } from "../lab-bridge.js";
 import { findComponent } from "../manifests/components.js";
-import { joinObjects, type JoinSettings } from "../manifests/join-objects.js";
-import { loadManifests, objectKeyOf, type ManifestObject, type ManifestSettings } from "../manifests/load.js";
+import type { JoinSettings } from "../manifests/join-objects.js";
+import { objectKeyOf, type ManifestObject, type ManifestSettings } from "../manifests/load.js";
+import { renderInstall } from "../manifests/values.js";
 import type { StepRunner } from "../steps.js";
 import { configureCoreDns } from "./coredns.js";
 import { activeGateway, listGateways, type GatewayRow } from "./gateways.js";
@@ -28,8 +29,6 @@ export interface JoinPlan {
   readonly waitTimeoutMs: number;
 }
 
-const namespaceObject: ManifestObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: defaults.namespace, labels: { "app.kubernetes.io/part-of": "isthmus" } } };
-
 /** The component names a join applies. */
 export function joinComponents(skipCni: boolean): string[] {
   return [...(skipCni ? [] : ["cni"]), "gateway", "dns"];
@@ -42,12 +41,9 @@ function manifestSettings(target: ClusterTarget): ManifestSettings {
   return { workloads: { "isthmus-dns": { replicas: 1, nodeSelector: { "kubernetes.io/hostname": wanNode.name } } } };
 }
 
-/** Every object join applies, in order (also what uninstall removes). */
+/** Every object join applies, in order (also what uninstall removes); the chart renders the same. */
 export function joinManifests(target: ClusterTarget, options: { settings: JoinSettings; skipCni: boolean }): ManifestObject[] {
-  const components = joinComponents(options.skipCni).map(findComponent);
-  const manifests = loadManifests(components, manifestSettings(target)).filter((o) => objectKeyOf(o) !== objectKeyOf(namespaceObject));
-  const crds = manifests.filter((o) => o.kind === "CustomResourceDefinition");
-  return [namespaceObject, ...crds, ...joinObjects(options.settings), ...manifests.filter((o) => o.kind !== "CustomResourceDefinition")];
+  return renderInstall({ components: joinComponents(options.skipCni).map(findComponent), settings: manifestSettings(target), join: options.settings });
 }
 
 async function waitForCrds(target: ClusterTarget, objects: readonly ManifestObject[]): Promise<void> {
@@ -116,7 +112,7 @@ export async function installJoin(target: ClusterTarget, plan: JoinPlan, context
     coredns: true,
     joinedAt: previous?.joinedAt ?? new Date().toISOString(),
   });
-  await steps.step(`create namespace ${defaults.namespace} and the join record`, () => applyObjects(target, [namespaceObject, joinStateObject(state())]));
+  await steps.step(`create namespace ${defaults.namespace} and the join record`, () => applyObjects(target, [...objects.filter((o) => o.kind === "Namespace"), joinStateObject(state())]));
   await steps.step(`label gateway nodes ${plan.gatewayNodes.join(", ")}`, async () => {
     for (const node of plan.gatewayNodes) {
       if ((await setNodeMeta(target, { node, field: "labels", key: defaults.gatewayNodeLabel, value: "true" })) && !labelled.includes(node)) labelled.push(node);

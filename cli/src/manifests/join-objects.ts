@@ -4,6 +4,7 @@
  * optional server-name) and ConfigMap `isthmus-gateway` (the cluster's CIDRs and cable driver,
  * read by deploy/gateway). The chart renders the same two objects from `join.*` values.
  */
+import { dumpYaml } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core";
 import type { ManifestObject } from "./load.js";
 
@@ -26,7 +27,7 @@ export interface JoinSettings {
 /** ConfigMap name of the gateway settings (deploy/gateway reads it). */
 export const gatewayConfigMap = "isthmus-gateway";
 
-const labels = { "app.kubernetes.io/part-of": "isthmus", "app.kubernetes.io/managed-by": "isthmus-cli" };
+const labels = { "app.kubernetes.io/part-of": "isthmus" };
 
 /** The Secret and ConfigMap for `settings`. */
 export function joinObjects(settings: JoinSettings): ManifestObject[] {
@@ -57,37 +58,23 @@ export function joinObjects(settings: JoinSettings): ManifestObject[] {
   ];
 }
 
-/** The chart template of the same two objects, from `.Values.join`. */
+/** The chart template of the same two objects, from `.Values.join` (the fields above, as strings). */
 export function joinTemplate(): string {
-  return [
-    "{{- if .Values.join.clusterId }}",
-    "---",
-    "apiVersion: v1",
-    "kind: Secret",
-    "metadata:",
-    `  name: ${defaults.brokerSecret}`,
-    `  namespace: ${defaults.namespace}`,
-    "  labels:",
-    "    app.kubernetes.io/part-of: isthmus",
-    "type: Opaque",
-    "stringData:",
-    "  address: {{ .Values.join.brokerAddress | quote }}",
-    "  ca.crt: {{ .Values.join.brokerCa | quote }}",
-    "  token: {{ .Values.join.token | quote }}",
-    "  cluster-id: {{ .Values.join.clusterId | quote }}",
-    "---",
-    "apiVersion: v1",
-    "kind: ConfigMap",
-    "metadata:",
-    `  name: ${gatewayConfigMap}`,
-    `  namespace: ${defaults.namespace}`,
-    "  labels:",
-    "    app.kubernetes.io/part-of: isthmus",
-    "data:",
-    "  pod-cidrs: {{ .Values.join.podCidrs | quote }}",
-    "  service-cidrs: {{ .Values.join.serviceCidrs | quote }}",
-    "  cable-driver: {{ .Values.join.cableDriver | quote }}",
-    "{{- end }}",
-    "",
-  ].join("\n");
+  const value = (key: keyof JoinSettings): string => `ISTHMUS_JOIN_${key}`;
+  const objects = joinObjects({
+    clusterId: value("clusterId"),
+    brokerAddress: value("brokerAddress"),
+    brokerCa: value("brokerCa"),
+    token: value("token"),
+    serverName: value("serverName"),
+    podCidrs: [value("podCidrs")],
+    serviceCidrs: [value("serviceCidrs")],
+    cableDriver: value("cableDriver"),
+  });
+  const text = objects
+    .map((o) => `---\n${dumpYaml(o)}`)
+    .join("")
+    .replace(/^( *)server-name: ISTHMUS_JOIN_serverName$/m, (_all, indent: string) => `${indent}{{- with .Values.join.serverName }}\n${indent}server-name: {{ . | quote }}\n${indent}{{- end }}`)
+    .replace(/ISTHMUS_JOIN_(\w+)/g, (_all, key: string) => `{{ .Values.join.${key} | quote }}`);
+  return `{{- if .Values.join.clusterId }}\n${text}{{- end }}\n`;
 }

@@ -23,12 +23,27 @@ export interface WorkloadSettings {
   readonly args?: readonly string[];
 }
 
+/** Where the data of one PersistentVolumeClaim of the manifests lives. */
+export interface VolumeClaimSettings {
+  /** StorageClass of the claim (default: none set, so the cluster's default class). */
+  readonly storageClassName?: string;
+  /** Requested size, e.g. "1Gi" (default: the YAML's). */
+  readonly size?: string;
+  /**
+   * Keep the data in this directory of the pod's node instead: the claim is not applied and
+   * every pod volume that names it becomes a hostPath (DirectoryOrCreate).
+   */
+  readonly hostPath?: string;
+}
+
 /** The typed list of fields that differ between installations. */
 export interface ManifestSettings {
   /** Tag of every `isthmus/<component>` image (default: the tag in the YAML). */
   readonly imageTag?: string;
   /** Per workload name. */
   readonly workloads?: Readonly<Record<string, WorkloadSettings>>;
+  /** Per PersistentVolumeClaim name. */
+  readonly volumeClaims?: Readonly<Record<string, VolumeClaimSettings>>;
 }
 
 type Json = Record<string, unknown>;
@@ -81,12 +96,13 @@ export function normalize(objects: readonly ManifestObject[]): ManifestObject[] 
   });
 }
 
-/** Applies `settings` to copies of `objects`. */
+/** Applies `settings` to copies of `objects` (a claim kept on a host path is left out). */
 export function applySettings(objects: readonly ManifestObject[], settings: ManifestSettings): ManifestObject[] {
-  return objects.map((o) => {
+  return objects.flatMap((o) => {
     const copy = structuredClone(o);
+    if (copy.kind === "PersistentVolumeClaim") return applyClaimSettings(copy, settings.volumeClaims?.[copy.metadata?.name ?? ""]);
     const podSpec = podSpecOf(copy);
-    if (podSpec === undefined) return copy;
+    if (podSpec === undefined) return [copy];
     const name = copy.metadata?.name ?? "";
     const workload = settings.workloads?.[name];
     if (workload?.replicas !== undefined && isRecord(copy.spec)) copy.spec.replicas = workload.replicas;
@@ -96,8 +112,32 @@ export function applySettings(objects: readonly ManifestObject[], settings: Mani
     if (settings.imageTag !== undefined) {
       for (const c of containers) if (typeof c.image === "string") c.image = withTag(c.image, settings.imageTag);
     }
-    return copy;
+    if (Array.isArray(podSpec.volumes)) podSpec.volumes = podSpec.volumes.map((v: unknown) => claimVolume(v, settings.volumeClaims));
+    return [copy];
   });
+}
+
+function applyClaimSettings(claim: ManifestObject, settings: VolumeClaimSettings | undefined): ManifestObject[] {
+  if (settings?.hostPath !== undefined) return [];
+  const spec = isRecord(claim.spec) ? claim.spec : {};
+  if (settings?.storageClassName !== undefined) spec.storageClassName = settings.storageClassName;
+  const resources = isRecord(spec.resources) ? spec.resources : {};
+  if (settings?.size !== undefined) resources.requests = { ...(isRecord(resources.requests) ? resources.requests : {}), storage: settings.size };
+  return [claim];
+}
+
+/** The name of the claim a pod volume mounts, if it is a persistentVolumeClaim volume. */
+export function claimNameOf(volume: unknown): string | undefined {
+  if (!isRecord(volume) || !isRecord(volume.persistentVolumeClaim)) return undefined;
+  const name = volume.persistentVolumeClaim.claimName;
+  return typeof name === "string" ? name : undefined;
+}
+
+function claimVolume(volume: unknown, claims: ManifestSettings["volumeClaims"]): unknown {
+  const claim = claimNameOf(volume);
+  const hostPath = claim === undefined ? undefined : claims?.[claim]?.hostPath;
+  if (hostPath === undefined || !isRecord(volume)) return volume;
+  return { name: volume.name, hostPath: { path: hostPath, type: "DirectoryOrCreate" } };
 }
 
 function withTag(image: string, tag: string): string {
@@ -110,15 +150,22 @@ export function objectKeyOf(obj: ManifestObject): string {
   return `${obj.kind}/${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
 }
 
-/** Drops objects whose key was seen before (the shared Namespace appears in several folders). */
+/**
+ * Keeps the first object of each key; a Namespace that several folders declare gets the union
+ * of their labels (so it is the same object whichever components are installed).
+ */
 export function dedupe(objects: readonly ManifestObject[]): ManifestObject[] {
-  const seen = new Set<string>();
-  return objects.filter((o) => {
+  const kept = new Map<string, ManifestObject>();
+  for (const o of objects) {
     const key = objectKeyOf(o);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+    const first = kept.get(key);
+    if (first === undefined) kept.set(key, structuredClone(o));
+    else if (o.kind === "Namespace" && first.metadata !== undefined) {
+      const labels = { ...o.metadata?.labels, ...first.metadata.labels };
+      if (Object.keys(labels).length > 0) first.metadata.labels = labels;
+    }
+  }
+  return [...kept.values()];
 }
 
 /** The objects of `components` with `settings`, de-duplicated, in apply order. */

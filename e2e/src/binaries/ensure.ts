@@ -40,6 +40,9 @@ export function cacheDirectory(env: Readonly<Record<string, string | undefined>>
   return env.ISTHMUS_CACHE_DIR ?? join(env.HOME ?? homedir(), ".cache", "isthmus");
 }
 
+/** How often a running build reports that it is still going. */
+const heartbeatMs = 60_000;
+
 /** Where `ensureOne` looks and builds, shared by every binary of one call. */
 interface EnsureContext {
   readonly cacheDir: string;
@@ -72,11 +75,19 @@ async function ensureOne(key: BinaryKey | ToolKey, name: string, context: Ensure
   await mkdir(join(context.cacheDir, "bin", recipe.id), { recursive: true });
   context.progress(`building ${name} (${recipe.id}) from the Go module proxy; the first build takes minutes`);
   const t0 = Date.now();
+  // One build can take many minutes on a busy machine: say it is still going, so it never looks hung.
+  const heartbeat = setInterval(() => {
+    context.progress(`… still building ${name}: ${String(Math.round((Date.now() - t0) / 1000))} s so far`);
+  }, heartbeatMs);
   try {
     await buildBinary(recipe, { cacheDir: context.cacheDir, output: cached, env: context.env, ...(context.signal ? { signal: context.signal } : {}) });
   } catch (err) {
-    const code = (err as { code?: unknown }).code === "CommandNotFound" ? "GoMissing" : "BuildFailed";
-    throw new BinariesError(code, `Cannot build ${name} (${recipe.pkg}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    if ((err as { code?: unknown }).code === "CommandNotFound") {
+      throw new BinariesError("GoMissing", `Cannot build ${name}: there is no "go" command on the PATH. The lab builds its binaries with Go 1.24 or later (Helm: 1.26), which Debian 12 does not package (golang-go is 1.19): install Go from go.dev/dl into /usr/local/go and put /usr/local/go/bin on the PATH`, { cause: err });
+    }
+    throw new BinariesError("BuildFailed", `Cannot build ${name} (${recipe.pkg}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    clearInterval(heartbeat);
   }
   context.progress(`✓ built ${name} in ${Math.round((Date.now() - t0) / 1000)} s`);
   return { path: cached, built: true };

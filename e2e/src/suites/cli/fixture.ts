@@ -2,11 +2,14 @@
  * Helpers of the CLI suites: run the built `isthmus` command (output captured),
  * snapshot a lab cluster (API objects, node labels and annotations, the Corefile, and on each
  * node its links, routes and nft tables) to compare before and after, and take the gateway and
- * DNS suites' locks so that no other suite deploys agents into the shared lab meanwhile.
+ * DNS suites' locks so that no other suite deploys agents into the shared lab meanwhile; render
+ * the Helm chart with a real Helm (built from the Go module proxy like the lab's binaries).
  */
 import { createHash } from "node:crypto";
 import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { loadAllYaml } from "@kubernetes/client-node";
+import { ensureTool } from "../../binaries/index.js";
 import { runCommand } from "../../lab/run.js";
 import { repoRoot } from "../../lab/up.js";
 import { requireLab } from "../../lab/state.js";
@@ -68,14 +71,22 @@ export async function apiSnapshot(cluster: string): Promise<string[]> {
   return lines.sort();
 }
 
-/** Each node's links, routes (all tables) and nft tables, without pods' veths. */
+/**
+ * The pod network bridge gets its IPv6 link-local address and routes when its first pod
+ * attaches and keeps them after: a trace of the workloads that ran, not of join or uninstall.
+ */
+function isBridgeLinkLocal(line: string): boolean {
+  return `${line} `.includes(" dev isthmus0 ") && /(^|\s)(fe80::|ff00::)/.test(line);
+}
+
+/** Each node's links, routes (all tables) and nft tables, without pods' veths and the bridge's link-local routes. */
 export async function nodeSnapshot(cluster: string): Promise<string[]> {
   const { plan } = await requireLab();
   const found = plan.clusters.find((c) => c.id === cluster);
   const lines: string[] = [];
   for (const node of found?.nodes ?? []) {
     const out = await labExecOutput(`${cluster}/${node.name}`, ["sh", "-c", "ip -o link | cut -d: -f2; ip route show table all; nft list tables"]);
-    for (const line of out.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.includes("isv-"))) lines.push(`${node.name}: ${line}`);
+    for (const line of out.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.includes("isv-") && !isBridgeLinkLocal(l))) lines.push(`${node.name}: ${line}`);
   }
   return lines.sort();
 }
@@ -117,4 +128,35 @@ export async function lockAgentSuites(): Promise<() => Promise<void>> {
   return async () => {
     for (const release of releases.reverse()) await release();
   };
+}
+
+/** The chart in this checkout. */
+export const chartPath = join(repoRoot, "deploy/helm/isthmus");
+
+/** A Kubernetes object as parsed from YAML or JSON. */
+export interface PlainObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+}
+
+/** Objects sorted by kind, namespace and name (for comparing two renderings). */
+export function sortedObjects(objects: readonly PlainObject[]): PlainObject[] {
+  const key = (o: PlainObject): string => `${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+  return [...objects].sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+/** Runs the pinned Helm (built into the binaries cache the first time, with progress on stdout). */
+export async function helm(args: readonly string[]): Promise<CliRun> {
+  const path = await ensureTool("helm", { onProgress: (line) => process.stdout.write(`${line}\n`) });
+  const result = await runCommand([path, ...args], { timeoutMs: 120_000, allowFailure: true });
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `helm template` of the chart with one values file: the YAML text and the parsed objects. */
+export async function helmTemplate(valuesFile: string): Promise<{ text: string; objects: PlainObject[] }> {
+  const run = await helm(["template", "isthmus", chartPath, "-f", valuesFile]);
+  if (run.code !== 0) throw new Error(`helm template -f ${valuesFile} failed (${String(run.code)}): ${run.stderr}`);
+  const objects = (loadAllYaml(run.stdout) as unknown[]).filter((d): d is PlainObject => typeof d === "object" && d !== null);
+  return { text: run.stdout, objects };
 }
