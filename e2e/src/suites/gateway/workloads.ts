@@ -46,8 +46,8 @@ export async function serviceIp(lab: LabAccess, cluster: string, name: string): 
 
 /** GETs `url` from `cluster`'s client pod; returns the echo reply. Throws when it fails. */
 export async function echoFrom(lab: LabAccess, cluster: string, url: string, timeoutMs = 3000): Promise<EchoReply> {
-  // The slack covers starting node in the pod, which takes seconds on a loaded 2-core machine.
-  const result = await lab.execResult(`${cluster}/${ns}/client`, [process.execPath, workloadsMain, "http-get", url, "--timeout", String(timeoutMs)], { timeoutMs: timeoutMs + 20_000 });
+  // The slack covers starting node in the pod: with load 25 on the 2-core machine it took ~20 s.
+  const result = await lab.execResult(`${cluster}/${ns}/client`, [process.execPath, workloadsMain, "http-get", url, "--timeout", String(timeoutMs)], { timeoutMs: timeoutMs + 45_000 });
   if (result.code !== 0) throw new Error(`GET ${url} from ${cluster} failed: ${result.stderr.trim() || result.stdout.trim()}`);
   return JSON.parse(result.stdout) as EchoReply;
 }

@@ -58,8 +58,8 @@ beforeAll(async () => {
   lab = await startGatewayLab(meshLabLocation);
   await deployWorkloads(meshLab(), clusters);
   await meshLab().deploy("wireguard");
-  for (const [from, to] of pairs) await waitForPath(meshLab(), from, to, 90_000);
-}, 600_000);
+  for (const [from, to] of pairs) await waitForPath(meshLab(), from, to, 120_000);
+}, 900_000);
 
 afterAll(async () => {
   await lab?.stop();
@@ -69,7 +69,7 @@ afterAll(async () => {
 }, 300_000);
 
 describe("three clusters in a full wireguard mesh, c3 behind NAT", () => {
-  it.each(pairs)("a pod on %s's non-gateway node reaches the echo pod on %s's, which sees the client pod's IP", async (from, to) => {
+  it.each(pairs)("a pod on %s's non-gateway node reaches the echo pod on %s's, which sees the client pod's IP", { timeout: 180_000 }, async (from, to) => {
     const reply = await echoFrom(meshLab(), from, `http://${await podIp(meshLab(), to, "echo")}:8080/mesh`);
     expect(reply.cluster).toBe(to);
     expect(reply.node).toBe(`${to}-n2`);
@@ -131,7 +131,7 @@ describe("three clusters in a full wireguard mesh, c3 behind NAT", () => {
       const [name, ready] = out.split(" ");
       return (name !== undefined && `pod/${name}` !== before && ready === "true") || undefined;
     }, { timeoutMs: 90_000, intervalMs: 500 });
-    for (const [from, to] of pairs) await waitForPath(meshLab(), from, to, 60_000);
+    for (const [from, to] of pairs) await waitForPath(meshLab(), from, to, 120_000);
     expect((await statusOf("c3")).endpoint.behindNat).toBe(true);
-  }, 240_000);
+  }, 600_000);
 });
