@@ -126,7 +126,9 @@ async function demoSteps(context: { plan: LabPlan; c1: ClusterTarget; c2: Cluste
     await conn.close();
   }
   const took = ((performance.now() - context.started) / 1000).toFixed(0);
-  const at = context.options.stateDir === undefined ? "" : ` --state-dir ${plan.stateDir}`;
+  // A lab moved by --state-dir or ISTHMUS_LAB_STATE_DIR (which sudo does not pass on) is named in every hint.
+  const moved = context.options.stateDir !== undefined || (io.env.ISTHMUS_LAB_STATE_DIR ?? "") !== "";
+  const at = moved ? ` --state-dir ${plan.stateDir}` : "";
   io.stdout.write([
     "",
     `The call from c1 was answered by pod ${answer.pod} on node ${answer.node} in cluster ${answer.cluster}`,
