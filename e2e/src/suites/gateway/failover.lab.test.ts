@@ -98,17 +98,17 @@ describe("failover between c1's two gateway candidates (wireguard)", () => {
     await waitForStandbyReady();
   }, 300_000);
 
-  it("keeps traffic flowing while the broker is stopped for 30 s, and resyncs without a flap when it is back", async () => {
+  it("keeps traffic flowing while the broker is stopped for a minute, and resyncs without a flap when it is back", async () => {
     await waitForStandbyReady();
     const result = await probeLoss(gatewayLab(), "c2", {
-      targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 36_000, tail: 50,
+      targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 66_000, tail: 50,
       during: async () => {
         await gatewayLab().stopBroker();
-        await new Promise((resolve) => setTimeout(resolve, 30_000));
+        await new Promise((resolve) => setTimeout(resolve, 60_000));
         await gatewayLab().startBroker();
       },
     });
-    report("broker stopped for 30 s and restarted", result);
+    report("broker stopped for 60 s and restarted", result);
     expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
     expect(result.maxGapMs).toBeLessThan(1000);
   }, 300_000);

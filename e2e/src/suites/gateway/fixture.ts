@@ -186,7 +186,9 @@ export async function startGatewayLab(location: LabLocation = {}): Promise<Gatew
       ],
       join(dir, "broker.log"),
     );
-    await waitFor("the broker's admin credential", async () => (await exists(join(dataDir, "admin.key"))) || undefined, { timeoutMs: 30_000, explain });
+    // The broker writes admin.key, then admin.crt: a whole certificate means both are there.
+    const adminCert = async (): Promise<boolean> => (await readFile(join(dataDir, "admin.crt"), "utf8").catch(() => "")).includes("-----END CERTIFICATE-----");
+    await waitFor("the broker's admin credential", async () => (await adminCert()) || undefined, { timeoutMs: 30_000, explain });
   };
   const stopBroker = async (): Promise<void> => {
     if (broker !== undefined) await stopChild(broker);
