@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { labUp, requireLab, type LabPlan } from "@isthmus/e2e";
+import { builtinLabStateDir, labUp, requireLab, type LabPlan } from "@isthmus/e2e";
 import { defaults, errorMessage } from "@isthmus/core";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin } from "../broker/admin.js";
@@ -127,8 +127,7 @@ async function demoSteps(context: { plan: LabPlan; c1: ClusterTarget; c2: Cluste
   }
   const took = ((performance.now() - context.started) / 1000).toFixed(0);
   // A lab moved by --state-dir or ISTHMUS_LAB_STATE_DIR (which sudo does not pass on) is named in every hint.
-  const moved = context.options.stateDir !== undefined || (io.env.ISTHMUS_LAB_STATE_DIR ?? "") !== "";
-  const at = moved ? ` --state-dir ${plan.stateDir}` : "";
+  const at = plan.stateDir === builtinLabStateDir ? "" : ` --state-dir ${plan.stateDir}`;
   io.stdout.write([
     "",
     `The call from c1 was answered by pod ${answer.pod} on node ${answer.node} in cluster ${answer.cluster}`,

@@ -63,7 +63,7 @@ async function connections(conn: AdminConnection): Promise<Shown> {
   const rows = matrix.connections.map((c) => ({
     from: c.fromCluster, gateway: c.fromGateway, to: c.toCluster, status: c.status,
     rttMs: c.rtt?.avgMs === undefined ? undefined : Number(c.rtt.avgMs.toFixed(3)),
-    loss: c.lossRatio, reason: c.reason, since: c.lastChange,
+    loss: c.lossRatio === undefined ? undefined : Number(c.lossRatio.toFixed(3)), reason: c.reason, since: c.lastChange,
   }));
   return { rows, columns: [col("FROM", "from"), col("GATEWAY", "gateway"), col("TO", "to"), col("STATUS", "status"), col("RTT-MS", "rttMs"), col("LOSS", "loss"), col("SINCE", "since"), col("REASON", "reason")] };
 }

@@ -112,8 +112,10 @@ export interface LabPlan {
 // (two worktrees, or helpers working side by side) each get a lab of their own instead of
 // sharing one: ISTHMUS_LAB_STATE_DIR, ISTHMUS_LAB_PREFIX and ISTHMUS_LAB_PORT_BASE.
 
-/** Default root of the lab's files (`ISTHMUS_LAB_STATE_DIR`, else /var/lib/isthmus-lab). */
-export const defaultLabStateDir = nonEmpty(process.env.ISTHMUS_LAB_STATE_DIR) ?? "/var/lib/isthmus-lab";
+/** Where the lab lives unless moved by `ISTHMUS_LAB_STATE_DIR` or an option. */
+export const builtinLabStateDir = "/var/lib/isthmus-lab";
+/** Default root of the lab's files (`ISTHMUS_LAB_STATE_DIR`, else {@link builtinLabStateDir}). */
+export const defaultLabStateDir = nonEmpty(process.env.ISTHMUS_LAB_STATE_DIR) ?? builtinLabStateDir;
 /** Default prefix of the lab's namespaces (`ISTHMUS_LAB_PREFIX`, else "isthmus-lab-"); `lab down` finds leftovers by it. */
 export const defaultLabPrefix = nonEmpty(process.env.ISTHMUS_LAB_PREFIX) ?? "isthmus-lab-";
 
