@@ -12,15 +12,29 @@ const lockWaitMs = 600_000;
 
 /** Runs `fn` while holding the lab's lock; waits (up to 10 min) for another holder to finish. */
 export async function withLabLock<T>(stateDir: string, fn: () => Promise<T>, options: { readonly onWait?: (pid: number) => void } = {}): Promise<T> {
-  const path = `${stateDir}.lock`;
-  const deadline = Date.now() + lockWaitMs;
+  const release = await acquireLock(`${stateDir}.lock`, options);
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Takes the lock file `path` (created exclusively, holding our pid), waiting up to `waitMs`
+ * (default 10 min) while a live process holds it; a lock whose owner is dead is taken over.
+ * Returns the release. Lab suites use it too, to keep two test runs out of one lab's agents.
+ */
+export async function acquireLock(path: string, options: { readonly waitMs?: number; readonly onWait?: (pid: number) => void } = {}): Promise<() => Promise<void>> {
+  const waitMs = options.waitMs ?? lockWaitMs;
+  const deadline = Date.now() + waitMs;
   let reported = false;
   for (;;) {
     try {
       const handle = await open(path, "wx");
       await handle.writeFile(`${process.pid}\n`);
       await handle.close();
-      break;
+      return () => rm(path, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
@@ -30,18 +44,13 @@ export async function withLabLock<T>(stateDir: string, fn: () => Promise<T>, opt
       continue;
     }
     if (Date.now() > deadline) {
-      throw new LabError("Timeout", `Lab ${stateDir} stayed locked by pid ${owner ?? "?"} for ${lockWaitMs / 60_000} min`);
+      throw new LabError("Timeout", `Lock ${path} stayed held by pid ${owner ?? "?"} for ${Math.round(waitMs / 1000)} s`);
     }
     if (!reported && owner !== undefined) {
       options.onWait?.(owner);
       reported = true;
     }
     await sleep(owner === undefined ? 20 : 250);
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(path, { force: true });
   }
 }
 

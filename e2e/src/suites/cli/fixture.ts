@@ -6,10 +6,10 @@
  * the Helm chart with a real Helm (built from the Go module proxy like the lab's binaries).
  */
 import { createHash } from "node:crypto";
-import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { loadAllYaml } from "@kubernetes/client-node";
 import { ensureTool } from "../../binaries/index.js";
+import { acquireLock } from "../../lab/lock.js";
 import { runCommand } from "../../lab/run.js";
 import { repoRoot } from "../../lab/up.js";
 import { requireLab } from "../../lab/state.js";
@@ -91,33 +91,10 @@ export async function nodeSnapshot(cluster: string): Promise<string[]> {
   return lines.sort();
 }
 
-async function takeLock(path: string): Promise<() => Promise<void>> {
-  await waitFor(`the lock ${path} (another suite deploys agents into the lab)`, async () => {
-    try {
-      const handle = await open(path, "wx");
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = Number(await readFile(path, "utf8").catch(() => ""));
-      let alive = false;
-      try {
-        alive = Number.isInteger(holder) && holder > 0 && process.kill(holder, 0);
-      } catch {
-        alive = false;
-      }
-      if (!alive) await rm(path, { force: true });
-      return undefined;
-    }
-  }, { timeoutMs: 900_000, intervalMs: 1000 });
-  return () => rm(path, { force: true });
-}
-
 /** Takes the gateway and DNS suites' locks on the shared lab; returns the release. */
 export async function lockAgentSuites(): Promise<() => Promise<void>> {
   const { plan } = await requireLab();
-  const releases = [await takeLock(join(plan.stateDir, "gateway-suite.lock")), await takeLock(join(plan.stateDir, "dns-suite.lock"))];
+  const releases = [await acquireLock(join(plan.stateDir, "gateway-suite.lock"), { waitMs: 900_000 }), await acquireLock(join(plan.stateDir, "dns-suite.lock"), { waitMs: 900_000 })];
   // A suite that finished may still be deleting its namespaces (--wait=false): let them go first.
   for (const cluster of plan.clusters) {
     await waitFor(`${cluster.id}'s terminating namespaces to go`, async () => {

@@ -11,10 +11,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { access, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdminClient, createBrokerClient, defaults, errorMessage, type AdminClient, type BrokerClient, type ConnectionState } from "@isthmus/core";
+import { acquireLock } from "../../lab/lock.js";
 import { runCommand } from "../../lab/run.js";
 import { requireLab } from "../../lab/state.js";
 import { repoRoot } from "../../lab/up.js";
@@ -65,41 +66,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/**
- * Takes the suite's lock on the lab (one DNS setup at a time: two test runs sharing the lab
- * would fight over the broker address and the Deployments). A lock left by a dead process is
- * taken over. Returns the release.
- */
-async function lockDnsSuite(stateDir: string): Promise<() => Promise<void>> {
-  const path = join(stateDir, "dns-suite.lock");
-  await waitFor(
-    "the DNS suite lock (another test run is using isthmus-dns on this lab)",
-    async () => {
-      try {
-        const handle = await open(path, "wx");
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        const holder = Number(await readFile(path, "utf8").catch(() => ""));
-        if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) await rm(path, { force: true });
-        return undefined;
-      }
-    },
-    { timeoutMs: 600_000, intervalMs: 500 },
-  );
-  return () => rm(path, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Pods and log tails of isthmus-dns in `cluster`, for failure messages. */
 async function describeAgents(cluster: string): Promise<string> {
@@ -138,7 +104,9 @@ async function writeBrokerSecret(cluster: string, context: { admin: AdminClient;
 /** Starts the broker on the WAN, joins c1 and c2 and deploys isthmus-dns in both. */
 export async function startDnsLab(): Promise<DnsLab> {
   const { plan } = await requireLab();
-  const unlock = await lockDnsSuite(plan.stateDir);
+  // One DNS setup at a time: two test runs sharing the lab would fight over the broker address
+  // and the Deployments.
+  const unlock = await acquireLock(join(plan.stateDir, "dns-suite.lock"));
   const wan = plan.wan.netns;
   const inWan = ["ip", "netns", "exec", wan];
   const dir = await mkdtemp(join(tmpdir(), "isthmus-dns-lab-"));

@@ -41,26 +41,31 @@ afterAll(async () => {
   await lab?.stop();
 });
 
+/** Takes the active gateway's WAN link down under a 20 ms probe from c2; traffic must resume through the standby, which takes the Lease. */
+async function expectFailoverOnWanDown(label: string): Promise<void> {
+  const active = await waitForStandbyReady();
+  const node = `c1/${active}`;
+  try {
+    const result = await probeLoss(gatewayLab(), "c2", {
+      targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 8000, tail: 50,
+      during: async () => { await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "down"]); },
+    });
+    report(label, result);
+    expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
+    expect(result.maxGapMs).toBeLessThan(3000);
+    expect(await leaseHolder(gatewayLab(), "c1")).toBe(other(active));
+  } finally {
+    await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "up"]);
+  }
+}
+
 describe("failover between c1's two gateway candidates (wireguard)", () => {
   beforeAll(async () => {
     await gatewayLab().deploy("wireguard");
   });
 
   it("takes the active gateway's WAN link down: traffic resumes through the standby, which takes the Lease", async () => {
-    const active = await waitForStandbyReady();
-    const node = `c1/${active}`;
-    try {
-      const result = await probeLoss(gatewayLab(), "c2", {
-        targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 8000, tail: 50,
-        during: async () => { await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "down"]); },
-      });
-      report("WAN link of the active gateway down", result);
-      expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
-      expect(result.maxGapMs).toBeLessThan(3000);
-      expect(await leaseHolder(gatewayLab(), "c1")).toBe(other(active));
-    } finally {
-      await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "up"]);
-    }
+    await expectFailoverOnWanDown("WAN link of the active gateway down");
   });
 
   it("deletes the active gateway's pod (SIGTERM releases the Lease): the standby takes over", async () => {
@@ -138,20 +143,7 @@ describe("failover between c1's two gateway candidates (vxlan)", () => {
   });
 
   it("takes the active gateway's WAN link down: traffic resumes through the standby, which takes the Lease", async () => {
-    const active = await waitForStandbyReady();
-    const node = `c1/${active}`;
-    try {
-      const result = await probeLoss(gatewayLab(), "c2", {
-        targetIp: await podIp(gatewayLab(), "c1", "echo"), intervalMs: 20, durationMs: 8000, tail: 50,
-        during: async () => { await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "down"]); },
-      });
-      report("vxlan: WAN link of the active gateway down", result);
-      expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
-      expect(result.maxGapMs).toBeLessThan(3000);
-      expect(await leaseHolder(gatewayLab(), "c1")).toBe(other(active));
-    } finally {
-      await gatewayLab().exec(node, ["ip", "link", "set", "wan0", "up"]);
-    }
+    await expectFailoverOnWanDown("vxlan: WAN link of the active gateway down");
   });
 
 });

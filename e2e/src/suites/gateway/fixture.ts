@@ -10,11 +10,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { access, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdminClient, defaults, type AdminClient } from "@isthmus/core";
 import { labBinaries } from "../../lab/binaries.js";
+import { acquireLock } from "../../lab/lock.js";
 import type { ClusterPlan, LabPlan } from "../../lab/plan.js";
 import { runCommand, type RunResult } from "../../lab/run.js";
 import { requireLab, type LabLocation } from "../../lab/state.js";
@@ -88,34 +89,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function lockSuite(stateDir: string): Promise<() => Promise<void>> {
-  const path = join(stateDir, "gateway-suite.lock");
-  await waitFor(
-    "the gateway suite lock (another test run is using the gateway on this lab)",
-    async () => {
-      try {
-        const handle = await open(path, "wx");
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        const holder = Number(await readFile(path, "utf8").catch(() => ""));
-        let alive = false;
-        try {
-          if (Number.isInteger(holder) && holder > 0) alive = process.kill(holder, 0);
-        } catch {
-          alive = false;
-        }
-        if (!alive) await rm(path, { force: true });
-        return undefined;
-      }
-    },
-    { timeoutMs: 600_000, intervalMs: 500 },
-  );
-  return () => rm(path, { force: true });
-}
-
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 /** The gateway node of a cluster (node 1) and its WAN address. */
@@ -166,7 +139,7 @@ export async function startGatewayLab(location: LabLocation = {}): Promise<Gatew
   const { plan } = await requireLab(location);
   const lab = labAccess(location);
   const { kubectl } = lab;
-  const unlock = await lockSuite(plan.stateDir);
+  const unlock = await acquireLock(join(plan.stateDir, "gateway-suite.lock"));
   const inWan = ["ip", "netns", "exec", plan.wan.netns];
   const dir = await mkdtemp(join(tmpdir(), "isthmus-gateway-lab-"));
   const socket = join(dir, "broker.sock");
