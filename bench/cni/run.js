@@ -159,12 +159,15 @@ for (const [i, n] of nodes.entries()) {
 }
 const records = nodes.map((_, i) => ({ name: `n${i + 1}`, podCidr: `10.3.${i + 1}.0/24`, internalIp: `198.18.251.${11 + i}` }));
 const clusters = { vxlan: { mode: "always", members: [0, 1] }, direct: { mode: "cross-subnet", members: [2, 3] } };
+/** The pod MTU each node's agent chose (written to its conflist): underlay − 50 over VXLAN, the underlay's with direct routing. */
+const podMtu = [];
 for (const { mode, members } of Object.values(clusters)) {
   const list = members.map((i) => records[i]);
   for (const i of members) {
     const dir = join(work, `tn${i}`);
     const report = await createNodeAgent({ nodeName: records[i].name, vxlanMode: mode, runner: createCommandRunner({ hostNetns: `/run/netns/${nodes[i]}` }), nodes: { list: () => list }, logger, paths: { ...paths, cniBinDir: join(dir, "bin"), cniConfDir: join(dir, "net.d"), dataDir: join(dir, "ipam") } }).reconcile();
     if (report.direct.length !== (mode === "always" ? 0 : 1)) throw new Error(`${records[i].name} in mode ${mode} routes ${JSON.stringify(report.direct)} directly`);
+    podMtu[i] = report.mtu;
   }
 }
 for (const i of [0, 1]) sh(["ip", "route", "add", `10.4.${2 - i}.0/24`, "via", `198.18.251.${12 - i}`], nodes[i]);
@@ -184,7 +187,7 @@ async function podPair(kind, members) {
       ips.push(JSON.parse(out).ips[0].address.split("/")[0]);
     } else {
       const b = createDatapathBackend({ runner: createCommandRunner({ hostNetns: `/run/netns/${n}` }), hostNsRef: n });
-      const conf = JSON.stringify({ cniVersion: "1.1.0", name: "isthmus", type: "isthmus-cni", mtu: 1450, ipam: { subnet: records[i].podCidr, dataDir: join(work, `tn${i}`, "ipam") } });
+      const conf = JSON.stringify({ cniVersion: "1.1.0", name: "isthmus", type: "isthmus-cni", mtu: podMtu[i], ipam: { subnet: records[i].podCidr, dataDir: join(work, `tn${i}`, "ipam") } });
       const outcome = await handleCniInvocation(env, conf, b);
       ips.push(JSON.parse(outcome.stdout).ips[0].address.split("/")[0]);
     }
@@ -222,7 +225,7 @@ const result = {
   // ratio: median / reference median; pairedRatio: median over rounds of (this / reference in the
   // same round), steadier when the machine's load drifts between rounds.
   throughputGbps: Object.fromEntries(Object.entries(gbps).map(([kind, values]) => [kind, { runs: values.map((g) => +g.toFixed(2)), median: +median(values).toFixed(2), ratio: +(median(values) / median(gbps.reference)).toFixed(3), pairedRatio: +median(values.map((g, r) => g / gbps.reference[r])).toFixed(3) }])),
-  notes: "isthmus: /opt/cni/bin launcher (sh + socat) -> isthmus-node socket; reference: /usr/lib/cni/bridge + host-local; both run with nsenter into the node namespace. Throughput: iperf3 TCP pod->pod across two node namespaces on a veth LAN, rounds alternating reference, vxlan, direct; vxlan: isthmus-node --vxlan-mode always (MTU 1450); direct: --vxlan-mode cross-subnet (direct route, pod MTU still 1450); reference: routed (MTU 1500, static routes). ratio = median / reference median; pairedRatio = median of per-round ratios.",
+  notes: `isthmus: /opt/cni/bin launcher (sh + socat) -> isthmus-node socket; reference: /usr/lib/cni/bridge + host-local; both run with nsenter into the node namespace. Throughput: iperf3 TCP pod->pod across two node namespaces on a veth LAN, rounds alternating reference, vxlan, direct; vxlan: isthmus-node --vxlan-mode always (pod MTU ${podMtu[0]}); direct: --vxlan-mode cross-subnet (direct route, pod MTU ${podMtu[2]}); reference: routed (MTU 1500, static routes). ratio = median / reference median; pairedRatio = median of per-round ratios.`,
 };
 mkdirSync(join(repo, "bench", "results"), { recursive: true });
 writeFileSync(join(repo, "bench", "results", "cni.json"), `${JSON.stringify(result, null, 2)}\n`);
@@ -233,10 +236,10 @@ console.log(row("bridge+host-local (ref)", refLatency));
 console.log(row("isthmus-cni standalone (5)", standalone));
 console.log(`launcher -> agent round trip (VERSION): p50 ${result.latencyMs.launcherRoundTrip.p50} ms; loadavg ${load}`);
 console.log(`\nthroughput pod->pod across nodes (Gbit/s, median of ${runs} x ${seconds}s, rounds interleaved)`);
-console.log(`${"data path".padEnd(30)} ${"median".padStart(8)} ${"ratio".padStart(8)} ${"paired".padStart(8)}   runs`);
-for (const [kind, label] of [["reference", "bridge+host-local (ref)"], ["vxlan", "isthmus vxlan (always)"], ["direct", "isthmus direct (cross-subnet)"]]) {
+console.log(`${"data path, pod MTU".padEnd(34)} ${"median".padStart(8)} ${"ratio".padStart(8)} ${"paired".padStart(8)}   runs`);
+for (const [kind, label] of [["reference", "bridge+host-local (ref), 1500"], ["vxlan", `isthmus vxlan (always), ${podMtu[0]}`], ["direct", `isthmus direct (cross-subnet), ${podMtu[2]}`]]) {
   const t = result.throughputGbps[kind];
-  console.log(`${label.padEnd(30)} ${String(t.median).padStart(8)} ${String(t.ratio).padStart(8)} ${String(t.pairedRatio).padStart(8)}   ${t.runs.join(" ")}`);
+  console.log(`${label.padEnd(34)} ${String(t.median).padStart(8)} ${String(t.ratio).padStart(8)} ${String(t.pairedRatio).padStart(8)}   ${t.runs.join(" ")}`);
 }
 console.log("wrote bench/results/cni.json");
 process.exit(0);

@@ -16,7 +16,7 @@ import { CniError } from "../plugin/errors.js";
 import { type InstallPaths, installCni } from "./install.js";
 import { applyNat, applySysctls } from "./nat.js";
 import { ensureLocalDevices, findUnderlay, syncPeers } from "./overlay.js";
-import { type OverlayNode, routePeers, type VxlanMode } from "./overlay-plan.js";
+import { nodeMtus, type OverlayNode, routePeers, type VxlanMode } from "./overlay-plan.js";
 
 /** A Node as the agent needs it (from the informer, or a fake list in tests). */
 export interface NodeRecord {
@@ -49,6 +49,7 @@ export interface NodeAgentOptions {
 /** What one pass found and did. */
 export interface ReconcileReport {
   readonly podCidr: Cidr;
+  /** The pod MTU written to the conflist. */
   readonly mtu: number;
   /** Every other node with a podCIDR, by name. */
   readonly peers: readonly string[];
@@ -80,6 +81,7 @@ function toOverlayNode(node: NodeRecord): OverlayNode | undefined {
 /** Creates the agent; nothing happens until `start()` or `reconcile()`. */
 export function createNodeAgent(options: NodeAgentOptions): NodeAgent {
   const { runner, logger, nodeName } = options;
+  const mode = options.vxlanMode ?? "always";
   let ready = false;
   let sysctlsDone = false;
   let installed = "";
@@ -98,9 +100,10 @@ export function createNodeAgent(options: NodeAgentOptions): NodeAgent {
       sysctlsDone = true;
     }
     const underlay = await findUnderlay(runner, local.nodeIp);
-    const mtu = await ensureLocalDevices(runner, local, underlay);
+    const mtus = nodeMtus(underlay.mtu, mode);
+    await ensureLocalDevices(runner, local, mtus, underlay);
     const peers = all.filter((n) => n.name !== nodeName).map(toOverlayNode).filter((n) => n !== undefined);
-    const routing = routePeers(peers, { mode: options.vxlanMode ?? "always", underlaySubnets: underlay.subnets });
+    const routing = routePeers(peers, { mode, underlaySubnets: underlay.subnets });
     const plan = await syncPeers(runner, { routing, underlay });
     const clusterCidrs = [local.podCidr, ...peers.map((p) => p.podCidr), ...(options.clusterCidrs ?? [])];
     const natKey = clusterCidrs.map(String).sort().join(",");
@@ -108,16 +111,16 @@ export function createNodeAgent(options: NodeAgentOptions): NodeAgent {
       await applyNat(runner, local.podCidr, clusterCidrs);
       nat = natKey;
     }
-    const installKey = `${local.podCidr.toString()}|${mtu}`;
+    const installKey = `${local.podCidr.toString()}|${mtus.pod}`;
     if (installKey !== installed) {
-      await installCni(local.podCidr, mtu, options.paths);
+      await installCni(local.podCidr, mtus.pod, options.paths);
       installed = installKey;
     }
     if (plan.changes.length > 0) logger.info({ changes: plan.changes }, "overlay updated");
-    if (!ready) logger.info({ podCidr: local.podCidr, mtu, underlay: underlay.device, device: defaults.cniVxlanDevice, vxlanMode: options.vxlanMode ?? "always" }, "node network ready");
+    if (!ready) logger.info({ podCidr: local.podCidr, mtu: mtus.pod, vxlanMtu: mtus.vxlan, underlay: underlay.device, device: defaults.cniVxlanDevice, vxlanMode: mode }, "node network ready");
     ready = true;
     firstPass?.resolve();
-    return { podCidr: local.podCidr, mtu, peers: peers.map((p) => p.name), direct: routing.direct.map((p) => p.name), changes: plan.changes };
+    return { podCidr: local.podCidr, mtu: mtus.pod, peers: peers.map((p) => p.name), direct: routing.direct.map((p) => p.name), changes: plan.changes };
   }
 
   const queue: ReconcileQueue<"node"> = createReconcileQueue<"node">({

@@ -42,6 +42,13 @@ describe("natScript", () => {
     expect(script).toContain("add rule ip isthmus-node raw_output udp dport 8472 notrack");
     expect(script).toContain("flush chain ip isthmus-node raw_output");
   });
+
+  it("clamps the MSS of TCP SYNs forwarded into isthmus.1 to its MTU", () => {
+    const script = natScript(parseCidr("10.1.1.0/24"), []);
+    expect(script).toContain("add chain ip isthmus-node mss_forward { type filter hook forward priority mangle; policy accept; }");
+    expect(script).toContain("flush chain ip isthmus-node mss_forward");
+    expect(script).toContain('add rule ip isthmus-node mss_forward oifname "isthmus.1" tcp flags syn tcp option maxseg size set rt mtu');
+  });
 });
 
 describe("launcherScript", () => {

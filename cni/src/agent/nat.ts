@@ -15,7 +15,9 @@ export const clusterCidrSet = "cluster_cidrs";
  * transaction; `remote_cidrs` is created when missing and otherwise left as the gateway filled it.
  * The overlay's own UDP packets (VXLAN, node to node) skip connection tracking: the pod packets
  * inside are tracked on both nodes already, and a second lookup per packet for the tunnel costs
- * throughput (docs/adr/0404).
+ * throughput (docs/adr/0404). TCP SYNs forwarded into `isthmus.1` get their MSS lowered to its
+ * MTU: in mode `cross-subnet` pods have the underlay's MTU and the VXLAN path is 50 bytes smaller
+ * (docs/adr/0405); in mode `always` the pods' own MSS already fits and the rule changes nothing.
  */
 export function natScript(localPodCidr: Cidr, clusterCidrs: readonly Cidr[]): string {
   const t = `ip ${natTable}`;
@@ -31,6 +33,9 @@ export function natScript(localPodCidr: Cidr, clusterCidrs: readonly Cidr[]): st
     `flush chain ${t} raw_output`,
     `add rule ${t} raw_prerouting udp dport ${defaults.cniVxlanPort} notrack`,
     `add rule ${t} raw_output udp dport ${defaults.cniVxlanPort} notrack`,
+    `add chain ${t} mss_forward { type filter hook forward priority mangle; policy accept; }`,
+    `flush chain ${t} mss_forward`,
+    `add rule ${t} mss_forward oifname "${defaults.cniVxlanDevice}" tcp flags syn tcp option maxseg size set rt mtu`,
     `flush set ${t} ${clusterCidrSet}`,
   ];
   const cidrs = clusterCidrs.filter((c) => c.family === 4).map((c) => c.toString());

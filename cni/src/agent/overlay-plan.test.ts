@@ -1,6 +1,6 @@
 import { parseCidr, parseIp } from "@isthmus/core";
 import { describe, expect, it } from "vitest";
-import { type OverlayEntries, type PeerRoute, planOverlay, routePeers, vtepMac } from "./overlay-plan.js";
+import { nodeMtus, type OverlayEntries, type PeerRoute, planOverlay, routePeers, vtepMac } from "./overlay-plan.js";
 
 const peer = (n: number, ip = `198.18.1.${10 + n}`) => ({ name: `n${n}`, podCidr: parseCidr(`10.1.${n}.0/24`), nodeIp: parseIp(ip) });
 const devices = { vxlan: "isthmus.1", underlay: "eth0" };
@@ -15,6 +15,14 @@ const n2OverVxlan: OverlayEntries = {
 };
 /** The kernel state after n2 was programmed as a direct route. */
 const n2Direct: OverlayEntries = { routes: new Map<string, PeerRoute>([["10.1.2.0/24", { via: "198.18.1.12", dev: "eth0" }]]), neighbours: new Map(), fdb: new Map() };
+
+describe("nodeMtus", () => {
+  it("gives pods the VXLAN MTU in mode always and the underlay's in mode cross-subnet; isthmus.1 is underlay - 50 in both", () => {
+    expect(nodeMtus(1500, "always")).toEqual({ pod: 1450, vxlan: 1450 });
+    expect(nodeMtus(1500, "cross-subnet")).toEqual({ pod: 1500, vxlan: 1450 });
+    expect(nodeMtus(9000, "cross-subnet")).toEqual({ pod: 9000, vxlan: 8950 });
+  });
+});
 
 describe("routePeers", () => {
   const subnets = [parseCidr("198.18.1.0/24"), parseCidr("198.51.100.7/32")];

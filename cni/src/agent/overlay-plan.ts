@@ -20,7 +20,7 @@
  * scripts that change only what differs: an entry that is right is never touched, so a
  * restarted agent adopts the kernel state without flapping a route.
  */
-import { type Cidr, contains, ipToBytes, type IpAddress } from "@isthmus/core";
+import { type Cidr, contains, defaults, ipToBytes, type IpAddress } from "@isthmus/core";
 
 /** What the agent knows about one node from the API. */
 export interface OverlayNode {
@@ -40,6 +40,26 @@ export const vxlanModes = ["always", "cross-subnet"] as const;
  * over VXLAN otherwise.
  */
 export type VxlanMode = (typeof vxlanModes)[number];
+
+/** The MTUs of one node: its pods' (and bridge's) and the VXLAN device's. */
+export interface NodeMtus {
+  /** Pod interfaces and `isthmus0`. */
+  readonly pod: number;
+  /** `isthmus.1`: underlay − VXLAN overhead. */
+  readonly vxlan: number;
+}
+
+/**
+ * The MTUs for a mode (docs/adr/0405). `always`: every peer is behind VXLAN, so pods get the
+ * VXLAN MTU and nothing is ever too big. `cross-subnet`: pods get the underlay's MTU, so the
+ * direct path runs at full size; a packet for a peer behind VXLAN that does not fit is the node's
+ * to handle like any router's — TCP SYNs into `isthmus.1` are MSS-clamped (nat.ts), a DF packet
+ * gets "fragmentation needed" back, anything else is fragmented.
+ */
+export function nodeMtus(underlayMtu: number, mode: VxlanMode): NodeMtus {
+  const vxlan = underlayMtu - defaults.vxlanOverhead;
+  return { pod: mode === "cross-subnet" ? underlayMtu : vxlan, vxlan };
+}
 
 /** Route protocol number that marks the routes isthmus-node installs (`ip route … proto 148`). */
 export const nodeRouteProtocol = 148;

@@ -2,13 +2,11 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger } from "@isthmus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatapathBackend } from "../datapath/backend.js";
 import { createCommandRunner } from "../datapath/exec.js";
-import { handleCniInvocation } from "../plugin/dispatch.js";
 import { addNetns, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
-import { type NodeRecord, createNodeAgent } from "./agent.js";
+import { nodeLab } from "../testing/node-lab.js";
+import type { NodeRecord } from "./agent.js";
 import { deleteNat } from "./nat.js";
 import { deleteLocalDevices } from "./overlay.js";
 
@@ -22,29 +20,8 @@ const records: NodeRecord[] = [
   { name: "n2", podCidr: "10.250.2.0/24", internalIp: "198.18.250.12" },
 ];
 let work = "";
-const logger = createLogger({ level: "silent" });
 
-function agentFor(i: number, list: () => readonly NodeRecord[] = () => records) {
-  const dir = join(work, `node${i}`);
-  return createNodeAgent({
-    nodeName: `n${i + 1}`,
-    runner: createCommandRunner({ hostNetns: netnsPath(nodes[i] ?? "") }),
-    nodes: { list },
-    logger,
-    paths: { cniBinDir: join(dir, "bin"), cniConfDir: join(dir, "net.d"), socketPath: join(dir, "cni.sock"), dataDir: join(dir, "ipam"), pluginMain: "/nonexistent/plugin-main.js", nodeBinary: process.execPath },
-  });
-}
-
-async function addPod(i: number): Promise<string> {
-  const dir = join(work, `node${i}`);
-  const conflist = JSON.parse(await readFile(join(dir, "net.d", "10-isthmus.conflist"), "utf8")) as { cniVersion: string; name: string; plugins: Record<string, unknown>[] };
-  const conf = { ...conflist.plugins[0], cniVersion: conflist.cniVersion, name: conflist.name };
-  const backend = createDatapathBackend({ runner: createCommandRunner({ hostNetns: netnsPath(nodes[i] ?? "") }), hostNsRef: nodes[i] ?? "" });
-  const env = { CNI_COMMAND: "ADD", CNI_CONTAINERID: `pod${i}`, CNI_NETNS: netnsPath(pods[i] ?? ""), CNI_IFNAME: "eth0" };
-  const outcome = await handleCniInvocation(env, JSON.stringify(conf), backend);
-  expect(outcome.exitCode, outcome.stdout).toBe(0);
-  return ((JSON.parse(outcome.stdout) as { ips: { address: string }[] }).ips[0]?.address ?? "").split("/")[0] ?? "";
-}
+const lab = nodeLab({ work: () => work, nodes, records });
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "isthmus-test-cni-overlay-"));
@@ -69,7 +46,7 @@ describe("overlay between two node namespaces", () => {
   let ip2 = "";
 
   it("builds bridge, VXLAN, peers, NAT and the conflist on each node", async () => {
-    const reports = [await agentFor(0).reconcile(), await agentFor(1).reconcile()];
+    const reports = [await lab.agent(0).reconcile(), await lab.agent(1).reconcile()];
     expect(reports.map((r) => r.mtu)).toEqual([1450, 1450]);
     expect(reports[0]?.peers).toEqual(["n2"]);
     const conflist = JSON.parse(await readFile(join(work, "node0", "net.d", "10-isthmus.conflist"), "utf8")) as { plugins: { mtu: number; ipam: { subnet: string } }[] };
@@ -81,8 +58,8 @@ describe("overlay between two node namespaces", () => {
   });
 
   it("carries pod-to-pod traffic across nodes, with full-MTU DF packets and a 10 MB TCP transfer", async () => {
-    ip1 = await addPod(0);
-    ip2 = await addPod(1);
+    ip1 = await lab.addPod(0, pods[0] ?? "");
+    ip2 = await lab.addPod(1, pods[1] ?? "");
     await sh(["ping", "-c", "2", "-W", "2", ip2], pods[0]);
     await sh(["ping", "-c", "1", "-W", "2", "-M", "do", "-s", String(1450 - 28), ip2], pods[0]);
     await expect(sh(["ping", "-c", "1", "-W", "1", "-M", "do", "-s", String(1450 - 27), ip2], pods[0])).rejects.toThrow();
@@ -112,14 +89,14 @@ describe("overlay between two node namespaces", () => {
     expect(await peerAddressSeen(lan, "198.18.250.1", pods[0] ?? "")).toBe("198.18.250.11");
     await sh(["nft", "add", "element", "ip", "isthmus-node", "remote_cidrs", "{ 198.18.250.1/32 }"], nodes[0]);
     expect(await peerAddressSeen(lan, "198.18.250.1", pods[0] ?? "")).toBe(ip1);
-    await agentFor(0, () => [...records]).reconcile();
+    await lab.agent(0, { list: () => [...records] }).reconcile();
     expect(await sh(["nft", "list", "set", "ip", "isthmus-node", "remote_cidrs"], nodes[0])).toContain("198.18.250.1");
   });
 
   it("adopts existing state after a restart without touching any entry, even a route of the previous version (no proto)", async () => {
     await sh(["ip", "route", "replace", "10.250.2.0/24", "via", "10.250.2.0", "dev", "isthmus.1", "onlink"], nodes[0]);
     const before = await sh(["ip", "route", "show", "dev", "isthmus.1"], nodes[0]);
-    const report = await agentFor(0).reconcile();
+    const report = await lab.agent(0).reconcile();
     expect(report.changes).toEqual([]);
     expect(await sh(["ip", "route", "show", "dev", "isthmus.1"], nodes[0])).toBe(before);
   });
@@ -127,14 +104,14 @@ describe("overlay between two node namespaces", () => {
   it("loses no packet of a 50 ms ping across nodes while fresh agents (restarts) reconcile", async () => {
     const ping = sh(["ping", "-i", "0.05", "-c", "60", "-W", "1", ip2], pods[0]);
     for (let round = 0; round < 5; round++) {
-      expect((await agentFor(0).reconcile()).changes).toEqual([]);
-      expect((await agentFor(1).reconcile()).changes).toEqual([]);
+      expect((await lab.agent(0).reconcile()).changes).toEqual([]);
+      expect((await lab.agent(1).reconcile()).changes).toEqual([]);
     }
     expect(await ping).toMatch(/60 packets transmitted, 60 received, 0% packet loss/);
   });
 
   it("removes every entry of a departed node", async () => {
-    const report = await agentFor(0, () => records.slice(0, 1)).reconcile();
+    const report = await lab.agent(0, { list: () => records.slice(0, 1) }).reconcile();
     expect(report.changes.length).toBe(3);
     expect(await sh(["ip", "route", "show", "dev", "isthmus.1"], nodes[0])).toBe("");
     expect(await sh(["ip", "neigh", "show", "dev", "isthmus.1", "nud", "permanent"], nodes[0])).toBe("");

@@ -2,7 +2,7 @@ import { type Cidr, cidrContaining, defaults, type IpAddress, nthAddress, parseI
 import { type CommandRunner, parseJsonLines } from "../datapath/exec.js";
 import { podMac } from "../datapath/pod-link.js";
 import { CniError } from "../plugin/errors.js";
-import { nodeRouteProtocol, type OverlayEntries, type OverlayPlan, type PeerRoute, type PeerRouting, planOverlay, vtepMac } from "./overlay-plan.js";
+import { nodeRouteProtocol, type OverlayEntries, type OverlayPlan, type PeerRoute, type PeerRouting, type NodeMtus, planOverlay, vtepMac } from "./overlay-plan.js";
 
 /** This node's part of the overlay. */
 export interface LocalNode {
@@ -49,21 +49,19 @@ function addressLines(dev: string, link: LinkJson | undefined, want: string): st
 }
 
 /**
- * Makes sure bridge `isthmus0` (gateway address, MTU) and VXLAN `isthmus.1` (VNI, port, local
- * address, no learning, derived MAC, P.0/32) exist as wanted, adopting devices that already
- * match; a VXLAN device with other parameters is recreated. Returns the pod MTU: underlay − VXLAN
- * overhead in every mode, because a pod's MTU is fixed at ADD while any peer may be (or later
- * become) one reached over VXLAN (docs/adr/0405).
+ * Makes sure bridge `isthmus0` (gateway address, pod MTU) and VXLAN `isthmus.1` (VNI, port, local
+ * address, no learning, derived MAC, P.0/32, VXLAN MTU) exist as wanted, adopting devices that
+ * already match; a VXLAN device with other parameters is recreated. A pod keeps the MTU it got
+ * at ADD: after a change of mode only new pods get the new one.
  */
-export async function ensureLocalDevices(runner: CommandRunner, local: LocalNode, underlay: Underlay): Promise<number> {
-  const mtu = underlay.mtu - defaults.vxlanOverhead;
+export async function ensureLocalDevices(runner: CommandRunner, local: LocalNode, mtus: NodeMtus, underlay: Underlay): Promise<void> {
   const gateway = nthAddress(local.podCidr, 1);
   const bridge = defaults.cniBridge;
   const vxlan = defaults.cniVxlanDevice;
   const lines: string[] = [];
   const br = await showLink(runner, bridge);
-  if (br === undefined) lines.push(`link add ${bridge} address ${podMac(gateway)} mtu ${mtu} type bridge`);
-  else if (br.mtu !== mtu) lines.push(`link set ${bridge} mtu ${mtu}`);
+  if (br === undefined) lines.push(`link add ${bridge} address ${podMac(gateway)} mtu ${mtus.pod} type bridge`);
+  else if (br.mtu !== mtus.pod) lines.push(`link set ${bridge} mtu ${mtus.pod}`);
   lines.push(...addressLines(bridge, br, `${gateway.toString()}/${local.podCidr.prefix}`));
   if (br === undefined || !(br.flags ?? []).includes("UP")) lines.push(`link set ${bridge} up`);
   let vx = await showLink(runner, vxlan);
@@ -75,15 +73,14 @@ export async function ensureLocalDevices(runner: CommandRunner, local: LocalNode
     vx = undefined;
   }
   if (vx === undefined) {
-    lines.push(`link add ${vxlan} address ${mac} mtu ${mtu} type vxlan id ${defaults.cniVni} local ${local.nodeIp.toString()} dev ${underlay.device} dstport ${defaults.cniVxlanPort} nolearning`);
+    lines.push(`link add ${vxlan} address ${mac} mtu ${mtus.vxlan} type vxlan id ${defaults.cniVni} local ${local.nodeIp.toString()} dev ${underlay.device} dstport ${defaults.cniVxlanPort} nolearning`);
   } else {
-    if (vx.mtu !== mtu) lines.push(`link set ${vxlan} mtu ${mtu}`);
+    if (vx.mtu !== mtus.vxlan) lines.push(`link set ${vxlan} mtu ${mtus.vxlan}`);
     if (vx.address !== mac) lines.push(`link set ${vxlan} address ${mac}`);
   }
   lines.push(...addressLines(vxlan, vx, `${local.podCidr.network.toString()}/32`));
   if (vx === undefined || !(vx.flags ?? []).includes("UP")) lines.push(`link set ${vxlan} up`);
   await runner.run(["ip", "-batch", "-"], { stdin: lines.map((l) => `${l}\n`).join("") });
-  return mtu;
 }
 
 interface RouteJson {

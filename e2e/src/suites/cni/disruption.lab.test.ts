@@ -9,8 +9,9 @@
  *   when its kubelet registers it again, they come back;
  * - the DaemonSet switched to `--vxlan-mode cross-subnet` (the lab's nodes share one LAN) under a
  *   50 ms ping: nothing is lost, no route is deleted, every node reaches the others by direct
- *   routes with no VXLAN entry left, pods talk across nodes unencapsulated with their own
- *   addresses at the full pod MTU, and a deleted Node's direct route goes and comes back.
+ *   routes with no VXLAN entry left, new pods get the LAN's MTU (old ones keep theirs) and talk
+ *   across nodes unencapsulated with their own addresses at full size, and a deleted Node's
+ *   direct route goes and comes back.
  * The lab lives beside the default lab (ISTHMUS_LAB_* move both): state dir + "n", prefix + "n-",
  * port base + 15. It is taken down at the end and must leave nothing behind (everything the agent made lives
  * in the nodes' namespaces and directories).
@@ -164,15 +165,26 @@ describe("isthmus-node under disruption (a lab of its own: 1 cluster x 3 nodes)"
     expect(deletedRoutes).toEqual([]);
   }, 200_000);
 
-  it("in cross-subnet mode carries pod traffic across nodes unencapsulated, with the pod's own address and full-MTU DF packets", async () => {
-    const targetIp = (await lab.kubectl("c1", ["-n", where.namespace, "get", "pod", "target", "-o", "jsonpath={.status.podIP}"])).trim();
-    const pingerIp = (await lab.kubectl("c1", ["-n", where.namespace, "get", "pod", "pinger", "-o", "jsonpath={.status.podIP}"])).trim();
+  it("in cross-subnet mode gives new pods the LAN's MTU and carries their traffic across nodes unencapsulated, with their own addresses and full-size DF packets", async () => {
+    // Pods created before the switch keep the VXLAN MTU they got at ADD; new pods get the LAN's.
+    await createPods(lab, where, [
+      { name: "wide-target", node: n1, kind: "echo" },
+      { name: "wide-client", node: n2, kind: "client" },
+    ]);
+    const ipOf = async (pod: string) => (await lab.kubectl("c1", ["-n", where.namespace, "get", "pod", pod, "-o", "jsonpath={.status.podIP}"])).trim();
+    const mtuOf = async (pod: string) => Number(/ mtu (\d+) /.exec(await lab.exec(`c1/${where.namespace}/${pod}`, ["ip", "-o", "link", "show", "eth0"]))?.[1]);
+    expect(await Promise.all(["wide-target", "wide-client", "target", "pinger"].map(mtuOf))).toEqual([lanMtu, lanMtu, lanMtu - 50, lanMtu - 50]);
+    const [targetIp, clientIp, oldTargetIp] = await Promise.all(["wide-target", "wide-client", "target"].map(ipOf));
     const txBefore = await vxlanTxPackets(n2);
-    const reply = JSON.parse(await lab.exec(`c1/${where.namespace}/pinger`, [process.execPath, workloadsMain, "http-get", `http://${targetIp}:8080/direct`, "--timeout", "5000"], 45_000)) as EchoReply;
-    expect(reply.pod).toBe("target");
-    expect(reply.client.slice(0, reply.client.lastIndexOf(":")).replace(/^::ffff:/, "")).toBe(pingerIp);
-    const fits = parsePingSummary(await lab.exec(`c1/${where.namespace}/pinger`, ["ping", "-q", "-M", "do", "-s", String(podMtu - 28), "-c", "3", "-i", "0.2", "-W", "2", targetIp]));
+    const reply = JSON.parse(await lab.exec(`c1/${where.namespace}/wide-client`, [process.execPath, workloadsMain, "http-get", `http://${targetIp ?? ""}:8080/direct`, "--timeout", "5000"], 45_000)) as EchoReply;
+    expect(reply.pod).toBe("wide-target");
+    expect(reply.client.slice(0, reply.client.lastIndexOf(":")).replace(/^::ffff:/, "")).toBe(clientIp);
+    const fits = parsePingSummary(await lab.exec(`c1/${where.namespace}/wide-client`, ["ping", "-q", "-M", "do", "-s", String(lanMtu - 28), "-c", "3", "-i", "0.2", "-W", "2", targetIp ?? ""]));
     expect(fits).toEqual({ transmitted: 3, received: 3 });
+    // A new pod and an old one (MTU 1450) agree on a segment size: 4 KB each way, in full segments.
+    const longPath = `/mixed-${"x".repeat(4000)}`;
+    const mixed = JSON.parse(await lab.exec(`c1/${where.namespace}/wide-client`, [process.execPath, workloadsMain, "http-get", `http://${oldTargetIp ?? ""}:8080${longPath}`, "--timeout", "5000"], 45_000)) as EchoReply;
+    expect({ pod: mixed.pod, path: mixed.path }).toEqual({ pod: "target", path: longPath });
     expect(await vxlanTxPackets(n2)).toBe(txBefore);
   });
 
@@ -181,8 +193,8 @@ describe("isthmus-node under disruption (a lab of its own: 1 cluster x 3 nodes)"
   });
 });
 
-/** The pod MTU on the lab's 1500-byte LAN: underlay − 50 in every mode (docs/adr/0405). */
-const podMtu = 1450;
+/** The lab LAN's MTU: pods get it in mode cross-subnet, and 50 bytes less (VXLAN) in mode always (docs/adr/0405). */
+const lanMtu = 1500;
 
 /** The VTEP MAC isthmus-node derives from a node address (0a:15 + the IPv4 bytes). */
 function vtepMacOf(ip: string): string {
