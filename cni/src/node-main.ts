@@ -2,7 +2,7 @@
 // reads the environment, handles signals and exits. `--uninstall` removes everything it made.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Component, createLifecycle, createLogger, errorMessage, parseCidr } from "@isthmus/core";
+import { type Component, createLifecycle, createLogger, errorMessage, exitOnStopSignal, parseCidr } from "@isthmus/core";
 import { createNodeAgent } from "./agent/agent.js";
 import { parseAgentConfig } from "./agent/config.js";
 import { type InstallPaths, uninstallCni } from "./agent/install.js";
@@ -77,22 +77,7 @@ const components: Component[] = [
 ];
 const lifecycle = createLifecycle(components, { logger });
 const abort = new AbortController();
-let stopping = false;
-const shutdown = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "stopping (the node's network stays up; use --uninstall to remove it)");
-  abort.abort();
-  lifecycle.stop().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      logger.error({ err }, "stop failed");
-      process.exit(1);
-    },
-  );
-};
-process.on("SIGTERM", () => { shutdown("SIGTERM"); });
-process.on("SIGINT", () => { shutdown("SIGINT"); });
+exitOnStopSignal({ logger, message: "stopping (the node's network stays up; use --uninstall to remove it)", abort, stop: () => lifecycle.stop() });
 
 try {
   await lifecycle.start(abort.signal);

@@ -1,16 +1,15 @@
 #!/usr/bin/env node
 // isthmus-gateway: the only place that reads flags, the environment and signals, or exits.
-import { createLogger, errorMessage, loadConfig } from "@isthmus/core";
+import { createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core";
 import { startGatewayAgent } from "./agent/agent.js";
 import { gatewayConfigSchema } from "./agent/config.js";
-import { parseFlags } from "./agent/flags.js";
 import { uninstallGateway } from "./agent/uninstall.js";
 
 const usage = `Usage: isthmus-gateway --node-name NAME --pod-cidrs CIDR[,CIDR] --service-cidrs CIDR[,CIDR] [--cable-driver wireguard|vxlan] [--<setting> VALUE ...] [--uninstall]
 Settings are the keys of the gateway config in kebab case (also ISTHMUS_GATEWAY_<SETTING>; NODE_NAME sets the node name).`;
 
 async function main(): Promise<number> {
-  const { config: file, help, ...flags } = parseFlags(process.argv.slice(2), usage);
+  const { config: file, help, ...flags } = parseLongFlags(process.argv.slice(2), usage);
   if (help === true) {
     process.stdout.write(`${usage}\n`);
     return 0;
@@ -25,23 +24,11 @@ async function main(): Promise<number> {
     await uninstallGateway(config, { logger, env: process.env });
     return 0;
   }
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
-  });
+  const stopSignal = untilStopSignal();
   const agent = await startGatewayAgent(config, { logger, env: process.env });
   logger.info({ signal: await stopSignal }, "shutting down");
   await agent.stop();
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-    process.exit();
-  },
-  (err: unknown) => {
-    process.stderr.write(`isthmus-gateway: ${errorMessage(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain("isthmus-gateway", main);

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // isthmus-route-agent: the only place that reads flags, the environment and signals, or exits.
-import { createKubeClient, createLogger, errorMessage, loadConfig } from "@isthmus/core";
+import { createKubeClient, createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core";
 import { nodeInternalIp } from "./agent/endpoint.js";
-import { parseFlags } from "./agent/flags.js";
 import { routeAgentConfigSchema } from "./route-agent/config.js";
 import { startRouteAgent } from "./route-agent/agent.js";
 import { createRouteAgentDatapath } from "./route-agent/datapath.js";
@@ -11,7 +10,7 @@ const usage = `Usage: isthmus-route-agent --node-name NAME [--node-ip IP] [--nam
 (also ISTHMUS_ROUTE_AGENT_<SETTING>; NODE_NAME and NODE_IP set the node's name and address).`;
 
 async function main(): Promise<number> {
-  const { config: file, help, ...flags } = parseFlags(process.argv.slice(2), usage);
+  const { config: file, help, ...flags } = parseLongFlags(process.argv.slice(2), usage);
   if (help === true) {
     process.stdout.write(`${usage}\n`);
     return 0;
@@ -27,23 +26,11 @@ async function main(): Promise<number> {
     await createRouteAgentDatapath({ nodeIp, mtu: config.mtu, logger }).cleanup();
     return 0;
   }
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
-  });
+  const stopSignal = untilStopSignal();
   const agent = await startRouteAgent(config, { logger, env: process.env });
   logger.info({ signal: await stopSignal }, "shutting down");
   await agent.stop();
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-    process.exit();
-  },
-  (err: unknown) => {
-    process.stderr.write(`isthmus-route-agent: ${errorMessage(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain("isthmus-route-agent", main);

@@ -8,3 +8,4 @@ export * from "./lifecycle.js";
 export * from "./exec.js";
 export * from "./testing/fake-clock.js";
 export * from "./testing/memory-stream.js";
+export * from "./main.js";

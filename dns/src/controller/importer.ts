@@ -1,5 +1,5 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
-import { KubeError, TerminalReconcileError, type Logger } from "@isthmus/core";
+import { KubeError, TerminalReconcileError, type Logger, type Plain } from "@isthmus/core";
 import {
   buildDerivedService,
   buildEndpointSlices,
@@ -12,7 +12,6 @@ import {
   serviceEndpointsOf,
   servicePortsOf,
   type MergedService,
-  type Plain,
   type ServiceJson,
 } from "../mcs/index.js";
 import { canonicalJson, clusterIpsOf, hasLabels, serviceMatches, sliceMatches } from "./canonical.js";

@@ -5,8 +5,8 @@
  * the kubelet's own environment leaks in except a standard PATH.
  */
 import type { V1EnvVar } from "@kubernetes/client-node";
-import type { Container, FieldSelector, Plain, Pod } from "./kube-types.js";
-import { errorMessage } from "@isthmus/core";
+import type { Container, FieldSelector, Pod } from "./kube-types.js";
+import { errorMessage, type Plain } from "@isthmus/core";
 import { KubeletError } from "./errors.js";
 
 /** Reads ConfigMap and Secret data of the pod's namespace (undefined: not found). */

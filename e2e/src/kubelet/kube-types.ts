@@ -1,11 +1,10 @@
 /**
- * Plain-object views of client-node's model classes. client-node 1.x models are classes, and the
- * lint rule `no-unsafe-class-instance-assignment` (rightly) refuses object literals where a class
- * instance is expected. The kubelet reads class instances (assignable to these views) and
- * writes plain JSON (patch bodies, or `Object.assign(new V1Node(), …)` at the API boundary), so
- * its pure logic works on these structural types. Dates may be `Date` (from client-node) or ISO
- * strings (JSON we build).
+ * The kubelet's views of client-node's model classes (core's `Plain`): it reads class instances
+ * (assignable to these views) and writes plain JSON (patch bodies, or
+ * `Object.assign(new V1Node(), …)` at the API boundary), so its pure logic works on these
+ * structural types.
  */
+import type { Plain } from "@isthmus/core";
 import type {
   V1Container,
   V1ContainerState,
@@ -19,15 +18,6 @@ import type {
   V1Volume,
   V1VolumeProjection,
 } from "@kubernetes/client-node";
-
-/** The structural (JSON) shape of a client-node model class, recursively. */
-export type Plain<T> = T extends Date
-  ? Date | string
-  : T extends readonly (infer U)[]
-    ? Plain<U>[]
-    : T extends object
-      ? { [K in keyof T]: Plain<T[K]> }
-      : T;
 
 /** A Pod as JSON. */
 export type Pod = Plain<V1Pod>;

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { ListWatch, Watch, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import { createInformer, createKubeClient, createLifecycle, createLogger, errorMessage, type Component } from "@isthmus/core";
+import { createInformer, createKubeClient, createLifecycle, createLogger, errorMessage, exitOnStopSignal, type Component } from "@isthmus/core";
 import { createApiReader, createTokenIssuer } from "./api.js";
 import { loadKubeletConfig } from "./config.js";
 import { createNodeAgent } from "./node.js";
@@ -76,22 +76,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const lifecycle = createLifecycle(components, { logger, stopTimeoutMs: 60_000 });
 
   const abort = new AbortController();
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "stopping");
-    abort.abort();
-    lifecycle.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "stop failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", () => { shutdown("SIGTERM"); });
-  process.once("SIGINT", () => { shutdown("SIGINT"); });
+  exitOnStopSignal({ logger, message: "stopping", abort, stop: () => lifecycle.stop() });
   await lifecycle.start(abort.signal);
   logger.info({ fieldSelector }, "lab kubelet running");
 }

@@ -10,8 +10,8 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import type { V1DownwardAPIVolumeFile, V1KeyToPath } from "@kubernetes/client-node";
-import type { Plain, Pod, Volume, VolumeProjection } from "./kube-types.js";
-import { errorMessage } from "@isthmus/core";
+import type { Pod, Volume, VolumeProjection } from "./kube-types.js";
+import { errorMessage, type Plain } from "@isthmus/core";
 import { resolveFieldRef, type ObjectReader } from "./env.js";
 import { KubeletError } from "./errors.js";
 

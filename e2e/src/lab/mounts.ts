@@ -2,10 +2,12 @@
  * Per-node mount namespaces. Each node gets a persistent mount namespace (bound to a file under
  * `<state>/mnt`, itself a private bind mount so the namespace file can live there) in which
  * `/run` is a private tmpfs (so `/run/netns` and `/var/run/wireguard` are per node) and
- * `/etc/cni/net.d`, `/opt/cni/bin`, `/var/lib/cni` are bind mounts of the node's state
- * directories — the orchestrator writes a node's CNI files from the host side.
+ * `/etc/cni/net.d`, `/opt/cni/bin`, `/var/lib/cni` and `/var/lib/isthmus` are bind mounts of
+ * the node's state directories — the orchestrator writes a node's CNI files from the host side,
+ * and a hostPath volume under `/var/lib/isthmus` (the gateway's WireGuard key) is the node's own,
+ * not shared with same-named nodes of another lab.
  *
- * A mount point must exist on the shared root filesystem; when one of those three directories
+ * A mount point must exist on the shared root filesystem; when one of those directories
  * is missing on the host the lab creates it, records it, and `lab down` removes it if empty.
  */
 import { appendFile, mkdir, readFile, rm, rmdir, stat, symlink, writeFile } from "node:fs/promises";
@@ -21,7 +23,7 @@ export const referencePluginDir = "/usr/lib/cni";
 const referencePlugins = ["bridge", "host-local", "loopback", "portmap"];
 
 /** Directories inside a node that are backed by the node's state directory. */
-const nodeMountPoints = ["/etc/cni/net.d", "/opt/cni/bin", "/var/lib/cni"] as const;
+const nodeMountPoints = ["/etc/cni/net.d", "/opt/cni/bin", "/var/lib/cni", "/var/lib/isthmus"] as const;
 
 /** Creates the private mount-namespace directory and every node's mount namespace. */
 export async function applyMountNamespaces(plan: LabPlan): Promise<void> {
@@ -41,7 +43,7 @@ export async function applyMountNamespaces(plan: LabPlan): Promise<void> {
 
 async function applyNodeMountNamespace(plan: LabPlan, node: NodePlan): Promise<void> {
   const paths = nodePaths(plan, node);
-  for (const d of [paths.cniConfDir, paths.cniBinDir, paths.cniLibDir, paths.kubeletDir, paths.logDir]) {
+  for (const d of [paths.cniConfDir, paths.cniBinDir, paths.cniLibDir, paths.isthmusLibDir, paths.kubeletDir, paths.logDir]) {
     await mkdir(d, { recursive: true });
   }
   for (const plugin of referencePlugins) {
@@ -64,7 +66,7 @@ async function applyNodeMountNamespace(plan: LabPlan, node: NodePlan): Promise<v
   // by the kubelet are visible to every process of the node.
   await runCommand([...inNode, "mount", "--bind", "/run/netns", "/run/netns"]);
   await runCommand([...inNode, "mount", "--make-shared", "/run/netns"]);
-  const sources = [paths.cniConfDir, paths.cniBinDir, paths.cniLibDir];
+  const sources = [paths.cniConfDir, paths.cniBinDir, paths.cniLibDir, paths.isthmusLibDir];
   for (const [i, target] of nodeMountPoints.entries()) {
     const source = sources[i];
     if (source !== undefined) await runCommand([...inNode, "mount", "--bind", source, target]);

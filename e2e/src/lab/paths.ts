@@ -26,6 +26,8 @@ export interface NodePaths {
   readonly cniConfDir: string;
   readonly cniBinDir: string;
   readonly cniLibDir: string;
+  /** Bind-mounted at /var/lib/isthmus inside the node (the gateway's key, a hostPath volume). */
+  readonly isthmusLibDir: string;
   /** The lab kubelet's state directory (pods, logs, tokens). */
   readonly kubeletDir: string;
   readonly kubeletConfig: string;
@@ -72,6 +74,7 @@ export function nodePaths(plan: LabPlan, node: NodePlan): NodePaths {
     cniConfDir: join(dir, "cni-conf"),
     cniBinDir: join(dir, "cni-bin"),
     cniLibDir: join(dir, "cni-lib"),
+    isthmusLibDir: join(dir, "isthmus-lib"),
     kubeletDir: join(dir, "kubelet"),
     kubeletConfig: join(dir, "kubelet.json"),
     kubeletKubeconfig: join(dir, "kubelet.kubeconfig"),
