@@ -9,18 +9,13 @@
  * process reaches the broker through a Unix socket that a socat in the WAN namespace forwards
  * (nothing in the lab routes to the host). Everything is removed again by `stop()`.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { access, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAdminClient, createBrokerClient, defaults, errorMessage, type AdminClient, type BrokerClient, type ConnectionState } from "@isthmus/core";
+import { createBrokerClient, defaults, errorMessage, type AdminClient, type BrokerClient, type ConnectionState } from "@isthmus/core";
 import { acquireLock } from "../../lab/lock.js";
-import { runCommand } from "../../lab/run.js";
 import { requireLab } from "../../lab/state.js";
 import { repoRoot } from "../../lab/up.js";
-import { waitFor } from "../../lab/wait.js";
 import { labKubectl } from "../../lab/testing/helpers.js";
+import { startWanBroker, type WanBroker } from "../../lab/testing/wan-broker.js";
 
 /** The broker's address on the WAN. */
 export const brokerWanAddress = "203.0.113.250";
@@ -47,34 +42,12 @@ export interface DnsLab {
 const kubectl = (cluster: string, args: readonly string[], input?: string): Promise<string> =>
   labKubectl(cluster, args, input === undefined ? {} : { input });
 
-function startLogged(argv: readonly string[], logFile: string): ChildProcess {
-  const child = spawn(argv[0] ?? "", argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-  const log = createWriteStream(logFile);
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => {
-      resolve();
-    }));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-
 /** Pods and log tails of isthmus-dns in `cluster`, for failure messages. */
 async function describeAgents(cluster: string): Promise<string> {
   const pods = await kubectl(cluster, ["-n", defaults.namespace, "get", "pods", "-o", "wide"]).catch((err: unknown) => errorMessage(err));
   const logs = await kubectl(cluster, ["-n", defaults.namespace, "logs", "-l", "app.kubernetes.io/name=isthmus-dns", "--tail=20"]).catch((err: unknown) => errorMessage(err));
   return `${pods}\n${logs}`;
 }
-
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 /** The Deployment of deploy/dns adapted to the lab (one replica on the gateway node). */
 async function labManifests(cluster: string): Promise<string> {
@@ -107,12 +80,8 @@ export async function startDnsLab(): Promise<DnsLab> {
   // One DNS setup at a time: two test runs sharing the lab would fight over the broker address
   // and the Deployments.
   const unlock = await acquireLock(join(plan.stateDir, "dns-suite.lock"));
-  const wan = plan.wan.netns;
-  const inWan = ["ip", "netns", "exec", wan];
-  const dir = await mkdtemp(join(tmpdir(), "isthmus-dns-lab-"));
-  const socket = join(dir, "broker.sock");
-  const children: ChildProcess[] = [];
   const clients: { close(): void }[] = [];
+  let broker: WanBroker | undefined;
   const stop = async (): Promise<void> => {
     for (const client of clients) client.close();
     for (const cluster of dnsLabClusters) {
@@ -122,39 +91,12 @@ export async function startDnsLab(): Promise<DnsLab> {
       await kubectl(cluster, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]);
       await kubectl(cluster, ["-n", defaults.namespace, "delete", "lease", "isthmus-dns", "--ignore-not-found"]);
     }
-    for (const child of children.reverse()) await stopChild(child);
-    await runCommand([...inWan, "ip", "addr", "del", `${brokerWanAddress}/24`, "dev", plan.wan.bridge], { allowFailure: true });
-    await rm(dir, { recursive: true, force: true });
+    await broker?.close();
     await unlock();
   };
   try {
-    await runCommand([...inWan, "ip", "addr", "replace", `${brokerWanAddress}/24`, "dev", plan.wan.bridge]);
-    const dataDir = join(dir, "broker");
-    children.push(
-      startLogged(
-        [
-          ...inWan,
-          process.execPath,
-          join(repoRoot, "broker/dist/main.js"),
-          ...["--data-dir", dataDir, "--listen", brokerWanAddress, "--grpc-port", String(defaults.brokerGrpcPort), "--http-port", String(defaults.brokerHttpPort)],
-          ...["--tls-ip-addresses", `${brokerWanAddress},127.0.0.1`, "--tls-dns-names", "localhost", "--log-level", "info"],
-        ],
-        join(dir, "broker.log"),
-      ),
-    );
-    children.push(startLogged([...inWan, "socat", `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${brokerWanAddress}:${defaults.brokerGrpcPort}`], join(dir, "socat.log")));
-    const explain = async (): Promise<string> => (await readFile(join(dir, "broker.log"), "utf8").catch(() => "")).slice(-2000);
-    // The broker writes admin.key, then admin.crt: a whole certificate means both are there.
-    const adminCert = async (): Promise<boolean> => (await readFile(join(dataDir, "admin.crt"), "utf8").catch(() => "")).includes("-----END CERTIFICATE-----");
-    await waitFor("the broker's admin credential", async () => ((await adminCert()) && (await exists(socket))) || undefined, { timeoutMs: 30_000, explain });
-    const connection = {
-      address: `unix:${socket}`,
-      serverName: "localhost",
-      caPem: await readFile(join(dataDir, "ca.crt"), "utf8"),
-    };
-    const admin = createAdminClient({ ...connection, certPem: await readFile(join(dataDir, "admin.crt"), "utf8"), keyPem: await readFile(join(dataDir, "admin.key"), "utf8") });
-    clients.push(admin);
-    await waitFor("the broker to answer", async () => (await admin.listClusters({}, { timeoutMs: 2_000 })) as unknown, { timeoutMs: 30_000, explain });
+    broker = await startWanBroker(plan, brokerWanAddress);
+    const { admin, connection, explain } = broker;
     for (const cluster of dnsLabClusters) {
       await kubectl(cluster, ["apply", "-f", join(repoRoot, "deploy/dns/00-namespace.yaml")]);
       await writeBrokerSecret(cluster, { admin, caPem: connection.caPem });

@@ -8,20 +8,16 @@
  * nodes. The lab kubelet runs the agents as `node gateway/dist/{main,route-agent}.js`.
  * `stop()` deletes the agents, runs both uninstalls on every node and checks nothing is left.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { access, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAdminClient, defaults, type AdminClient } from "@isthmus/core";
+import { defaults, type AdminClient } from "@isthmus/core";
 import { labBinaries } from "../../lab/binaries.js";
 import { acquireLock } from "../../lab/lock.js";
 import type { ClusterPlan, LabPlan } from "../../lab/plan.js";
 import { runCommand, type RunResult } from "../../lab/run.js";
 import { requireLab, type LabLocation } from "../../lab/state.js";
 import { repoRoot } from "../../lab/up.js";
+import { startWanBroker, type WanBroker } from "../../lab/testing/wan-broker.js";
 import { labExecArgv, labKubeconfig } from "../../lab/verbs.js";
-import { waitFor } from "../../lab/wait.js";
 
 /** The broker's address on the WAN. */
 export const brokerWanAddress = "203.0.113.251";
@@ -59,7 +55,7 @@ export function labAccess(location: LabLocation = {}): LabAccess {
 export interface GatewayLab extends LabAccess {
   readonly plan: LabPlan;
   readonly admin: AdminClient;
-  /** The directory with the broker's data and logs. */
+  /** A directory of the suite's own (the broker's data and logs, capture files). */
   readonly dir: string;
   /** Deploys the agents with `driver` into every cluster (replacing a previous deployment). */
   deploy(driver: "wireguard" | "vxlan"): Promise<void>;
@@ -71,25 +67,6 @@ export interface GatewayLab extends LabAccess {
   /** Removes everything the fixture made. */
   stop(): Promise<void>;
 }
-
-function startLogged(argv: readonly string[], logFile: string): ChildProcess {
-  const child = spawn(argv[0] ?? "", argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-  const log = createWriteStream(logFile, { flags: "a" });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => { resolve(); }));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 /** The gateway node of a cluster (node 1) and its WAN address. */
 export function gatewayNode(cluster: ClusterPlan): { name: string; wanAddress: string } {
@@ -140,33 +117,8 @@ export async function startGatewayLab(location: LabLocation = {}): Promise<Gatew
   const lab = labAccess(location);
   const { kubectl } = lab;
   const unlock = await acquireLock(join(plan.stateDir, "gateway-suite.lock"));
-  const inWan = ["ip", "netns", "exec", plan.wan.netns];
-  const dir = await mkdtemp(join(tmpdir(), "isthmus-gateway-lab-"));
-  const socket = join(dir, "broker.sock");
-  const dataDir = join(dir, "broker");
-  let broker: ChildProcess | undefined;
-  let socat: ChildProcess | undefined;
-  const clients: { close(): void }[] = [];
+  let broker: WanBroker | undefined;
   const clusters = plan.clusters;
-  const explain = async (): Promise<string> => (await readFile(join(dir, "broker.log"), "utf8").catch(() => "")).slice(-2000);
-
-  const startBroker = async (): Promise<void> => {
-    broker = startLogged(
-      [
-        ...inWan, process.execPath, join(repoRoot, "broker/dist/main.js"),
-        ...["--data-dir", dataDir, "--listen", brokerWanAddress, "--grpc-port", String(defaults.brokerGrpcPort), "--http-port", String(defaults.brokerHttpPort)],
-        ...["--tls-ip-addresses", `${brokerWanAddress},127.0.0.1`, "--tls-dns-names", "localhost", "--log-level", "info"],
-      ],
-      join(dir, "broker.log"),
-    );
-    // The broker writes admin.key, then admin.crt: a whole certificate means both are there.
-    const adminCert = async (): Promise<boolean> => (await readFile(join(dataDir, "admin.crt"), "utf8").catch(() => "")).includes("-----END CERTIFICATE-----");
-    await waitFor("the broker's admin credential", async () => (await adminCert()) || undefined, { timeoutMs: 30_000, explain });
-  };
-  const stopBroker = async (): Promise<void> => {
-    if (broker !== undefined) await stopChild(broker);
-    broker = undefined;
-  };
 
   const undeploy = async (): Promise<string[]> => {
     for (const cluster of clusters) {
@@ -185,7 +137,6 @@ export async function startGatewayLab(location: LabLocation = {}): Promise<Gatew
   };
 
   const stop = async (): Promise<void> => {
-    for (const client of clients) client.close();
     await undeploy().catch(() => []);
     for (const cluster of clusters) {
       await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]).catch(() => "");
@@ -194,25 +145,13 @@ export async function startGatewayLab(location: LabLocation = {}): Promise<Gatew
       await kubectl(cluster.id, ["delete", "namespace", workloadNamespace, "--ignore-not-found", "--wait=true", "--timeout=120s"]).catch(() => "");
       await kubectl(cluster.id, ["annotate", "node", gatewayNode(cluster).name, `${defaults.publicIpAnnotation}-`]).catch(() => "");
     }
-    await stopBroker();
-    if (socat !== undefined) await stopChild(socat);
-    await runCommand([...inWan, "ip", "addr", "del", `${brokerWanAddress}/24`, "dev", plan.wan.bridge], { allowFailure: true });
-    await rm(dir, { recursive: true, force: true });
+    await broker?.close();
     await unlock();
   };
 
   try {
-    await runCommand([...inWan, "ip", "addr", "replace", `${brokerWanAddress}/24`, "dev", plan.wan.bridge]);
-    await startBroker();
-    socat = startLogged([...inWan, "socat", `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${brokerWanAddress}:${defaults.brokerGrpcPort}`], join(dir, "socat.log"));
-    await waitFor("the broker socket", async () => (await exists(socket)) || undefined, { timeoutMs: 10_000, explain });
-    const caPem = await readFile(join(dataDir, "ca.crt"), "utf8");
-    const admin = createAdminClient({
-      address: `unix:${socket}`, serverName: "localhost", caPem,
-      certPem: await readFile(join(dataDir, "admin.crt"), "utf8"), keyPem: await readFile(join(dataDir, "admin.key"), "utf8"),
-    });
-    clients.push(admin);
-    await waitFor("the broker to answer", async () => (await admin.listClusters({}, { timeoutMs: 2_000 })) as unknown, { timeoutMs: 30_000, explain });
+    broker = await startWanBroker(plan, brokerWanAddress);
+    const { admin, connection: { caPem } } = broker;
     for (const cluster of clusters) {
       await kubectl(cluster.id, ["apply", "-f", join(repoRoot, "deploy/gateway/00-namespace.yaml"), "-f", join(repoRoot, "deploy/gateway/10-crd.yaml"), "-f", join(repoRoot, "deploy/gateway/20-rbac.yaml")]);
       await kubectl(cluster.id, ["wait", "--for=condition=Established", "crd/gateways.isthmus.io", "--timeout=30s"]);
@@ -221,7 +160,7 @@ export async function startGatewayLab(location: LabLocation = {}): Promise<Gatew
       ...lab,
       plan,
       admin,
-      dir,
+      dir: broker.dir,
       async deploy(driver) {
         for (const cluster of clusters) {
           await writeJoinState(cluster, { lab, admin, caPem, driver });
@@ -233,8 +172,8 @@ export async function startGatewayLab(location: LabLocation = {}): Promise<Gatew
         }
       },
       undeploy,
-      startBroker,
-      stopBroker,
+      startBroker: broker.startBroker,
+      stopBroker: broker.stopBroker,
       stop,
     };
   } catch (err) {
