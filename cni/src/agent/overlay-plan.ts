@@ -61,9 +61,6 @@ export function nodeMtus(underlayMtu: number, mode: VxlanMode): NodeMtus {
   return { pod: mode === "cross-subnet" ? underlayMtu : vxlan, vxlan };
 }
 
-/** Route protocol number that marks the routes isthmus-node installs (`ip route … proto 148`). */
-export const nodeRouteProtocol = 148;
-
 /** A route to a podCIDR as the kernel holds it. */
 export interface PeerRoute {
   readonly via: string;
@@ -72,7 +69,7 @@ export interface PeerRoute {
 
 /** The entries of ours currently in the kernel (as read from `ip -j`/`bridge -j`). */
 export interface OverlayEntries {
-  /** dst CIDR -> gateway and device (routes on `isthmus.1` and routes of {@link nodeRouteProtocol}). */
+  /** dst CIDR -> gateway and device (routes on `isthmus.1` and routes of `defaults.cniRouteProtocol`). */
   readonly routes: ReadonlyMap<string, PeerRoute>;
   /** neighbour IP -> lladdr (permanent entries of `isthmus.1` only). */
   readonly neighbours: ReadonlyMap<string, string>;
@@ -155,7 +152,7 @@ export function planOverlay(current: OverlayEntries, options: { readonly routing
     const have = current.routes.get(dst);
     if (have?.via === want.via && have.dev === want.dev) continue;
     const onlink = want.dev === devices.vxlan ? " onlink" : "";
-    ipLines.push(`route replace ${dst} via ${want.via} dev ${want.dev}${onlink} proto ${nodeRouteProtocol}`);
+    ipLines.push(`route replace ${dst} via ${want.via} dev ${want.dev}${onlink} proto ${String(defaults.cniRouteProtocol)}`);
     changes.push(`route ${dst} via ${want.via} dev ${want.dev}`);
   }
   for (const [dst, have] of current.routes) {

@@ -2,7 +2,7 @@ import { type Cidr, cidrContaining, defaults, type IpAddress, nthAddress, parseI
 import { type CommandRunner, parseJsonLines } from "../datapath/exec.js";
 import { podMac } from "../datapath/pod-link.js";
 import { CniError } from "../plugin/errors.js";
-import { nodeRouteProtocol, type OverlayEntries, type OverlayPlan, type PeerRoute, type PeerRouting, type NodeMtus, planOverlay, vtepMac } from "./overlay-plan.js";
+import { type OverlayEntries, type OverlayPlan, type PeerRoute, type PeerRouting, type NodeMtus, planOverlay, vtepMac } from "./overlay-plan.js";
 
 /** This node's part of the overlay. */
 export interface LocalNode {
@@ -92,7 +92,7 @@ interface RouteJson {
 /** Reads our entries: routes on `isthmus.1` and of our protocol, permanent neighbours and FDB of `isthmus.1`. */
 export async function readOverlayEntries(runner: CommandRunner): Promise<OverlayEntries> {
   const dev = defaults.cniVxlanDevice;
-  const ipOut = await runner.run(["ip", "-j", "-batch", "-"], { stdin: `route show dev ${dev}\nroute show proto ${nodeRouteProtocol}\nneigh show dev ${dev}\n` });
+  const ipOut = await runner.run(["ip", "-j", "-batch", "-"], { stdin: `route show dev ${dev}\nroute show proto ${String(defaults.cniRouteProtocol)}\nneigh show dev ${dev}\n` });
   const [onVxlan = [], ours = [], neighbours = []] = parseJsonLines(ipOut.stdout) as [RouteJson[]?, RouteJson[]?, { dst?: string; lladdr?: string; state?: string[] }[]?];
   const fdb = JSON.parse((await runner.run(["bridge", "-j", "fdb", "show", "dev", dev])).stdout) as { mac?: string; dst?: string }[];
   const routes = new Map<string, PeerRoute>();
@@ -122,8 +122,8 @@ export async function syncPeers(runner: CommandRunner, options: { readonly routi
 
 /** Deletes our routes (direct ones live on the underlay device), the overlay and the bridge (uninstall); idempotent. */
 export async function deleteLocalDevices(runner: CommandRunner): Promise<void> {
-  const flushed = await runner.run(["ip", "route", "flush", "proto", String(nodeRouteProtocol)], { allowFailure: true });
-  if (flushed.code !== 0 && !flushed.stderr.includes("FIB table does not exist")) throw new CniError("IoFailure", `Cannot delete the routes of proto ${String(nodeRouteProtocol)}: ${flushed.stderr.trim()}`);
+  const flushed = await runner.run(["ip", "route", "flush", "proto", String(defaults.cniRouteProtocol)], { allowFailure: true });
+  if (flushed.code !== 0 && !flushed.stderr.includes("FIB table does not exist")) throw new CniError("IoFailure", `Cannot delete the routes of proto ${String(defaults.cniRouteProtocol)}: ${flushed.stderr.trim()}`);
   for (const dev of [defaults.cniVxlanDevice, defaults.cniBridge]) {
     const out = await runner.run(["ip", "link", "del", dev], { allowFailure: true });
     if (out.code !== 0 && !out.stderr.includes('Cannot find device')) throw new CniError("IoFailure", `Cannot delete ${dev}: ${out.stderr.trim()}`);

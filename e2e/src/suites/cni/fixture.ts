@@ -4,6 +4,7 @@
  * a node's overlay state (`isthmus.1` neighbours, FDB, routes) and of pod addresses.
  */
 import { join } from "node:path";
+import { defaults } from "@isthmus/core";
 import { labBinaries } from "../../lab/binaries.js";
 import { runCommand, type RunResult } from "../../lab/run.js";
 import type { LabLocation } from "../../lab/state.js";
@@ -83,9 +84,6 @@ export async function nodeInfo(lab: LabHandle, cluster: string, node: string): P
   return { podCidr, internalIp };
 }
 
-/** The route protocol of isthmus-node's routes to other nodes' podCIDRs (cni overlay-plan.ts). */
-export const nodeRouteProtocol = 148;
-
 /** The overlay entries on a node: permanent neighbours, FDB destinations and routes of `isthmus.1`, and its direct routes. */
 export interface OverlayState {
   /** Neighbour IP (a peer's podCIDR network address) → MAC. */
@@ -101,7 +99,7 @@ export interface OverlayState {
 /** Reads a node's overlay entries with `ip -j` and `bridge -j`. */
 export async function readOverlay(lab: LabHandle, target: string): Promise<OverlayState> {
   const routes = JSON.parse(await lab.exec(target, ["ip", "-j", "route", "show", "dev", "isthmus.1"])) as { dst?: string; gateway?: string }[];
-  const ours = JSON.parse(await lab.exec(target, ["ip", "-j", "route", "show", "proto", String(nodeRouteProtocol)])) as { dst?: string; gateway?: string; dev?: string }[];
+  const ours = JSON.parse(await lab.exec(target, ["ip", "-j", "route", "show", "proto", String(defaults.cniRouteProtocol)])) as { dst?: string; gateway?: string; dev?: string }[];
   const neighbours = JSON.parse(await lab.exec(target, ["ip", "-j", "neigh", "show", "dev", "isthmus.1", "nud", "permanent"])) as { dst?: string; lladdr?: string }[];
   const fdb = JSON.parse(await lab.exec(target, ["bridge", "-j", "fdb", "show", "dev", "isthmus.1"])) as { mac?: string; dst?: string }[];
   return {
