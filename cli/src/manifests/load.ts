@@ -46,9 +46,11 @@ export interface ManifestSettings {
   readonly volumeClaims?: Readonly<Record<string, VolumeClaimSettings>>;
 }
 
-type Json = Record<string, unknown>;
+/** A JSON object (a map), as manifests and chart values hold them. */
+export type Json = Record<string, unknown>;
 
-const isRecord = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+/** True for a JSON object (not null, not a list). */
+export const isRecord = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The pod template spec of a workload object, if it has one. */
 export function podSpecOf(obj: ManifestObject): Json | undefined {

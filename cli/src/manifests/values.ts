@@ -10,7 +10,7 @@ import { CliError } from "../command.js";
 import { defaultValues } from "./chart.js";
 import { type ComponentManifests, components, imageRepository } from "./components.js";
 import { joinObjects, type JoinSettings } from "./join-objects.js";
-import { loadManifests, type ManifestObject, type ManifestSettings, type VolumeClaimSettings, type WorkloadSettings } from "./load.js";
+import { isRecord, type Json, loadManifests, type ManifestObject, type ManifestSettings, type VolumeClaimSettings, type WorkloadSettings } from "./load.js";
 
 /** What one installation consists of: the input of {@link renderInstall}. */
 export interface InstallSpec {
@@ -19,10 +19,6 @@ export interface InstallSpec {
   /** The broker Secret and gateway ConfigMap of a member cluster, when it joins. */
   readonly join?: JoinSettings;
 }
-
-type Json = Record<string, unknown>;
-
-const isRecord = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Merges `override` over `base` as Helm merges values files. */
 export function mergeValues(base: Json, override: Json): Json {
@@ -47,13 +43,12 @@ const isString = (v: unknown): v is string => typeof v === "string";
 const isBoolean = (v: unknown): v is boolean => typeof v === "boolean";
 const isStringMap = (v: unknown): v is Record<string, string> => isRecord(v) && Object.values(v).every(isString);
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
-const isRecordValue = (v: unknown): v is Json => isRecord(v);
 
 function workloadSettings(values: Json): Record<string, WorkloadSettings> {
   const out: Record<string, WorkloadSettings> = {};
-  for (const name of Object.keys(field(values, "workloads", isRecordValue, "a map"))) {
+  for (const name of Object.keys(field(values, "workloads", isRecord, "a map"))) {
     const at = `workloads/${name}`;
-    const replicas = field(values, at, isRecordValue, "a map").replicas;
+    const replicas = field(values, at, isRecord, "a map").replicas;
     if (replicas !== undefined && !(Number.isInteger(replicas) && (replicas as number) >= 0)) {
       throw new CliError("UsageError", `Chart value workloads.${name}.replicas must be a whole number, got ${JSON.stringify(replicas)}`);
     }
@@ -68,7 +63,7 @@ function workloadSettings(values: Json): Record<string, WorkloadSettings> {
 
 function claimSettings(values: Json): Record<string, VolumeClaimSettings> {
   const out: Record<string, VolumeClaimSettings> = {};
-  for (const name of Object.keys(field(values, "volumeClaims", isRecordValue, "a map"))) {
+  for (const name of Object.keys(field(values, "volumeClaims", isRecord, "a map"))) {
     const get = (key: string): string => field(values, `volumeClaims/${name}/${key}`, isString, "a string");
     const [storageClassName, size, hostPath] = [get("storageClassName"), get("size"), get("hostPath")];
     out[name] = { ...(storageClassName === "" ? {} : { storageClassName }), ...(size === "" ? {} : { size }), ...(hostPath === "" ? {} : { hostPath }) };
