@@ -5,7 +5,7 @@
  * cluster has none of this; the commands then need the equivalent flags.
  */
 import { dirname, join, resolve } from "node:path";
-import { labExecArgv, requireLab, type ClusterPlan, type LabPlan, type NodePlan } from "@isthmus/e2e";
+import { labExecArgv, nodePaths, requireLab, type ClusterPlan, type LabPlan, type NodePlan } from "@isthmus/e2e";
 
 /** A cluster of the running lab. */
 export interface LabCluster {
@@ -48,4 +48,9 @@ export function labPublicAddress(lab: LabCluster, node: NodePlan): string {
 /** The argv prefix that runs a command in a lab node's namespaces. */
 export function labNodeArgv(lab: LabCluster, node: NodePlan): Promise<string[]> {
   return labExecArgv(`${lab.cluster.id}/${node.name}`, { stateDir: lab.plan.stateDir });
+}
+
+/** The lab's own directory of `node`: a lab node's data kept on its "host" (the broker's host-path data) lives under it. */
+export function labNodeDir(lab: LabCluster, node: NodePlan): string {
+  return nodePaths(lab.plan, node).dir;
 }

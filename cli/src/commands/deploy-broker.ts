@@ -1,13 +1,14 @@
 import { join, resolve } from "node:path";
 import { StorageV1Api, type V1Node } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core";
+import type { NodePlan } from "@isthmus/e2e";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin } from "../broker/admin.js";
 import { adminSecretName, brokerName, brokerNamespace, readAdminCredential, writeAdminSecret } from "../broker/credential.js";
 import { adminFileBeside, type BrokerAdmin, type BrokerInfo, writeBrokerFile } from "../broker/info.js";
 import { applyObjects, waitForWorkload } from "../kube/apply.js";
 import { clusterOptions, connectCluster, type ClusterTarget } from "../kube/cluster.js";
-import { labNode, labPublicAddress } from "../lab-bridge.js";
+import { labNode, labNodeDir, labPublicAddress } from "../lab-bridge.js";
 import { findComponent } from "../manifests/components.js";
 import { loadManifests, type VolumeClaimSettings, workloadArgs } from "../manifests/load.js";
 import { createStepRunner } from "../steps.js";
@@ -89,9 +90,9 @@ export interface DeployedBroker {
 export async function deployBroker(target: ClusterTarget, options: { node?: string; address?: string; globalnet?: boolean; storage?: BrokerStorage; tokenTtlSeconds: number; tokenUses: number; out: string; io: CommandIo }): Promise<DeployedBroker> {
   const steps = createStepRunner(options.io.stderr);
   const node = await steps.step(`pick the broker node in ${target.name}`, () => pickNode(target, options.node), (n) => n.metadata?.name ?? "");
-  const claim = await steps.step("decide where the broker keeps its data", () => resolveStorage(target, { storage: options.storage ?? {}, nodeName: node.metadata?.name ?? "" }), describeStorage);
   const nodeName = node.metadata?.name ?? "";
   const labNodePlan = target.lab === undefined ? undefined : labNode(target.lab, nodeName);
+  const claim = await steps.step("decide where the broker keeps its data", () => resolveStorage(target, { storage: options.storage ?? {}, nodeName, labNodePlan }), describeStorage);
   const host = options.address ?? (target.lab !== undefined && labNodePlan !== undefined ? labPublicAddress(target.lab, labNodePlan) : nodeAddress(node));
   if (host === undefined) throw new CliError("Failed", `Node ${nodeName} has no address: pass --address`);
   const ips = [...new Set([host, ...(node.status?.addresses ?? []).filter((a) => a.type.endsWith("IP")).map((a) => a.address), "127.0.0.1"])].filter((a) => /^[\d.:a-f]+$/i.test(a));
@@ -127,11 +128,12 @@ async function hasStorageClass(target: ClusterTarget, name: string | undefined):
  * The data claim's settings: a host path (asked for, or the lab's default: the lab has no
  * provisioner and its kubelet mounts no claims), else a claim of a StorageClass that exists.
  */
-async function resolveStorage(target: ClusterTarget, options: { storage: BrokerStorage; nodeName: string }): Promise<VolumeClaimSettings> {
+async function resolveStorage(target: ClusterTarget, options: { storage: BrokerStorage; nodeName: string; labNodePlan: NodePlan | undefined }): Promise<VolumeClaimSettings> {
   const { storage } = options;
   if (storage.hostPath !== undefined) return { hostPath: resolve(storage.hostPath) };
   if (target.lab !== undefined && storage.storageClass === undefined) {
-    return { hostPath: join(target.lab.plan.stateDir, target.lab.cluster.id, "nodes", options.nodeName, brokerName) };
+    if (options.labNodePlan === undefined) throw new CliError("Failed", `Node ${options.nodeName} is not a node of lab cluster ${target.name}`);
+    return { hostPath: join(labNodeDir(target.lab, options.labNodePlan), brokerName) };
   }
   if (!(await hasStorageClass(target, storage.storageClass))) {
     const missing = storage.storageClass === undefined ? `${target.name} has no default StorageClass` : `StorageClass "${storage.storageClass}" does not exist in ${target.name}`;

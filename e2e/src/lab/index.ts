@@ -4,4 +4,5 @@ export * from "./plan.js";
 export * from "./state.js";
 export * from "./up.js";
 export * from "./verbs.js";
+export { nodePaths, type NodePaths } from "./paths.js";
 export { findLeftovers, type Leftovers, type TeardownReport } from "./teardown.js";
