@@ -113,18 +113,8 @@ export async function uninstallJoin(target: ClusterTarget, state: JoinState, ste
     await target.kube.core.deleteNamespacedConfigMap({ namespace: defaults.namespace, name: joinStateName }).catch((err: unknown) => {
       if (httpStatusOf(err) !== 404) throw err;
     });
+    // Returns when they are gone, the Namespace included.
     await deleteObjects(target, ours.filter((o) => o.kind !== "DaemonSet" && o.kind !== "Deployment"));
-    if (ours.some((o) => o.kind === "Namespace")) {
-      await waitUntil(`namespace ${defaults.namespace} to be deleted`, async () => {
-        try {
-          await target.kube.core.readNamespace({ name: defaults.namespace });
-          return undefined;
-        } catch (err) {
-          if (httpStatusOf(err) === 404) return true;
-          throw err;
-        }
-      }, { timeoutMs: 90_000 });
-    }
   });
   await steps.step("remove the node labels and annotations join added", async () => {
     for (const node of state.labelledNodes) await removeNodeMeta(target, { node, field: "labels", key: defaults.gatewayNodeLabel });

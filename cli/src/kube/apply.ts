@@ -27,19 +27,35 @@ export async function applyObjects(target: ClusterTarget, objects: readonly Mani
   }
 }
 
-/** Deletes `objects` in reverse order (foreground); "not found" counts as deleted. Returns how many existed. */
+/**
+ * Deletes `objects` in reverse order (foreground); "not found" counts as deleted. Returns when
+ * all of them are gone (a foreground delete only marks an object until the garbage collector
+ * has removed its dependents; a Namespace waits for its content), at most 90 s. Returns how
+ * many existed.
+ */
 export async function deleteObjects(target: ClusterTarget, objects: readonly KubernetesObject[]): Promise<number> {
-  let deleted = 0;
+  const deleted: KubernetesObject[] = [];
   for (const obj of [...objects].reverse()) {
     try {
       await target.objects.delete(obj, undefined, undefined, undefined, undefined, "Foreground");
-      deleted++;
+      deleted.push(obj);
     } catch (err) {
       if (httpStatusOf(err) === 404) continue;
       throw new CliError("Failed", `Cannot delete ${describe(obj)} from ${target.name}: ${apiMessage(err)}`, { cause: err });
     }
   }
-  return deleted;
+  const remaining = async (): Promise<KubernetesObject[]> => {
+    const left: KubernetesObject[] = [];
+    for (const obj of deleted) if (await objectExists(target, obj)) left.push(obj);
+    return left;
+  };
+  if (deleted.length > 0) {
+    await waitUntil(`${String(deleted.length)} deleted objects to be gone from ${target.name}`, async () => ((await remaining()).length === 0 ? true : undefined), {
+      timeoutMs: 90_000,
+      state: async () => `still there: ${(await remaining()).map(describe).join(", ")}`,
+    });
+  }
+  return deleted.length;
 }
 
 /** True when the object exists. */
