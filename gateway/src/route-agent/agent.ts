@@ -1,6 +1,7 @@
 // The route agent follows the gateway Lease: whenever its holder or the remote subnets change
 // (Lease and Gateway informers), it points this node's routes for remote subnets at the active
-// gateway node over vx-isthmus (while the Lease is released, at the last holder). It needs no broker: the Gateway resources carry the subnets.
+// gateway node over vx-isthmus (while the Lease is released, at the last holder). It needs no
+// broker: the Gateway resources carry the subnets.
 import { V1Lease, CustomObjectsApi } from "@kubernetes/client-node";
 import { createInformer, createKubeClient, defaults, type Logger, type ManagedInformer } from "@isthmus/core";
 import { nodeInternalIp } from "../agent/endpoint.js";
