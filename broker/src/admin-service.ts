@@ -15,7 +15,7 @@ import {
 import type { BrokerContext } from "./context.js";
 import { BrokerError } from "./errors.js";
 import { unaryHandler } from "./grpc-util.js";
-import { identify } from "./identity.js";
+import { adminSubject, identify } from "./identity.js";
 import type { TokenRow } from "./store/store.js";
 import { mintToken } from "./tokens.js";
 
@@ -83,6 +83,7 @@ export function createAdminService(ctx: BrokerContext): AdminServiceHandlers {
     }),
     EvictCluster: admin("EvictCluster", async (req) => {
       const id = argument(() => parseClusterId(req.id));
+      if (id === adminSubject) throw new BrokerError("InvalidArgument", `"${adminSubject}" is the admin credential, not a cluster`);
       const out = await ctx.catalog.evict(id);
       const serials = await ctx.store.revokeCertificatesOf(id, new Date());
       for (const serial of serials) ctx.revoked.add(serial);

@@ -19,7 +19,7 @@ import type { CatalogInput } from "./catalog.js";
 import type { BrokerContext } from "./context.js";
 import { BrokerError } from "./errors.js";
 import { invalidRequestReason, toStatus, unaryHandler } from "./grpc-util.js";
-import { identify } from "./identity.js";
+import { adminSubject, identify } from "./identity.js";
 import { parseJoinToken, redeemToken } from "./tokens.js";
 
 /** The agent service: Join, Publish, Watch. */
@@ -31,17 +31,35 @@ export function createAgentService(ctx: BrokerContext): AgentServiceHandlers {
       method: "Join",
       logger,
       observe,
-      handle: async (req) => {
+      handle: async (req, call) => {
         const clusterId = asArgument(() => parseClusterId(req.clusterId));
-        parseJoinToken(req.token); // refuse junk before spending CPU on the CSR
+        if (clusterId === adminSubject) throw new BrokerError("InvalidArgument", `Join refused: cluster id "${adminSubject}" is reserved for the admin credential`);
+        // A caller presenting a certificate renews its own; everyone else needs a token.
+        const renewal = call.getAuthContext().sslPeerCertificate === undefined ? undefined : identify(call, ctx.revoked);
+        if (renewal !== undefined && (renewal.kind !== "cluster" || renewal.clusterId !== clusterId)) {
+          const who = renewal.kind === "cluster" ? `cluster "${renewal.clusterId}"` : "the admin credential";
+          throw new BrokerError("PermissionDenied", `Join refused: ${who} cannot join or renew as "${clusterId}"`);
+        }
+        if (renewal === undefined) parseJoinToken(req.token); // refuse junk before spending CPU on the CSR
         // Verify the CSR before spending a token use on it; the certificate is only recorded
-        // and returned once the token is accepted.
+        // and returned once the Join is admitted.
         const { certPem, info } = await ctx.pki.signClusterCsr(clusterId, req.csrPem).catch((err: unknown) => {
           throw new BrokerError("InvalidArgument", `Join refused: ${(err as Error).message}`, { cause: err });
         });
-        await redeemToken(ctx.store, { token: req.token, clusterId, now: new Date() });
-        await ctx.pki.recordIssued(clusterId, info);
-        logger.info({ clusterId, serial: info.serial }, "cluster joined");
+        const now = new Date();
+        const certificate = { serial: info.serial, subject: clusterId, issuedAt: now.toISOString(), notAfter: info.notAfter.toISOString() };
+        let revoked: readonly string[] = [];
+        if (renewal === undefined) {
+          revoked = await redeemToken(ctx.store, { token: req.token, clusterId, now, certificate });
+        } else {
+          const renewed = await ctx.store.renewCertificate({ presentedSerial: renewal.serial, clusterId, now, certificate });
+          if (!renewed.ok) throw new BrokerError(renewed.code, `Renewal refused: ${renewed.reason}`);
+        }
+        if (revoked.length > 0) {
+          for (const serial of revoked) ctx.revoked.add(serial);
+          for (const end of ctx.streams.get(clusterId) ?? []) end(`The certificates of "${clusterId}" obtained with another token were revoked by a rejoin`);
+        }
+        logger.info({ clusterId, serial: info.serial, renewal: renewal !== undefined, revoked: revoked.length }, renewal === undefined ? "cluster joined" : "cluster renewed its certificate");
         return { clusterId, certificatePem: certPem, caPem: ctx.pki.ca.certPem, notAfter: info.notAfter.toISOString() };
       },
     }),

@@ -169,3 +169,49 @@ describe("mTLS identity", () => {
     await w.stop();
   });
 });
+
+describe("joining under an id that is already joined", () => {
+  const join = (token: string, clusterId: string) => joinBroker({ address: tb.address, caPem: tb.caPem, token, clusterId });
+
+  it("refuses the shared unbound token for a joined id (PERMISSION_DENIED), leaves the owner's certificate valid and the store unchanged", async () => {
+    // The kind of token deploy-broker prints for every cluster: unbound, several uses.
+    const { token } = await tb.admin.createToken({ ttlSeconds: 600, maxUses: 10, description: "shared" });
+    const owner = await join(token, "mu");
+    const ownerClient = tb.client(owner);
+    await ownerClient.publish({ kind: "endpoint", records: [endpointOf("mu")] });
+    const revision = tb.store.revision();
+    const err = await join(token, "mu").catch((e: unknown) => e as BrokerApiError);
+    expect(err).toMatchObject({ grpcCode: grpc.status.PERMISSION_DENIED });
+    expect((err as Error).message).toMatch(/"mu" is already joined.*isthmus token create --cluster-id mu/);
+    expect(tb.store.revision()).toBe(revision);
+    expect((await tb.admin.listTokens({})).tokens.find((t) => t.description === "shared")?.uses).toBe(1);
+    await ownerClient.publish({ kind: "endpoint", records: [endpointOf("mu")] });
+  });
+
+  it("rejoins with a token bound to the id, revoking the certificate an impostor obtained with another token", async () => {
+    const { token: shared } = await tb.admin.createToken({ ttlSeconds: 600, maxUses: 10, description: "shared 2" });
+    const impostor = await join(shared, "nu"); // first to the id: the broker cannot tell
+    const impostorClient = tb.client(impostor);
+    await impostorClient.publish({ kind: "cluster", spec: specOf(6) });
+    const { token: bound } = await tb.admin.createToken({ ttlSeconds: 600, maxUses: 2, clusterId: "nu", description: "rejoin nu" });
+    const owner = await join(bound, "nu");
+    const sibling = await join(bound, "nu"); // a second gateway racing for the same token keeps the first's valid
+    expect(await codeOf(impostorClient.publish({ kind: "cluster", spec: specOf(6) }))).toBe(grpc.status.UNAUTHENTICATED);
+    await tb.client(owner).publish({ kind: "cluster", spec: specOf(6) });
+    await tb.client(sibling).publish({ kind: "cluster", spec: specOf(6) });
+  });
+
+  it("renews a cluster's certificate on the strength of the current one, without a token; refuses another cluster's and reserves the admin id", async () => {
+    const first = await tb.join("xi");
+    const renewed = await joinBroker({ address: tb.address, caPem: tb.caPem, token: "", clusterId: "xi", renew: first });
+    expect(new X509Certificate(renewed.certPem).subject).toBe("CN=xi");
+    await tb.client(renewed).publish({ kind: "cluster", spec: specOf(7) });
+    await tb.client(first).publish({ kind: "cluster", spec: specOf(7) }); // renewal revokes nothing
+    const other = await tb.join("omicron");
+    const err = await joinBroker({ address: tb.address, caPem: tb.caPem, token: "", clusterId: "xi", renew: other }).catch((e: unknown) => e as BrokerApiError);
+    expect(err).toMatchObject({ grpcCode: grpc.status.PERMISSION_DENIED });
+    expect((err as Error).message).toContain('cluster "omicron" cannot join or renew as "xi"');
+    const { token } = await tb.admin.createToken({ ttlSeconds: 600, maxUses: 1, description: "admin id" });
+    expect(await codeOf(join(token, "admin"))).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+});

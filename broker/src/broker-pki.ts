@@ -12,7 +12,7 @@ import {
   type CertificateInfo,
 } from "@isthmus/core";
 import { BrokerError } from "./errors.js";
-import { adminOrganization } from "./identity.js";
+import { adminOrganization, adminSubject } from "./identity.js";
 import type { Logger } from "./logger.js";
 import type { Store } from "./store/store.js";
 
@@ -21,10 +21,8 @@ export interface BrokerPki {
   readonly ca: CertificateAuthority;
   readonly caInfo: CertificateInfo;
   readonly serving: CertificateAndKey;
-  /** Verifies a CSR and issues a client certificate for `clusterId` (not yet recorded). */
+  /** Verifies a CSR and issues a client certificate for `clusterId` (not recorded: the Join records it when admitted). */
   signClusterCsr(clusterId: string, csrPem: string): Promise<{ readonly certPem: string; readonly info: CertificateInfo }>;
-  /** Records an issued certificate so that it can be revoked (eviction). */
-  recordIssued(subject: string, info: CertificateInfo): Promise<void>;
   /** gRPC server credentials: TLS with the serving certificate; client certificates requested, not required. */
   serverCredentials(): grpc.ServerCredentials;
 }
@@ -76,15 +74,6 @@ export async function loadBrokerPki(options: BrokerPkiOptions): Promise<BrokerPk
       const certPem = await signCsr({ ca, csrPem, commonName: clusterId, validityDays: options.clientCertDays, usage: "client" });
       return { certPem, info: parseCertificate(certPem) };
     },
-    async recordIssued(subject, info) {
-      await store.insertCertificate({
-        serial: info.serial,
-        subject,
-        issuedAt: new Date().toISOString(),
-        notAfter: info.notAfter.toISOString(),
-        revokedAt: undefined,
-      });
-    },
     serverCredentials: () => grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false),
   };
 }
@@ -112,7 +101,7 @@ async function ensureAdminCredential(options: BrokerPkiOptions, ca: CertificateA
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
-  const admin = await issueCertificate({ ca, commonName: "admin", organizations: [adminOrganization], usages: "client", validityDays: 365 });
+  const admin = await issueCertificate({ ca, commonName: adminSubject, organizations: [adminOrganization], usages: "client", validityDays: 365 });
   const keyPath = join(options.dataDir, adminFiles.key);
   await writeFile(keyPath, admin.keyPem, { mode: 0o600 });
   await chmod(keyPath, 0o600);
@@ -120,10 +109,11 @@ async function ensureAdminCredential(options: BrokerPkiOptions, ca: CertificateA
   const info = parseCertificate(admin.certPem);
   await options.store.insertCertificate({
     serial: info.serial,
-    subject: "admin",
+    subject: adminSubject,
     issuedAt: new Date().toISOString(),
     notAfter: info.notAfter.toISOString(),
     revokedAt: undefined,
+    tokenId: undefined,
   });
   options.logger.info({ path: certPath }, "wrote the admin credential");
 }

@@ -5,6 +5,9 @@ import { BrokerError } from "./errors.js";
 /** The organisation in the admin certificate's subject; cluster certificates carry none. */
 export const adminOrganization = "isthmus:admins";
 
+/** The subject (common name) of the admin credential; no cluster may join under it. */
+export const adminSubject = "admin";
+
 /** Who is calling, from the verified client certificate. */
 export type Identity =
   | { readonly kind: "cluster"; readonly clusterId: string; readonly serial: string }

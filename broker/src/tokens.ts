@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { BrokerError } from "./errors.js";
-import type { Store, TokenRow } from "./store/store.js";
+import type { JoinRequest, Store, TokenRow } from "./store/store.js";
 
 /** Prefix of every join token, so that a leaked one is easy to recognise and scan for. */
 export const tokenPrefix = "isthmus_";
@@ -51,10 +51,17 @@ export function parseJoinToken(token: string): { readonly id: string; readonly s
   return { id: match[1], secret: match[2] };
 }
 
-/** Checks a presented token and counts one use; throws "Unauthenticated" saying why it is refused. */
-export async function redeemToken(store: Store, options: { readonly token: string; readonly clusterId: string; readonly now: Date }): Promise<TokenRow> {
+/**
+ * Admits a Join with `token` as `clusterId` and records `certificate` (see the store's
+ * `admitJoin`); throws "Unauthenticated" or "PermissionDenied" saying why it is refused.
+ * Returns the serials the Join revoked.
+ */
+export async function redeemToken(
+  store: Store,
+  options: { readonly token: string; readonly clusterId: string; readonly now: Date; readonly certificate: JoinRequest["certificate"] },
+): Promise<readonly string[]> {
   const { id, secret } = parseJoinToken(options.token);
-  const use = await store.useToken({ id, hash: hashSecret(secret), clusterId: options.clusterId, now: options.now });
-  if (!use.ok) throw new BrokerError("Unauthenticated", `Join refused: ${use.reason}`);
-  return use.token;
+  const admission = await store.admitJoin({ id, hash: hashSecret(secret), clusterId: options.clusterId, now: options.now, certificate: options.certificate });
+  if (!admission.ok) throw new BrokerError(admission.code, `Join refused: ${admission.reason}`);
+  return admission.revoked;
 }

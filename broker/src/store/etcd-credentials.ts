@@ -1,17 +1,29 @@
 import type { Etcd3 } from "etcd3";
 import { BrokerError } from "../errors.js";
-import type { CertificateRow, Store, TokenRow, TokenUse } from "./store.js";
+import { checkJoin, checkRenewal, toAdmission, type JoinDecision } from "./join-admission.js";
+import type { CertificateRow, JoinAdmission, Store, TokenRow } from "./store.js";
 
 /** The part of the Store that is not the catalog: join tokens, certificates, metadata. */
 export type CredentialStore = Pick<
   Store,
-  "insertToken" | "useToken" | "listTokens" | "revokeToken" | "insertCertificate" | "revokeCertificatesOf" | "revokedSerials" | "getMeta" | "putMetaIfAbsent"
+  | "insertToken"
+  | "admitJoin"
+  | "renewCertificate"
+  | "listTokens"
+  | "revokeToken"
+  | "insertCertificate"
+  | "revokeCertificatesOf"
+  | "revokedSerials"
+  | "getMeta"
+  | "putMetaIfAbsent"
 >;
 
 /**
  * Tokens (`tokens/<id>`), certificates (`certs/<serial>`) and metadata (`meta/<key>`) in etcd,
- * outside the catalog's revisions. Using a token compares the key's mod revision, so a
- * one-use token is used once however many replicas race.
+ * outside the catalog's revisions. A Join, a renewal and a revocation of one subject each bump
+ * the subject's guard key (`subjects/<id>`), and a Join's transaction compares it and the
+ * token's mod revision, so Joins of one id (and uses of one token) are decided one at a time
+ * however many replicas race.
  */
 export function createEtcdCredentialStore(
   client: Etcd3,
@@ -21,31 +33,56 @@ export function createEtcdCredentialStore(
   const k = {
     token: (id: string) => `${p}tokens/${id}`,
     cert: (serial: string) => `${p}certs/${serial}`,
+    subject: (id: string) => `${p}subjects/${id}`,
     meta: (key: string) => `${p}meta/${key}`,
   };
+  const certsOf = async (subject: string): Promise<CertificateRow[]> =>
+    Object.values(await client.getAll().prefix(`${p}certs/`).strings())
+      .map((v) => JSON.parse(v) as CertificateRow)
+      .filter((c) => c.subject === subject);
+
+  /**
+   * Decides and applies a Join or renewal of `subject`: one transaction that commits only if
+   * the subject's guard key and the `guard` keys (the token) are unchanged since `decide` read
+   * them; retried on a lost race.
+   */
+  const admit = (what: string, subject: string, decide: () => Promise<{ decision: JoinDecision; guard: { key: string; mod: string }[] }>) =>
+    wrap(what, async (): Promise<JoinAdmission> => {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const subjectKv = (await client.get(k.subject(subject)).exec()).kvs[0];
+        const { decision, guard } = await decide();
+        if (!decision.ok) return toAdmission(decision);
+        const c = decision.certificate;
+        let txn = client.if(k.subject(subject), "Mod", "==", subjectKv?.mod_revision ?? "0");
+        for (const g of guard) txn = txn.and(g.key, "Mod", "==", g.mod);
+        const ops = [
+          client.put(k.subject(subject)).value(c.serial),
+          client.put(k.cert(c.serial)).value(JSON.stringify(c)),
+          ...decision.revoke.map((old) => client.put(k.cert(old.serial)).value(JSON.stringify(old))),
+          ...(decision.token === undefined ? [] : [client.put(k.token(decision.token.id)).value(JSON.stringify(decision.token))]),
+        ];
+        if ((await txn.then(...ops).commit()).succeeded) return toAdmission(decision);
+      }
+      throw new BrokerError("StoreFailed", `The ${what} is contended; try again`);
+    });
+
   return {
     async insertToken(token) {
       await wrap("insert token", () => client.put(k.token(token.id)).value(JSON.stringify(token)).exec());
     },
-    async useToken({ id, hash, clusterId, now }) {
-      return wrap("use token", async () => {
-        for (let attempt = 0; attempt < 20; attempt++) {
-          const res = await client.get(k.token(id)).exec();
-          const kv = res.kvs[0];
-          if (kv === undefined) return { ok: false, reason: "unknown token" } satisfies TokenUse;
-          const token = JSON.parse(kv.value.toString()) as TokenRow;
-          if (token.hash !== hash) return { ok: false, reason: "unknown token" } satisfies TokenUse;
-          if (token.revoked) return { ok: false, reason: `token ${id} was revoked` } satisfies TokenUse;
-          if (Date.parse(token.expiresAt) <= now.getTime()) return { ok: false, reason: `token ${id} expired at ${token.expiresAt}` } satisfies TokenUse;
-          if (token.uses >= token.maxUses) return { ok: false, reason: `token ${id} was already used ${token.uses} of ${token.maxUses} times` } satisfies TokenUse;
-          if (token.clusterId !== undefined && token.clusterId !== clusterId) {
-            return { ok: false, reason: `token ${id} is for cluster "${token.clusterId}", not "${clusterId}"` } satisfies TokenUse;
-          }
-          const used: TokenRow = { ...token, uses: token.uses + 1 };
-          const txn = await client.if(k.token(id), "Mod", "==", kv.mod_revision).then(client.put(k.token(id)).value(JSON.stringify(used))).commit();
-          if (txn.succeeded) return { ok: true, token: used } satisfies TokenUse;
-        }
-        throw new BrokerError("StoreFailed", `Token ${id} is contended; try again`);
+    async admitJoin(request) {
+      return admit(`join of "${request.clusterId}"`, request.clusterId, async () => {
+        const res = await client.get(k.token(request.id)).exec();
+        const kv = res.kvs[0];
+        const token = kv === undefined ? undefined : (JSON.parse(kv.value.toString()) as TokenRow);
+        const decision = checkJoin(request, token, await certsOf(request.clusterId));
+        return { decision, guard: kv === undefined ? [] : [{ key: k.token(request.id), mod: kv.mod_revision }] };
+      });
+    },
+    async renewCertificate(request) {
+      return admit(`renewal of "${request.clusterId}"`, request.clusterId, async () => {
+        const raw = await client.get(k.cert(request.presentedSerial)).string();
+        return { decision: checkRenewal(request, raw === null ? undefined : (JSON.parse(raw) as CertificateRow)), guard: [] };
       });
     },
     async listTokens() {
@@ -68,9 +105,12 @@ export function createEtcdCredentialStore(
     },
     async revokeCertificatesOf(subject, now) {
       return wrap("revoke certificates", async () => {
-        const all = Object.values(await client.getAll().prefix(`${p}certs/`).strings()).map((v) => JSON.parse(v) as CertificateRow);
-        const mine = all.filter((c) => c.subject === subject && c.revokedAt === undefined);
-        for (const c of mine) await client.put(k.cert(c.serial)).value(JSON.stringify({ ...c, revokedAt: now.toISOString() })).exec();
+        const mine = (await certsOf(subject)).filter((c) => c.revokedAt === undefined);
+        const txn = client.if(k.subject(subject), "Version", ">", -1).then(
+          client.put(k.subject(subject)).value(now.toISOString()),
+          ...mine.map((c) => client.put(k.cert(c.serial)).value(JSON.stringify({ ...c, revokedAt: now.toISOString() }))),
+        );
+        await txn.commit();
         return mine.map((c) => c.serial);
       });
     },

@@ -69,12 +69,21 @@ describe("etcd store", () => {
     expect(recent === "compacted" ? [] : recent.map((e) => e.revision)).toEqual([96, 97, 98, 99, 100]);
   });
 
-  it("tokens: one use counted once under contention", async () => {
+  it("joins: replicas racing to join one id with an unbound token admit exactly one, and count each use once", async () => {
     const a = await open("/t4/");
     const b = await open("/t4/");
     const now = new Date();
-    await a.insertToken({ id: "t", hash: "h", clusterId: undefined, description: "", createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 60_000).toISOString(), uses: 0, maxUses: 1, revoked: false });
-    const uses = await Promise.all([a, b, a, b].map((s) => s.useToken({ id: "t", hash: "h", clusterId: "c", now })));
-    expect(uses.filter((u) => u.ok)).toHaveLength(1);
+    await a.insertToken({ id: "t", hash: "h", clusterId: undefined, description: "", createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 60_000).toISOString(), uses: 0, maxUses: 10, revoked: false });
+    const join = (s: Store, serial: string) =>
+      s.admitJoin({ id: "t", hash: "h", clusterId: "c", now, certificate: { serial, subject: "c", issuedAt: now.toISOString(), notAfter: new Date(now.getTime() + 3_600_000).toISOString() } });
+    const outcomes = await Promise.all([join(a, "s1"), join(b, "s2"), join(a, "s3"), join(b, "s4")]);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    expect(outcomes.flatMap((o) => (o.ok ? [] : [o.code]))).toEqual(["PermissionDenied", "PermissionDenied", "PermissionDenied"]);
+    expect((await b.listTokens())[0]?.uses).toBe(1);
+    // A bound token rejoins and revokes the first certificate, on every replica's next read.
+    await a.insertToken({ id: "u", hash: "h", clusterId: "c", description: "", createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 60_000).toISOString(), uses: 0, maxUses: 1, revoked: false });
+    const rejoin = await b.admitJoin({ id: "u", hash: "h", clusterId: "c", now, certificate: { serial: "s5", subject: "c", issuedAt: now.toISOString(), notAfter: new Date(now.getTime() + 3_600_000).toISOString() } });
+    expect(rejoin).toMatchObject({ ok: true, revoked: [expect.stringMatching(/^s[1-4]$/)] });
+    expect([...(await a.revokedSerials())]).toEqual(rejoin.ok ? rejoin.revoked : []);
   });
 });

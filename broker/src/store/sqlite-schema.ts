@@ -2,7 +2,7 @@ import type { Database } from "better-sqlite3";
 import { BrokerError } from "../errors.js";
 
 /** The schema version this broker writes. Bump it with a new step in `migrations`. */
-export const sqliteSchemaVersion = 1;
+export const sqliteSchemaVersion = 2;
 
 /**
  * Migration steps: index i brings a database from version i to i + 1. Steps only add; a newer
@@ -30,6 +30,11 @@ const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX certificates_subject ON certificates (subject);
   INSERT INTO meta (key, value) VALUES ('revision', '0'), ('compacted_revision', '0');
+  `,
+  // 2: the join token each certificate was obtained with (NULL for the admin credential and for
+  // certificates issued before this version: a bound rejoin revokes those).
+  `
+  ALTER TABLE certificates ADD COLUMN token_id TEXT;
   `,
 ];
 

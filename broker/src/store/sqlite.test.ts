@@ -58,6 +58,22 @@ describe("SQLite store", () => {
     await reopened.close();
   });
 
+  it("migrates a version-1 database: its certificates keep their rows and gain no token", async () => {
+    const path = join(dir, "e.db");
+    await createSqliteStore({ path }).close();
+    const db = new BetterSqlite3(path);
+    db.exec("ALTER TABLE certificates DROP COLUMN token_id; UPDATE schema_version SET version = 1");
+    db.prepare("INSERT INTO certificates (serial, subject, issued_at, not_after, revoked_at) VALUES ('01', 'c1', '2026-01-01T00:00:00Z', '2099-01-01T00:00:00Z', NULL)").run();
+    db.close();
+    const store = createSqliteStore({ path });
+    const now = new Date();
+    await store.insertToken({ id: "t", hash: "h", clusterId: "c1", description: "", createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 60_000).toISOString(), uses: 0, maxUses: 1, revoked: false });
+    const out = await store.admitJoin({ id: "t", hash: "h", clusterId: "c1", now, certificate: { serial: "02", subject: "c1", issuedAt: now.toISOString(), notAfter: "2099-01-01T00:00:00Z" } });
+    expect(out).toEqual({ ok: true, token: expect.objectContaining({ uses: 1 }) as unknown, revoked: ["01"] });
+    expect(await store.revokedSerials()).toEqual(new Set(["01"]));
+    await store.close();
+  });
+
   it("hands a global CIDR to one cluster only", async () => {
     const store = createSqliteStore({ path: join(dir, "d.db") });
     const plan = (clusterId: string) => () => ({

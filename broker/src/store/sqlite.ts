@@ -2,7 +2,8 @@ import BetterSqlite3 from "better-sqlite3";
 import { errorMessage, recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core";
 import { BrokerError } from "../errors.js";
 import { migrateSqlite } from "./sqlite-schema.js";
-import type { CertificateRow, CommitEvent, Store, StoredChange, StoreView, TokenRow, TokenUse, TransactResult, WritePlan } from "./store.js";
+import { checkJoin, checkRenewal, toAdmission, type JoinDecision } from "./join-admission.js";
+import type { CertificateRow, CommitEvent, Store, StoredChange, StoreView, TokenRow, TransactResult, WritePlan } from "./store.js";
 
 /** Options of `createSqliteStore`. */
 export interface SqliteStoreOptions {
@@ -34,6 +35,14 @@ interface TokenDbRow {
   uses: number;
   max_uses: number;
   revoked: number;
+}
+interface CertificateDbRow {
+  serial: string;
+  subject: string;
+  issued_at: string;
+  not_after: string;
+  revoked_at: string | null;
+  token_id: string | null;
 }
 
 /**
@@ -79,9 +88,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     listTokens: db.prepare<[], TokenDbRow>("SELECT * FROM tokens ORDER BY created_at DESC, id"),
     useToken: db.prepare<[string]>("UPDATE tokens SET uses = uses + 1 WHERE id = ?"),
     revokeToken: db.prepare<[string]>("UPDATE tokens SET revoked = 1 WHERE id = ?"),
-    insertCert: db.prepare<[string, string, string, string]>(
-      "INSERT INTO certificates (serial, subject, issued_at, not_after, revoked_at) VALUES (?, ?, ?, ?, NULL)",
+    insertCert: db.prepare<[string, string, string, string, string | null]>(
+      "INSERT INTO certificates (serial, subject, issued_at, not_after, revoked_at, token_id) VALUES (?, ?, ?, ?, NULL, ?)",
     ),
+    getCert: db.prepare<[string], CertificateDbRow>("SELECT * FROM certificates WHERE serial = ?"),
+    allCertsOf: db.prepare<[string], CertificateDbRow>("SELECT * FROM certificates WHERE subject = ?"),
+    revokeCert: db.prepare<[string, string]>("UPDATE certificates SET revoked_at = ? WHERE serial = ?"),
     certsOf: db.prepare<[string], { serial: string }>("SELECT serial FROM certificates WHERE subject = ? AND revoked_at IS NULL"),
     revokeCertsOf: db.prepare<[string, string]>("UPDATE certificates SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL"),
     revoked: db.prepare<[], { serial: string }>("SELECT serial FROM certificates WHERE revoked_at IS NOT NULL"),
@@ -90,6 +102,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   let revision = metaNumber("revision");
   let compacted = metaNumber("compacted_revision");
   let closed = false;
+
+  /** Writes an admitted Join's or renewal's token use, certificate and revocations (inside a transaction). */
+  const apply = (decision: JoinDecision): void => {
+    if (!decision.ok) return;
+    if (decision.token !== undefined) q.useToken.run(decision.token.id);
+    const c = decision.certificate;
+    q.insertCert.run(c.serial, c.subject, c.issuedAt, c.notAfter, c.tokenId ?? null);
+    for (const old of decision.revoke) q.revokeCert.run(old.revokedAt, old.serial);
+  };
 
   const view: StoreView = {
     list: (kind, owner) => (owner === undefined ? q.listKind.all(kind) : q.listOwned.all(kind, owner)).map(toRecord),
@@ -186,21 +207,23 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         q.insertToken.run({ ...tokenToDb(token) });
       });
     },
-    useToken({ id, hash, clusterId, now }) {
-      const use = db.transaction((): TokenUse => {
-        const row = q.getToken.get(id);
-        if (row?.hash !== hash) return { ok: false, reason: "unknown token" };
-        const token = tokenFromDb(row);
-        if (token.revoked) return { ok: false, reason: `token ${id} was revoked` };
-        if (Date.parse(token.expiresAt) <= now.getTime()) return { ok: false, reason: `token ${id} expired at ${token.expiresAt}` };
-        if (token.uses >= token.maxUses) return { ok: false, reason: `token ${id} was already used ${token.uses} of ${token.maxUses} times` };
-        if (token.clusterId !== undefined && token.clusterId !== clusterId) {
-          return { ok: false, reason: `token ${id} is for cluster "${token.clusterId}", not "${clusterId}"` };
-        }
-        q.useToken.run(id);
-        return { ok: true, token: { ...token, uses: token.uses + 1 } };
+    admitJoin(request) {
+      const admit = db.transaction(() => {
+        const row = q.getToken.get(request.id);
+        const decision = checkJoin(request, row === undefined ? undefined : tokenFromDb(row), q.allCertsOf.all(request.clusterId).map(certFromDb));
+        apply(decision);
+        return toAdmission(decision);
       });
-      return run("use token", () => use());
+      return run("admit join", () => admit());
+    },
+    renewCertificate(request) {
+      const renew = db.transaction(() => {
+        const row = q.getCert.get(request.presentedSerial);
+        const decision = checkRenewal(request, row === undefined ? undefined : certFromDb(row));
+        apply(decision);
+        return toAdmission(decision);
+      });
+      return run("renew certificate", () => renew());
     },
     listTokens() {
       return run("list tokens", () => q.listTokens.all().map(tokenFromDb));
@@ -214,7 +237,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
     insertCertificate(cert: CertificateRow) {
       return run("insert certificate", () => {
-        q.insertCert.run(cert.serial, cert.subject, cert.issuedAt, cert.notAfter);
+        q.insertCert.run(cert.serial, cert.subject, cert.issuedAt, cert.notAfter, cert.tokenId ?? null);
       });
     },
     revokeCertificatesOf(subject, now) {
@@ -264,6 +287,17 @@ function tokenToDb(t: TokenRow): TokenDbRow {
     uses: t.uses,
     max_uses: t.maxUses,
     revoked: t.revoked ? 1 : 0,
+  };
+}
+
+function certFromDb(r: CertificateDbRow): CertificateRow {
+  return {
+    serial: r.serial,
+    subject: r.subject,
+    issuedAt: r.issued_at,
+    notAfter: r.not_after,
+    revokedAt: r.revoked_at ?? undefined,
+    tokenId: r.token_id ?? undefined,
   };
 }
 

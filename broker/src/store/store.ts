@@ -68,10 +68,49 @@ export interface CertificateRow {
   readonly issuedAt: string;
   readonly notAfter: string;
   readonly revokedAt: string | undefined;
+  /**
+   * The join token the certificate was obtained with (a renewal inherits the renewed
+   * certificate's); undefined for the admin credential. A rejoin with a bound token revokes
+   * the subject's certificates obtained with any other token (docs/adr/0202-broker-auth.md).
+   */
+  readonly tokenId: string | undefined;
 }
 
-/** Result of trying to use a token. */
-export type TokenUse = { readonly ok: true; readonly token: TokenRow } | { readonly ok: false; readonly reason: string };
+/** A Join to admit: the presented token, the cluster id asked for, the certificate to record. */
+export interface JoinRequest {
+  /** Token id and SHA-256 of its secret. */
+  readonly id: string;
+  readonly hash: string;
+  readonly clusterId: string;
+  readonly now: Date;
+  /** The certificate signed for this Join, recorded (with the token's id) only when admitted. */
+  readonly certificate: Omit<CertificateRow, "tokenId" | "revokedAt">;
+}
+
+/**
+ * The outcome of a Join: admitted (the token's use counted, the certificate recorded, earlier
+ * certificates of the id obtained with other tokens revoked), or refused with the reason.
+ * "Unauthenticated": the token is unknown, expired, used up, revoked or bound to another id;
+ * "PermissionDenied": the id is already joined and the token is not bound to it.
+ */
+export type JoinAdmission =
+  | {
+      readonly ok: true;
+      /** The token with this use counted; undefined for a renewal. */
+      readonly token: TokenRow | undefined;
+      /** Serials revoked by this Join. */
+      readonly revoked: readonly string[];
+    }
+  | { readonly ok: false; readonly code: "Unauthenticated" | "PermissionDenied"; readonly reason: string };
+
+/** A renewal: a cluster presenting its own live certificate gets a new one. */
+export interface RenewalRequest {
+  /** Serial of the certificate the caller presented (its subject is the cluster id). */
+  readonly presentedSerial: string;
+  readonly clusterId: string;
+  readonly now: Date;
+  readonly certificate: Omit<CertificateRow, "tokenId" | "revokedAt">;
+}
 
 /** Persistent state of the broker. Implementations: SQLite (one replica), etcd (several). */
 export interface Store {
@@ -97,8 +136,16 @@ export interface Store {
 
   /** Stores a new token. */
   insertToken(token: TokenRow): Promise<void>;
-  /** Atomically checks a token (by id and hash, expiry, uses, revocation, cluster) and counts one use. */
-  useToken(options: { readonly id: string; readonly hash: string; readonly clusterId: string; readonly now: Date }): Promise<TokenUse>;
+  /**
+   * Admits or refuses a Join in one atomic step (see {@link JoinAdmission} and
+   * `checkJoin`): concurrent Joins of one id, on any replica, are decided one after the other.
+   */
+  admitJoin(request: JoinRequest): Promise<JoinAdmission>;
+  /**
+   * Records a renewed certificate of `clusterId`, which inherits the presented one's token;
+   * refused ("Unauthenticated") when the presented certificate is unknown, revoked or expired.
+   */
+  renewCertificate(request: RenewalRequest): Promise<JoinAdmission>;
   /** All tokens, newest first. */
   listTokens(): Promise<TokenRow[]>;
   /** Marks a token revoked; returns it, or undefined when unknown. */

@@ -117,19 +117,25 @@ export interface JoinResult {
   readonly notAfter: string;
 }
 
-/** Exchanges a join token for a cluster certificate: creates a key and CSR locally, sends the CSR. */
+/**
+ * Exchanges a join token for a cluster certificate: creates a key and CSR locally, sends the
+ * CSR. With `renew` (the cluster's current, still valid certificate and key) the broker issues
+ * a new certificate on the strength of that one and ignores the token.
+ */
 export async function joinBroker(options: {
   readonly address: string;
   readonly caPem: string;
   readonly serverName?: string;
   readonly token: string;
   readonly clusterId: string;
+  readonly renew?: { readonly certPem: string; readonly keyPem: string };
   readonly timeoutMs?: number;
 }): Promise<JoinResult> {
   const conn: BrokerConnection = {
     address: options.address,
     caPem: options.caPem,
     ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
+    ...(options.renew === undefined ? {} : { certPem: options.renew.certPem, keyPem: options.renew.keyPem }),
   };
   const client: AgentServiceClient = new AgentServiceClientConstructor(conn.address, createChannelCredentials(conn), channelOptions(conn));
   try {

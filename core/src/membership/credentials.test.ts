@@ -95,6 +95,7 @@ describe("ensureBrokerCredentials", () => {
     const { join, requests } = fakeJoin(fresh);
     const got = await ensureBrokerCredentials({ core, logger, join });
     expect(requests).toHaveLength(1);
+    expect(requests[0]?.renew).toEqual({ certPem: old.certPem, keyPem: old.keyPem });
     expect(calls).toContain("replace isthmus-broker-credentials");
     expect(secrets.get("isthmus-broker-credentials")?.metadata?.resourceVersion).toBe("7");
     expect(got.connection.certPem).toBe(fresh.certPem);
@@ -142,6 +143,18 @@ describe("ensureBrokerCredentials", () => {
       };
       const got = await ensureBrokerCredentials({ core: fakeCore(secrets).core, logger, join, raceWaitMs: 5_000 });
       expect(got.connection.certPem).toBe(fresh.certPem);
+    });
+
+    it("treats the broker's PERMISSION_DENIED for an id another agent just joined the same way", async () => {
+      const theirs = await issue(365);
+      const secrets = new Map([["isthmus-broker", brokerSecret]]);
+      const denied = new BrokerApiError("Rejected", 'Join as "c1" failed: PERMISSION_DENIED: Join refused: cluster "c1" is already joined', { grpcCode: 7 });
+      const join: typeof joinBroker = () => {
+        setTimeout(() => secrets.set("isthmus-broker-credentials", stored(theirs)), 300);
+        return Promise.reject(denied);
+      };
+      const got = await ensureBrokerCredentials({ core: fakeCore(secrets).core, logger, join, raceWaitMs: 5_000 });
+      expect(got.connection.certPem).toBe(theirs.certPem);
     });
 
     it("fails with JoinRefused, naming the refusal, when no agent stores credentials in time", async () => {

@@ -98,9 +98,17 @@ function credentialsSecret(namespace: string, joined: JoinResult, resourceVersio
   });
 }
 
-/** True for the broker's answer to a used-up, expired or unknown token (gRPC UNAUTHENTICATED). */
+/**
+ * True for the broker's answer to a used-up, expired or unknown token (gRPC UNAUTHENTICATED),
+ * or to an unbound token presented for a cluster id another agent has just joined
+ * (PERMISSION_DENIED).
+ */
 function isTokenRefusal(err: unknown): err is BrokerApiError {
-  return err instanceof BrokerApiError && err.code === "Rejected" && err.grpcCode === grpc.status.UNAUTHENTICATED;
+  return (
+    err instanceof BrokerApiError &&
+    err.code === "Rejected" &&
+    (err.grpcCode === grpc.status.UNAUTHENTICATED || err.grpcCode === grpc.status.PERMISSION_DENIED)
+  );
 }
 
 /**
@@ -137,7 +145,8 @@ async function awaitStoredCredentials(
  * Returns this cluster's mTLS connection to the broker. The first agent of a cluster exchanges
  * the join token for a certificate (its key is made here and stored only in the cluster's own
  * Secret `isthmus-broker-credentials`); later agents, and restarts, reuse that Secret. A
- * certificate close to expiry is renewed with the token. Agents racing for a one-use token
+ * certificate close to expiry is renewed by presenting it (the token is not needed then); an
+ * expired one needs the token again. Agents racing for a one-use token
  * (gateway candidates starting together) all succeed: one redeems it, the broker refuses the
  * others, which wait for the winner's Secret and use it; a loser of the race to create the
  * Secret reads the winner's too. Idempotent; logs at info on a join.
@@ -155,8 +164,9 @@ export async function ensureBrokerCredentials(options: EnsureCredentialsOptions)
   if (current?.certPem !== undefined) {
     const { notAfter } = parseCertificate(current.certPem);
     if (notAfter.getTime() - now() > (options.renewBeforeMs ?? 24 * 3600_000)) return { broker, connection: current };
-    options.logger.info({ notAfter: notAfter.toISOString() }, "broker certificate expires soon; renewing with the join token");
+    options.logger.info({ notAfter: notAfter.toISOString() }, "broker certificate expires soon; renewing it");
   }
+  const renew = current?.certPem !== undefined && current.keyPem !== undefined && parseCertificate(current.certPem).notAfter.getTime() > now() ? { certPem: current.certPem, keyPem: current.keyPem } : undefined;
   let joined: JoinResult;
   try {
     joined = await (options.join ?? joinBroker)({
@@ -165,6 +175,7 @@ export async function ensureBrokerCredentials(options: EnsureCredentialsOptions)
       token: broker.token,
       clusterId: broker.clusterId,
       ...(broker.serverName === undefined ? {} : { serverName: broker.serverName }),
+      ...(renew === undefined ? {} : { renew }),
     });
   } catch (err) {
     if (!isTokenRefusal(err)) throw err;
