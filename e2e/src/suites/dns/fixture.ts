@@ -63,7 +63,7 @@ async function labManifests(cluster: string): Promise<string> {
 }
 
 async function writeBrokerSecret(cluster: string, context: { admin: AdminClient; caPem: string }): Promise<void> {
-  const { token } = await context.admin.createToken({ ttlSeconds: 900, maxUses: 1, description: `dns lab suite ${cluster}` });
+  const { token } = await context.admin.createToken({ ttlSeconds: 900, maxUses: 1, clusterId: cluster, description: `dns lab suite ${cluster}` });
   await kubectl(cluster, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]);
   const secret = {
     apiVersion: "v1",

@@ -77,7 +77,7 @@ export function gatewayNode(cluster: ClusterPlan): { name: string; wanAddress: s
 
 async function writeJoinState(cluster: ClusterPlan, context: { lab: LabAccess; admin: AdminClient; caPem: string; driver: string }): Promise<void> {
   const { kubectl } = context.lab;
-  const { token } = await context.admin.createToken({ ttlSeconds: 900, maxUses: 1, description: `gateway lab suite ${cluster.id}` });
+  const { token } = await context.admin.createToken({ ttlSeconds: 900, maxUses: 1, clusterId: cluster.id, description: `gateway lab suite ${cluster.id}` });
   await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "secret", defaults.brokerSecret, defaults.brokerCredentialsSecret, "--ignore-not-found"]);
   const objects = [
     {
