@@ -1,17 +1,27 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Tests import sibling packages from source, so a suite never waits for (or trips over) a build.
-const packages = ["core", "broker", "gateway", "dns", "cni", "cli", "e2e"];
-const alias = Object.fromEntries(
-  packages.map((p) => [`@isthmus/${p}`, fileURLToPath(new URL(`./${p}/src/index.ts`, import.meta.url))]),
-);
+// Tests import sibling packages from source, so a suite never waits for (or trips over) a build:
+// every entry of a package's `exports` map (`@isthmus/lab`, `@isthmus/lab/testing`, …) maps to
+// the source file its built file comes from (`./dist/x/index.js` → `<pkg>/src/x/index.ts`).
+const packages = ["core", "broker", "gateway", "dns", "cni", "lab", "cli"];
+const alias = packages.flatMap((p) => {
+  const manifest = JSON.parse(readFileSync(new URL(`./${p}/package.json`, import.meta.url), "utf8")) as {
+    exports: Record<string, { default: string }>;
+  };
+  return Object.entries(manifest.exports).map(([entry, target]) => ({
+    find: new RegExp(`^@isthmus/${p}${entry === "." ? "" : entry.slice(1).replaceAll("/", "\\/")}$`),
+    replacement: fileURLToPath(new URL(`./${p}/${target.default.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")}`, import.meta.url)),
+  }));
+});
 
 // Three projects, one command (`npm test` runs them all):
 // - unit:  pure logic, no root, fast; `npm run check` runs only these.
 // - netns: `*.netns.test.ts`, need root (network namespaces, netlink, nft); they fail loudly,
 //          never skip, when not run as root.
-// - lab:   `e2e/src/**/*.lab.test.ts`, share one lab brought up by a global setup.
+// - lab:   `*.lab.test.ts` (the lab's own in lab/, the end-to-end suites in e2e/), share one lab
+//          brought up by a global setup.
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -40,9 +50,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: "lab",
-          include: ["e2e/src/**/*.lab.test.ts"],
+          include: ["{lab,e2e}/src/**/*.lab.test.ts"],
           exclude: ["**/node_modules/**", "**/dist/**"],
-          globalSetup: ["e2e/src/lab/testing/global-setup.ts"],
+          globalSetup: ["lab/src/testing/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,

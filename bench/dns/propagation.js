@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { createKubeClient } from "../../core/dist/index.js";
 import { startDnsLab, dnsPort } from "../../e2e/dist/suites/dns/fixture.js";
-import { labExecOutput, labKubectl } from "../../e2e/dist/lab/testing/helpers.js";
-import { labKubeconfig } from "../../e2e/dist/lab/verbs.js";
+import { labKubeconfig } from "@isthmus/lab";
+import { labExecOutput, labKubectl } from "@isthmus/lab/testing";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const i = process.argv.indexOf("--count");

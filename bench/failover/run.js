@@ -19,7 +19,7 @@ const suite = join(repo, "e2e", "dist", "suites", "gateway");
 const { startGatewayLab } = await import(join(suite, "fixture.js"));
 const { deployWorkloads, podIp } = await import(join(suite, "workloads.js"));
 const { addStandby, removeStandby, probeLoss, waitForStandby, leaseHolder } = await import(join(suite, "failover.js"));
-const { defaultLabStateDir } = await import(join(repo, "e2e", "dist", "lab", "plan.js"));
+const { defaultLabStateDir } = await import("@isthmus/lab");
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

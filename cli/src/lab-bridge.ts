@@ -5,7 +5,7 @@
  * cluster has none of this; the commands then need the equivalent flags.
  */
 import { dirname, join, resolve } from "node:path";
-import { labExecArgv, nodePaths, requireLab, type ClusterPlan, type LabPlan, type NodePlan } from "@isthmus/e2e";
+import { labExecArgv, nodePaths, requireLab, type ClusterPlan, type LabPlan, type NodePlan } from "@isthmus/lab";
 
 /** A cluster of the running lab. */
 export interface LabCluster {

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { builtinLabStateDir, labUp, requireLab, type LabPlan } from "@isthmus/e2e";
+import { builtinLabStateDir, labUp, requireLab, workloadEntry, type LabPlan } from "@isthmus/lab";
 import { defaults, errorMessage } from "@isthmus/core";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin } from "../broker/admin.js";
@@ -142,7 +142,7 @@ async function demoSteps(context: { plan: LabPlan; c1: ClusterTarget; c2: Cluste
     `Demo done in ${took} s. The lab is still running; explore it:`,
     `  kubectl --kubeconfig ${labKubeconfigPath(plan, "c1")} get pods -A -o wide`,
     `  kubectl --kubeconfig ${labKubeconfigPath(plan, "c2")} get serviceexports,gateways -A`,
-    `  sudo npx isthmus lab exec${at} c1/demo/client -- node ${join(repoRoot, "e2e/dist/workloads/main.js")} http-get http://echo.demo.svc.clusterset.local/`,
+    `  sudo npx isthmus lab exec${at} c1/demo/client -- node ${join(repoRoot, workloadEntry)} http-get http://echo.demo.svc.clusterset.local/`,
     `  sudo npx isthmus lab exec${at} c1/c1-n1 -- ip route        # the gateway node: c2's CIDRs go into isthmus-wg`,
     `  sudo npx isthmus lab status${at}`,
     `  sudo npx isthmus show clusters --broker-admin ${broker.adminFile}`,

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { StorageV1Api, type V1Node } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core";
-import type { NodePlan } from "@isthmus/e2e";
+import type { NodePlan } from "@isthmus/lab";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin } from "../broker/admin.js";
 import { adminSecretName, brokerName, brokerNamespace, readAdminCredential, writeAdminSecret } from "../broker/credential.js";

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { labDown, labExecArgv, labKubeconfig, labStatus, labUp, type LabStatus, podNetworkModes } from "@isthmus/e2e";
+import { labDown, labExecArgv, labKubeconfig, labStatus, labUp, type LabStatus, podNetworkModes } from "@isthmus/lab";
 import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { renderData, renderObject } from "../output.js";
 

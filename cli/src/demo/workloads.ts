@@ -3,7 +3,7 @@
  * both in namespace `demo` (built-in lab images), and the call from the client.
  */
 import { join } from "node:path";
-import { labExecArgv } from "@isthmus/e2e";
+import { labExecArgv, workloadEntry } from "@isthmus/lab";
 import { runCommand } from "@isthmus/core";
 import { applyObjects, waitForWorkload, waitUntil } from "../kube/apply.js";
 import type { ClusterTarget } from "../kube/cluster.js";
@@ -50,7 +50,7 @@ export interface EchoAnswer {
 /** GETs `url` from the client pod of lab cluster `cluster` until it answers (DNS and routes converge). */
 export async function callFromClient(options: { stateDir: string; cluster: string; url: string; timeoutMs: number }): Promise<EchoAnswer> {
   const prefix = await labExecArgv(`${options.cluster}/${demoNamespace}/client`, { stateDir: options.stateDir });
-  const argv = [...prefix, process.execPath, join(repoRoot, "e2e/dist/workloads/main.js"), "http-get", options.url, "--timeout", "3000"];
+  const argv = [...prefix, process.execPath, join(repoRoot, workloadEntry), "http-get", options.url, "--timeout", "3000"];
   let last = "";
   return waitUntil(`an answer from ${options.url}`, async () => {
     const result = await runCommand(argv, { timeoutMs: 10_000, allowExitCodes: [1] });

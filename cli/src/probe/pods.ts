@@ -5,7 +5,7 @@
  * kubelet has no exec API): other clusters get a clear error.
  */
 import { join } from "node:path";
-import { labExecArgv } from "@isthmus/e2e";
+import { labExecArgv, workloadEntry } from "@isthmus/lab";
 import { defaults, runCommand } from "@isthmus/core";
 import { CliError } from "../command.js";
 import { applyObjects, waitForWorkload, waitUntil } from "../kube/apply.js";
@@ -73,7 +73,7 @@ export async function inClient(from: ProbeCluster, argv: readonly string[], time
 
 /** GETs `url` from `from`'s client; returns the answering cluster or the error. */
 export async function httpGet(from: ProbeCluster, url: string): Promise<{ cluster?: string; error?: string }> {
-  const result = await inClient(from, [process.execPath, join(repoRoot, "e2e/dist/workloads/main.js"), "http-get", url, "--timeout", "3000"], 10_000);
+  const result = await inClient(from, [process.execPath, join(repoRoot, workloadEntry), "http-get", url, "--timeout", "3000"], 10_000);
   if (result.exitCode !== 0) return { error: (result.stderr || result.stdout).trim().split("\n")[0] ?? "failed" };
   return { cluster: (JSON.parse(result.stdout) as { cluster: string }).cluster };
 }

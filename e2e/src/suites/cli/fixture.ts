@@ -8,13 +8,9 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { loadAllYaml } from "@kubernetes/client-node";
-import { ensureTool } from "../../binaries/index.js";
-import { acquireLock } from "../../lab/lock.js";
-import { runCommand } from "../../lab/run.js";
-import { repoRoot } from "../../lab/up.js";
-import { requireLab } from "../../lab/state.js";
-import { waitFor } from "../../lab/wait.js";
-import { labExecOutput, labKubectl } from "../../lab/testing/helpers.js";
+import { ensureTool } from "@isthmus/lab/binaries";
+import { acquireLock, labExecOutput, labKubectl, runCommand, waitFor } from "@isthmus/lab/testing";
+import { repoRoot, requireLab } from "@isthmus/lab";
 
 /** What one CLI run printed and returned. */
 export interface CliRun {

@@ -12,8 +12,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { labKubectl } from "../../lab/testing/helpers.js";
-import { waitFor } from "../../lab/wait.js";
+import { labKubectl, waitFor } from "@isthmus/lab/testing";
 import { apiSnapshot, chartPath, helm, helmTemplate, isthmus, kubeconfigOf, lockAgentSuites, nodeSnapshot, type PlainObject, sortedObjects } from "./fixture.js";
 
 let dir = "";

@@ -5,9 +5,8 @@
  * annotation is honoured; an egress-bandwidth annotation shapes iperf3 to 10 Mbit/s ± 15 %.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EchoReply } from "../../workloads/echo.js";
-import { requireLab } from "../../lab/state.js";
-import { waitFor } from "../../lab/wait.js";
+import { type EchoReply, waitFor } from "@isthmus/lab/testing";
+import { requireLab } from "@isthmus/lab";
 import { createPods, labHandle, nodeInfo, parseIperfReceivedBps, parsePingSummary, podIp, workloadsMain } from "./fixture.js";
 
 const lab = labHandle();

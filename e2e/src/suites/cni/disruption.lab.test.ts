@@ -19,16 +19,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { podAddressDir } from "../../lab/nodes.js";
-import { nodePaths } from "../../lab/paths.js";
-import { defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, findNode, planLab, type LabOptions } from "../../lab/plan.js";
-import { readPid } from "../../lab/processes.js";
-import { runCommand } from "../../lab/run.js";
-import { findLeftovers } from "../../lab/teardown.js";
-import { labUp } from "../../lab/up.js";
-import { labDown, labExecArgv } from "../../lab/verbs.js";
-import { waitFor } from "../../lab/wait.js";
-import type { EchoReply } from "../../workloads/echo.js";
+import { type EchoReply, podAddressDir, readPid, runCommand, waitFor } from "@isthmus/lab/testing";
+import { defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, findLeftovers, findNode, labDown, labExecArgv, type LabOptions, labUp, nodePaths, planLab } from "@isthmus/lab";
 import { createPods, labHandle, nodeInfo, parsePingSummary, readOverlay, workloadsMain } from "./fixture.js";
 
 const location = { stateDir: `${defaultLabStateDir}n`, namePrefix: `${defaultLabPrefix.replace(/-$/, "")}n-` };

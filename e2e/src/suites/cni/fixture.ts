@@ -5,14 +5,11 @@
  */
 import { join } from "node:path";
 import { defaults } from "@isthmus/core";
-import { labBinaries } from "../../lab/binaries.js";
-import { runCommand, type RunResult } from "../../lab/run.js";
-import type { LabLocation } from "../../lab/state.js";
-import { repoRoot } from "../../lab/up.js";
-import { labExecArgv, labKubeconfig } from "../../lab/verbs.js";
+import { labBinaries, runCommand, type RunResult } from "@isthmus/lab/testing";
+import { labExecArgv, labKubeconfig, type LabLocation, repoRoot, workloadEntry } from "@isthmus/lab";
 
 /** The built-in workloads' entry (http-get, udp-send). */
-export const workloadsMain = join(repoRoot, "e2e/dist/workloads/main.js");
+export const workloadsMain = join(repoRoot, workloadEntry);
 
 /** A lab to talk to: kubectl per cluster and exec per target (`c1/n1`, `c1/<ns>/<pod>`). */
 export interface LabHandle {

@@ -9,8 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaults } from "@isthmus/core";
-import { labExecOutput, labKubectl } from "../../lab/testing/helpers.js";
-import { waitFor } from "../../lab/wait.js";
+import { labExecOutput, labKubectl, waitFor } from "@isthmus/lab/testing";
 import { dnsPort, startDnsLab, type DnsLab } from "./fixture.js";
 
 const ns = "dns-e2e";

@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaults } from "@isthmus/core";
-import type { ClusterPlan } from "../../lab/plan.js";
-import { runCommand } from "../../lab/run.js";
-import { waitFor } from "../../lab/wait.js";
+import type { ClusterPlan } from "@isthmus/lab";
+import { runCommand, waitFor } from "@isthmus/lab/testing";
 import { addStandby, gatewayStatus, leaseHolder, probeLoss, removeStandby, waitForStandby, type LossReport } from "./failover.js";
 import { startGatewayLab, type GatewayLab } from "./fixture.js";
 import { deployWorkloads, podIp, waitForPath } from "./workloads.js";

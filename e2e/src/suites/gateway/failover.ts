@@ -6,9 +6,8 @@
  * longest gap without answers.
  */
 import { defaults } from "@isthmus/core";
-import type { ClusterPlan } from "../../lab/plan.js";
-import { runCommand } from "../../lab/run.js";
-import { waitFor } from "../../lab/wait.js";
+import type { ClusterPlan } from "@isthmus/lab";
+import { runCommand, waitFor } from "@isthmus/lab/testing";
 import { workloadNamespace, type GatewayLab, type LabAccess } from "./fixture.js";
 import { waitForPath } from "./workloads.js";
 

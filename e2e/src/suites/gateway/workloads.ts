@@ -4,12 +4,11 @@
  * inside the client pod (`lab exec <cluster>/gateway-e2e/client`).
  */
 import { join } from "node:path";
-import type { EchoReply } from "../../workloads/echo.js";
-import { repoRoot } from "../../lab/up.js";
-import { waitFor } from "../../lab/wait.js";
+import { type EchoReply, waitFor } from "@isthmus/lab/testing";
+import { repoRoot, workloadEntry } from "@isthmus/lab";
 import { workloadNamespace as ns, type LabAccess } from "./fixture.js";
 
-const workloadsMain = join(repoRoot, "e2e/dist/workloads/main.js");
+const workloadsMain = join(repoRoot, workloadEntry);
 
 const manifests = (cluster: string): object => ({
   apiVersion: "v1",

@@ -11,8 +11,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errorMessage } from "@isthmus/core";
-import { requireLab } from "../../lab/state.js";
-import { labExecOutput, labExecResult, labKubectl } from "../../lab/testing/helpers.js";
+import { requireLab } from "@isthmus/lab";
+import { labExecOutput, labExecResult, labKubectl } from "@isthmus/lab/testing";
 import { isthmus, kubeconfigOf, lockAgentSuites } from "../cli/fixture.js";
 
 /** The joined clusters. */

@@ -11,8 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaults } from "@isthmus/core";
-import { labExecOutput, labKubectl } from "../../lab/testing/helpers.js";
-import { waitFor } from "../../lab/wait.js";
+import { labExecOutput, labKubectl, waitFor } from "@isthmus/lab/testing";
 import { answeringClusters, gatewayWan, httpBatch, joinLab, type Batch, type JoinedLab } from "./fixture.js";
 
 const ns = "mcs-e2e";

@@ -5,8 +5,7 @@
  * labs apart, and the prefix does not start with the default one (a `lab down` of the shared lab
  * deletes every namespace with its prefix).
  */
-import { defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, planLab, type LabOptions, type LabPlan } from "../../lab/plan.js";
-import type { LabLocation } from "../../lab/state.js";
+import { defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, type LabLocation, type LabOptions, type LabPlan, planLab } from "@isthmus/lab";
 
 /** Options of the mesh lab. */
 export const meshLabOptions: LabOptions = Object.freeze({

@@ -13,10 +13,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaults } from "@isthmus/core";
-import { findLeftovers } from "../../lab/teardown.js";
-import { labUp } from "../../lab/up.js";
-import { labDown } from "../../lab/verbs.js";
-import { waitFor } from "../../lab/wait.js";
+import { findLeftovers, labDown, labUp } from "@isthmus/lab";
+import { waitFor } from "@isthmus/lab/testing";
 import { gatewayStatus, probeLoss } from "../gateway/failover.js";
 import { gatewayNode, startGatewayLab, type GatewayLab } from "../gateway/fixture.js";
 import { deployWorkloads, echoFrom, podIp, waitForPath } from "../gateway/workloads.js";

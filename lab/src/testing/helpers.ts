@@ -2,9 +2,9 @@
  * Helpers for lab suites (`*.lab.test.ts`): run the real kubectl against a lab cluster and run
  * commands in nodes and pods, capturing output. They use the lab the global setup brought up.
  */
-import { labBinaries } from "../binaries.js";
-import { runCommand } from "../run.js";
-import { labExecArgv, labKubeconfig } from "../verbs.js";
+import { labBinaries } from "../lab/binaries.js";
+import { runCommand } from "../lab/run.js";
+import { labExecArgv, labKubeconfig } from "../lab/verbs.js";
 
 let kubectlPath: string | undefined;
 

@@ -9,7 +9,7 @@ import { KubeletError } from "./errors.js";
  * - `isthmus/<component>:<tag>` (hostNetwork pods) → `node <repoRoot>/<entry>`; the tag is
  *   ignored (the checkout is the version). `command[0]` stands for the image's own binary and is
  *   replaced by the entry; the rest of `command` and then `args` follow.
- * - `lab/<kind>[:tag]` (workload pods) → `node <repoRoot>/e2e/dist/workloads/main.js <kind>`,
+ * - `lab/<kind>[:tag]` (workload pods) → `node <repoRoot>/lab/dist/workloads/main.js <kind>`,
  *   then `command` and `args`.
  */
 
@@ -26,7 +26,7 @@ export const componentEntries: Readonly<Record<string, string>> = Object.freeze(
 export const workloadKinds: readonly string[] = Object.freeze(["echo", "client", "iperf3"]);
 
 /** Entry file of the built-in workloads, relative to the repo root. */
-export const workloadEntry = "e2e/dist/workloads/main.js";
+export const workloadEntry = "lab/dist/workloads/main.js";
 
 /** What an image resolves to: a component run in the node's namespaces, or a built-in workload. */
 export interface ImageTarget {

@@ -4,7 +4,7 @@ import { clusterResolvConf, mountScript, usesClusterDns, wrapArgv } from "./wrap
 
 describe("wrapArgv", () => {
   it("enters the pod netns, unshares the mount namespace and passes paths as parameters", () => {
-    const argv = wrapArgv(["node", "/repo/e2e/dist/workloads/main.js", "echo"], {
+    const argv = wrapArgv(["node", "/repo/lab/dist/workloads/main.js", "echo"], {
       netns: "isthmus-pod-1234abcd",
       mounts: [{ source: "/state/pods/demo_echo/resolv.conf", target: "/etc/resolv.conf", readOnly: true }],
     });
@@ -28,7 +28,7 @@ describe("wrapArgv", () => {
       "ro",
       "--",
       "node",
-      "/repo/e2e/dist/workloads/main.js",
+      "/repo/lab/dist/workloads/main.js",
       "echo",
     ]);
   });

@@ -17,7 +17,7 @@ describe("parseImage", () => {
 
   it("maps lab images to the workload entry with the kind first", () => {
     const echo = parseImage("lab/echo:latest", "/repo");
-    expect(echo).toEqual({ type: "workload", name: "echo", entry: "/repo/e2e/dist/workloads/main.js", leadingArgs: ["echo"] });
+    expect(echo).toEqual({ type: "workload", name: "echo", entry: "/repo/lab/dist/workloads/main.js", leadingArgs: ["echo"] });
     expect(parseImage("lab/iperf3", "/repo").name).toBe("iperf3");
   });
 
@@ -41,7 +41,7 @@ describe("buildArgv", () => {
       "c1",
     ]);
     expect(buildArgv(parseImage("lab/echo", "/repo"), { args: ["--port", "9000"] })).toEqual([
-      "/repo/e2e/dist/workloads/main.js",
+      "/repo/lab/dist/workloads/main.js",
       "echo",
       "--port",
       "9000",

@@ -9,12 +9,12 @@
  */
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LabError } from "../errors.js";
-import { planLab } from "../plan.js";
-import { isAlive } from "../processes.js";
-import { findLeftovers } from "../teardown.js";
-import { labUp } from "../up.js";
-import { labDown } from "../verbs.js";
+import { LabError } from "../lab/errors.js";
+import { planLab } from "../lab/plan.js";
+import { isAlive } from "../lab/processes.js";
+import { findLeftovers } from "../lab/teardown.js";
+import { labUp } from "../lab/up.js";
+import { labDown } from "../lab/verbs.js";
 
 /** Options of the shared lab. */
 export const sharedLabOptions = Object.freeze({ clusters: 2, nodesPerCluster: 2 });

@@ -6,10 +6,10 @@ import { podAddressDir } from "./nodes.js";
 import { findNode } from "./plan.js";
 import { requireLab } from "./state.js";
 import { labKubeconfig, labStatus } from "./verbs.js";
-import { labExecOutput, labKubectl } from "./testing/helpers.js";
+import { labExecOutput, labKubectl } from "../testing/helpers.js";
 import { waitFor } from "./wait.js";
 import { labUp, repoRoot } from "./up.js";
-import { sharedLabOptions } from "./testing/global-setup.js";
+import { sharedLabOptions } from "../testing/global-setup.js";
 
 function kubectl(cluster: string, args: readonly string[], input?: string): Promise<string> {
   return labKubectl(cluster, args, input === undefined ? {} : { input });
@@ -17,7 +17,7 @@ function kubectl(cluster: string, args: readonly string[], input?: string): Prom
 
 const execIn = labExecOutput;
 
-const workloads = join(repoRoot, "e2e/dist/workloads/main.js");
+const workloads = join(repoRoot, "lab/dist/workloads/main.js");
 const ns = "lab-echo";
 
 const manifests = {

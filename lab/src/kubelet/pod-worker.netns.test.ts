@@ -46,8 +46,8 @@ describe("pod worker with real namespaces, CNI and processes", () => {
   beforeAll(async () => {
     if (process.getuid?.() !== 0) throw new Error("pod-worker.netns.test.ts needs root (network namespaces)");
     dir = await mkdtemp(join(tmpdir(), "isthmus-test-kubelet-"));
-    for (const d of ["net.d", "bin", "state", "repo/e2e/dist/workloads"]) await mkdir(join(dir, d), { recursive: true });
-    await writeFile(join(dir, "repo/e2e/dist/workloads/main.js"), workload);
+    for (const d of ["net.d", "bin", "state", "repo/lab/dist/workloads"]) await mkdir(join(dir, d), { recursive: true });
+    await writeFile(join(dir, "repo/lab/dist/workloads/main.js"), workload);
     await writeFile(
       join(dir, "net.d", "10-test.conflist"),
       JSON.stringify({

@@ -103,7 +103,7 @@ export async function startCoreDns(
     name: `${cluster.id}-corefile-sync`,
     argv: [
       process.execPath,
-      join(context.repoRoot, "e2e/dist/lab/corefile-sync-main.js"),
+      join(context.repoRoot, "lab/dist/lab/corefile-sync-main.js"),
       "--kubeconfig",
       join(paths.dir, "admin-incluster.kubeconfig"),
       "--file",

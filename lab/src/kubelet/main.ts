@@ -1,7 +1,7 @@
 /**
  * Entry point of the lab kubelet (the only file that reads argv, handles signals or exits):
  *
- *   node e2e/dist/kubelet/main.js --config /abs/kubelet.json
+ *   node lab/dist/kubelet/main.js --config /abs/kubelet.json
  *
  * Started by the lab orchestrator inside a node's network and mount namespaces. Components
  * start in order — node registration and heartbeats, the informer of this node's pods, the pod

@@ -2,11 +2,11 @@
  * Entry point of the lab's built-in workloads (the only file here that reads argv, env and
  * signals or exits):
  *
- *   node e2e/dist/workloads/main.js echo [--port 8080]     HTTP + UDP echo (JSON identity + client address)
- *   node e2e/dist/workloads/main.js client                 idles until SIGTERM (tests exec into the pod)
- *   node e2e/dist/workloads/main.js iperf3 [iperf3 args]   Debian's `iperf3 -s`
- *   node e2e/dist/workloads/main.js http-get URL [--timeout ms]             prints the body; exit 1 on failure
- *   node e2e/dist/workloads/main.js udp-send IP:PORT [payload] [--timeout ms] prints the answer; exit 1 on failure
+ *   node lab/dist/workloads/main.js echo [--port 8080]     HTTP + UDP echo (JSON identity + client address)
+ *   node lab/dist/workloads/main.js client                 idles until SIGTERM (tests exec into the pod)
+ *   node lab/dist/workloads/main.js iperf3 [iperf3 args]   Debian's `iperf3 -s`
+ *   node lab/dist/workloads/main.js http-get URL [--timeout ms]             prints the body; exit 1 on failure
+ *   node lab/dist/workloads/main.js udp-send IP:PORT [payload] [--timeout ms] prints the answer; exit 1 on failure
  *
  * Identity comes from POD_NAME, POD_NAMESPACE, CLUSTER_ID and NODE_NAME (set by the lab kubelet).
  */

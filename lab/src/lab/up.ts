@@ -42,7 +42,7 @@ export interface LabUpResult {
   readonly durationMs: number;
 }
 
-/** The checkout this code runs from (e2e/src/lab or e2e/dist/lab → three levels up). */
+/** The checkout this code runs from (lab/src/lab or lab/dist/lab → three levels up). */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 /** Brings a lab up (see the file comment). Needs root and a built checkout (`npx tsc -b`). */
@@ -140,8 +140,8 @@ async function upCluster(plan: LabPlan, cluster: ClusterPlan, context: ClusterCo
 }
 
 async function checkEntries(plan: LabPlan): Promise<{ kubelet: string }> {
-  const kubelet = join(repoRoot, "e2e/dist/kubelet/main.js");
-  const entries = [kubelet, join(repoRoot, "e2e/dist/workloads/main.js"), join(repoRoot, "e2e/dist/lab/corefile-sync-main.js")];
+  const kubelet = join(repoRoot, "lab/dist/kubelet/main.js");
+  const entries = [kubelet, join(repoRoot, "lab/dist/workloads/main.js"), join(repoRoot, "lab/dist/lab/corefile-sync-main.js")];
   // deploy/cni's image isthmus/node runs this entry (the lab kubelet's image registry).
   const agent = componentEntries.node;
   if (plan.podNetwork === "isthmus" && agent !== undefined) entries.push(join(repoRoot, agent));

@@ -1,2 +1,0 @@
-export * from "./binaries/index.js";
-export * from "./lab/index.js";
