@@ -41,6 +41,7 @@ export default defineConfig({
           name: "netns",
           include: ["*/src/**/*.netns.test.ts"],
           exclude: ["**/node_modules/**", "**/dist/**"],
+          globalSetup: ["lab/src/testing/wireguard-go-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -1,17 +1,18 @@
-// Data-plane benchmark (issue #6): TCP throughput (iperf3) and ping RTT, side by side in one run
-// on this machine, between two "gateway" namespaces and between two "pod" namespaces behind
+// Data-plane benchmark (issues #6, #21): TCP throughput (iperf3) and ping RTT, side by side in one
+// run on this machine, between two "gateway" namespaces and between two "pod" namespaces behind
 // them (testing/topology.js: pod1 — gw1 ══ 198.18.0.0/24 ══ gw2 — pod2):
 //   - raw veth between the gateways (the baseline),
 //   - each cable as a bare tunnel (gateway to gateway, tunnel addresses) and pod to pod through it:
-//     vxlan, wireguard with Debian's wireguard-go, wireguard with a current wireguard-go.
-// Needs root and a build of gateway (`npx tsc -b gateway`). Prints a table, writes
-// bench/results/dataplane.json. Namespaces are isthmus-test-gw-<tag>-*, removed at exit.
+//     vxlan, and wireguard with the pinned wireguard-go the gateways run (found or built the way
+//     the lab does: @isthmus/lab/binaries), plus any other build named in WIREGUARD_GO_OTHER
+//     (e.g. Debian's /usr/bin/wireguard-go, for comparison).
+// For each path: one bulk TCP flow (median of --runs), 100 parallel TCP flows, and the packet
+// rate of 64-byte UDP datagrams (iperf3 -u -l 64 -b 0), so per-packet cost shows too.
+// Needs root and a build (`npx tsc -b`). Prints a table, writes bench/results/dataplane.json.
+// Namespaces are isthmus-test-gw-<tag>-*, removed at exit.
 //
 //   node bench/dataplane/run.js [--seconds 5] [--runs 3] [--pings 50]
-// Each path is measured `runs` times (median reported, samples kept): other work on a shared
-// 2-core machine moves single runs a lot, so read the load average in the JSON too.
-//   WIREGUARD_GO_DEBIAN (default /usr/bin/wireguard-go), WIREGUARD_GO_CURRENT (default
-//   /tmp/etcdbuild/bin/wireguard; the lead's e2e ensureBinaries() provides one).
+// Other work on a shared 2-core machine moves single runs a lot: the load average is recorded.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -32,9 +33,10 @@ const seconds = arg("seconds", 5);
 const pings = arg("pings", 50);
 const runs = arg("runs", 3);
 if (process.getuid() !== 0) throw new Error("bench/dataplane needs root (network namespaces)");
+const { ensureBinary } = await import("@isthmus/lab/binaries");
 const binaries = {
-  debian: process.env.WIREGUARD_GO_DEBIAN ?? "/usr/bin/wireguard-go",
-  current: process.env.WIREGUARD_GO_CURRENT ?? "/tmp/etcdbuild/bin/wireguard",
+  pinned: await ensureBinary("wireguardGo", { onProgress: (line) => console.error(`  ${line}`) }),
+  ...(process.env.WIREGUARD_GO_OTHER === undefined ? {} : { other: process.env.WIREGUARD_GO_OTHER }),
 };
 for (const [name, path] of Object.entries(binaries)) if (!existsSync(path)) throw new Error(`wireguard-go (${name}) not found at ${path}`);
 const versionOf = (path) => execFileSync(path, ["--version"], { encoding: "utf8" }).split("\n")[0].trim();
@@ -55,18 +57,29 @@ function inNs(netns, argv, timeoutMs) {
   return execFileSync("ip", ["netns", "exec", netns, ...argv], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** iperf3 for `seconds` from `from` to `address` (server in `to`); Gbit/s received. */
-async function throughput(from, to, address) {
+/** iperf3 for `seconds` from `from` to `address` (server in `to`), with `extra` client args; its JSON report. */
+async function iperf(from, to, address, extra = []) {
   const server = spawn("ip", ["netns", "exec", to, "iperf3", "-s", "-1", "-B", address], { stdio: "ignore" });
   const exited = new Promise((resolve) => server.once("exit", resolve));
   await waitFor("iperf3 server", async () => inNs(to, ["ss", "-ltnH", "sport = :5201"], 5000).trim() !== "");
   try {
-    const out = JSON.parse(inNs(from, ["iperf3", "-c", address, "-t", String(seconds), "-J"], (seconds + 15) * 1000));
-    return out.end.sum_received.bits_per_second / 1e9;
+    return JSON.parse(inNs(from, ["iperf3", "-c", address, "-t", String(seconds), "-J", ...extra], (seconds + 30) * 1000));
   } finally {
     server.kill();
     await exited;
   }
+}
+
+/** Gbit/s received by one TCP flow. */
+const throughput = async (from, to, address) => (await iperf(from, to, address)).end.sum_received.bits_per_second / 1e9;
+
+/** Gbit/s received by 100 parallel TCP flows. */
+const manyFlows = async (from, to, address) => (await iperf(from, to, address, ["-P", "100"])).end.sum_received.bits_per_second / 1e9;
+
+/** Packets per second of 64-byte UDP datagrams that arrive (sent as fast as iperf3 can). */
+async function smallPackets(from, to, address) {
+  const sum = (await iperf(from, to, address, ["-u", "-l", "64", "-b", "0"])).end.sum;
+  return (sum.packets - sum.lost_packets) / sum.seconds;
 }
 
 /** `pings` pings 20 ms apart; RTT min/avg/max in ms and loss. */
@@ -82,8 +95,10 @@ async function measure(label, from, to, address) {
   const samples = [];
   for (let i = 0; i < runs; i += 1) samples.push(await throughput(from, to, address));
   const sorted = [...samples].sort((a, b) => a - b);
-  const row = { path: label, gbps: sorted[Math.floor(sorted.length / 2)], samplesGbps: samples.map((g) => Number(g.toFixed(3))), ...rtt(from, address) };
-  console.error(`  ${label}: ${row.gbps.toFixed(2)} Gbit/s, RTT avg ${row.avgMs} ms`);
+  const flows100Gbps = await manyFlows(from, to, address);
+  const udp64Kpps = (await smallPackets(from, to, address)) / 1000;
+  const row = { path: label, gbps: sorted[Math.floor(sorted.length / 2)], samplesGbps: samples.map((g) => Number(g.toFixed(3))), flows100Gbps, udp64Kpps, ...rtt(from, address) };
+  console.error(`  ${label}: ${row.gbps.toFixed(2)} Gbit/s, 100 flows ${flows100Gbps.toFixed(2)} Gbit/s, 64 B UDP ${udp64Kpps.toFixed(0)} kpps, RTT avg ${row.avgMs} ms`);
   return row;
 }
 
@@ -95,7 +110,7 @@ const cables = [
     peer: (side) => peerOf(side, side === one ? "c1" : "c2", { port: 4790 }),
   },
   ...Object.entries(binaries).map(([flavour, binary]) => ({
-    name: `wireguard, ${flavour} wireguard-go ${versionOf(binary).replace("wireguard-go ", "")}`,
+    name: `wireguard (${flavour})`,
     create: (side, i) =>
       gw.createWireguardCable(
         { device: `b${flavour[0]}${i}${tag}`, privateKey: keys[i].privateKey, tunnelIp: side.tunnelIp, backend: "userspace", wireguardGo: binary },
@@ -131,10 +146,11 @@ const table = rows.map((r) => {
   return { ...r, pctOfVeth: (100 * r.gbps) / baseline, pctOfBareTunnel: bare === undefined ? undefined : (100 * r.gbps) / bare.gbps };
 });
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`${pad("path", 66)} ${pad("Gbit/s", 8)} ${pad("% veth", 7)} ${pad("% tunnel", 9)} RTT min/avg/max ms   loss`);
+for (const [flavour, path] of Object.entries(binaries)) console.log(`wireguard (${flavour}): ${versionOf(path)} at ${path}`);
+console.log(`${pad("path", 60)} ${pad("Gbit/s", 7)} ${pad("% veth", 7)} ${pad("% tunnel", 9)} ${pad("100 flows", 10)} ${pad("64B kpps", 9)} RTT min/avg/max ms   loss`);
 for (const r of table) {
   console.log(
-    `${pad(r.path, 66)} ${pad(r.gbps.toFixed(2), 8)} ${pad(r.pctOfVeth.toFixed(0), 7)} ${pad(r.pctOfBareTunnel === undefined ? "-" : r.pctOfBareTunnel.toFixed(0), 9)} ${pad(`${r.minMs}/${r.avgMs}/${r.maxMs}`, 20)} ${r.lossPct}%`,
+    `${pad(r.path, 60)} ${pad(r.gbps.toFixed(2), 7)} ${pad(r.pctOfVeth.toFixed(0), 7)} ${pad(r.pctOfBareTunnel === undefined ? "-" : r.pctOfBareTunnel.toFixed(0), 9)} ${pad(r.flows100Gbps.toFixed(2), 10)} ${pad(r.udp64Kpps.toFixed(0), 9)} ${pad(`${r.minMs}/${r.avgMs}/${r.maxMs}`, 20)} ${r.lossPct}%`,
   );
 }
 const results = join(repo, "bench", "results");

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTool } from "../system/command.js";
 import { createIpTool, isthmusRouteProtocol } from "../system/ip.js";
 import { canPing, execIn, ipIn, randomTag, requireRoot, waitFor } from "../testing/netns.js";
+import { pinnedWireguardGo } from "../testing/pinned.js";
 import { createGatewayPair, peerOf, type GatewayPair, type TestSide } from "../testing/topology.js";
 import { uapiSocketPath } from "../wireguard/uapi-client.js";
 import { generateKeyPair } from "../wireguard/keys.js";
@@ -13,8 +14,8 @@ import { createVxlanCable } from "./vxlan/driver.js";
 import { createWireguardCable } from "./wireguard/driver.js";
 
 // Both cables between two "gateway" namespaces with a "pod" namespace behind each (see
-// testing/topology.ts). WIREGUARD_GO picks the userspace binary (default Debian's).
-const wireguardGo = process.env.WIREGUARD_GO ?? "/usr/bin/wireguard-go";
+// testing/topology.ts). WireGuard runs the pinned wireguard-go.
+const wireguardGo = pinnedWireguardGo();
 
 interface Case {
   readonly name: string;

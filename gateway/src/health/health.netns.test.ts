@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CableDriver } from "../cable/driver.js";
 import { createWireguardCable } from "../cable/wireguard/driver.js";
 import { ipIn, randomTag, requireRoot, waitFor } from "../testing/netns.js";
+import { pinnedWireguardGo } from "../testing/pinned.js";
 import { createGatewayPair, peerOf, type GatewayPair } from "../testing/topology.js";
 import { generateKeyPair } from "../wireguard/keys.js";
 import { createIcmpProbeSource } from "./icmp-source.js";
@@ -11,7 +12,7 @@ import { createHealthProber, type HealthProber } from "./prober.js";
 // ICMP probes through a real WireGuard cable between two gateway namespaces; the WAN link of one
 // gateway goes down and comes back. Detection must stay within the configured window:
 // failureThreshold (5) × interval (100 ms) plus one interval of ping's -O reporting delay.
-const wireguardGo = process.env.WIREGUARD_GO ?? "/usr/bin/wireguard-go";
+const wireguardGo = pinnedWireguardGo();
 const tag = randomTag();
 const logger = createSilentLogger();
 let pair: GatewayPair;

@@ -3,6 +3,7 @@ import { createSilentLogger } from "@isthmus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTool } from "../system/command.js";
 import { canPing, createNetnsLab, ipIn, randomTag, requireRoot, waitFor } from "../testing/netns.js";
+import { pinnedWireguardGo } from "../testing/pinned.js";
 import type { WireguardBackend } from "./backend.js";
 import type { DeviceConfig } from "./config.js";
 import { generateKeyPair } from "./keys.js";
@@ -10,8 +11,8 @@ import { uapiSocketPath } from "./uapi-client.js";
 import { createUserspaceBackend } from "./userspace.js";
 
 // Two namespaces on a veth (198.18.0.0/24), each with a wireguard-go device driven only through
-// this library. WIREGUARD_GO picks the binary (default: Debian's).
-const binary = process.env.WIREGUARD_GO ?? "/usr/bin/wireguard-go";
+// this library, running the pinned wireguard-go.
+const binary = pinnedWireguardGo();
 const tag = randomTag();
 const lab = createNetnsLab(tag);
 const keysA = generateKeyPair();

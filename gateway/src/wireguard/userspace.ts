@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { runTool } from "../system/command.js";
 import type { WireguardBackend } from "./backend.js";
 import { WireguardError } from "./errors.js";
+import { parseWireguardGoVersion } from "./version.js";
 import { createUapiClient, defaultUapiSocketDir, uapiSocketPath } from "./uapi-client.js";
 
 /** Options of {@link createUserspaceBackend}. */
@@ -145,6 +146,19 @@ export function createUserspaceBackend(options: UserspaceBackendOptions): Wiregu
     }, options.watchIntervalMs ?? 2000);
   }
 
+  // Which build runs is the first thing to know about a slow tunnel: say it, and warn about one
+  // without the offloads. Informational only: a binary that cannot say still gets started.
+  const logVersion = async (): Promise<void> => {
+    try {
+      const parsed = parseWireguardGoVersion(await runTool(binary, ["--version"], { timeoutMs: 5000 }));
+      if (parsed === undefined) log.warn({ binary }, "cannot tell the wireguard-go version");
+      else if (parsed.outdated) log.warn({ binary, version: parsed.version }, "this wireguard-go predates the 2023 offloads: expect a fraction of a current build's throughput");
+      else log.info({ binary, version: parsed.version }, "wireguard-go version");
+    } catch (err) {
+      log.warn({ binary, err: errorMessage(err) }, "cannot run wireguard-go --version; starting it anyway");
+    }
+  };
+
   return {
     kind: "userspace",
     device,
@@ -156,6 +170,7 @@ export function createUserspaceBackend(options: UserspaceBackendOptions): Wiregu
         watch();
         return;
       }
+      await logVersion();
       spawnDaemon();
       running = true;
       try {

@@ -113,6 +113,14 @@ export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promi
 }
 
 /**
+ * Returns the path of one lab binary (prebuilt, cached, or built now), for a caller that needs
+ * only that one: the netns tests' and the data-plane benchmark's wireguard-go.
+ */
+export async function ensureBinary(key: BinaryKey, options: EnsureBinariesOptions = {}): Promise<string> {
+  return (await ensureOne(key, binaryNames[key], createContext(options))).path;
+}
+
+/**
  * Returns the path of a tool that tests need besides the lab (`toolNames`, e.g. Helm), built
  * from the Go module proxy into the same cache the first time, like the lab's binaries.
  */

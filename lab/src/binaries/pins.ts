@@ -9,7 +9,10 @@ export const pins = Object.freeze({
   etcd: "v3.6.16",
   /** github.com/coredns/coredns: the cluster DNS of lab clusters (ships the multicluster plugin). */
   coredns: "v1.14.7",
-  /** golang.zx2c4.com/wireguard: a current wireguard-go, to compare with Debian's 2022 build. */
+  /**
+   * golang.zx2c4.com/wireguard: the wireguard-go every gateway runs (the lab's, the gateway
+   * image's, the netns tests'); Debian's 0.0.20220316 lacks the offloads (ADR 0503).
+   */
   wireguardGo: "v0.0.0-20260522210424-ecfc5a8d5446",
   /** helm.sh/helm/v3: renders and lints the chart in deploy/helm (tests only, not the lab). */
   helm: "v3.22.0",

@@ -33,6 +33,11 @@ export const kubeletConfigSchema = z
     cniBinDir: absolutePath.default("/opt/cni/bin"),
     /** Checkout whose built `dist/` entry points the pods run. */
     repoRoot: absolutePath,
+    /**
+     * Directory of the third-party tools our component images ship (the pinned wireguard-go),
+     * put first on the PATH of `isthmus/*` containers as the image's /usr/local/bin would be.
+     */
+    imageToolsDir: absolutePath.optional(),
     /** Audience of projected service-account tokens (the API server's issuer). */
     serviceAccountIssuer: z.url(),
     /** Where pods reach the API server (KUBERNETES_SERVICE_HOST/PORT). */

@@ -31,7 +31,12 @@ describe("buildContainerEnv", () => {
       CLUSTER_ID: "c1",
       NODE_NAME: "c1-n1",
     });
-    expect(env.PATH).toContain("/usr/sbin");
+    expect(env.PATH).toBe("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  });
+
+  it("puts the image's tools directory first on the PATH when there is one", async () => {
+    const env = await buildContainerEnv(pod, container({}), { ...context, imageToolsDir: "/cache/bin/wireguard-go-v1" });
+    expect(env.PATH).toBe("/cache/bin/wireguard-go-v1:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   });
 
   it("resolves values, fieldRefs, ConfigMap and Secret keys, envFrom and $(VAR)", async () => {

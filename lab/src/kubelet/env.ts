@@ -26,6 +26,8 @@ export interface EnvContext {
   readonly hostIp: string;
   /** Pod IP (the node IP for hostNetwork pods). */
   readonly podIp: string | undefined;
+  /** Directory of the tools the container's image ships, put before the standard PATH. */
+  readonly imageToolsDir?: string | undefined;
 }
 
 /** PATH given to every container process. */
@@ -106,7 +108,7 @@ async function resolveVar(v: Plain<V1EnvVar>, pod: Pod, context: EnvContext, var
 export async function buildContainerEnv(pod: Pod, container: Container, context: EnvContext): Promise<Record<string, string>> {
   const ns = pod.metadata?.namespace ?? "default";
   const vars: Record<string, string> = {
-    PATH: containerPath,
+    PATH: context.imageToolsDir === undefined ? containerPath : `${context.imageToolsDir}:${containerPath}`,
     HOME: "/root",
     HOSTNAME: pod.spec?.hostNetwork === true ? context.nodeName : (pod.metadata?.name ?? ""),
     KUBERNETES_SERVICE_HOST: context.apiServer.host,

@@ -151,7 +151,8 @@ async function startContainer(record: PodRecord, slot: ContainerSlot, spec: Cont
   const podIp = podIpOf(record, config);
   let env: Record<string, string>;
   try {
-    env = await buildContainerEnv(record.pod, spec, { ...config, reader: deps.reader, hostIp: config.nodeIp, podIp });
+    const imageToolsDir = target.type === "component" ? config.imageToolsDir : undefined;
+    env = await buildContainerEnv(record.pod, spec, { ...config, reader: deps.reader, hostIp: config.nodeIp, podIp, imageToolsDir });
   } catch (err) {
     slot.state = { kind: "waiting", reason: "CreateContainerConfigError", message: errorMessage(err) };
     return;

@@ -9,7 +9,8 @@ describe("what the orchestrator hands the lab kubelet", () => {
   const c2 = plan.clusters[1]!;
 
   it("writes a kubelet config the kubelet's own schema accepts, per the lab contract", () => {
-    const config = parseKubeletConfig(kubeletConfig(plan, c2, c2.nodes[0]!, "/work/main"));
+    const binaries = { wireguardGo: "/cache/bin/wireguard-go-v0.0.1/wireguard-go" };
+    const config = parseKubeletConfig(kubeletConfig(plan, { cluster: c2, node: c2.nodes[0]!, repoRoot: "/work/main", binaries }));
     expect(config).toMatchObject({
       clusterId: "c2",
       nodeName: "c2-n1",
@@ -21,11 +22,12 @@ describe("what the orchestrator hands the lab kubelet", () => {
       cniConfDir: "/etc/cni/net.d",
       cniBinDir: "/opt/cni/bin",
       apiServer: { host: "198.18.2.2", port: 6443 },
+      imageToolsDir: "/cache/bin/wireguard-go-v0.0.1",
     });
   });
 
   it("labels only the gateway candidate", () => {
-    expect(kubeletConfig(plan, c2, c2.nodes[1]!, "/work/main").labels).toEqual({});
+    expect(kubeletConfig(plan, { cluster: c2, node: c2.nodes[1]!, repoRoot: "/work/main", binaries: { wireguardGo: "/b/wireguard-go" } }).labels).toEqual({});
   });
 
   it("gives each node a bridge + host-local conflist on its own podCIDR, without masquerading", () => {

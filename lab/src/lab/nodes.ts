@@ -6,7 +6,7 @@
  * `host-local` conflist with static routes between nodes, or nothing.
  */
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { defaults } from "@isthmus/core";
 import type { LabBinaries } from "../binaries/index.js";
 import type { KubeletConfigInput } from "../kubelet/config.js";
@@ -27,7 +27,11 @@ export const labConflistName = "10-isthmus-lab.conflist";
 const nodeReadyMs = 90_000;
 
 /** The kubelet config file of a node (lab contract). */
-export function kubeletConfig(plan: LabPlan, cluster: ClusterPlan, node: NodePlan, repoRoot: string): KubeletConfigInput {
+export function kubeletConfig(
+  plan: LabPlan,
+  where: { readonly cluster: ClusterPlan; readonly node: NodePlan; readonly repoRoot: string; readonly binaries: Pick<LabBinaries, "wireguardGo"> },
+): KubeletConfigInput {
+  const { cluster, node, repoRoot } = where;
   const paths = nodePaths(plan, node);
   return {
     clusterId: cluster.id,
@@ -41,6 +45,9 @@ export function kubeletConfig(plan: LabPlan, cluster: ClusterPlan, node: NodePla
     cniConfDir: "/etc/cni/net.d",
     cniBinDir: "/opt/cni/bin",
     repoRoot,
+    // The gateway image ships the pinned wireguard-go (deploy/docker); the lab's build of the
+    // same pin sits alone in its cache directory, which therefore stands in for the image's.
+    imageToolsDir: dirname(where.binaries.wireguardGo),
     serviceAccountIssuer,
     apiServer: { host: cluster.cpAddress, port: cluster.apiserverPort },
   };
@@ -55,7 +62,7 @@ export async function startNodeAgents(
   const started: LabProcess[] = [];
   for (const node of cluster.nodes) {
     const paths = nodePaths(plan, node);
-    await writeFile(paths.kubeletConfig, `${JSON.stringify(kubeletConfig(plan, cluster, node, context.repoRoot), null, 2)}\n`);
+    await writeFile(paths.kubeletConfig, `${JSON.stringify(kubeletConfig(plan, { cluster, node, repoRoot: context.repoRoot, binaries: context.binaries }), null, 2)}\n`);
     const where = { netns: node.netns, mountNsFile: paths.mountNsFile };
     started.push(
       await startProcess(plan, {
