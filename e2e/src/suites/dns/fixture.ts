@@ -11,11 +11,9 @@
  */
 import { join } from "node:path";
 import { createBrokerClient, defaults, errorMessage, type AdminClient, type BrokerClient, type ConnectionState } from "@isthmus/core";
-import { acquireLock } from "../../lab/lock.js";
-import { requireLab } from "../../lab/state.js";
-import { repoRoot } from "../../lab/up.js";
-import { labKubectl } from "../../lab/testing/helpers.js";
-import { startWanBroker, type WanBroker } from "../../lab/testing/wan-broker.js";
+import { acquireLock, labKubectl } from "@isthmus/lab/testing";
+import { repoRoot, requireLab } from "@isthmus/lab";
+import { startWanBroker, type WanBroker } from "../../fixtures/wan-broker.js";
 
 /** The broker's address on the WAN. */
 export const brokerWanAddress = "203.0.113.250";

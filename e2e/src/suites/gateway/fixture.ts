@@ -10,14 +10,9 @@
  */
 import { join } from "node:path";
 import { defaults, type AdminClient } from "@isthmus/core";
-import { labBinaries } from "../../lab/binaries.js";
-import { acquireLock } from "../../lab/lock.js";
-import type { ClusterPlan, LabPlan } from "../../lab/plan.js";
-import { runCommand, type RunResult } from "../../lab/run.js";
-import { requireLab, type LabLocation } from "../../lab/state.js";
-import { repoRoot } from "../../lab/up.js";
-import { startWanBroker, type WanBroker } from "../../lab/testing/wan-broker.js";
-import { labExecArgv, labKubeconfig } from "../../lab/verbs.js";
+import { acquireLock, labBinaries, runCommand, type RunResult } from "@isthmus/lab/testing";
+import { type ClusterPlan, labExecArgv, labKubeconfig, type LabLocation, type LabPlan, repoRoot, requireLab } from "@isthmus/lab";
+import { startWanBroker, type WanBroker } from "../../fixtures/wan-broker.js";
 
 /** The broker's address on the WAN. */
 export const brokerWanAddress = "203.0.113.251";
