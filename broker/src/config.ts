@@ -9,6 +9,9 @@ export const brokerConfigSchema = z.strictObject({
   listen: z.string().min(1).default("0.0.0.0"),
   grpcPort: z.int().min(0).max(65535).default(defaults.brokerGrpcPort),
   httpPort: z.int().min(0).max(65535).default(defaults.brokerHttpPort),
+  /** The dashboard and its JSON API: HTTPS with the serving certificate (docs/adr/0204). */
+  dashboard: z.boolean().default(true),
+  dashboardPort: z.int().min(0).max(65535).default(7444),
   /** The store: "sqlite" (one replica) or "etcd" (several). */
   store: z.enum(["sqlite", "etcd"]).default("sqlite"),
   /** etcd endpoints, e.g. ["http://127.0.0.1:2379"] (store "etcd" only). */

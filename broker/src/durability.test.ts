@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 function startChild(): ChildProcess {
-  const child = spawnQuiet(process.execPath, [entry, "--data-dir", dir, "--listen", "127.0.0.1", "--grpc-port", String(port), "--http-port", "0", "--log-level", "warn"]);
+  const child = spawnQuiet(process.execPath, [entry, "--data-dir", dir, "--listen", "127.0.0.1", "--grpc-port", String(port), "--http-port", "0", "--dashboard-port", "0", "--log-level", "warn"]);
   children.push(child);
   return child;
 }

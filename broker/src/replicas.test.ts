@@ -37,6 +37,7 @@ beforeAll(async () => {
       "--listen", "127.0.0.1",
       "--grpc-port", String(r.grpcPort),
       "--http-port", String(r.httpPort),
+      "--dashboard-port", "0",
       "--heartbeat-seconds", "1",
       "--log-level", "warn",
     ]);

@@ -4,6 +4,8 @@ import { createAdminService } from "./admin-service.js";
 import { createAgentService } from "./agent-service.js";
 import { loadBrokerPki, type BrokerPki } from "./broker-pki.js";
 import { createCatalog } from "./catalog.js";
+import { createDashboardModel } from "./dashboard/model.js";
+import { createDashboardServer } from "./dashboard/server.js";
 import type { BrokerConfig } from "./config.js";
 import type { BrokerContext } from "./context.js";
 import { guardServiceDefinition } from "./grpc-util.js";
@@ -19,6 +21,8 @@ export interface Broker {
   readonly grpcPort: number;
   /** The bound HTTP port. */
   readonly httpPort: number;
+  /** The bound dashboard (HTTPS) port; undefined when the dashboard is off. */
+  readonly dashboardPort: number | undefined;
   /** The broker's certificates (the CA clients must trust). */
   readonly pki: BrokerPki;
   /**
@@ -111,12 +115,20 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
     logger.child({ component: "http" }),
   );
   const httpPort = await http.listen(config.listen, config.httpPort);
-  logger.info({ grpcPort, httpPort, store: store.name, globalPool: ctx.globalPool }, "broker serving");
+  const dashboardModel = config.dashboard ? createDashboardModel({ store, logger: logger.child({ component: "dashboard" }) }) : undefined;
+  await dashboardModel?.start();
+  const dashboard =
+    dashboardModel === undefined
+      ? undefined
+      : await createDashboardServer({ store, pki, revoked: ctx.revoked, model: dashboardModel, logger: logger.child({ component: "dashboard" }) });
+  const dashboardPort = await dashboard?.listen(config.listen, config.dashboardPort);
+  logger.info({ grpcPort, httpPort, dashboardPort, store: store.name, globalPool: ctx.globalPool }, "broker serving");
 
   let stopping: Promise<void> | undefined;
   return {
     grpcPort,
     httpPort,
+    dashboardPort,
     pki,
     stop(graceMs = config.shutdownGraceSeconds * 1000) {
       stopping ??= (async () => {
@@ -135,6 +147,8 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
           });
         });
         await http.close();
+        await dashboard?.close();
+        dashboardModel?.close();
         logger.info("broker stopped");
       })();
       return stopping;

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { BrokerError } from "./errors.js";
-import type { JoinRequest, Store, TokenRow } from "./store/store.js";
+import type { JoinRequest, Store, TokenRow, TokenScope } from "./store/store.js";
 
 /** Prefix of every join token, so that a leaked one is easy to recognise and scan for. */
 export const tokenPrefix = "isthmus_";
@@ -17,12 +17,24 @@ function hashSecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 
-/** Mints and stores a join token: `isthmus_<id>.<secret>`, 128-bit id, 256-bit secret. */
+/**
+ * Mints and stores a token: `isthmus_<id>.<secret>`, 64-bit id, 256-bit secret. A join token
+ * (the default scope) has `maxUses`; a dashboard token (scope "viewer" or "admin") signs in any
+ * number of times until it expires or is revoked, and is stored with `maxUses` 0.
+ */
 export async function mintToken(
   store: Store,
-  options: { readonly ttlSeconds: number; readonly maxUses: number; readonly clusterId?: string; readonly description: string; readonly now: Date },
+  options: {
+    readonly ttlSeconds: number;
+    readonly maxUses: number;
+    readonly clusterId?: string;
+    readonly description: string;
+    readonly now: Date;
+    readonly scope?: TokenScope;
+  },
 ): Promise<MintedToken> {
-  if (!(options.ttlSeconds > 0) || !(options.maxUses > 0)) {
+  const scope = options.scope ?? "join";
+  if (!(options.ttlSeconds > 0) || (scope === "join" && !(options.maxUses > 0))) {
     throw new BrokerError("InvalidArgument", `A token needs ttlSeconds > 0 and maxUses > 0, got ${options.ttlSeconds} and ${options.maxUses}`);
   }
   const id = randomBytes(8).toString("hex");
@@ -35,8 +47,9 @@ export async function mintToken(
     createdAt: options.now.toISOString(),
     expiresAt: new Date(options.now.getTime() + options.ttlSeconds * 1000).toISOString(),
     uses: 0,
-    maxUses: options.maxUses,
+    maxUses: scope === "join" ? options.maxUses : 0,
     revoked: false,
+    scope,
   };
   await store.insertToken(row);
   return { token: `${tokenPrefix}${id}.${secret}`, row };
@@ -64,4 +77,28 @@ export async function redeemToken(
   const admission = await store.admitJoin({ id, hash: hashSecret(secret), clusterId: options.clusterId, now: options.now, certificate: options.certificate });
   if (!admission.ok) throw new BrokerError(admission.code, `Join refused: ${admission.reason}`);
   return admission.revoked;
+}
+
+/**
+ * Checks a dashboard sign-in token: it must be one of ours, known, of scope "viewer" or
+ * "admin", unrevoked and unexpired. Throws "Unauthenticated" saying which; returns the row.
+ */
+export async function verifyDashboardToken(store: Store, token: string, now: Date): Promise<TokenRow & { readonly scope: "viewer" | "admin" }> {
+  const match = /^isthmus_([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/.exec(token.trim());
+  if (match?.[1] === undefined || match[2] === undefined) throw new BrokerError("Unauthenticated", "Sign-in refused: that is not an isthmus token");
+  const row = await store.getToken(match[1]);
+  const presented = Buffer.from(hashSecret(match[2]), "hex");
+  if (row === undefined || !timingSafeEqual(presented, Buffer.from(row.hash.padEnd(64, "0").slice(0, 64), "hex"))) {
+    throw new BrokerError("Unauthenticated", "Sign-in refused: unknown token");
+  }
+  return checkDashboardRow(row, now);
+}
+
+/** Checks that a stored token still grants dashboard access at `now`; throws "Unauthenticated" why not. */
+export function checkDashboardRow(row: TokenRow, now: Date): TokenRow & { readonly scope: "viewer" | "admin" } {
+  const { scope } = row;
+  if (scope !== "viewer" && scope !== "admin") throw new BrokerError("Unauthenticated", `Sign-in refused: token ${row.id} is a join token, not a dashboard token`);
+  if (row.revoked) throw new BrokerError("Unauthenticated", `Sign-in refused: token ${row.id} was revoked`);
+  if (Date.parse(row.expiresAt) <= now.getTime()) throw new BrokerError("Unauthenticated", `Sign-in refused: token ${row.id} expired at ${row.expiresAt}`);
+  return { ...row, scope };
 }

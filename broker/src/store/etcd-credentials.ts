@@ -9,6 +9,7 @@ export type CredentialStore = Pick<
   | "insertToken"
   | "admitJoin"
   | "renewCertificate"
+  | "getToken"
   | "listTokens"
   | "revokeToken"
   | "insertCertificate"
@@ -84,6 +85,10 @@ export function createEtcdCredentialStore(
         const raw = await client.get(k.cert(request.presentedSerial)).string();
         return { decision: checkRenewal(request, raw === null ? undefined : (JSON.parse(raw) as CertificateRow)), guard: [] };
       });
+    },
+    async getToken(id) {
+      const raw = await wrap("get token", () => client.get(k.token(id)).string());
+      return raw === null ? undefined : (JSON.parse(raw) as TokenRow);
     },
     async listTokens() {
       const all = await wrap("list tokens", () => client.getAll().prefix(`${p}tokens/`).strings());

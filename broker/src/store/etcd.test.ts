@@ -86,4 +86,16 @@ describe("etcd store", () => {
     expect(rejoin).toMatchObject({ ok: true, revoked: [expect.stringMatching(/^s[1-4]$/)] });
     expect([...(await a.revokedSerials())]).toEqual(rejoin.ok ? rejoin.revoked : []);
   });
+
+  it("keeps a dashboard token's scope, finds tokens by id, and refuses a dashboard token at Join", async () => {
+    const a = await open("/t9/");
+    const now = new Date();
+    const later = new Date(now.getTime() + 60_000).toISOString();
+    await a.insertToken({ id: "v", hash: "h", clusterId: undefined, description: "", createdAt: now.toISOString(), expiresAt: later, uses: 0, maxUses: 0, revoked: false, scope: "admin" });
+    expect(await a.getToken("v")).toMatchObject({ id: "v", scope: "admin" });
+    expect(await a.getToken("nope")).toBeUndefined();
+    const out = await a.admitJoin({ id: "v", hash: "h", clusterId: "c", now, certificate: { serial: "x1", subject: "c", issuedAt: now.toISOString(), notAfter: later } });
+    expect(out).toEqual({ ok: false, code: "Unauthenticated", reason: "token v is a dashboard token, not a join token" });
+    expect(await a.revokeToken("v")).toMatchObject({ revoked: true, scope: "admin" });
+  });
 });

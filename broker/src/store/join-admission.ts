@@ -31,6 +31,7 @@ export function isLive(cert: CertificateRow, now: Date): boolean {
 export function checkJoin(request: JoinRequest, token: TokenRow | undefined, certs: readonly CertificateRow[]): JoinDecision {
   const { id, clusterId, now } = request;
   if (token?.hash !== request.hash) return { ok: false, code: "Unauthenticated", reason: "unknown token" };
+  if ((token.scope ?? "join") !== "join") return { ok: false, code: "Unauthenticated", reason: `token ${id} is a dashboard token, not a join token` };
   if (token.revoked) return { ok: false, code: "Unauthenticated", reason: `token ${id} was revoked` };
   if (Date.parse(token.expiresAt) <= now.getTime()) return { ok: false, code: "Unauthenticated", reason: `token ${id} expired at ${token.expiresAt}` };
   if (token.uses >= token.maxUses) return { ok: false, code: "Unauthenticated", reason: `token ${id} was already used ${token.uses} of ${token.maxUses} times` };

@@ -2,7 +2,7 @@ import type { Database } from "better-sqlite3";
 import { BrokerError } from "../errors.js";
 
 /** The schema version this broker writes. Bump it with a new step in `migrations`. */
-export const sqliteSchemaVersion = 2;
+export const sqliteSchemaVersion = 3;
 
 /**
  * Migration steps: index i brings a database from version i to i + 1. Steps only add; a newer
@@ -35,6 +35,10 @@ const migrations: readonly string[] = [
   // certificates issued before this version: a bound rejoin revokes those).
   `
   ALTER TABLE certificates ADD COLUMN token_id TEXT;
+  `,
+  // 3: what each token is for (join, or a dashboard viewer/admin sign-in); existing tokens join.
+  `
+  ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'join';
   `,
 ];
 

@@ -62,7 +62,7 @@ describe("SQLite store", () => {
     const path = join(dir, "e.db");
     await createSqliteStore({ path }).close();
     const db = new BetterSqlite3(path);
-    db.exec("ALTER TABLE certificates DROP COLUMN token_id; UPDATE schema_version SET version = 1");
+    db.exec("ALTER TABLE certificates DROP COLUMN token_id; ALTER TABLE tokens DROP COLUMN scope; UPDATE schema_version SET version = 1");
     db.prepare("INSERT INTO certificates (serial, subject, issued_at, not_after, revoked_at) VALUES ('01', 'c1', '2026-01-01T00:00:00Z', '2099-01-01T00:00:00Z', NULL)").run();
     db.close();
     const store = createSqliteStore({ path });
@@ -71,6 +71,25 @@ describe("SQLite store", () => {
     const out = await store.admitJoin({ id: "t", hash: "h", clusterId: "c1", now, certificate: { serial: "02", subject: "c1", issuedAt: now.toISOString(), notAfter: "2099-01-01T00:00:00Z" } });
     expect(out).toEqual({ ok: true, token: expect.objectContaining({ uses: 1 }) as unknown, revoked: ["01"] });
     expect(await store.revokedSerials()).toEqual(new Set(["01"]));
+    await store.close();
+  });
+
+  it("migrates a version-2 database: its tokens become join tokens; dashboard tokens keep their scope and cannot join", async () => {
+    const path = join(dir, "f.db");
+    await createSqliteStore({ path }).close();
+    const db = new BetterSqlite3(path);
+    db.exec("ALTER TABLE tokens DROP COLUMN scope; UPDATE schema_version SET version = 2");
+    const later = new Date(Date.now() + 60_000).toISOString();
+    db.prepare(`INSERT INTO tokens (id, hash, cluster_id, description, created_at, expires_at, uses, max_uses, revoked) VALUES ('old', 'h', NULL, '', '2026-01-01T00:00:00Z', '${later}', 0, 1, 0)`).run();
+    db.close();
+    const store = createSqliteStore({ path });
+    expect(await store.getToken("old")).toMatchObject({ id: "old", scope: "join" });
+    const now = new Date();
+    await store.insertToken({ id: "v", hash: "h", clusterId: undefined, description: "", createdAt: now.toISOString(), expiresAt: later, uses: 0, maxUses: 0, revoked: false, scope: "viewer" });
+    expect(await store.getToken("v")).toMatchObject({ scope: "viewer" });
+    expect(await store.getToken("missing")).toBeUndefined();
+    const out = await store.admitJoin({ id: "v", hash: "h", clusterId: "c9", now, certificate: { serial: "09", subject: "c9", issuedAt: now.toISOString(), notAfter: later } });
+    expect(out).toEqual({ ok: false, code: "Unauthenticated", reason: "token v is a dashboard token, not a join token" });
     await store.close();
   });
 

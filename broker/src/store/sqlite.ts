@@ -3,7 +3,7 @@ import { errorMessage, recordKey, recordOwner, type BrokerRecord, type RecordKin
 import { BrokerError } from "../errors.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { checkJoin, checkRenewal, toAdmission, type JoinDecision } from "./join-admission.js";
-import type { CertificateRow, CommitEvent, Store, StoredChange, StoreView, TokenRow, TransactResult, WritePlan } from "./store.js";
+import type { CertificateRow, CommitEvent, Store, StoredChange, StoreView, TokenRow, TokenScope, TransactResult, WritePlan } from "./store.js";
 
 /** Options of `createSqliteStore`. */
 export interface SqliteStoreOptions {
@@ -35,6 +35,7 @@ interface TokenDbRow {
   uses: number;
   max_uses: number;
   revoked: number;
+  scope: string;
 }
 interface CertificateDbRow {
   serial: string;
@@ -82,7 +83,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     globalCidrs: db.prepare<[], { cluster_id: string; cidr: string }>("SELECT cluster_id, cidr FROM global_cidrs"),
     allocate: db.prepare<[string, string]>("INSERT INTO global_cidrs (cluster_id, cidr) VALUES (?, ?)"),
     insertToken: db.prepare(
-      "INSERT INTO tokens (id, hash, cluster_id, description, created_at, expires_at, uses, max_uses, revoked) VALUES (@id, @hash, @cluster_id, @description, @created_at, @expires_at, @uses, @max_uses, @revoked)",
+      "INSERT INTO tokens (id, hash, cluster_id, description, created_at, expires_at, uses, max_uses, revoked, scope) VALUES (@id, @hash, @cluster_id, @description, @created_at, @expires_at, @uses, @max_uses, @revoked, @scope)",
     ),
     getToken: db.prepare<[string], TokenDbRow>("SELECT * FROM tokens WHERE id = ?"),
     listTokens: db.prepare<[], TokenDbRow>("SELECT * FROM tokens ORDER BY created_at DESC, id"),
@@ -225,6 +226,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       });
       return run("renew certificate", () => renew());
     },
+    getToken(id) {
+      return run("read token", () => {
+        const row = q.getToken.get(id);
+        return row === undefined ? undefined : tokenFromDb(row);
+      });
+    },
     listTokens() {
       return run("list tokens", () => q.listTokens.all().map(tokenFromDb));
     },
@@ -287,6 +294,7 @@ function tokenToDb(t: TokenRow): TokenDbRow {
     uses: t.uses,
     max_uses: t.maxUses,
     revoked: t.revoked ? 1 : 0,
+    scope: t.scope ?? "join",
   };
 }
 
@@ -312,5 +320,11 @@ function tokenFromDb(r: TokenDbRow): TokenRow {
     uses: r.uses,
     maxUses: r.max_uses,
     revoked: r.revoked === 1,
+    scope: parseScope(r.scope),
   };
+}
+
+function parseScope(scope: string): TokenScope {
+  if (scope === "join" || scope === "viewer" || scope === "admin") return scope;
+  throw new BrokerError("StoreFailed", `Token scope "${scope}" is not one this broker knows (join, viewer, admin)`);
 }

@@ -46,7 +46,13 @@ export interface TransactResult<T> {
   readonly changes: readonly StoredChange[];
 }
 
-/** A join token as stored (the secret itself is never stored, only its hash). */
+/**
+ * What a token is for: "join" lets a cluster obtain its certificate; "viewer" and "admin" sign
+ * a browser in to the dashboard, read-only or with token administration (docs/adr/0204).
+ */
+export type TokenScope = "join" | "viewer" | "admin";
+
+/** A token as stored (the secret itself is never stored, only its hash). */
 export interface TokenRow {
   readonly id: string;
   readonly hash: string;
@@ -57,6 +63,8 @@ export interface TokenRow {
   readonly uses: number;
   readonly maxUses: number;
   readonly revoked: boolean;
+  /** What the token is for; undefined means "join" (tokens stored before dashboard tokens existed). */
+  readonly scope?: TokenScope;
 }
 
 /** A certificate the broker issued, for revocation. */
@@ -146,6 +154,8 @@ export interface Store {
    * refused ("Unauthenticated") when the presented certificate is unknown, revoked or expired.
    */
   renewCertificate(request: RenewalRequest): Promise<JoinAdmission>;
+  /** The token with `id`, or undefined when unknown. */
+  getToken(id: string): Promise<TokenRow | undefined>;
   /** All tokens, newest first. */
   listTokens(): Promise<TokenRow[]>;
   /** Marks a token revoked; returns it, or undefined when unknown. */

@@ -33,7 +33,7 @@ export async function restartTestBroker(tb: TestBroker, overrides: Partial<Broke
 /** Starts a test broker; `dir` reuses a previous data dir (restart). */
 export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, dir?: string): Promise<TestBroker> {
   const dataDir = dir ?? (await mkdtemp(join(tmpdir(), "isthmus-broker-")));
-  const config = brokerConfigSchema.parse({ dataDir, listen: "127.0.0.1", grpcPort: 0, httpPort: 0, logLevel: "silent", ...overrides });
+  const config = brokerConfigSchema.parse({ dataDir, listen: "127.0.0.1", grpcPort: 0, httpPort: 0, dashboardPort: 0, logLevel: "silent", ...overrides });
   const store = createSqliteStore({ path: join(dataDir, "broker.db"), historyRevisions: config.historyRevisions });
   const broker = await startBroker(config, { store, logger: createSilentLogger() });
   const address = `127.0.0.1:${broker.grpcPort}`;

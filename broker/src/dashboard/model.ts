@@ -1,0 +1,143 @@
+import { errorMessage, recordKey } from "@isthmus/core";
+import type { Logger } from "../logger.js";
+import type { CommitEvent, Store } from "../store/store.js";
+import type { DashboardChange, DashboardDelta, DashboardEvent, DashboardKind, DashboardRecords, DashboardSnapshot } from "./web/types.js";
+import { applyChange } from "./web/views.js";
+
+// Design notes: the dashboard follows the store's commits (the same feed the watch hub fans
+// out to agents, every replica's commits on etcd) and keeps the catalog in memory, plus a
+// bounded ring of events derived from the changes: joins, leaves, failovers (another gateway
+// became active), connection status changes, exports appearing and going. Listeners get each
+// commit as a delta, synchronously, in revision order; the HTTP layer coalesces them.
+
+/** The dashboard's view of the catalog. */
+export interface DashboardModel {
+  /** Reads the snapshot and follows commits. Call once. */
+  start(): Promise<void>;
+  /** The current records. */
+  records(): DashboardRecords;
+  /** Everything a new page needs, at one revision. */
+  snapshot(): DashboardSnapshot;
+  /** The events ring, oldest first. */
+  events(): readonly DashboardEvent[];
+  /** Calls `listener` after each commit; returns an unsubscribe. */
+  onDelta(listener: (delta: DashboardDelta) => void): () => void;
+  /** Stops following the store. Idempotent. */
+  close(): void;
+}
+
+const kinds: readonly DashboardKind[] = ["cluster", "endpoint", "export", "connection"];
+
+/** Creates the model; `ringSize` bounds the events kept (default 500). */
+export function createDashboardModel(options: { readonly store: Store; readonly logger: Logger; readonly ringSize?: number; readonly now?: () => Date }): DashboardModel {
+  const { store, logger } = options;
+  const ringSize = options.ringSize ?? 500;
+  const now = options.now ?? (() => new Date());
+  const maps: { [K in DashboardKind]: Map<string, DashboardRecords[K] extends ReadonlyMap<string, infer V> ? V : never> } = {
+    cluster: new Map(),
+    endpoint: new Map(),
+    export: new Map(),
+    connection: new Map(),
+  };
+  const ring: DashboardEvent[] = [];
+  const listeners = new Set<(delta: DashboardDelta) => void>();
+  let revision = 0;
+  let seq = 0;
+  let unsubscribe: (() => void) | undefined;
+
+  const record = (type: DashboardEvent["type"], clusterId: string, text: string, out: DashboardEvent[]): void => {
+    const event: DashboardEvent = { seq: ++seq, at: now().toISOString(), type, clusterId, text };
+    ring.push(event);
+    if (ring.length > ringSize) ring.splice(0, ring.length - ringSize);
+    out.push(event);
+  };
+
+  /** The events one change means, judged against the records before it is applied. */
+  const derive = (c: DashboardChange, out: DashboardEvent[]): void => {
+    switch (c.kind) {
+      case "cluster":
+        if (c.type === "delete") record("leave", c.key, `Cluster ${c.key} left the clusterset`, out);
+        else if (!maps.cluster.has(c.key)) record("join", c.key, `Cluster ${c.key} joined the clusterset`, out);
+        return;
+      case "endpoint": {
+        const e = maps.endpoint.get(c.key);
+        const v = c.value as typeof e;
+        if (c.type === "put" && v?.role === "active" && e?.role !== "active") {
+          const before = [...maps.endpoint.values()].find((x) => x.clusterId === v.clusterId && x.role === "active" && x.hostname !== v.hostname);
+          if (before !== undefined) record("failover", v.clusterId, `Cluster ${v.clusterId}: gateway ${v.hostname} took over from ${before.hostname}`, out);
+        }
+        return;
+      }
+      case "connection": {
+        const old = maps.connection.get(c.key);
+        const v = c.value as NonNullable<typeof old>;
+        if (c.type === "put" && old?.status !== v.status) {
+          const why = v.reason === undefined ? "" : ` (${v.reason})`;
+          record("status", v.fromCluster, `${v.fromCluster} → ${v.toCluster}: ${old?.status ?? "new"} → ${v.status}${why}`, out);
+        }
+        return;
+      }
+      case "export": {
+        const v = c.value as { clusterId: string; namespace: string; name: string };
+        if (c.type === "delete") record("unexport", v.clusterId, `${v.clusterId} stopped exporting ${v.namespace}/${v.name}`, out);
+        else if (!maps.export.has(c.key)) record("export", v.clusterId, `${v.clusterId} exports ${v.namespace}/${v.name}`, out);
+        return;
+      }
+    }
+  };
+
+  const apply = (event: CommitEvent, emit: boolean): void => {
+    if (event.revision <= revision) return;
+    revision = event.revision;
+    const changes: DashboardChange[] = [];
+    const events: DashboardEvent[] = [];
+    for (const ch of event.changes) {
+      const change = { type: ch.type, kind: ch.record.kind, key: ch.key, value: ch.record.value } as DashboardChange;
+      if (emit) derive(change, events);
+      applyChange(maps, change);
+      changes.push(change);
+    }
+    if (!emit) return;
+    const delta: DashboardDelta = { revision, changes, events };
+    for (const l of listeners) {
+      try {
+        l(delta);
+      } catch (err) {
+        logger.warn({ err: errorMessage(err) }, "a dashboard listener failed; it keeps its subscription");
+      }
+    }
+  };
+
+  return {
+    async start() {
+      const buffered: CommitEvent[] = [];
+      let live = false;
+      unsubscribe = store.subscribe((e) => {
+        if (live) apply(e, true);
+        else buffered.push(e);
+      });
+      const snap = await store.snapshot([...kinds]);
+      for (const r of snap.records) applyChange(maps, { type: "put", kind: r.kind, key: recordKey(r), value: r.value });
+      revision = snap.revision;
+      for (const e of buffered) apply(e, true);
+      live = true;
+    },
+    records: () => maps,
+    snapshot: () => ({
+      revision,
+      records: { cluster: [...maps.cluster], endpoint: [...maps.endpoint], export: [...maps.export], connection: [...maps.connection] },
+      events: [...ring],
+    }),
+    events: () => ring,
+    onDelta(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      listeners.clear();
+    },
+  };
+}
+
