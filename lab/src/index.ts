@@ -40,6 +40,7 @@ export {
   type NodeStatus,
   type PodStatus,
 } from "./lab/verbs.js";
+export { labLogFile, labLogs, type LabLogsOptions } from "./lab/logs.js";
 export { clusterPaths, nodePaths, type ClusterPaths, type NodePaths } from "./lab/paths.js";
 export { findLeftovers, type Leftovers, type TeardownReport } from "./lab/teardown.js";
 export { workloadEntry, workloadKinds } from "./kubelet/images.js";

@@ -17,7 +17,7 @@ describe("isthmus lab", () => {
   it("documents every verb in --help", async () => {
     const { code, stdout } = await run(["lab", "--help"]);
     expect(code).toBe(0);
-    for (const verb of ["up", "down", "status", "kubeconfig", "exec"]) expect(stdout).toContain(`  ${verb}`);
+    for (const verb of ["up", "down", "status", "logs", "kubeconfig", "exec"]) expect(stdout).toContain(`  ${verb}`);
   });
 
   it.each([
@@ -31,6 +31,8 @@ describe("isthmus lab", () => {
     [["lab", "exec", "c1/n1", "ls"], "Usage: isthmus lab exec"],
     [["lab", "exec", "c1/n1", "--"], "Usage: isthmus lab exec"],
     [["lab", "kubeconfig"], "Usage: isthmus lab kubeconfig"],
+    [["lab", "logs"], "Usage: isthmus lab logs <cluster>/<component>"],
+    [["lab", "logs", "c1/etcd", "--lines", "ten"], "--lines must be a whole number"],
   ])("rejects %j as a usage error", async (args, message) => {
     const { code, stderr } = await run(args);
     expect(code).toBe(2);

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { labDown, labExecArgv, labKubeconfig, labStatus, labUp, type LabStatus, podNetworkModes } from "@isthmus/lab";
+import { labDown, labExecArgv, labKubeconfig, labLogs, labStatus, labUp, type LabStatus, podNetworkModes } from "@isthmus/lab";
 import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { renderData, renderObject } from "../output.js";
 
@@ -7,7 +7,8 @@ const help = `Usage: isthmus lab <verb> [options]
 
 Real Kubernetes clusters on this machine: network namespaces for nodes, a real control plane
 (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, CoreDNS) per cluster, kube-proxy
-and the lab kubelet on every node. Needs root. State lives in /var/lib/isthmus-lab.
+and the lab kubelet on every node. A supervisor per lab starts any of them again, with back-off,
+when it dies. Needs root. State lives in /var/lib/isthmus-lab.
 
 Verbs:
   up [--clusters N] [--nodes K] [--overlap] [--nat-cluster ID] [--cni isthmus|reference|none]
@@ -21,7 +22,14 @@ Verbs:
   down                  Remove every namespace, link, mount, process and file of the lab,
                         also after a crash or a half-finished up.
   status [-o table|json|yaml]
-                        Clusters, components (processes), nodes and pods.
+                        Clusters, components (processes) with their restarts and last exit
+                        reason, nodes and pods. Exits 1 when something is not running.
+  logs <cluster>/<component> [--lines N] [-f]
+                        Print the end of a component's log (default 50 lines); -f keeps
+                        printing what is appended (a restarted component appends to it) until
+                        Ctrl-C. Components as status lists them: etcd, kube-apiserver,
+                        kube-controller-manager, kube-scheduler, coredns, n1-kubelet,
+                        n1-kube-proxy, … (c1/n1/kubelet works too).
   kubeconfig <cluster>  Print the path of the cluster's admin kubeconfig.
   exec <target> -- <command...>
                         Run a command in <cluster>/cp (control plane), <cluster>/<node>
@@ -34,13 +42,14 @@ Examples:
   isthmus lab up --clusters 3
   kubectl --kubeconfig "$(isthmus lab kubeconfig c1)" get nodes -o wide
   isthmus lab exec c1/default/client -- wget -qO- http://echo
+  isthmus lab logs c1/kube-apiserver -f
   isthmus lab down`;
 
 /** `isthmus lab`: up, down, status, kubeconfig and exec for the local lab. */
 export function createLabCommand(): Command {
   return {
     name: "lab",
-    summary: "Run real Kubernetes clusters on this machine (up, down, status, kubeconfig, exec)",
+    summary: "Run real Kubernetes clusters on this machine (up, down, status, logs, kubeconfig, exec)",
     help,
     async run(args, io) {
       const [verb, ...rest] = args;
@@ -55,8 +64,10 @@ export function createLabCommand(): Command {
           return kubeconfig(rest, io);
         case "exec":
           return exec(rest, io);
+        case "logs":
+          return logs(rest, io);
         default:
-          throw new CliError("UsageError", `${verb === undefined ? "Missing verb" : `Unknown verb "${verb}"`}: use up, down, status, kubeconfig or exec`);
+          throw new CliError("UsageError", `${verb === undefined ? "Missing verb" : `Unknown verb "${verb}"`}: use up, down, status, logs, kubeconfig or exec`);
       }
     },
   };
@@ -126,7 +137,7 @@ async function status(args: readonly string[], io: CommandIo): Promise<number> {
   const format = parseOutputFormat(values.output);
   const lab = await labStatus(location(values));
   io.stdout.write(format === "table" ? renderStatusTable(lab) : renderObject(format, lab));
-  return lab.clusters.every((c) => c.error === undefined && c.components.every((p) => p.running)) ? 0 : 1;
+  return lab.supervisor.running && lab.clusters.every((c) => c.error === undefined && c.components.every((p) => p.running)) ? 0 : 1;
 }
 
 function renderStatusTable(lab: LabStatus): string {
@@ -134,8 +145,11 @@ function renderStatusTable(lab: LabStatus): string {
   const components = lab.clusters.flatMap((c) => c.components.map((p) => ({ cluster: c.id, ...p })));
   const pods = lab.clusters.flatMap((c) => c.pods.map((p) => ({ cluster: c.id, ...p })));
   const errors = lab.clusters.flatMap((c) => (c.error === undefined ? [] : [`${c.id}: ${c.error}\n`]));
+  const supervisor = lab.supervisor.running
+    ? `supervisor pid ${String(lab.supervisor.pid)}: restarts lab processes that die`
+    : "supervisor NOT running: processes that die stay down (isthmus lab down, then up)";
   return [
-    `lab at ${lab.stateDir}${lab.complete ? "" : " (incomplete: run isthmus lab down, then up)"}\n`,
+    `lab at ${lab.stateDir}${lab.complete ? "" : " (incomplete: run isthmus lab down, then up)"}; ${supervisor}\n`,
     renderData("table", nodes, [
       { header: "CLUSTER", value: (r) => r.cluster },
       { header: "NODE", value: (r) => r.name },
@@ -148,6 +162,8 @@ function renderStatusTable(lab: LabStatus): string {
       { header: "COMPONENT", value: (r) => r.name },
       { header: "PID", value: (r) => String(r.pid ?? "-") },
       { header: "RUNNING", value: (r) => String(r.running) },
+      { header: "RESTARTS", value: (r) => String(r.restarts) },
+      { header: "LAST-EXIT", value: (r) => (r.lastExit === undefined ? "-" : `${r.lastExit.reason} at ${r.lastExit.at}`) },
     ]),
     renderData("table", pods, [
       { header: "CLUSTER", value: (r) => r.cluster },
@@ -191,6 +207,32 @@ async function exec(args: readonly string[], io: CommandIo): Promise<number> {
       resolve(code ?? 1);
     });
   });
+}
+
+async function logs(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { ...stateDirOption, lines: { type: "string" }, follow: { type: "boolean", short: "f" } });
+  const [target, ...extra] = positionals;
+  if (target === undefined || extra.length > 0) throw new CliError("UsageError", "Usage: isthmus lab logs <cluster>/<component> [--lines N] [-f]");
+  const lines = values.lines === undefined ? undefined : Number(values.lines);
+  if (lines !== undefined && (!Number.isInteger(lines) || lines < 0)) throw new CliError("UsageError", `--lines must be a whole number, got "${String(values.lines)}"`);
+  const abort = new AbortController();
+  const stop = (): void => {
+    abort.abort();
+  };
+  // Following ends with Ctrl-C: stop reading, then return normally.
+  if (values.follow === true) process.once("SIGINT", stop);
+  try {
+    await labLogs(target, {
+      ...location(values),
+      ...(lines === undefined ? {} : { lines }),
+      follow: values.follow === true,
+      signal: abort.signal,
+      write: (text) => io.stdout.write(text),
+    });
+  } finally {
+    process.off("SIGINT", stop);
+  }
+  return 0;
 }
 
 function noPositionals(verb: string, positionals: readonly string[]): void {

@@ -51,6 +51,16 @@ export function pidDir(plan: Pick<LabPlan, "stateDir">): string {
   return join(plan.stateDir, "pids");
 }
 
+/** The supervisor's record of the components it runs (supervision.ts). */
+export function supervisionFile(plan: Pick<LabPlan, "stateDir">): string {
+  return join(plan.stateDir, "supervision.json");
+}
+
+/** The supervisor's control socket (HTTP: start a process, read the record). */
+export function supervisorSocket(plan: Pick<LabPlan, "stateDir">): string {
+  return join(plan.stateDir, "supervisor.sock");
+}
+
 /** Paths of a cluster. */
 export function clusterPaths(plan: LabPlan, cluster: ClusterPlan): ClusterPaths {
   const dir = join(plan.stateDir, cluster.id);

@@ -4,8 +4,12 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { planLab, type LabPlan } from "./plan.js";
 import { assertAlive, isAlive, readPid, scanProcesses, startProcess, stopLabProcesses } from "./processes.js";
+import { startSupervisor } from "./supervisor-client.js";
+import { readSupervision } from "./supervision.js";
+import { repoRoot } from "./up.js";
 import { waitFor } from "./wait.js";
 
+// Real processes under the real supervisor (lab/dist/lab/supervisor-main.js: needs `npx tsc -b`).
 describe("lab processes", () => {
   let plan: LabPlan | undefined;
 
@@ -17,6 +21,7 @@ describe("lab processes", () => {
 
   async function tempPlan(): Promise<LabPlan> {
     plan = planLab({ stateDir: await mkdtemp(join(tmpdir(), "isthmus-lab-proc-")) });
+    await startSupervisor(plan, { repoRoot });
     return plan;
   }
 
@@ -45,6 +50,28 @@ describe("lab processes", () => {
     await waitFor("the crasher to exit", async () => ((await isAlive(proc.pid)) ? undefined : true), { timeoutMs: 5_000, intervalMs: 20 });
     await expect(assertAlive(proc)).rejects.toMatchObject({ code: "ComponentFailed" });
     await expect(assertAlive(proc)).rejects.toThrow(/crasher exited.*cannot bind 6443/);
+    const record = await waitFor("the supervisor to record the exit", async () => (await readSupervision(p))?.components.crasher?.lastExit, { timeoutMs: 5_000, intervalMs: 20 });
+    expect(record.reason).toBe("exited with code 3");
+  });
+
+  it("starts a process killed with SIGKILL again and records the restart and why it died", async () => {
+    const p = await tempPlan();
+    const proc = await startProcess(p, { name: "victim", argv: [process.execPath, "-e", "setTimeout(() => {}, 60000)"], logFile: join(p.stateDir, "victim.log") });
+    process.kill(proc.pid, "SIGKILL");
+    const t0 = Date.now();
+    const pid = await waitFor("the victim to run again under a new pid", async () => {
+      const again = await readPid(p, "victim");
+      return again !== undefined && again !== proc.pid && (await isAlive(again)) ? again : undefined;
+    }, { timeoutMs: 5_000, intervalMs: 20 });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    const victim = await waitFor("the restart in the record", async () => {
+      const c = (await readSupervision(p))?.components.victim;
+      return c?.pid === pid && c.state === "running" ? c : undefined;
+    }, { timeoutMs: 5_000, intervalMs: 20 });
+    expect(victim).toMatchObject({ restarts: 1, lastExit: { reason: "killed by SIGKILL" } });
+    const stopped = await stopLabProcesses(p, { netns: [], mountNsFiles: [], marker: p.stateDir });
+    expect(stopped).toContain(pid);
+    expect(await isAlive(pid)).toBe(false);
   });
 
   it("never counts itself or its ancestors as lab processes, even when they name the state directory", async () => {

@@ -1,18 +1,20 @@
 /**
- * The lab's long-running processes (etcd, apiserver, ..., kubelets). Each is spawned detached in
- * its own process group, inside lab namespaces through `nsenter`, with stdout and stderr in a
- * log file and its pid in `<state>/pids/<name>.pid`, so it outlives `lab up` and `lab down` finds
- * it again. `lab down` also scans /proc for any process inside a lab namespace (or naming the
+ * The lab's long-running processes (etcd, apiserver, ..., kubelets). Each runs under the lab's
+ * supervisor (supervisor.ts, ADR 0330), in its own process group, inside lab namespaces through
+ * `nsenter`, with stdout and stderr in a log file and its pid in `<state>/pids/<name>.pid`, so it
+ * outlives `lab up`, comes back when it dies, and `lab down` finds it again. `lab down` also scans /proc for any process inside a lab namespace (or naming the
  * state directory on its command line), which catches what a crashed `up` left without a pid file.
  */
-import { spawn } from "node:child_process";
-import { mkdir, open, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile, readlink, rm, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LabError } from "./errors.js";
 import { pidDir } from "./paths.js";
 import type { LabPlan } from "./plan.js";
 import { tail } from "./run.js";
+import { isAlive, readPid } from "./pids.js";
+import { stopSupervisor, supervise } from "./supervisor-client.js";
+
+export { isAlive, readPid } from "./pids.js";
 
 /** What to start and where. */
 export interface ProcessSpec {
@@ -37,7 +39,10 @@ export interface LabProcess {
 
 const basePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** Starts a detached process and records its pid; the caller waits for readiness. */
+/**
+ * Starts a process under the lab's supervisor (which records its pid and starts it again when it
+ * dies, ADR 0330); the caller waits for readiness.
+ */
 export async function startProcess(plan: LabPlan, spec: ProcessSpec): Promise<LabProcess> {
   const argv = [
     ...(spec.netns === undefined && spec.mountNsFile === undefined
@@ -50,55 +55,9 @@ export async function startProcess(plan: LabPlan, spec: ProcessSpec): Promise<La
         ]),
     ...spec.argv,
   ];
-  const [file, ...args] = argv;
-  if (file === undefined) throw new LabError("InvalidOptions", `Process ${spec.name} has no command`);
-  await mkdir(pidDir(plan), { recursive: true });
-  const log = await open(spec.logFile, "a");
-  try {
-    const child = spawn(file, args, {
-      detached: true,
-      stdio: ["ignore", log.fd, log.fd],
-      env: { PATH: basePath, HOME: "/root", ...spec.env },
-    });
-    const pid = await new Promise<number>((resolve, reject) => {
-      child.once("error", (err) => {
-        reject(new LabError("ComponentFailed", `Cannot start ${spec.name}: ${err.message}`, { cause: err }));
-      });
-      child.once("spawn", () => {
-        if (child.pid === undefined) reject(new LabError("ComponentFailed", `Cannot start ${spec.name}: no pid`));
-        else resolve(child.pid);
-      });
-    });
-    child.unref();
-    await writeFile(join(pidDir(plan), `${spec.name}.pid`), `${pid}\n`);
-    return { name: spec.name, pid, logFile: spec.logFile };
-  } finally {
-    await log.close();
-  }
-}
-
-/** True when a process with this pid exists and is not a zombie. */
-export async function isAlive(pid: number): Promise<boolean> {
-  try {
-    const status = await readFile(`/proc/${pid}/stat`, "utf8");
-    const state = status.slice(status.lastIndexOf(")") + 2, status.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch (err) {
-    // The process is gone, or went while we read its status.
-    if (["ENOENT", "ESRCH"].includes((err as NodeJS.ErrnoException).code ?? "")) return false;
-    throw err;
-  }
-}
-
-/** Reads the recorded pid of a named process, or undefined. */
-export async function readPid(plan: LabPlan, name: string): Promise<number | undefined> {
-  try {
-    const pid = Number.parseInt(await readFile(join(pidDir(plan), `${name}.pid`), "utf8"), 10);
-    return Number.isInteger(pid) ? pid : undefined;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
+  if (argv.length === 0) throw new LabError("InvalidOptions", `Process ${spec.name} has no command`);
+  const pid = await supervise(plan, { name: spec.name, argv, logFile: spec.logFile, env: { PATH: basePath, HOME: "/root", ...spec.env } });
+  return { name: spec.name, pid, logFile: spec.logFile };
 }
 
 /** Throws `ComponentFailed` with the log's tail when the process has exited. */
@@ -128,9 +87,14 @@ export interface ProcessScope {
   readonly marker: string;
 }
 
-/** Stops every lab process: pid files first (process groups), then anything found in lab namespaces. */
+/**
+ * Stops every lab process: the supervisor first (it stops what it runs, and must not start it
+ * again), then pid files (process groups), then anything found in lab namespaces.
+ */
 export async function stopLabProcesses(plan: LabPlan, scope: ProcessScope): Promise<number[]> {
-  const pids = new Set<number>([...(await recordedPids(plan)), ...(await scanProcesses(scope))]);
+  const supervised = await recordedPids(plan);
+  await stopSupervisor(plan);
+  const pids = new Set<number>([...supervised, ...(await recordedPids(plan)), ...(await scanProcesses(scope))]);
   pids.delete(process.pid);
   for (const pid of pids) signal(pid, "SIGTERM", true);
   const deadline = Date.now() + 5_000;

@@ -8,9 +8,10 @@ import { isAlive, readPid, startProcess } from "./processes.js";
 import { applyMountNamespaces } from "./mounts.js";
 import { runCommand } from "./run.js";
 import { resolveOptions, writeRecord } from "./state.js";
+import { startSupervisor } from "./supervisor-client.js";
 import { applyNetwork, listNamespaces } from "./topology.js";
 import { findLeftovers } from "./teardown.js";
-import { labUp } from "./up.js";
+import { labUp, repoRoot } from "./up.js";
 import { labDown, labKubeconfig } from "./verbs.js";
 
 // A lab of its own (names, state and host ports apart from the shared one), so taking it down
@@ -56,9 +57,10 @@ describe("lab down", () => {
 
   it("replaces a half-made lab on the next up, and down removes it all", async () => {
     const plan = planLab(options);
-    // What an interrupted up leaves: the record (not complete), the network, node mount
-    // namespaces and a process inside a node.
+    // What an interrupted up leaves: the record (not complete), the supervisor, the network,
+    // node mount namespaces and a (supervised) process inside a node.
     await writeRecord({ version: 1, options: resolveOptions(options), createdAt: new Date().toISOString(), complete: false });
+    const supervisor = await startSupervisor(plan, { repoRoot });
     await applyNetwork(plan);
     await applyMountNamespaces(plan);
     const node = plan.clusters[0]!.nodes[0]!;
@@ -75,6 +77,7 @@ describe("lab down", () => {
     expect(result.alreadyUp).toBe(false);
     expect(lines[0]).toMatch(/^✓ remove a half-made or stopped lab/);
     expect(await isAlive(stray.pid)).toBe(false);
+    expect(await isAlive(supervisor)).toBe(false);
     await labDown(location);
     expect(await findLeftovers(plan)).toEqual({ namespaces: [], mounts: [], processes: [], files: [] });
   });

@@ -1,6 +1,7 @@
 /**
- * `lab up`: plan, binaries, network, mount namespaces, then every cluster in parallel (PKI,
- * etcd + apiserver, DNS objects, controllers, CoreDNS, node agents, pod network, readiness).
+ * `lab up`: plan, binaries, the supervisor, network, mount namespaces, then every cluster in
+ * parallel (PKI, etcd + apiserver, DNS objects, controllers, CoreDNS, node agents, pod network,
+ * readiness).
  * Idempotent: a complete lab whose processes all run is left alone; a half-made one is torn
  * down first. Each step reports one line (✓ or ✗ with the error) through `onProgress`.
  */
@@ -9,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { errorMessage } from "@isthmus/core";
 import type { LabBinaries } from "../binaries/index.js";
-import { componentEntries } from "../kubelet/images.js";
+import { componentEntries, workloadEntry } from "../kubelet/images.js";
 import { labBinaries } from "./binaries.js";
 import { startApiserver, startControllers } from "./controlplane.js";
 import { createDnsObjects, labCorefile, startCoreDns } from "./dns.js";
@@ -21,6 +22,7 @@ import { planLab, type ClusterPlan, type LabOptions, type LabPlan, type PodNetwo
 import { withLabLock } from "./lock.js";
 import { isAlive, readPid } from "./processes.js";
 import { readRecord, resolveOptions, writeRecord } from "./state.js";
+import { startSupervisor, supervisorEntry } from "./supervisor-client.js";
 import { destroyLab } from "./teardown.js";
 import { applyNetwork, listNamespaces } from "./topology.js";
 import { waitFor } from "./wait.js";
@@ -91,6 +93,7 @@ async function labUpLocked(plan: LabPlan, input: LockedUp): Promise<LabUpResult>
   const binaries = await step(progress, "binaries", () => labBinaries({ ...context, onProgress: progress }));
   const entries = await step(progress, "built entry points (kubelet, workloads, corefile sync, CNI agent)", () => checkEntries(plan));
   await writeRecord({ version: 1, options: resolved, createdAt: new Date().toISOString(), complete: false });
+  await step(progress, "supervisor (restarts lab processes that die)", () => startSupervisor(plan, { repoRoot }));
   await step(progress, `network: WAN, ${plan.clusters.length} LANs, ${plan.clusters.length * resolved.nodesPerCluster} nodes`, () => applyNetwork(plan));
   await step(progress, "node mount namespaces", () => applyMountNamespaces(plan));
   // Clusters come up side by side; wait for all of them so no step is still running when we report.
@@ -141,7 +144,7 @@ async function upCluster(plan: LabPlan, cluster: ClusterPlan, context: ClusterCo
 
 async function checkEntries(plan: LabPlan): Promise<{ kubelet: string }> {
   const kubelet = join(repoRoot, "lab/dist/kubelet/main.js");
-  const entries = [kubelet, join(repoRoot, "lab/dist/workloads/main.js"), join(repoRoot, "lab/dist/lab/corefile-sync-main.js")];
+  const entries = [kubelet, join(repoRoot, workloadEntry), join(repoRoot, "lab/dist/lab/corefile-sync-main.js"), join(repoRoot, supervisorEntry)];
   // deploy/cni's image isthmus/node runs this entry (the lab kubelet's image registry).
   const agent = componentEntries.node;
   if (plan.podNetwork === "isthmus" && agent !== undefined) entries.push(join(repoRoot, agent));

@@ -14,6 +14,8 @@ import { defaultLabStateDir, findCluster, findNode, planLab, type LabPlan } from
 import { isAlive, readPid } from "./processes.js";
 import { nsenterArgv } from "./run.js";
 import { readRecord, requireLab, type LabLocation } from "./state.js";
+import { readSupervision, type SupervisionRecord } from "./supervision.js";
+import { supervisorName } from "./supervisor-client.js";
 import { destroyLab, type TeardownReport } from "./teardown.js";
 
 /** Removes the lab at the location, complete or not; a no-op report when there is none. */
@@ -32,11 +34,18 @@ export async function labKubeconfig(clusterId: string, location: LabLocation = {
   return clusterPaths(plan, findCluster(plan, clusterId)).adminKubeconfig;
 }
 
-/** One process of the lab and whether it runs. */
+/** One process of the lab, whether it runs, and what its supervisor saw (ADR 0330). */
 export interface ComponentStatus {
+  /** The process name, `<cluster>-<component>` (`c1-kube-apiserver`, `c1-n1-kubelet`). */
   readonly name: string;
   readonly pid: number | undefined;
   readonly running: boolean;
+  /** How many times the supervisor started it again after it died. */
+  readonly restarts: number;
+  /** Its last death: when, and why ("killed by SIGKILL", "exited with code 1"). */
+  readonly lastExit?: { readonly at: string; readonly reason: string };
+  /** Its log file (`isthmus lab logs <cluster>/<component>`). */
+  readonly logFile?: string;
 }
 
 /** One node as the apiserver sees it. */
@@ -73,6 +82,8 @@ export interface ClusterStatus {
 export interface LabStatus {
   readonly stateDir: string;
   readonly complete: boolean;
+  /** The process that starts lab processes again when they die. */
+  readonly supervisor: { readonly pid: number | undefined; readonly running: boolean };
   readonly clusters: readonly ClusterStatus[];
 }
 
@@ -96,6 +107,7 @@ interface PodJson {
 /** Clusters, components (processes), nodes and pods of the lab. */
 export async function labStatus(location: LabLocation = {}): Promise<LabStatus> {
   const { record, plan } = await requireLab(location);
+  const supervision = await readSupervision(plan);
   const clusters: ClusterStatus[] = [];
   for (const cluster of plan.clusters) {
     const base = {
@@ -103,7 +115,7 @@ export async function labStatus(location: LabLocation = {}): Promise<LabStatus> 
       apiserver: `https://127.0.0.1:${cluster.localApiserverPort}`,
       podCidr: cluster.podCidr,
       serviceCidr: cluster.serviceCidr,
-      components: await componentsOf(plan, cluster.id),
+      components: await componentsOf(plan, cluster.id, supervision),
     };
     try {
       const admin = await createLabKubeClient(clusterPaths(plan, cluster).adminKubeconfig, { timeoutMs: 3_000 });
@@ -114,7 +126,9 @@ export async function labStatus(location: LabLocation = {}): Promise<LabStatus> 
       clusters.push({ ...base, nodes: [], pods: [], error: errorMessage(err) });
     }
   }
-  return { stateDir: plan.stateDir, complete: record.complete, clusters };
+  const supervisorPid = await readPid(plan, supervisorName);
+  const supervisor = { pid: supervisorPid, running: supervisorPid !== undefined && (await isAlive(supervisorPid)) };
+  return { stateDir: plan.stateDir, complete: record.complete, supervisor, clusters };
 }
 
 function toNodeStatus(n: NodeJson): NodeStatus {
@@ -130,7 +144,7 @@ function toPodStatus(p: PodJson): PodStatus {
   return { namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec?.nodeName, phase: p.status?.phase, ip: p.status?.podIP };
 }
 
-async function componentsOf(plan: LabPlan, clusterId: string): Promise<ComponentStatus[]> {
+async function componentsOf(plan: LabPlan, clusterId: string, supervision: SupervisionRecord | undefined): Promise<ComponentStatus[]> {
   let files: string[];
   try {
     files = await readdir(pidDir(plan));
@@ -142,7 +156,15 @@ async function componentsOf(plan: LabPlan, clusterId: string): Promise<Component
   const out: ComponentStatus[] = [];
   for (const name of names) {
     const pid = await readPid(plan, name);
-    out.push({ name, pid, running: pid !== undefined && (await isAlive(pid)) });
+    const seen = supervision?.components[name];
+    out.push({
+      name,
+      pid,
+      running: pid !== undefined && (await isAlive(pid)),
+      restarts: seen?.restarts ?? 0,
+      ...(seen?.lastExit === undefined ? {} : { lastExit: seen.lastExit }),
+      ...(seen === undefined ? {} : { logFile: seen.logFile }),
+    });
   }
   return out;
 }
