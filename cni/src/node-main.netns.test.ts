@@ -9,12 +9,14 @@ import { addNetns, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitF
 requireRoot();
 
 // The real isthmus-node process (cni/dist/node-main.js, build first) inside a node namespace,
-// against a minimal API (cni/dist/testing/fake-apiserver.js) that serves Nodes and Pods.
+// against a minimal API (cni/dist/testing/fake-apiserver.js) that serves Nodes, Pods, Namespaces
+// and NetworkPolicies.
 const node = testNetnsName("agent");
 const lan = testNetnsName("alan");
 const pods = [testNetnsName("ap1"), testNetnsName("ap2"), testNetnsName("ap3")];
 const dist = (p: string) => fileURLToPath(new URL(`../dist/${p}`, import.meta.url));
 const port = 16443;
+const metricsPort = 19473;
 let work = "";
 let api: ChildProcess | undefined;
 let agent: ChildProcess | undefined;
@@ -37,7 +39,7 @@ async function exists(path: string): Promise<boolean> {
 
 async function startAgent(): Promise<ChildProcess> {
   await rm(join(work, "net.d"), { recursive: true, force: true });
-  const child = inNode([process.execPath, dist("node-main.js"), "--node-name", "n1", "--kubeconfig", join(work, "kubeconfig"), "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), "--data-dir", join(work, "ipam"), "--socket", join(work, "run", "cni.sock"), "--log-level", "warn"]);
+  const child = inNode([process.execPath, dist("node-main.js"), "--node-name", "n1", "--kubeconfig", join(work, "kubeconfig"), "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), "--data-dir", join(work, "ipam"), "--socket", join(work, "run", "cni.sock"), "--metrics-port", String(metricsPort), "--metrics-host", "127.0.0.1", "--log-level", "warn"]);
   child.stderr?.on("data", (b: Buffer) => process.stderr.write(b));
   try {
     await waitFor("agent socket and conflist", async () => (await exists(join(work, "run", "cni.sock"))) && (await exists(join(work, "net.d", "10-isthmus.conflist"))), 30_000);
@@ -74,7 +76,11 @@ beforeAll(async () => {
   await sh(["ip", "addr", "add", "198.18.252.11/24", "dev", "eth0"], node);
   await sh(["ip", "link", "set", "eth0", "up"], node);
   const fixedPod = { metadata: { name: "fixed", namespace: "default", uid: "uid-fixed", annotations: { "isthmus.io/ip-address": "10.252.1.77" } }, spec: { nodeName: "n1" } };
-  await writeFile(join(work, "state.json"), JSON.stringify({ nodes: [n1, n2], pods: [fixedPod] }));
+  // A pod record (no namespace of its own) that a deny-all ingress policy isolates.
+  const lockedPod = { metadata: { name: "locked", namespace: "default", uid: "uid-locked", labels: { app: "locked" } }, spec: { nodeName: "n1", containers: [] }, status: { phase: "Running", podIP: "10.252.1.50" } };
+  const namespaces = [{ metadata: { name: "default", labels: { "kubernetes.io/metadata.name": "default" } } }];
+  const networkpolicies = [{ metadata: { name: "deny", namespace: "default" }, spec: { podSelector: { matchLabels: { app: "locked" } }, policyTypes: ["Ingress"] } }];
+  await writeFile(join(work, "state.json"), JSON.stringify({ nodes: [n1, n2], pods: [fixedPod, lockedPod], namespaces, networkpolicies }));
   await writeFile(join(work, "kubeconfig"), JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "fake", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }], users: [{ name: "n1", user: { token: "test" } }], contexts: [{ name: "fake", context: { cluster: "fake", user: "n1" } }], "current-context": "fake" }));
   api = inNode([process.execPath, dist("testing/fake-apiserver.js"), String(port), join(work, "state.json")]);
   await new Promise((resolve) => api?.stdout?.once("data", resolve));
@@ -99,6 +105,13 @@ describe("isthmus-node process", () => {
     expect(other.out).toContain('"address":"10.252.1.2/24"');
   });
 
+  it("enforces the cluster's NetworkPolicies and exports their drop counters", async () => {
+    await waitFor("the policy table", async () => (await sh(["nft", "list", "tables"], node)).includes("inet isthmus-policy") && (await sh(["nft", "list", "set", "inet", "isthmus-policy", "ingress_isolated"], node)).includes("10.252.1.50"));
+    const text = await sh(["node", "-e", `fetch("http://127.0.0.1:${String(metricsPort)}/metrics").then((r) => r.text()).then((t) => process.stdout.write(t))`], node);
+    expect(text).toContain('isthmus_policy_dropped_packets_total{namespace="default",policy="deny",direction="ingress"} 0');
+    expect(text).toContain("isthmus_policy_ready 1");
+  });
+
   it("removes a deleted Node's route, neighbour and FDB entry", async () => {
     await fetchInNode(`http://127.0.0.1:${port}/test/nodes`, JSON.stringify([n1]));
     await waitFor("n2 entries to go", async () => (await sh(["ip", "route", "show", "dev", "isthmus.1"], node)) === "" && !(await sh(["bridge", "fdb", "show", "dev", "isthmus.1"], node)).includes("198.18.252.12"));
@@ -110,6 +123,8 @@ describe("isthmus-node process", () => {
     current?.kill("SIGTERM");
     expect(current === undefined ? null : await exited(current)).toBe(0);
     expect(await sh(["ip", "-o", "link", "show", "dev", "isthmus0"], node)).toContain("isthmus0");
+    // The policy table stays in force while no agent runs.
+    expect(await sh(["nft", "list", "set", "inet", "isthmus-policy", "ingress_isolated"], node)).toContain("10.252.1.50");
     agent = await startAgent();
     const third = await launch("ADD", 2, "third");
     expect(third.out).toContain('"address":"10.252.1.3/24"');
@@ -123,7 +138,7 @@ describe("isthmus-node process", () => {
     const uninstall = inNode([process.execPath, dist("node-main.js"), "--node-name", "n1", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), "--data-dir", join(work, "ipam"), "--socket", join(work, "run", "cni.sock"), "--uninstall", "--log-level", "warn"]);
     expect(await exited(uninstall)).toBe(0);
     expect(await sh(["ip", "-o", "link", "show"], node)).not.toMatch(/isthmus0|isthmus\.1/);
-    expect(await sh(["nft", "list", "tables"], node)).not.toContain("isthmus-node");
+    expect(await sh(["nft", "list", "tables"], node)).not.toMatch(/isthmus-node|isthmus-policy/);
     expect(await exists(join(work, "net.d", "10-isthmus.conflist"))).toBe(false);
     expect(await exists(join(work, "bin", "isthmus-cni"))).toBe(false);
   });

@@ -9,11 +9,16 @@ import { type InstallPaths, uninstallCni } from "./agent/install.js";
 import { createNodeInformer, createPodAnnotationCache, loadKubeConfig } from "./agent/kube.js";
 import { deleteNat } from "./agent/nat.js";
 import { deleteLocalDevices } from "./agent/overlay.js";
+import { type MetricsServer, startMetricsServer } from "./agent/metrics.js";
 import { createCniServer } from "./agent/server.js";
 import { createDatapathBackend } from "./datapath/backend.js";
 import { createCommandRunner } from "./datapath/exec.js";
 import { createNetlinkHostLinks } from "./datapath/host-links.js";
 import { CniError } from "./plugin/errors.js";
+import { createPolicyAgent } from "./policy/agent.js";
+import { deletePolicyTable } from "./policy/apply.js";
+import { createPolicyInformers } from "./policy/kube.js";
+import { policyMetrics } from "./policy/metrics.js";
 
 const config = (() => {
   try {
@@ -37,8 +42,9 @@ const paths: InstallPaths = {
 if (config.uninstall) {
   await uninstallCni(paths);
   await deleteNat(runner);
+  await deletePolicyTable(runner);
   await deleteLocalDevices(runner);
-  logger.info("uninstalled: conflist, plugin, IPAM records, nft table, bridge and VXLAN removed");
+  logger.info("uninstalled: conflist, plugin, IPAM records, nft tables, bridge and VXLAN removed");
   process.exit(0);
 }
 
@@ -67,6 +73,10 @@ const server = createCniServer({
   },
 });
 
+const policy = createPolicyAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "policy" }), source: { snapshot: (node) => policyCaches.snapshot(node) } });
+const policyCaches = createPolicyInformers(kc, { logger, onChange: () => { policy.changed(); } });
+let metrics: MetricsServer | undefined;
+
 const components: Component[] = [
   { name: "node-informer", start: () => nodes.start(), stop: () => { nodes.stop(); return Promise.resolve(); } },
   { name: "pod-informer", start: () => pods.start(), stop: () => { pods.stop(); return Promise.resolve(); } },
@@ -74,6 +84,18 @@ const components: Component[] = [
   // still in place and ADDs are served at once; STATUS says 50 until the pass has run.
   { name: "cni-server", start: () => server.start(), stop: () => server.stop() },
   agent,
+  // Enforcement starts after the overlay; until its caches are complete the table a previous
+  // agent left stays in force (ADR 0406).
+  policy,
+  { name: "policy-informers", start: (signal) => policyCaches.start(signal), stop: () => policyCaches.stop() },
+  {
+    name: "metrics",
+    start: async () => {
+      if (config.metricsPort === 0) return;
+      metrics = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, healthy: () => agent.isReady(), collect: async () => policyMetrics(await policy.drops(), policy.isReady()) });
+    },
+    stop: async () => { await metrics?.close(); },
+  },
 ];
 const lifecycle = createLifecycle(components, { logger });
 const abort = new AbortController();

@@ -20,6 +20,12 @@ describe("parseAgentConfig", () => {
     expect(() => parseAgentConfig(["--vxlan-mode=never"], { NODE_NAME: "n" })).toThrow(/vxlanMode: must be one of always, cross-subnet/);
   });
 
+  it("takes --metrics-port (0 = off), default 9473", () => {
+    expect(parseAgentConfig([], { NODE_NAME: "n" })).toMatchObject({ metricsPort: 9473, metricsHost: "0.0.0.0" });
+    expect(parseAgentConfig(["--metrics-port", "0", "--metrics-host=127.0.0.1"], { NODE_NAME: "n" })).toMatchObject({ metricsPort: 0, metricsHost: "127.0.0.1" });
+    expect(() => parseAgentConfig(["--metrics-port", "70000"], { NODE_NAME: "n" })).toThrow(/metricsPort/);
+  });
+
   it("names what is wrong", () => {
     expect(() => parseAgentConfig([], {})).toThrow(/nodeName/);
     expect(() => parseAgentConfig(["--frob"], { NODE_NAME: "n" })).toThrow(/Unknown argument "--frob"/);

@@ -12,6 +12,9 @@ const schema = z.strictObject({
   socketPath: z.string().startsWith("/").default("/run/isthmus/cni.sock"),
   clusterCidrs: z.array(z.string().refine((c) => { try { parseCidr(c); return true; } catch { return false; } }, "must be a CIDR such as 10.96.0.0/12")).default([]),
   vxlanMode: z.enum(vxlanModes, { error: `must be one of ${vxlanModes.join(", ")}` }).default("always"),
+  /** Prometheus metrics and /healthz port (0 = off) and address. */
+  metricsPort: z.coerce.number().int().min(0).max(65_535).default(9473),
+  metricsHost: z.string().min(1).default("0.0.0.0"),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   uninstall: z.boolean().default(false),
 });
@@ -28,11 +31,13 @@ const flags: Readonly<Record<string, keyof z.input<typeof schema>>> = {
   "--socket": "socketPath",
   "--cluster-cidr": "clusterCidrs",
   "--vxlan-mode": "vxlanMode",
+  "--metrics-port": "metricsPort",
+  "--metrics-host": "metricsHost",
   "--log-level": "logLevel",
 };
 
 /** Usage text for errors. */
-export const agentUsage = `isthmus-node [--node-name NAME] [--kubeconfig PATH] [--cni-bin-dir DIR] [--cni-conf-dir DIR] [--data-dir DIR] [--socket PATH] [--cluster-cidr CIDR]... [--vxlan-mode always|cross-subnet] [--log-level LEVEL] [--uninstall]`;
+export const agentUsage = `isthmus-node [--node-name NAME] [--kubeconfig PATH] [--cni-bin-dir DIR] [--cni-conf-dir DIR] [--data-dir DIR] [--socket PATH] [--cluster-cidr CIDR]... [--vxlan-mode always|cross-subnet] [--metrics-port PORT] [--metrics-host ADDR] [--log-level LEVEL] [--uninstall]`;
 
 /** Parses argv (without node and script) and the environment; throws CniError "InvalidConfig" naming the flag. */
 export function parseAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): AgentConfig {

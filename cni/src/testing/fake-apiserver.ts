@@ -1,6 +1,6 @@
 // A minimal Kubernetes API for the isthmus-node process test (run as its own process inside a
 // test namespace: `node cni/dist/testing/fake-apiserver.js PORT STATE.json`): lists and watches
-// Nodes and Pods from a JSON file, reads single Pods, and replaces the Node list on
+// Nodes and Pods (and Namespaces and NetworkPolicies, when the file has them) from a JSON file, reads single Pods, and replaces the Node list on
 // `POST /test/nodes` (sending ADDED/MODIFIED/DELETED events to open watches). Only what the
 // agent's informers use; never a stand-in for the real API server in the lab.
 import { readFileSync } from "node:fs";
@@ -12,7 +12,13 @@ interface Item {
 }
 
 const [portText = "0", stateFile = ""] = process.argv.slice(2);
-const state = JSON.parse(readFileSync(stateFile, "utf8")) as { nodes: Item[]; pods: Item[] };
+const state = JSON.parse(readFileSync(stateFile, "utf8")) as { nodes: Item[]; pods: Item[]; namespaces?: Item[]; networkpolicies?: Item[] };
+/** Lists served as they are in the file (their watches stay open and quiet). */
+const staticLists: Readonly<Record<string, { kind: string; items: () => Item[] }>> = {
+  "/api/v1/pods": { kind: "PodList", items: () => state.pods },
+  "/api/v1/namespaces": { kind: "NamespaceList", items: () => state.namespaces ?? [] },
+  "/apis/networking.k8s.io/v1/networkpolicies": { kind: "NetworkPolicyList", items: () => state.networkpolicies ?? [] },
+};
 let revision = 1;
 const nodeWatches = new Set<ServerResponse>();
 
@@ -52,13 +58,14 @@ const server = createServer((req, res) => {
     res.on("close", () => nodeWatches.delete(res));
     return;
   }
-  if (url.pathname === "/api/v1/pods" && watch) {
+  const quiet = staticLists[url.pathname];
+  if (quiet !== undefined && watch) {
     res.writeHead(200, { "content-type": "application/json" });
     res.flushHeaders();
     return;
   }
   if (url.pathname === "/api/v1/nodes") { list("NodeList", state.nodes, res); return; }
-  if (url.pathname === "/api/v1/pods") { list("PodList", state.pods, res); return; }
+  if (quiet !== undefined) { list(quiet.kind, quiet.items(), res); return; }
   const pod = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(url.pathname);
   const found = pod === null ? undefined : state.pods.find((p) => p.metadata.namespace === pod[1] && p.metadata.name === pod[2]);
   if (found !== undefined) {

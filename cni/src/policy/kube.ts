@@ -1,0 +1,92 @@
+import { CoreV1Api, type KubeConfig, NetworkingV1Api, type V1Namespace, type V1NetworkPolicy, type V1Pod } from "@kubernetes/client-node";
+import { createInformer, type ManagedInformer } from "@isthmus/core";
+import type { Logger } from "pino";
+import type { NamespaceData, NamedPort, NetworkPolicyData, PodData, PolicyInput } from "./types.js";
+
+/** The pod's plain data; undefined for pods that hold no address any more (Succeeded, Failed). */
+export function toPodData(pod: V1Pod): PodData | undefined {
+  const phase = pod.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return undefined;
+  const ip = (pod.status?.podIPs ?? []).map((p) => p.ip).find((a) => !a.includes(":")) ?? pod.status?.podIP;
+  const ports: NamedPort[] = (pod.spec?.containers ?? []).flatMap((c) =>
+    (c.ports ?? []).flatMap((p) => (p.name === undefined ? [] : [{ name: p.name, port: p.containerPort, ...(p.protocol === undefined ? {} : { protocol: p.protocol }) }])),
+  );
+  return {
+    namespace: pod.metadata?.namespace ?? "",
+    name: pod.metadata?.name ?? "",
+    labels: pod.metadata?.labels ?? {},
+    ...(ip === undefined || ip === "" ? {} : { ip }),
+    ...(pod.spec?.nodeName === undefined ? {} : { nodeName: pod.spec.nodeName }),
+    ...(pod.spec?.hostNetwork === true ? { hostNetwork: true } : {}),
+    ports,
+  };
+}
+
+/** The namespace's plain data. */
+export function toNamespaceData(ns: V1Namespace): NamespaceData {
+  return { name: ns.metadata?.name ?? "", labels: ns.metadata?.labels ?? {} };
+}
+
+/** The policy's plain data (client-node's objects already have the API's shape). */
+export function toPolicyData(policy: V1NetworkPolicy): NetworkPolicyData {
+  return { namespace: policy.metadata?.namespace ?? "", name: policy.metadata?.name ?? "", spec: policy.spec ?? {} };
+}
+
+/** Where the policy agent reads the cluster from. */
+export interface PolicySource {
+  /** The input now, or undefined until every cache has synced once (a partial cache must never be enforced). */
+  snapshot(nodeName: string): PolicyInput | undefined;
+}
+
+/** The three informers of the policy agent as one source, plus their lifecycle. */
+export interface PolicyInformers extends PolicySource {
+  start(signal?: AbortSignal): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Informers (core's self-healing wrappers) of every Pod, Namespace and NetworkPolicy; `onChange`
+ * runs on every event and when a cache becomes ready. After a cache has synced once it keeps
+ * serving while its watch reconnects (stale, never partial).
+ */
+export function createPolicyInformers(kc: KubeConfig, options: { readonly logger: Logger; readonly onChange: () => void }): PolicyInformers {
+  const core = kc.makeApiClient(CoreV1Api);
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const common = { kubeConfig: kc, logger: options.logger };
+  const pods = createInformer<V1Pod>({ name: "policy-pods", path: "/api/v1/pods", list: () => core.listPodForAllNamespaces(), ...common });
+  const namespaces = createInformer<V1Namespace>({ name: "policy-namespaces", path: "/api/v1/namespaces", list: () => core.listNamespace(), ...common });
+  const policies = createInformer<V1NetworkPolicy>({
+    name: "networkpolicies",
+    path: "/apis/networking.k8s.io/v1/networkpolicies",
+    list: () => networking.listNetworkPolicyForAllNamespaces(),
+    ...common,
+  });
+  const all = [pods, namespaces, policies] as unknown as readonly ManagedInformer<never>[];
+  const synced = new Set<string>();
+  for (const informer of all) {
+    for (const event of ["add", "update", "delete"] as const) informer.on(event, () => { options.onChange(); });
+  }
+  return {
+    snapshot: (nodeName) => {
+      for (const informer of all) if (informer.ready) synced.add(informer.name);
+      if (synced.size < all.length) return undefined;
+      return {
+        nodeName,
+        pods: pods.list().map(toPodData).filter((p) => p !== undefined),
+        namespaces: namespaces.list().map(toNamespaceData),
+        policies: policies.list().map(toPolicyData),
+      };
+    },
+    start: async (signal) => {
+      for (const informer of all) await informer.start(signal);
+      // Each cache's first sync is a change too (an empty list delivers no event).
+      for (const informer of all) {
+        // waitForReady rejects only when `signal` aborts: cancellation, not an error.
+        void informer.waitForReady(signal).then(() => { options.onChange(); }, () => undefined);
+      }
+    },
+    stop: async () => {
+      for (const informer of all) await informer.stop();
+    },
+  };
+}
