@@ -124,8 +124,8 @@ describe("dashboard API: views", () => {
     await waitUntil("the model to see the export", async () => ((await dashboardCall(tb, { path: "/api/v1/services", cookie })).body as { services: unknown[] }).services.length > 0, 5_000);
     const topo = (await dashboardCall(tb, { path: "/api/v1/topology", cookie })).body as { clusters: { id: string; activeGateway?: string; health: string }[]; links: unknown[] };
     expect(topo.clusters.filter((x) => x.id.startsWith("v"))).toEqual([
-      expect.objectContaining({ id: "v1", activeGateway: "gw-1", health: "degraded" }),
-      expect.objectContaining({ id: "v2", health: "degraded" }),
+      expect.objectContaining({ id: "v1", activeGateway: "gw-1", health: "down" }),
+      expect.objectContaining({ id: "v2", health: "down" }),
     ]);
     expect(topo.links).toContainEqual(expect.objectContaining({ a: "v1", b: "v2", status: "error", reason: "handshake timeout", driver: "vxlan" }));
     const matrix = (await dashboardCall(tb, { path: "/api/v1/connections", cookie })).body as { cells: unknown[] };

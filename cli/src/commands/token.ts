@@ -1,17 +1,24 @@
+import { request } from "node:https";
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { openAdmin, type AdminConnection } from "../broker/admin.js";
-import { readBrokerAdmin, writeBrokerFile } from "../broker/info.js";
+import { readBrokerAdmin, writeBrokerFile, type BrokerAdmin } from "../broker/info.js";
 import { renderData, renderObject } from "../output.js";
 
 const help = `Usage: isthmus token <create|list|revoke> [options]
 
-Join tokens of the broker (admin API). A token lets a cluster obtain its broker certificate
-once; it expires and has a number of uses.
+Tokens of the broker (admin API). A join token lets a cluster obtain its broker certificate
+once; it expires and has a number of uses. A dashboard token (--viewer: read-only;
+--dashboard-admin: also lists and revokes tokens) signs a browser in to the broker's dashboard
+until it expires or is revoked; it cannot join a cluster.
 
 Verbs:
   create [--ttl 24h] [--uses 1] [--cluster-id ID] [--description TEXT] [--out FILE]
-                      Create a token; prints it, or with --out writes a broker-info file for join
+                      Create a join token; prints it, or with --out writes a broker-info file for join
+  create --viewer|--dashboard-admin [--ttl 24h] [--description TEXT] [--dashboard URL]
+                      Create a dashboard token (at most 30d) through the dashboard's API with the
+                      admin certificate; URL defaults to https://<broker host>:7444
   list [-o table|json|yaml]
   revoke ID           Revoke a token (clusters that already joined keep their certificate)
 
@@ -20,6 +27,7 @@ Common option:
 
 Examples:
   isthmus token create --ttl 2h --cluster-id c3 --out c3-broker-info.json
+  isthmus token create --viewer --ttl 7d --description "on-call screen"
   isthmus token list -o json
   isthmus token revoke 5f2c9a`;
 
@@ -45,9 +53,32 @@ async function withAdmin<T>(file: string | undefined, fn: (conn: AdminConnection
 const adminOption = { "broker-admin": { type: "string" } } as const;
 
 async function create(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...adminOption, ttl: { type: "string" }, uses: { type: "string" }, "cluster-id": { type: "string" }, description: { type: "string" }, out: { type: "string" } });
+  const { values, positionals } = parseCommandArgs(args, {
+    ...adminOption,
+    ttl: { type: "string" },
+    uses: { type: "string" },
+    "cluster-id": { type: "string" },
+    description: { type: "string" },
+    out: { type: "string" },
+    viewer: { type: "boolean" },
+    "dashboard-admin": { type: "boolean" },
+    dashboard: { type: "string" },
+  });
   if (positionals.length > 0) throw new CliError("UsageError", `Unexpected argument "${positionals[0] ?? ""}"`);
   const ttlSeconds = parseDuration(values.ttl ?? "24h", "--ttl");
+  if (values.viewer === true || values["dashboard-admin"] === true) {
+    if (values.viewer === true && values["dashboard-admin"] === true) throw new CliError("UsageError", "Choose one of --viewer and --dashboard-admin");
+    const joinOnly = (["uses", "cluster-id", "out"] as const).find((f) => values[f] !== undefined);
+    if (joinOnly !== undefined) throw new CliError("UsageError", `--${joinOnly} is for join tokens, not dashboard tokens`);
+    const scope = values.viewer === true ? "viewer" : "admin";
+    const admin = await readBrokerAdmin(resolve(values["broker-admin"] ?? "broker-admin.json"));
+    const url = values.dashboard ?? defaultDashboardUrl(admin);
+    const created = await createDashboardToken(admin, url, { scope, ttlSeconds, description: values.description ?? `isthmus token create --${values.viewer === true ? "viewer" : "dashboard-admin"}` });
+    io.stdout.write(`${created.token}\n`);
+    io.stderr.write(`dashboard ${scope} token id ${created.info.id}, expires ${created.info.expiresAt}; sign in at ${url}\n`);
+    return 0;
+  }
+  if (values.dashboard !== undefined) throw new CliError("UsageError", "--dashboard goes with --viewer or --dashboard-admin");
   const uses = Number(values.uses ?? "1");
   if (!Number.isInteger(uses) || uses < 1 || uses > 1000) throw new CliError("UsageError", `--uses must be a whole number from 1 to 1000, got "${values.uses ?? ""}"`);
   const adminFile = resolve(values["broker-admin"] ?? "broker-admin.json");
@@ -61,6 +92,67 @@ async function create(args: readonly string[], io: CommandIo): Promise<number> {
     io.stderr.write(`token id ${created.info?.id ?? ""}, expires ${created.info?.expiresAt ?? ""}, ${uses} use(s)\n`);
   }
   return 0;
+}
+
+/** The dashboard's default address: the broker's host, port 7444. */
+function defaultDashboardUrl(admin: BrokerAdmin): string {
+  if (admin.relayNetns !== undefined || admin.address.startsWith("unix:")) {
+    throw new CliError("UsageError", `The broker is reached through ${admin.relayNetns === undefined ? admin.address : `network namespace ${admin.relayNetns}`}: pass --dashboard https://HOST:PORT`);
+  }
+  const host = admin.address.replace(/:\d+$/, "");
+  return `https://${host}:7444`;
+}
+
+/** POST /api/v1/tokens on the dashboard with the admin client certificate. */
+function createDashboardToken(
+  admin: BrokerAdmin,
+  url: string,
+  body: { readonly scope: "viewer" | "admin"; readonly ttlSeconds: number; readonly description: string },
+): Promise<{ token: string; info: { id: string; expiresAt: string } }> {
+  let target: URL;
+  try {
+    target = new URL("/api/v1/tokens", url);
+  } catch (err) {
+    throw new CliError("UsageError", `--dashboard must be a URL like https://broker:7444, got "${url}"`, { cause: err });
+  }
+  if (target.protocol !== "https:") throw new CliError("UsageError", `--dashboard must be an https:// URL, got "${url}"`);
+  const host = target.hostname.replace(/^\[|\]$/g, "");
+  const servername = admin.serverName ?? (isIP(host) === 0 ? host : undefined);
+  return new Promise((resolvePromise, reject) => {
+    const req = request(
+      target,
+      {
+        method: "POST",
+        ca: admin.caPem,
+        cert: admin.certPem,
+        key: admin.keyPem,
+        ...(servername === undefined ? {} : { servername }),
+        headers: { "content-type": "application/json" },
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: { token?: string; info?: { id: string; expiresAt: string }; error?: { code: string; message: string } } = {};
+          try {
+            parsed = JSON.parse(text) as typeof parsed;
+          } catch {
+            parsed = {}; // not JSON: reported below with the status
+          }
+          if (res.statusCode === 201 && parsed.token !== undefined && parsed.info !== undefined) resolvePromise({ token: parsed.token, info: parsed.info });
+          else reject(new CliError("Failed", `The broker refused the dashboard token (${res.statusCode ?? 0}${parsed.error === undefined ? "" : ` ${parsed.error.code}: ${parsed.error.message}`})`));
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("no answer in 10 s")));
+    req.on("error", (err) => {
+      reject(new CliError("Failed", `Cannot reach the broker's dashboard at ${url}: ${err.message}`, { cause: err }));
+    });
+    req.end(JSON.stringify(body));
+  });
 }
 
 async function list(args: readonly string[], io: CommandIo): Promise<number> {
@@ -92,7 +184,7 @@ async function revoke(args: readonly string[], io: CommandIo): Promise<number> {
 export function createTokenCommand(): Command {
   return {
     name: "token",
-    summary: "Create, list and revoke join tokens of the broker",
+    summary: "Create, list and revoke join and dashboard tokens of the broker",
     help,
     run(args, io) {
       const [verb, ...rest] = args;
