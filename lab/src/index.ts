@@ -15,6 +15,7 @@ export {
   defaultLocalPortBase,
   findCluster,
   findNode,
+  labLimits,
   planLab,
   planNamespaces,
   podNetworkModes,
@@ -26,6 +27,7 @@ export {
   type PodNetworkMode,
   type WanPlan,
 } from "./lab/plan.js";
+export { parseTopologyFlags, type LabTopology, type LabTopologyFlags } from "./lab/flags.js";
 export { readRecord, requireLab, resolveOptions, type LabLocation, type LabRecord } from "./lab/state.js";
 export { labUp, repoRoot, type LabUpContext, type LabUpResult } from "./lab/up.js";
 export {

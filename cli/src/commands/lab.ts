@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { labDown, labExecArgv, labKubeconfig, labLogs, labStatus, labUp, type LabStatus, podNetworkModes } from "@isthmus/lab";
+import { isIsthmusError } from "@isthmus/core";
+import { labDown, labExecArgv, labKubeconfig, labLogs, labStatus, labUp, type LabStatus, type LabTopology, parseTopologyFlags, podNetworkModes } from "@isthmus/lab";
 import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { renderData, renderObject } from "../output.js";
 
@@ -11,11 +12,13 @@ and the lab kubelet on every node. A supervisor per lab starts any of them again
 when it dies. Needs root. State lives in /var/lib/isthmus-lab.
 
 Verbs:
-  up [--clusters N] [--nodes K] [--overlap] [--nat-cluster ID] [--cni isthmus|reference|none]
-                        Bring a lab up (default 2 clusters x 2 nodes). Idempotent: says so when
-                        the lab is already up. Progress (✓/✗ per step) goes to stderr.
-                        --overlap gives every cluster c1's pod and service CIDRs;
-                        --nat-cluster puts that cluster's gateway node behind a NAT router;
+  up [--clusters N] [--nodes K] [--nat IDS] [--overlap IDS] [--cni isthmus|reference|none]
+                        Bring a lab up (default 2 clusters x 2 nodes, at most 4 x 4). Idempotent:
+                        says so when the lab is already up. Progress (✓/✗ per step) goes to
+                        stderr. Bad flags are refused before anything starts.
+                        --nat c3[,c4] puts those clusters' gateway nodes behind a NAT router;
+                        --overlap c1,c2 gives those clusters identical pod and service CIDRs
+                        (the first one's), as global addresses (Globalnet) need;
                         --cni picks the pod network: isthmus (default: isthmus-cni installed
                         from deploy/cni), reference (Debian's bridge + host-local plugins with
                         routes between nodes, for comparisons) or none (a CNI you deploy).
@@ -39,7 +42,7 @@ Common option:
   --state-dir DIR       Where the lab keeps its state (default /var/lib/isthmus-lab).
 
 Examples:
-  isthmus lab up --clusters 3
+  isthmus lab up --clusters 3 --nodes 2 --nat c3 --overlap c1,c2
   kubectl --kubeconfig "$(isthmus lab kubeconfig c1)" get nodes -o wide
   isthmus lab exec c1/default/client -- wget -qO- http://echo
   isthmus lab logs c1/kube-apiserver -f
@@ -79,11 +82,14 @@ function location(values: { "state-dir"?: string | undefined }): { stateDir?: st
   return values["state-dir"] === undefined ? {} : { stateDir: values["state-dir"] };
 }
 
-function parseCount(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 4) throw new CliError("UsageError", `--${name} must be a whole number from 1 to 4, got "${value}"`);
-  return n;
+/** The topology flags as lab options; a bad flag is a usage error (exit 2), raised before anything starts. */
+function topology(values: { clusters?: string | undefined; nodes?: string | undefined; nat?: string | undefined; overlap?: string | undefined }): LabTopology {
+  try {
+    return parseTopologyFlags(values);
+  } catch (err) {
+    if (isIsthmusError(err, "InvalidOptions")) throw new CliError("UsageError", err.message, { cause: err });
+    throw err;
+  }
 }
 
 async function up(args: readonly string[], io: CommandIo): Promise<number> {
@@ -91,13 +97,12 @@ async function up(args: readonly string[], io: CommandIo): Promise<number> {
     ...stateDirOption,
     clusters: { type: "string" },
     nodes: { type: "string" },
-    overlap: { type: "boolean" },
-    "nat-cluster": { type: "string" },
+    overlap: { type: "string" },
+    nat: { type: "string" },
     cni: { type: "string" },
   });
   noPositionals("up", positionals);
-  const clusters = parseCount("clusters", values.clusters);
-  const nodes = parseCount("nodes", values.nodes);
+  const shape = topology(values);
   const cni = values.cni;
   const mode = podNetworkModes.find((m) => m === cni);
   if (cni !== undefined && mode === undefined) {
@@ -106,11 +111,8 @@ async function up(args: readonly string[], io: CommandIo): Promise<number> {
   const result = await labUp(
     {
       ...location(values),
-      ...(clusters === undefined ? {} : { clusters }),
-      ...(nodes === undefined ? {} : { nodesPerCluster: nodes }),
-      ...(values.overlap === true ? { overlap: true } : {}),
+      ...shape,
       ...(mode === undefined ? {} : { podNetwork: mode }),
-      ...(values["nat-cluster"] === undefined ? {} : { natCluster: values["nat-cluster"] }),
     },
     { env: io.env, onProgress: (line) => io.stderr.write(`${line}\n`) },
   );

@@ -31,20 +31,34 @@ describe("planLab", () => {
   });
 
   it("never uses the host's network 192.0.2.0/24", () => {
-    const text = JSON.stringify(planLab({ clusters: 4, nodesPerCluster: 4, natCluster: "c3" }));
+    const text = JSON.stringify(planLab({ clusters: 4, nodesPerCluster: 4, natClusters: ["c3"] }));
     expect(text).not.toContain("192.0.2.");
   });
 
-  it("gives every cluster c1's CIDRs when asked to overlap", () => {
-    const plan = planLab({ clusters: 3, overlap: true });
+  it("gives every overlapping cluster c1's CIDRs when asked to overlap all of them", () => {
+    const plan = planLab({ clusters: 3, overlap: ["c1", "c2", "c3"] });
     expect(new Set(plan.clusters.map((c) => `${c.podCidr} ${c.serviceCidr} ${c.dnsServiceIp}`))).toEqual(
       new Set(["10.1.0.0/16 10.101.0.0/16 10.101.0.10"]),
     );
     expect(new Set(plan.clusters.map((c) => c.lanCidr)).size).toBe(3);
   });
 
+  it("overlaps only the clusters named, with the CIDRs of the first of them", () => {
+    const plan = planLab({ clusters: 3, overlap: ["c3", "c2"] });
+    expect(plan.clusters.map((c) => `${c.id} ${c.podCidr} ${c.serviceCidr}`)).toEqual([
+      "c1 10.1.0.0/16 10.101.0.0/16",
+      "c2 10.2.0.0/16 10.102.0.0/16",
+      "c3 10.2.0.0/16 10.102.0.0/16",
+    ]);
+  });
+
+  it("puts every cluster named behind a NAT router of its own", () => {
+    const plan = planLab({ clusters: 3, natClusters: ["c1", "c3"] });
+    expect(plan.clusters.map((c) => c.nat?.netns)).toEqual(["isthmus-lab-c1-nat", undefined, "isthmus-lab-c3-nat"]);
+  });
+
   it("puts the NAT cluster's gateway node behind a router that owns its WAN address", () => {
-    const plan = planLab({ natCluster: "c2" });
+    const plan = planLab({ natClusters: ["c2"] });
     const c2 = plan.clusters[1];
     expect(c2?.nat).toEqual({
       netns: "isthmus-lab-c2-nat",
@@ -67,7 +81,7 @@ describe("planLab", () => {
   });
 
   it("keeps interface names within the kernel's 15 characters", () => {
-    const plan = planLab({ clusters: 4, nodesPerCluster: 4, natCluster: "c4" });
+    const plan = planLab({ clusters: 4, nodesPerCluster: 4, natClusters: ["c4"] });
     const names = plan.clusters.flatMap((c) => c.nodes.flatMap((n) => [n.lanIfname, n.lanPeerIfname, n.wan?.peerIfname ?? ""]));
     expect(names.every((n) => n.length <= 15)).toBe(true);
   });
@@ -76,7 +90,9 @@ describe("planLab", () => {
     [{ clusters: 0 }, "InvalidOptions"],
     [{ clusters: 5 }, "InvalidOptions"],
     [{ nodesPerCluster: 1.5 }, "InvalidOptions"],
-    [{ natCluster: "c9" }, "InvalidOptions"],
+    [{ natClusters: ["c9"] }, "InvalidOptions"],
+    [{ overlap: ["c1", "c3"] }, "InvalidOptions"],
+    [{ overlap: ["c1"] }, "InvalidOptions"],
     [{ namePrefix: "Bad Prefix" }, "InvalidOptions"],
   ])("rejects %j", (options, code) => {
     expect(() => planLab(options)).toThrow(expect.objectContaining({ code }) as Error);

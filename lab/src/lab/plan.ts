@@ -11,8 +11,11 @@ export interface LabOptions {
   readonly clusters?: number;
   /** Nodes per cluster, 1-4 (default 2); node 1 is the gateway candidate. */
   readonly nodesPerCluster?: number;
-  /** Give every cluster c1's pod and service CIDRs (for Globalnet). */
-  readonly overlap?: boolean;
+  /**
+   * Clusters that get identical pod and service CIDRs (for global addresses): each of them gets
+   * those of the first of them (`["c1", "c2"]`: c2 has c1's). At least two; empty: none.
+   */
+  readonly overlap?: readonly string[];
   /**
    * Pod network: "isthmus" (default) applies deploy/cni (the isthmus-node DaemonSet, which
    * builds the VXLAN overlay and installs isthmus-cni); "reference" writes a bridge + host-local
@@ -20,8 +23,8 @@ export interface LabOptions {
    * unwired for a CNI deployed into the lab by hand.
    */
   readonly podNetwork?: PodNetworkMode | undefined;
-  /** Put this cluster (e.g. "c2") behind a NAT router on the WAN. */
-  readonly natCluster?: string | undefined;
+  /** Put these clusters (e.g. `["c3"]`) behind a NAT router each on the WAN. */
+  readonly natClusters?: readonly string[];
   /** Root of every file the lab writes (default /var/lib/isthmus-lab). */
   readonly stateDir?: string;
   /** Prefix of every namespace name (default "isthmus-lab-"); tests use their own. */
@@ -139,18 +142,32 @@ function portBase(value: string | undefined): number | undefined {
   return port;
 }
 
-/** Computes the plan; throws `InvalidOptions` for counts out of range or an unknown NAT cluster. */
+/**
+ * How many clusters and nodes per cluster the address plan has room for: cluster i's LAN is
+ * 198.18.i.0/24 with nodes at .(10+j), its pods 10.i.0.0/16, its apiserver on the host at
+ * port base + i, and labs of tests sit 10 ports apart (16440, 16450, …).
+ */
+export const labLimits = Object.freeze({ clusters: 4, nodesPerCluster: 4 });
+
+/**
+ * Computes the plan; throws `InvalidOptions` for counts the address plan has no room for, an
+ * unknown cluster in `natClusters` or `overlap`, or an overlap of fewer than two clusters.
+ */
 export function planLab(options: LabOptions = {}): LabPlan {
-  const clusters = checkCount("clusters", options.clusters ?? 2);
-  const nodes = checkCount("nodesPerCluster", options.nodesPerCluster ?? 2);
+  const clusters = checkCount("clusters", options.clusters ?? 2, labLimits.clusters);
+  const nodes = checkCount("nodesPerCluster", options.nodesPerCluster ?? 2, labLimits.nodesPerCluster);
   const prefix = options.namePrefix ?? defaultLabPrefix;
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(prefix)) {
     throw new LabError("InvalidOptions", `Name prefix "${prefix}" must be 1-16 lowercase letters, digits or dashes`);
   }
   const ids = Array.from({ length: clusters }, (_, i) => `c${i + 1}`);
-  if (options.natCluster !== undefined && !ids.includes(options.natCluster)) {
-    throw new LabError("InvalidOptions", `NAT cluster "${options.natCluster}" is not one of ${ids.join(", ")}`);
+  const nat = checkClusters("NAT", options.natClusters ?? [], ids);
+  const overlap = checkClusters("Overlapping", options.overlap ?? [], ids);
+  if (overlap.length === 1) {
+    throw new LabError("InvalidOptions", `Overlapping clusters need at least two (they get identical pod and service CIDRs), got only ${overlap.join("")}`);
   }
+  // Every overlapping cluster takes the CIDRs of the first of them (the lowest index).
+  const overlapIndex = overlap.length === 0 ? undefined : Math.min(...overlap.map((id) => ids.indexOf(id) + 1));
   return {
     stateDir: options.stateDir ?? defaultLabStateDir,
     podNetwork: options.podNetwork ?? "isthmus",
@@ -162,8 +179,8 @@ export function planLab(options: LabOptions = {}): LabPlan {
         index: i + 1,
         nodes,
         prefix,
-        overlap: options.overlap ?? false,
-        nat: id === options.natCluster,
+        cidrIndex: overlapIndex !== undefined && overlap.includes(id) ? overlapIndex : i + 1,
+        nat: nat.includes(id),
         localPortBase: checkPortBase(options.localPortBase ?? defaultLocalPortBase),
       }),
     ),
@@ -177,11 +194,20 @@ function checkPortBase(base: number): number {
   return base;
 }
 
-function checkCount(what: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > 4) {
-    throw new LabError("InvalidOptions", `${what} must be an integer from 1 to 4, got ${value}`);
+function checkCount(what: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new LabError("InvalidOptions", `${what} must be a whole number from 1 to ${max} (what the lab's address plan has room for), got ${value}`);
   }
   return value;
+}
+
+/** The distinct cluster ids of a list, each checked against the lab's; `InvalidOptions` names the unknown ones. */
+function checkClusters(what: string, list: readonly string[], ids: readonly string[]): string[] {
+  const unknown = list.filter((id) => !ids.includes(id));
+  if (unknown.length > 0) {
+    throw new LabError("InvalidOptions", `${what} cluster${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `"${u}"`).join(", ")} ${unknown.length > 1 ? "are" : "is"} not in the lab: clusters are ${ids.join(", ")}`);
+  }
+  return [...new Set(list)];
 }
 
 interface ClusterInput {
@@ -189,14 +215,15 @@ interface ClusterInput {
   readonly index: number;
   readonly nodes: number;
   readonly prefix: string;
-  readonly overlap: boolean;
+  /** Whose pod and service CIDRs this cluster gets (its own index unless it overlaps). */
+  readonly cidrIndex: number;
   readonly nat: boolean;
   readonly localPortBase: number;
 }
 
 function planCluster(input: ClusterInput): ClusterPlan {
   const { id, index: i, prefix } = input;
-  const cidrIndex = input.overlap ? 1 : i;
+  const cidrIndex = input.cidrIndex;
   const wanAddress = `${wanCidrBase}.${10 + i}`;
   const nat: NatPlan | undefined = input.nat
     ? {

@@ -9,21 +9,40 @@ import { LabError } from "./errors.js";
 import { stateFile } from "./paths.js";
 import { defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, planLab, type LabOptions, type LabPlan } from "./plan.js";
 
+const optionsShape = {
+  clusters: z.number().int(),
+  nodesPerCluster: z.number().int(),
+  podNetwork: z.enum(["isthmus", "reference", "none"]),
+  stateDir: z.string(),
+  namePrefix: z.string(),
+  localPortBase: z.number().int(),
+};
+
 const recordSchema = z.strictObject({
-  version: z.literal(1),
-  options: z.strictObject({
-    clusters: z.number().int(),
-    nodesPerCluster: z.number().int(),
-    overlap: z.boolean(),
-    natCluster: z.string().optional(),
-    podNetwork: z.enum(["isthmus", "reference", "none"]),
-    stateDir: z.string(),
-    namePrefix: z.string(),
-    localPortBase: z.number().int(),
-  }),
+  version: z.literal(2),
+  options: z.strictObject({ ...optionsShape, overlap: z.array(z.string()), natClusters: z.array(z.string()) }),
   createdAt: z.string(),
   complete: z.boolean(),
 });
+
+/** Version 1 (before lists of NAT and overlapping clusters): read as version 2, so `down` still finds such a lab. */
+const recordV1Schema = z
+  .strictObject({
+    version: z.literal(1),
+    options: z.strictObject({ ...optionsShape, overlap: z.boolean(), natCluster: z.string().optional() }),
+    createdAt: z.string(),
+    complete: z.boolean(),
+  })
+  .transform(({ options: { overlap, natCluster, ...rest }, createdAt, complete }) => ({
+    version: 2 as const,
+    options: resolveOptions({
+      ...rest,
+      overlap: overlap ? Array.from({ length: rest.clusters }, (_, i) => `c${i + 1}`) : [],
+      natClusters: natCluster === undefined ? [] : [natCluster],
+    }),
+    createdAt,
+    complete,
+  }));
 
 /** What `lab.json` holds. */
 export type LabRecord = z.infer<typeof recordSchema>;
@@ -40,12 +59,12 @@ export function resolveOptions(options: LabOptions): LabRecord["options"] {
   return {
     clusters: options.clusters ?? 2,
     nodesPerCluster: options.nodesPerCluster ?? 2,
-    overlap: options.overlap ?? false,
-    ...(options.natCluster === undefined ? {} : { natCluster: options.natCluster }),
     podNetwork: options.podNetwork ?? "isthmus",
     stateDir: options.stateDir ?? defaultLabStateDir,
     namePrefix: options.namePrefix ?? defaultLabPrefix,
     localPortBase: options.localPortBase ?? defaultLocalPortBase,
+    overlap: [...new Set(options.overlap ?? [])],
+    natClusters: [...new Set(options.natClusters ?? [])],
   };
 }
 
@@ -59,7 +78,7 @@ export async function readRecord(location: LabLocation = {}): Promise<LabRecord 
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
-  const parsed = recordSchema.safeParse(JSON.parse(text));
+  const parsed = z.union([recordSchema, recordV1Schema]).safeParse(JSON.parse(text));
   if (!parsed.success) throw new LabError("InvalidOptions", `Lab record ${path} is not valid: ${parsed.error.message}`);
   return parsed.data;
 }

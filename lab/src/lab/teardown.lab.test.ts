@@ -59,7 +59,7 @@ describe("lab down", () => {
     const plan = planLab(options);
     // What an interrupted up leaves: the record (not complete), the supervisor, the network,
     // node mount namespaces and a (supervised) process inside a node.
-    await writeRecord({ version: 1, options: resolveOptions(options), createdAt: new Date().toISOString(), complete: false });
+    await writeRecord({ version: 2, options: resolveOptions(options), createdAt: new Date().toISOString(), complete: false });
     const supervisor = await startSupervisor(plan, { repoRoot });
     await applyNetwork(plan);
     await applyMountNamespaces(plan);

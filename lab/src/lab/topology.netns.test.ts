@@ -6,14 +6,16 @@ import { mountsUnder, applyMountNamespaces } from "./mounts.js";
 import { nodePaths } from "./paths.js";
 import { planLab, type LabPlan } from "./plan.js";
 import { startProcess, scanProcesses } from "./processes.js";
+import { startSupervisor } from "./supervisor-client.js";
 import { nsenterArgv, runCommand } from "./run.js";
 import { destroyLab } from "./teardown.js";
 import { applyNetwork, listNamespaces } from "./topology.js";
+import { repoRoot } from "./up.js";
 
 const plan: LabPlan = planLab({
   clusters: 2,
   nodesPerCluster: 2,
-  natCluster: "c2",
+  natClusters: ["c2"],
   namePrefix: "isthmus-labt-",
   stateDir: `/tmp/isthmus-labt-${process.pid}`,
 });
@@ -90,6 +92,7 @@ describe("lab topology (2 clusters x 2 nodes, c2 behind NAT)", () => {
   it("leaves nothing behind after destroy, even with a process running inside a node", async () => {
     const n2 = c1!.nodes[1]!;
     const paths = nodePaths(plan, n2);
+    await startSupervisor(plan, { repoRoot });
     await startProcess(plan, { name: "sleeper", argv: ["sleep", "600"], netns: n2.netns, mountNsFile: paths.mountNsFile, logFile: join(paths.logDir, "sleeper.log") });
     const report = await destroyLab(plan);
     expect(report.processes.length).toBeGreaterThan(0);

@@ -8,6 +8,7 @@
 import { access, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isDeepStrictEqual } from "node:util";
 import { errorMessage } from "@isthmus/core";
 import type { LabBinaries } from "../binaries/index.js";
 import { componentEntries, workloadEntry } from "../kubelet/images.js";
@@ -72,7 +73,7 @@ async function labUpLocked(plan: LabPlan, input: LockedUp): Promise<LabUpResult>
   const { resolved, started, progress, context } = input;
   const existing = await readRecord({ stateDir: plan.stateDir });
   if (existing?.complete === true && (await allProcessesAlive(plan))) {
-    if (JSON.stringify(existing.options) !== JSON.stringify(resolved)) {
+    if (!isDeepStrictEqual(existing.options, resolved)) {
       throw new LabError("InvalidOptions", `A lab with other options is already up (${JSON.stringify(existing.options)}): run "isthmus lab down" first`);
     }
     progress(`✓ lab already up (${plan.clusters.map((c) => c.id).join(", ")})`);
@@ -92,7 +93,7 @@ async function labUpLocked(plan: LabPlan, input: LockedUp): Promise<LabUpResult>
   }
   const binaries = await step(progress, "binaries", () => labBinaries({ ...context, onProgress: progress }));
   const entries = await step(progress, "built entry points (kubelet, workloads, corefile sync, CNI agent)", () => checkEntries(plan));
-  await writeRecord({ version: 1, options: resolved, createdAt: new Date().toISOString(), complete: false });
+  await writeRecord({ version: 2, options: resolved, createdAt: new Date().toISOString(), complete: false });
   await step(progress, "supervisor (restarts lab processes that die)", () => startSupervisor(plan, { repoRoot }));
   await step(progress, `network: WAN, ${plan.clusters.length} LANs, ${plan.clusters.length * resolved.nodesPerCluster} nodes`, () => applyNetwork(plan));
   await step(progress, "node mount namespaces", () => applyMountNamespaces(plan));
@@ -100,7 +101,7 @@ async function labUpLocked(plan: LabPlan, input: LockedUp): Promise<LabUpResult>
   const results = await Promise.allSettled(plan.clusters.map((c) => upCluster(plan, c, { binaries, progress, kubeletEntry: entries.kubelet })));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed !== undefined) throw failed.reason;
-  await writeRecord({ version: 1, options: resolved, createdAt: new Date().toISOString(), complete: true });
+  await writeRecord({ version: 2, options: resolved, createdAt: new Date().toISOString(), complete: true });
   const durationMs = Date.now() - started;
   progress(`✓ lab up in ${(durationMs / 1000).toFixed(1)} s`);
   return { plan, alreadyUp: false, durationMs };

@@ -11,7 +11,7 @@ import { defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, type LabLoc
 export const meshLabOptions: LabOptions = Object.freeze({
   clusters: 3,
   nodesPerCluster: 2,
-  natCluster: "c3",
+  natClusters: ["c3"],
   stateDir: `${defaultLabStateDir}-mesh`,
   namePrefix: `${defaultLabPrefix.replace(/-$/, "")}m-`,
   // The shared lab uses base + 1..4.
