@@ -3,12 +3,14 @@
  * (deploy/gateway applied, a real broker on the WAN): a pod on c1's non-gateway node reaches a
  * pod on c2's non-gateway node and a ClusterIP Service of c2, and back, over `wireguard` and
  * over `vxlan`; the echo server sees the client pod's own IP; 50 MB with the don't-fragment bit
- * get through; on the WAN, `wireguard` shows only UDP to its port. Then the agents are removed
+ * get through to the remote pod and to the remote Service; on the WAN, `wireguard` shows only UDP to its port. Then the agents are removed
  * and every device, route and nft table they made is gone.
  */
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaults } from "@isthmus/core";
+import { labBinaries, waitFor } from "@isthmus/lab/testing";
 import { deployWorkloads, echoFrom, podIp, serviceIp, waitForPath } from "./workloads.js";
 import { startGatewayLab, type GatewayLab } from "./fixture.js";
 
@@ -48,18 +50,32 @@ describe.each(["wireguard", "vxlan"] as const)("over the %s cable", (driver) => 
     expect(reply.client.split(":")[0]).toBe(await podIp(gatewayLab(), from, "client"));
   });
 
-  it("carries 50 MB with the don't-fragment bit set (MSS clamped, no stall)", async () => {
-    const target = await podIp(gatewayLab(), "c2", "echo");
-    // Full-size DF pings fit the tunnel MTU or fail: the path MTU is what MSS clamping relies on.
-    await gatewayLab().exec(`c1/gateway-e2e/client`, ["ping", "-n", "-c", "2", "-W", "2", "-M", "do", "-s", String((driver === "wireguard" ? 1420 : 1450) - 28), target]);
+  it.each(["pod", "service"] as const)("carries 50 MB with the don't-fragment bit set to c2's echo %s (MSS clamped, no stall)", async (target) => {
+    const address = target === "pod" ? await podIp(gatewayLab(), "c2", "echo") : await serviceIp(gatewayLab(), "c2", "echo");
+    if (target === "pod") {
+      // Full-size DF pings fit the tunnel MTU or fail: the path MTU is what MSS clamping relies on.
+      await gatewayLab().exec(`c1/gateway-e2e/client`, ["ping", "-n", "-c", "2", "-W", "2", "-M", "do", "-s", String((driver === "wireguard" ? 1420 : 1450) - 28), address]);
+    }
     const sink = gatewayLab().exec("c2/gateway-e2e/echo", ["sh", "-c", "timeout 60 socat -u TCP-LISTEN:9000,reuseaddr STDOUT | wc -c"], { timeoutMs: 70_000 });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await gatewayLab().exec("c1/gateway-e2e/client", ["sh", "-c", `head -c 52428800 /dev/zero | timeout 60 socat -u STDIN TCP:${target}:9000`], { timeoutMs: 70_000 });
+    await waitFor("the sink to listen", async () => ((await gatewayLab().exec("c2/gateway-e2e/echo", ["ss", "-ltnH", "sport = :9000"])).trim() === "" ? undefined : true), { timeoutMs: 20_000, intervalMs: 100 });
+    await gatewayLab().exec("c1/gateway-e2e/client", ["sh", "-c", `head -c 52428800 /dev/zero | timeout 60 socat -u STDIN TCP:${address}:9000`], { timeoutMs: 70_000 });
     const out = await sink;
     expect(out.trim()).toBe("52428800");
   }, 120_000);
 
   if (driver === "wireguard") {
+    it("runs the pinned wireguard-go in every gateway (the lab's build of pins.ts, not Debian's)", async () => {
+      const pinned = (await labBinaries()).wireguardGo;
+      const daemons: string[] = [];
+      for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+        const argv: string[] = await readFile(`/proc/${pid}/cmdline`, "utf8").then((t) => t.split("\0"), () => []);
+        if (argv.includes("-f") && argv.includes(defaults.wireguardDevice)) daemons.push(await readlink(`/proc/${pid}/exe`).catch(() => "(gone)"));
+      }
+      // One per cluster's active gateway at least; every one of them the pinned build.
+      expect(daemons.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(daemons)).toEqual(new Set([pinned]));
+    });
+
     it("puts only UDP to the WireGuard port on the WAN (IPv4), no payload in clear", async () => {
       const capture = join(gatewayLab().dir, "wan.txt");
       const marker = "isthmus-cleartext-marker";

@@ -20,7 +20,11 @@ const manifests = (cluster: string): object => ({
       spec: { nodeName: `${cluster}-n2`, containers: [{ name: "echo", image: "lab/echo", ports: [{ containerPort: 8080 }] }] },
     },
     { apiVersion: "v1", kind: "Pod", metadata: { name: "client", namespace: ns }, spec: { nodeName: `${cluster}-n2`, containers: [{ name: "client", image: "lab/client" }] } },
-    { apiVersion: "v1", kind: "Service", metadata: { name: "echo", namespace: ns }, spec: { selector: { app: "echo" }, ports: [{ port: 80, targetPort: 8080, protocol: "TCP" }] } },
+    {
+      apiVersion: "v1", kind: "Service", metadata: { name: "echo", namespace: ns },
+      // "sink": port 9000 of the echo pod, where the bulk-transfer test listens with socat.
+      spec: { selector: { app: "echo" }, ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }, { name: "sink", port: 9000, targetPort: 9000, protocol: "TCP" }] },
+    },
   ],
 });
 
