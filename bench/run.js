@@ -9,6 +9,7 @@ const repo = fileURLToPath(new URL("../", import.meta.url));
 const benches = [
   { name: "broker", script: "bench/broker/run.js", lab: false },
   { name: "cni", script: "bench/cni/run.js", lab: false },
+  { name: "dashboard", script: "bench/dashboard/run.js", lab: false },
   { name: "dataplane", script: "bench/dataplane/run.js", lab: false },
   { name: "dataplane-lab", script: "bench/dataplane/lab.js", lab: true },
   { name: "dns", script: "bench/dns/run.js", lab: false },

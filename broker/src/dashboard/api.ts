@@ -133,8 +133,9 @@ async function tokens(
 /** The caller: the admin client certificate if presented and valid, else the session cookie. */
 async function principalOf(req: IncomingMessage, deps: DashboardApiDeps): Promise<Principal> {
   const socket = req.socket as TLSSocket;
-  if (socket.authorized) {
-    const cert = socket.getPeerCertificate();
+  // A resumed TLS session can report `authorized` without the certificate: then the cookie decides.
+  const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
+  if (cert?.raw !== undefined && cert.raw.length > 0) {
     const who = identify({ getAuthContext: () => ({ sslPeerCertificate: cert }) }, deps.revoked);
     if (who.kind !== "admin") throw new BrokerError("PermissionDenied", `Cluster "${who.clusterId}"'s certificate does not open the dashboard`);
     return { role: "admin", via: "certificate" };

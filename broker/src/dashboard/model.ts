@@ -71,7 +71,8 @@ export function createDashboardModel(options: { readonly store: Store; readonly 
       case "connection": {
         const old = maps.connection.get(c.key);
         const v = c.value as NonNullable<typeof old>;
-        if (c.type === "put" && old?.status !== v.status) {
+        // A new tunnel that reports "connected" at once is not news; every other change of state is.
+        if (c.type === "put" && old?.status !== v.status && (old !== undefined || v.status !== "connected")) {
           const why = v.reason === undefined ? "" : ` (${v.reason})`;
           record("status", v.fromCluster, `${v.fromCluster} → ${v.toCluster}: ${old?.status ?? "new"} → ${v.status}${why}`, out);
         }

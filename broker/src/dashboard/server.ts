@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -43,7 +43,8 @@ async function loadScripts(): Promise<Map<string, Buffer> | undefined> {
   for (const dir of ["./web/", "../../dist/dashboard/web/"]) {
     const url = new URL(dir, import.meta.url);
     try {
-      const files = ["app.js", "views.js", "types.js"];
+      const files = (await readdir(url)).filter((f) => f.endsWith(".js"));
+      if (!files.includes("app.js")) continue;
       return new Map(await Promise.all(files.map(async (f) => [f, await readFile(new URL(f, url))] as const)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
@@ -107,6 +108,11 @@ export async function createDashboardServer(deps: {
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
       if (path.startsWith("/api/")) {
         void handleApi(req, res, path, api);
+        return;
+      }
+      if (path === "/favicon.ico") {
+        res.writeHead(204);
+        res.end();
         return;
       }
       const asset = assets.get(path);
