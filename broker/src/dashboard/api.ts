@@ -91,6 +91,7 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
   else if (get("/api/v1/stream")) {
     const stream = openDashboardStream(res, {
       model: deps.model,
+      since: sinceOf(req),
       gzip: acceptsGzip(req),
       recheck: async () => {
         try {
@@ -142,6 +143,14 @@ async function principalOf(req: IncomingMessage, deps: DashboardApiDeps): Promis
   }
   const p = await deps.sessions.check(cookieOf(req), new Date());
   return { role: p.role, via: "session", tokenId: p.tokenId, expiresAt: p.expiresAt };
+}
+
+/** The revision a page resumes from: EventSource's Last-Event-ID on a reconnect, else `?since=`. */
+function sinceOf(req: IncomingMessage): number | undefined {
+  const header = req.headers["last-event-id"];
+  const query = new URL(req.url ?? "/", "https://dashboard").searchParams.get("since");
+  const value = Number(typeof header === "string" && header !== "" ? header : (query ?? "x"));
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
 function sessionOf(p: Principal): DashboardSession {

@@ -1,3 +1,4 @@
+import { request } from "node:https";
 import { joinBroker, type BrokerApiError } from "@isthmus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBrokerBuilt } from "../testing/build.js";
@@ -136,6 +137,39 @@ describe("dashboard API: views", () => {
     expect(events).toContainEqual(expect.objectContaining({ type: "join", text: "Cluster v1 joined the clusterset" }));
     expect(events).toContainEqual(expect.objectContaining({ type: "status", text: "v2 → v1: new → error (handshake timeout)" }));
     expect(events).toContainEqual(expect.objectContaining({ type: "export", text: "v2 exports shop/web" }));
+  });
+
+  it("starts a stream with what the page lacks: the deltas after its revision, or a snapshot", async () => {
+    const cookie = await signIn(tb, (await mintDashboardToken(tb, "viewer")).token);
+    /** The first event of GET /api/v1/stream with `headers`. */
+    const firstEvent = (path: string, headers: Record<string, string> = {}): Promise<{ event: string; id: string; data: unknown }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port: tb.broker.dashboardPort, servername: "localhost", path, ca: tb.caPem, headers: { cookie, ...headers } }, (res) => {
+          let text = "";
+          res.on("data", (c: Buffer) => {
+            text += c.toString();
+            const block = /event: (\w+)\nid: (\d+)\ndata: (.*)\n\n/.exec(text);
+            if (block?.[3] !== undefined) {
+              resolve({ event: block[1] ?? "", id: block[2] ?? "", data: JSON.parse(block[3]) as unknown });
+              req.destroy();
+            }
+          });
+        });
+        req.on("error", (err) => {
+          if (!req.destroyed) reject(err);
+        });
+        req.end();
+      });
+    const snap = (await dashboardCall(tb, { path: "/api/v1/snapshot", cookie })).body as { revision: number };
+    expect(await firstEvent(`/api/v1/stream?since=${snap.revision}`)).toEqual({ event: "delta", id: String(snap.revision), data: { revision: snap.revision, changes: [], events: [] } });
+    const c = tb.client(await tb.join("resume1"));
+    await c.publish({ kind: "cluster", spec: specOf(77) });
+    await waitUntil("the model to pass the publish", async () => ((await dashboardCall(tb, { path: "/api/v1/snapshot", cookie })).body as { revision: number }).revision > snap.revision, 5_000);
+    const resumed = await firstEvent("/api/v1/stream", { "last-event-id": String(snap.revision) });
+    expect(resumed.event).toBe("delta");
+    expect((resumed.data as { changes: { kind: string; key: string }[] }).changes).toContainEqual(expect.objectContaining({ kind: "cluster", key: "resume1" }));
+    expect((await firstEvent("/api/v1/stream")).event).toBe("snapshot");
+    expect((await firstEvent("/api/v1/stream?since=999999")).event).toBe("snapshot");
   });
 
   it("serves the page with a strict CSP and no data in it", async () => {

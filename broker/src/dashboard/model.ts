@@ -20,6 +20,11 @@ export interface DashboardModel {
   snapshot(): DashboardSnapshot;
   /** The events ring, oldest first. */
   events(): readonly DashboardEvent[];
+  /**
+   * The deltas after `revision` (empty when it is the current one), or undefined when the
+   * model no longer holds them all (then a page needs a snapshot).
+   */
+  deltasSince(revision: number): readonly DashboardDelta[] | undefined;
   /** Calls `listener` after each commit; returns an unsubscribe. */
   onDelta(listener: (delta: DashboardDelta) => void): () => void;
   /** Stops following the store. Idempotent. */
@@ -32,6 +37,7 @@ const kinds: readonly DashboardKind[] = ["cluster", "endpoint", "export", "conne
 export function createDashboardModel(options: { readonly store: Store; readonly logger: Logger; readonly ringSize?: number; readonly now?: () => Date }): DashboardModel {
   const { store, logger } = options;
   const ringSize = options.ringSize ?? 500;
+  const historySize = 1000;
   const now = options.now ?? (() => new Date());
   const maps: { [K in DashboardKind]: Map<string, DashboardRecords[K] extends ReadonlyMap<string, infer V> ? V : never> } = {
     cluster: new Map(),
@@ -43,6 +49,9 @@ export function createDashboardModel(options: { readonly store: Store; readonly 
   const listeners = new Set<(delta: DashboardDelta) => void>();
   let revision = 0;
   let seq = 0;
+  // Recent deltas, for pages that resume from a revision; complete after `floor`.
+  const history: DashboardDelta[] = [];
+  let floor = 0;
   let unsubscribe: (() => void) | undefined;
 
   const record = (type: DashboardEvent["type"], clusterId: string, text: string, out: DashboardEvent[]): void => {
@@ -100,6 +109,8 @@ export function createDashboardModel(options: { readonly store: Store; readonly 
     }
     if (!emit) return;
     const delta: DashboardDelta = { revision, changes, events };
+    history.push(delta);
+    if (history.length > historySize) floor = history.splice(0, history.length - historySize).at(-1)?.revision ?? floor;
     for (const l of listeners) {
       try {
         l(delta);
@@ -120,6 +131,7 @@ export function createDashboardModel(options: { readonly store: Store; readonly 
       const snap = await store.snapshot([...kinds]);
       for (const r of snap.records) applyChange(maps, { type: "put", kind: r.kind, key: recordKey(r), value: r.value });
       revision = snap.revision;
+      floor = snap.revision;
       for (const e of buffered) apply(e, true);
       live = true;
     },
@@ -130,6 +142,7 @@ export function createDashboardModel(options: { readonly store: Store; readonly 
       events: [...ring],
     }),
     events: () => ring,
+    deltasSince: (since) => (since < floor || since > revision ? undefined : history.filter((d) => d.revision > since)),
     onDelta(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -3,7 +3,8 @@ import { constants, createGzip, type Gzip } from "node:zlib";
 import type { DashboardModel } from "./model.js";
 import type { DashboardDelta } from "./web/types.js";
 
-// Design notes: one server-sent-events stream per open page. It starts with the snapshot, then
+// Design notes: one server-sent-events stream per open page. It starts with what the page lacks
+// (the deltas after the revision it has, when the model still holds them; else the snapshot), then
 // sends the model's deltas coalesced over `coalesceMs` (100 ms: well inside the 1 s the page
 // promises), and a ping every `pingMs` that also re-checks the session, so a revoked token
 // signs its pages out. A page that cannot keep up (more than `maxBufferedBytes` unsent) is cut
@@ -13,6 +14,8 @@ import type { DashboardDelta } from "./web/types.js";
 /** Options of `openDashboardStream`. */
 export interface DashboardStreamOptions {
   readonly model: DashboardModel;
+  /** The revision the page already has (from GET /api/v1/snapshot or Last-Event-ID); undefined: start with a snapshot. */
+  readonly since?: number | undefined;
   /** True when the client accepts gzip. */
   readonly gzip: boolean;
   /** Re-checks the session; resolves with a reason to sign out, or undefined while valid. */
@@ -56,19 +59,20 @@ export function openDashboardStream(res: ServerResponse, options: DashboardStrea
     }
     if (res.writableLength > maxBuffered) close();
   };
-  const send = (event: string, data: unknown): void => {
-    raw(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const send = (event: string, data: unknown, id?: number): void => {
+    raw(`event: ${event}\n${id === undefined ? "" : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`);
   };
+  const merge = (batch: readonly DashboardDelta[], since: number): DashboardDelta => ({
+    revision: batch[batch.length - 1]?.revision ?? since,
+    changes: batch.flatMap((d) => d.changes),
+    events: batch.flatMap((d) => d.events),
+  });
   const flush = (): void => {
     timer = undefined;
     if (pending.length === 0) return;
-    const batch = pending;
+    const delta = merge(pending, 0);
     pending = [];
-    send("delta", {
-      revision: batch[batch.length - 1]?.revision ?? 0,
-      changes: batch.flatMap((d) => d.changes),
-      events: batch.flatMap((d) => d.events),
-    } satisfies DashboardDelta);
+    send("delta", delta, delta.revision);
   };
   const unsubscribe = options.model.onDelta((delta) => {
     pending.push(delta);
@@ -100,6 +104,13 @@ export function openDashboardStream(res: ServerResponse, options: DashboardStrea
   };
   res.on("close", close);
   raw("retry: 1000\n\n");
-  send("snapshot", options.model.snapshot());
+  const missed = options.since === undefined ? undefined : options.model.deltasSince(options.since);
+  if (options.since !== undefined && missed !== undefined) {
+    const delta = merge(missed, options.since);
+    send("delta", delta, delta.revision);
+  } else {
+    const snapshot = options.model.snapshot();
+    send("snapshot", snapshot, snapshot.revision);
+  }
   return { close };
 }

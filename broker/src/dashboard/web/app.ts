@@ -71,8 +71,33 @@ function startSession(s: DashboardSession): void {
   $("logout").hidden = false;
   $("tab-tokens").hidden = s.role !== "admin";
   $("who").textContent = `Signed in as ${s.role}${s.tokenId === undefined ? " (certificate)" : ` (token ${s.tokenId})`}`;
-  connect();
   select(viewFromHash());
+}
+
+/** Loads the snapshot (a plain JSON GET: faster to parse than one huge event) and follows the stream from its revision. */
+async function follow(pending?: Promise<DashboardSnapshot>): Promise<void> {
+  const snap = await (pending ?? api<DashboardSnapshot>("/api/v1/snapshot"));
+  applySnapshot(snap);
+  connect(snap.revision);
+}
+
+function applySnapshot(snap: DashboardSnapshot): void {
+  performance.mark("isthmus:snapshot-received");
+  for (const m of Object.values(records)) m.clear();
+  for (const kind of ["cluster", "endpoint", "export", "connection"] as const) {
+    for (const [key, value] of snap.records[kind]) applyChange(records, { type: "put", kind, key, value });
+  }
+  state.events = [...snap.events];
+  revision = snap.revision;
+  received();
+}
+
+function signedIn(s: DashboardSession, pending?: Promise<DashboardSnapshot>): void {
+  startSession(s);
+  follow(pending).catch((err: unknown) => {
+    if ((err as { status?: number }).status === 401) showLogin((err as Error).message);
+    else connect(undefined);
+  });
 }
 
 async function boot(): Promise<void> {
@@ -81,9 +106,14 @@ async function boot(): Promise<void> {
     const field = input("token");
     const token = field.value;
     field.value = "";
-    api<DashboardSession>("/api/v1/login", { method: "POST", body: { token } }).then(startSession, (err: unknown) => {
-      showLogin((err as Error).message);
-    });
+    api<DashboardSession>("/api/v1/login", { method: "POST", body: { token } }).then(
+      (session) => {
+        signedIn(session);
+      },
+      (err: unknown) => {
+        showLogin((err as Error).message);
+      },
+    );
   });
   $("logout").addEventListener("click", () => {
     void api("/api/v1/logout", { method: "POST", body: {} }).finally(() => {
@@ -99,7 +129,10 @@ async function boot(): Promise<void> {
     if (source !== undefined && Date.now() - lastMessage > 12_000) setLost(true);
   }, 1000);
   try {
-    startSession(await api<DashboardSession>("/api/v1/session"));
+    // Both at once: the snapshot is most of a first load.
+    const snapshot = api<DashboardSnapshot>("/api/v1/snapshot");
+    snapshot.catch(() => undefined);
+    signedIn(await api<DashboardSession>("/api/v1/session"), snapshot);
   } catch (err) {
     showLogin((err as { status?: number }).status === 401 ? "" : (err as Error).message);
   }
@@ -113,23 +146,22 @@ function setLost(lost: boolean): void {
   $("conn").textContent = lost ? "Connection lost" : `Live · revision ${revision}`;
 }
 
-function connect(): void {
+function connect(since: number | undefined): void {
   source?.close();
-  const es = new EventSource("/api/v1/stream");
+  const es = new EventSource(since === undefined ? "/api/v1/stream" : `/api/v1/stream?since=${since}`);
   source = es;
   lastMessage = Date.now();
   es.addEventListener("snapshot", (ev) => {
-    const snap = JSON.parse((ev as MessageEvent<string>).data) as DashboardSnapshot;
-    for (const m of Object.values(records)) m.clear();
-    for (const kind of ["cluster", "endpoint", "export", "connection"] as const) {
-      for (const [key, value] of snap.records[kind]) applyChange(records, { type: "put", kind, key, value });
-    }
-    state.events = [...snap.events];
-    revision = snap.revision;
-    received();
+    applySnapshot(JSON.parse((ev as MessageEvent<string>).data) as DashboardSnapshot);
   });
   es.addEventListener("delta", (ev) => {
     const delta = JSON.parse((ev as MessageEvent<string>).data) as DashboardDelta;
+    if (delta.changes.length === 0 && delta.events.length === 0) {
+      // The stream's first message when nothing changed since the snapshot: live, nothing to draw.
+      lastMessage = Date.now();
+      setLost(false);
+      return;
+    }
     for (const c of delta.changes) applyChange(records, c);
     state.events.push(...delta.events);
     if (state.events.length > 500) state.events = state.events.slice(-500);
@@ -150,11 +182,15 @@ function connect(): void {
       // Refused (e.g. 401): find out why, sign in again or retry.
       api<DashboardSession>("/api/v1/session").then(
         () => {
-          setTimeout(connect, 1000);
+          setTimeout(() => {
+            connect(revision);
+          }, 1000);
         },
         (err: unknown) => {
           if ((err as { status?: number }).status === 401) showLogin((err as Error).message);
-          else setTimeout(connect, 1000);
+          else setTimeout(() => {
+            connect(revision);
+          }, 1000);
         },
       );
     }
@@ -236,6 +272,7 @@ function render(): void {
       break;
   }
   document.body.dataset.rendered = `${current}@${revision}`;
+  performance.mark(`isthmus:rendered:${current}`);
 }
 
 async function loadTokens(): Promise<void> {
