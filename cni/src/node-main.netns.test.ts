@@ -79,8 +79,10 @@ beforeAll(async () => {
   // A pod record (no namespace of its own) that a deny-all ingress policy isolates.
   const lockedPod = { metadata: { name: "locked", namespace: "default", uid: "uid-locked", labels: { app: "locked" } }, spec: { nodeName: "n1", containers: [] }, status: { phase: "Running", podIP: "10.252.1.50" } };
   const namespaces = [{ metadata: { name: "default", labels: { "kubernetes.io/metadata.name": "default" } } }];
-  const networkpolicies = [{ metadata: { name: "deny", namespace: "default" }, spec: { podSelector: { matchLabels: { app: "locked" } }, policyTypes: ["Ingress"] } }];
-  await writeFile(join(work, "state.json"), JSON.stringify({ nodes: [n1, n2], pods: [fixedPod, lockedPod], namespaces, networkpolicies }));
+  const clientPod = { metadata: { name: "client", namespace: "default", uid: "uid-client", labels: { app: "client" } }, spec: { nodeName: "n2", containers: [] }, status: { phase: "Running", podIP: "10.252.2.9" } };
+  // The listed policy reaches the agent deserialized (client-node's `_from`): its peers must survive.
+  const networkpolicies = [{ metadata: { name: "deny", namespace: "default" }, spec: { podSelector: { matchLabels: { app: "locked" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }] }] } }];
+  await writeFile(join(work, "state.json"), JSON.stringify({ nodes: [n1, n2], pods: [fixedPod, lockedPod, clientPod], namespaces, networkpolicies }));
   await writeFile(join(work, "kubeconfig"), JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "fake", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }], users: [{ name: "n1", user: { token: "test" } }], contexts: [{ name: "fake", context: { cluster: "fake", user: "n1" } }], "current-context": "fake" }));
   api = inNode([process.execPath, dist("testing/fake-apiserver.js"), String(port), join(work, "state.json")]);
   await new Promise((resolve) => api?.stdout?.once("data", resolve));
@@ -107,6 +109,9 @@ describe("isthmus-node process", () => {
 
   it("enforces the cluster's NetworkPolicies and exports their drop counters", async () => {
     await waitFor("the policy table", async () => (await sh(["nft", "list", "tables"], node)).includes("inet isthmus-policy") && (await sh(["nft", "list", "set", "inet", "isthmus-policy", "ingress_isolated"], node)).includes("10.252.1.50"));
+    const admitted = await sh(["nft", "list", "set", "inet", "isthmus-policy", "ingress_any"], node);
+    expect(admitted).toContain("10.252.1.50 . 10.252.2.9");
+    expect(admitted).not.toContain("0.0.0.0/0");
     const text = await sh(["node", "-e", `fetch("http://127.0.0.1:${String(metricsPort)}/metrics").then((r) => r.text()).then((t) => process.stdout.write(t))`], node);
     expect(text).toContain('isthmus_policy_dropped_packets_total{namespace="default",policy="deny",direction="ingress"} 0');
     expect(text).toContain("isthmus_policy_ready 1");
