@@ -16,6 +16,7 @@
 //   node bench/dashboard/run.js [--clusters 100] [--loads 5] [--probes 10]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
@@ -112,7 +113,7 @@ async function timeLoad(browser, port, cookie, selector, count) {
 
 async function run() {
   const browser = await launchChromium();
-  const result = { clusters, loads, probes, date: new Date().toISOString(), rows: {} };
+  const result = { clusters, loads, probes, date: new Date().toISOString(), loadAverageBefore: loadavg()[0], rows: {} };
   try {
     // Baseline and 3 clusters on one broker, N clusters on another.
     const small = await startTestBroker();
@@ -190,10 +191,11 @@ async function run() {
 }
 
 const result = await run();
+result.loadAverageAfter = loadavg()[0];
 const shell = (w) => ["html", "css", "app.js", "views.js", "render.js", "dom.js", "types.js"].reduce((s, k) => ({ raw: s.raw + w[k].raw, gzip: s.gzip + w[k].gzip }), { raw: 0, gzip: 0 });
 result.weight.shell = shell(result.weight.big);
 const kb = (n) => (n / 1024).toFixed(1);
-console.log(`\nDashboard at ${clusters} clusters (${clusters * (clusters - 1)} connection statuses), ${loads} cold loads, ${probes} update probes; setup ${result.setupSeconds.toFixed(1)} s`);
+console.log(`\nDashboard at ${clusters} clusters (${clusters * (clusters - 1)} connection statuses), ${loads} cold loads, ${probes} update probes; setup ${result.setupSeconds.toFixed(1)} s; 1-min load average ${result.loadAverageBefore.toFixed(1)} before, ${result.loadAverageAfter.toFixed(1)} after (2 cores)`);
 console.log("| measurement | median ms | max ms |");
 console.log("|---|---|---|");
 for (const row of Object.values(result.rows)) console.log(`| ${row.what} | ${median(row.ms).toFixed(0)} | ${max(row.ms).toFixed(0)} |`);

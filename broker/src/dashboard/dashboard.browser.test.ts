@@ -147,9 +147,10 @@ describe("dashboard in chromium, 3 clusters", () => {
 
 describe("dashboard in chromium, 100 clusters", () => {
   let tb: TestBroker;
+  let cs: SimulatedClusterset;
   beforeAll(async () => {
     tb = await startTestBroker();
-    await simulateClusterset(tb, 100);
+    cs = await simulateClusterset(tb, 100);
   }, 180_000);
   afterAll(async () => {
     await tb.stop({ remove: true });
@@ -174,6 +175,16 @@ describe("dashboard in chromium, 100 clusters", () => {
     }
     expect(await page.locator("#matrix td[data-cell]").count()).toBe(9900);
     expect(await page.locator('#events li[data-event="join"]').count()).toBe(100);
+    // Problems stand out at this size: links not connected are drawn, with their clusters' marks.
+    await showView(page, "topology");
+    await cs.setConnection("c3", "c40", "error", "handshake timeout");
+    await cs.setConnection("c71", "c12", "connecting");
+    await page.waitForSelector('[data-link="c3|c40"][data-status="error"]', { timeout: 10_000 });
+    await page.waitForSelector('[data-link="c12|c71"][data-status="connecting"]', { timeout: 10_000 });
+    expect(await page.textContent("#topology-summary")).toBe("100 clusters, 4950 links: 4948 connected, 1 connecting, 1 in error.");
+    await page.click('[data-cluster="c40"] circle');
+    await expect.poll(() => page.textContent("#cluster-detail")).toContain("Cluster c40");
+    await page.screenshot({ path: join(artifactsDir, "topology-100-problems.png") });
     await page.context().close();
   }, 120_000);
 });

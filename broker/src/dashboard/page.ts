@@ -11,6 +11,9 @@ export const dashboardHtml = `<!doctype html>
 <title>Isthmus broker</title>
 <link rel="stylesheet" href="/assets/style.css">
 <script type="module" src="/assets/app.js"></script>
+<link rel="modulepreload" href="/assets/dom.js">
+<link rel="modulepreload" href="/assets/render.js">
+<link rel="modulepreload" href="/assets/views.js">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -94,9 +97,9 @@ main { padding: .5rem 1rem 2rem; }
 .topology { display: flex; gap: 1rem; align-items: flex-start; }
 #topology-svg { flex: 1 1 auto; min-width: 0; } #topology-svg svg { width: 100%; height: auto; max-height: 80vh; }
 aside { flex: 0 0 22rem; border: 1px solid var(--line); border-radius: 4px; padding: .5rem 1rem; }
-.link { stroke-width: 2; fill: none; } .link.connected { stroke: var(--ok); stroke-width: 1.2; opacity: .55; }
+.link { stroke-width: 2; fill: none; vector-effect: non-scaling-stroke; } .link.connected { stroke: var(--ok); stroke-width: 1.2; opacity: .55; }
 .link.connecting { stroke: var(--warn); stroke-dasharray: 6 4; } .link.error { stroke: var(--bad); stroke-width: 3; stroke-dasharray: 2 3; }
-.link.focus { opacity: 1; stroke-width: 3; }
+.link.focus { opacity: .9; } .link.error.focus, .link.connecting.focus { stroke-width: 4; }
 .node circle { fill: #fff; stroke: var(--fg); stroke-width: 1.5; } .node.healthy circle { stroke: var(--ok); }
 .node.degraded circle { stroke: var(--warn); stroke-width: 3; } .node.down circle { stroke: var(--bad); stroke-width: 4; }
 .node text { fill: var(--fg); } .node .mark { font-weight: 700; }
