@@ -88,7 +88,7 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
   else if (get("/api/v1/connections")) sendJson(req, res, matrixView(records()));
   else if (get("/api/v1/services")) sendJson(req, res, { services: servicesView(records()) });
   else if (get("/api/v1/events")) sendJson(req, res, { events: deps.model.events() });
-  else if (get("/api/v1/stream")) {
+  else if (path === "/api/v1/stream" && method === "GET") {
     const stream = openDashboardStream(res, {
       model: deps.model,
       since: sinceOf(req),

@@ -1,4 +1,5 @@
-import { request } from "node:https";
+import { Agent, request } from "node:https";
+import type { TLSSocket } from "node:tls";
 import { joinBroker, type BrokerApiError } from "@isthmus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBrokerBuilt } from "../testing/build.js";
@@ -99,6 +100,26 @@ describe("dashboard API: who may see what", () => {
     if (shortCookie !== undefined) expect((await dashboardCall(tb, { path: "/api/v1/topology", cookie: shortCookie })).status).toBe(401);
     const expired = await dashboardCall(tb, { path: "/api/v1/login", method: "POST", body: { token: short.token } });
     expect((expired.body as { error: { message: string } }).error.message).toMatch(/expired/);
+  });
+
+  it("answers a resumed TLS session (no certificate in it) by its cookie", async () => {
+    const cookie = await signIn(tb, (await mintDashboardToken(tb, "viewer")).token);
+    const agent = new Agent({ keepAlive: false, maxCachedSessions: 10 });
+    const get = (): Promise<{ status: number; resumed: boolean }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port: tb.broker.dashboardPort, servername: "localhost", path: "/api/v1/session", ca: tb.caPem, agent, headers: { cookie } }, (res) => {
+          res.resume();
+          res.on("end", () => {
+            resolve({ status: res.statusCode ?? 0, resumed: (res.socket as TLSSocket).isSessionReused() });
+          });
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const first = await get();
+    const second = await get();
+    expect(first).toEqual({ status: 200, resumed: false });
+    expect(second).toEqual({ status: 200, resumed: true });
   });
 
   it("never lets a dashboard token join a cluster", async () => {
