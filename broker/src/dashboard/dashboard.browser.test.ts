@@ -113,6 +113,15 @@ describe("dashboard in chromium, 3 clusters", () => {
     }
   }, 30_000);
 
+  it("keeps every visible text at a contrast of at least 4.5:1 (WCAG AA) in every view", async () => {
+    for (const view of views) {
+      await showView(viewerPage, view);
+      const { checked, low } = await viewerPage.evaluate(lowContrastTexts);
+      expect(low, view).toEqual([]);
+      expect(checked, view).toBeGreaterThan(10);
+    }
+  });
+
   it("lets a dashboard admin see and revoke tokens; the revoked viewer's page signs out", async () => {
     const admin = await mintDashboardToken(tb, "admin");
     const page = await openDashboard(browser, tb.broker.dashboardPort);
@@ -188,3 +197,42 @@ describe("dashboard in chromium, 100 clusters", () => {
     await page.context().close();
   }, 120_000);
 });
+
+interface Styled {
+  readonly tagName: string;
+  readonly textContent: string | null;
+  readonly parentElement: Styled | null;
+  readonly childNodes: ArrayLike<{ readonly nodeType: number; readonly textContent: string | null }>;
+  getClientRects(): ArrayLike<unknown>;
+}
+
+/** Runs in the page: how many visible texts it checked, and those below 4.5:1 against their background ("tag: text ratio"). */
+function lowContrastTexts(): { checked: number; low: string[] } {
+  const page = globalThis as unknown as {
+    document: { querySelectorAll(s: string): ArrayLike<Styled> };
+    getComputedStyle(e: Styled): { color: string; backgroundColor: string; visibility: string };
+  };
+  const rgba = (c: string): number[] => (c.match(/[\d.]+/g) ?? []).map(Number);
+  const lum = (c: number[]): number => {
+    const [r = 0, g = 0, b = 0] = c.map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (e: Styled | null): number[] => {
+    for (let x = e; x !== null; x = x.parentElement) {
+      const c = rgba(page.getComputedStyle(x).backgroundColor);
+      if (c.length >= 3 && (c[3] ?? 1) > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const out: string[] = [];
+  let checked = 0;
+  for (const e of Array.from(page.document.querySelectorAll("body *"))) {
+    const ownText = Array.from(e.childNodes).some((n) => n.nodeType === 3 && (n.textContent ?? "").trim() !== "");
+    if (!ownText || e.getClientRects().length === 0 || page.getComputedStyle(e).visibility !== "visible" || e.tagName === "text") continue;
+    checked++;
+    const [l1, l2] = [lum(rgba(page.getComputedStyle(e).color)), lum(background(e))];
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < 4.5) out.push(`${e.tagName}: ${(e.textContent ?? "").slice(0, 40)} ${ratio.toFixed(2)}`);
+  }
+  return { checked, low: out };
+}
