@@ -13,6 +13,7 @@ const benches = [
   { name: "dataplane", script: "bench/dataplane/run.js", lab: false },
   { name: "dataplane-lab", script: "bench/dataplane/lab.js", lab: true },
   { name: "dns", script: "bench/dns/run.js", lab: false },
+  { name: "startup", script: "bench/startup/run.js", lab: false },
   { name: "dns-propagation", script: "bench/dns/propagation.js", lab: true },
   { name: "failover", script: "bench/failover/run.js", lab: true },
 ];

@@ -16,7 +16,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createAdminClient, createBrokerClient, joinBroker } from "@isthmus/core";
+import { createAdminClient, createBrokerClient, joinBroker } from "@isthmus/core/brokerapi";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const arg = (name, fallback) => {

@@ -19,7 +19,8 @@ const { createCommandRunner } = await import(dist("datapath/exec.js"));
 const { createDatapathBackend } = await import(dist("datapath/backend.js"));
 const { installCni } = await import(dist("agent/install.js"));
 const { createNodeAgent } = await import(dist("agent/agent.js"));
-const { createLogger, parseCidr } = await import(join(repo, "core", "dist", "index.js"));
+const { createLogger } = await import("@isthmus/core/runtime");
+const { parseCidr } = await import("@isthmus/core/net");
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -23,7 +23,7 @@ const repo = fileURLToPath(new URL("../../", import.meta.url));
 const gw = await import(join(repo, "gateway", "dist", "index.js"));
 const { createGatewayPair, peerOf } = await import(join(repo, "gateway", "dist", "testing", "topology.js"));
 const { randomTag, waitFor } = await import(join(repo, "gateway", "dist", "testing", "netns.js"));
-const { createLogger } = await import(join(repo, "core", "dist", "index.js"));
+const { createLogger } = await import("@isthmus/core/runtime");
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,17 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
-import {
-  clusterToWire,
-  connectionToWire,
-  endpointToWire,
-  exportToWire,
-  parseClusterId,
-  type AdminServiceHandlers,
-  type Cluster,
-  type ConnectionStatus,
-  type GatewayEndpoint,
-  type ServiceExport,
-  type WireTokenInfo,
-} from "@isthmus/core";
+import { clusterToWire, connectionToWire, endpointToWire, exportToWire, type AdminServiceHandlers, type WireTokenInfo } from "@isthmus/core/brokerapi";
+import { parseClusterId, type Cluster, type ConnectionStatus, type GatewayEndpoint, type ServiceExport } from "@isthmus/core/model";
 import type { BrokerContext } from "./context.js";
 import { BrokerError } from "./errors.js";
 import { unaryHandler } from "./grpc-util.js";

@@ -1,20 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
-import {
-  connectionInputFromWire,
-  endpointInputFromWire,
-  exportInputFromWire,
-  parseCidr,
-  parseCluster,
-  parseClusterId,
-  parseWireKind,
-  recordKey,
-  recordOwner,
-  type AgentServiceHandlers,
-  type BrokerRecord,
-  type RecordKind,
-  type WirePublishRequestOutput,
-  type WireWatchRequestOutput,
-} from "@isthmus/core";
+import { connectionInputFromWire, endpointInputFromWire, exportInputFromWire, parseWireKind, recordKey, recordOwner, type AgentServiceHandlers, type BrokerRecord, type RecordKind, type WirePublishRequestOutput, type WireWatchRequestOutput } from "@isthmus/core/brokerapi";
+import { parseCluster, parseClusterId } from "@isthmus/core/model";
+import { parseCidr } from "@isthmus/core/net";
 import type { CatalogInput } from "./catalog.js";
 import type { BrokerContext } from "./context.js";
 import { BrokerError } from "./errors.js";

@@ -2,15 +2,8 @@ import { X509Certificate } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import {
-  agentServiceDefinition,
-  createAdminClient,
-  createBrokerClient,
-  createCa,
-  issueCertificate,
-  joinBroker,
-  type BrokerApiError,
-} from "@isthmus/core";
+import { agentServiceDefinition, createAdminClient, createBrokerClient, joinBroker, type BrokerApiError } from "@isthmus/core/brokerapi";
+import { createCa, issueCertificate } from "@isthmus/core/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./testing/harness.js";
 import { endpointOf, specOf } from "./testing/records.js";

@@ -1,16 +1,8 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import {
-  createCa,
-  errorMessage,
-  issueCertificate,
-  parseCertificate,
-  signCsr,
-  type CertificateAndKey,
-  type CertificateAuthority,
-  type CertificateInfo,
-} from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { createCa, issueCertificate, parseCertificate, signCsr, type CertificateAndKey, type CertificateAuthority, type CertificateInfo } from "@isthmus/core/pki";
 import { BrokerError } from "./errors.js";
 import { adminOrganization, adminSubject } from "./identity.js";
 import type { Logger } from "./logger.js";

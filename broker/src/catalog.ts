@@ -1,19 +1,7 @@
-import {
-  allocateBlock,
-  errorMessage,
-  overlaps,
-  parseCidr,
-  parseConnectionStatus,
-  parseGatewayEndpoint,
-  parseServiceExport,
-  recordKey,
-  recordKinds,
-  type BrokerRecord,
-  type Cidr,
-  type Cluster,
-  type PublishInput,
-  type RecordKind,
-} from "@isthmus/core";
+import { recordKey, recordKinds, type BrokerRecord, type PublishInput, type RecordKind } from "@isthmus/core/brokerapi";
+import { errorMessage } from "@isthmus/core/errors";
+import { parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, type Cluster } from "@isthmus/core/model";
+import { allocateBlock, overlaps, parseCidr, type Cidr } from "@isthmus/core/net";
 import { BrokerError } from "./errors.js";
 import type { Store, StoredChange, StoreView } from "./store/store.js";
 

@@ -1,4 +1,5 @@
-import { defaults, isCidr } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { isCidr } from "@isthmus/core/net";
 import { z } from "zod";
 
 /** The broker's configuration (flags > env ISTHMUS_BROKER_* > JSON file > these defaults). */

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAdminClient, createBrokerClient, joinBroker, type AdminClient, type BrokerClient } from "@isthmus/core";
+import { createAdminClient, createBrokerClient, joinBroker, type AdminClient, type BrokerClient } from "@isthmus/core/brokerapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminFiles } from "./broker-pki.js";
 import { ensureBrokerBuilt } from "./testing/build.js";

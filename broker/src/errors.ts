@@ -1,4 +1,4 @@
-import { IsthmusError } from "@isthmus/core";
+import { IsthmusError } from "@isthmus/core/errors";
 
 /** Why a broker operation failed; the gRPC layer maps codes to statuses (see grpc-status.ts). */
 export type BrokerErrorCode =

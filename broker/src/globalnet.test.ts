@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { overlaps, parseCidr, type Cluster } from "@isthmus/core";
+import { type Cluster } from "@isthmus/core/model";
+import { overlaps, parseCidr } from "@isthmus/core/net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCatalog } from "./catalog.js";
 import { createSqliteStore } from "./store/sqlite.js";

@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { errorMessage, isIsthmusError } from "@isthmus/core";
+import { errorMessage, isIsthmusError } from "@isthmus/core/errors";
 import type { Logger } from "./logger.js";
 
 // Request decoding is guarded: the generated deserializers are wrapped so that an oversized or

@@ -1,5 +1,5 @@
 import type { ServerUnaryCall } from "@grpc/grpc-js";
-import { parseCertificate } from "@isthmus/core";
+import { parseCertificate } from "@isthmus/core/pki";
 import { BrokerError } from "./errors.js";
 
 /** The organisation in the admin certificate's subject; cluster certificates carry none. */

@@ -2,7 +2,7 @@
 // isthmus-broker: the only place that reads flags, the environment and signals, or exits.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core";
+import { createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core/runtime";
 import { brokerConfigSchema } from "./config.js";
 import { startBroker } from "./server.js";
 import { createStoreRegistry } from "./store/registry.js";

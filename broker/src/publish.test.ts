@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { agentServiceDefinition, exportToWire, type BrokerApiError, type JoinResult } from "@isthmus/core";
+import { agentServiceDefinition, exportToWire, type BrokerApiError, type JoinResult } from "@isthmus/core/brokerapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./testing/harness.js";
 import { connectionOf, endpointOf, exportOf, exportsOf } from "./testing/records.js";

@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { adminServiceDefinition, agentServiceDefinition, parseCidr } from "@isthmus/core";
+import { adminServiceDefinition, agentServiceDefinition } from "@isthmus/core/brokerapi";
+import { parseCidr } from "@isthmus/core/net";
 import { createAdminService } from "./admin-service.js";
 import { createAgentService } from "./agent-service.js";
 import { loadBrokerPki, type BrokerPki } from "./broker-pki.js";

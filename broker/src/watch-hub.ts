@@ -1,4 +1,5 @@
-import { errorMessage, kindToWire, recordToWire, type RecordKind, type WireWatchEvent } from "@isthmus/core";
+import { kindToWire, recordToWire, type RecordKind, type WireWatchEvent } from "@isthmus/core/brokerapi";
+import { errorMessage } from "@isthmus/core/errors";
 import type { Logger } from "./logger.js";
 import type { CommitEvent, Store } from "./store/store.js";
 

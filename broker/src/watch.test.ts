@@ -1,13 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import {
-  agentServiceDefinition,
-  createBrokerClient,
-  type BrokerClient,
-  type JoinResult,
-  type RecordChange,
-  type WireWatchEventOutput,
-  type WatchSnapshot,
-} from "@isthmus/core";
+import { agentServiceDefinition, createBrokerClient, type BrokerClient, type JoinResult, type RecordChange, type WireWatchEventOutput, type WatchSnapshot } from "@isthmus/core/brokerapi";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StoredChange } from "./store/store.js";
 import { restartTestBroker, startTestBroker, type TestBroker } from "./testing/harness.js";

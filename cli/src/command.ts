@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { IsthmusError } from "@isthmus/core";
+import { IsthmusError } from "@isthmus/core/errors";
 
 /** Codes of the errors the CLI reports to its user. */
 export type CliErrorCode = "UsageError" | "Failed";
@@ -19,10 +19,8 @@ export interface CommandIo {
 
 /** One verb of the `isthmus` command, possibly with sub-verbs of its own. */
 export interface Command {
-  /** The word that selects the command (`lab`, `join`, ...). */
+  /** The word that selects the command (`lab`, `join`, ...); its summary is in the command table. */
   readonly name: string;
-  /** One line for the command list. */
-  readonly summary: string;
   /** The full `--help` text: usage line, what it does, options, examples. */
   readonly help: string;
   /** Runs the command with the arguments after its name; returns the exit code. */

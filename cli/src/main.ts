@@ -1,7 +1,7 @@
-import { CliError, type Command, type CommandIo, wantsHelp } from "./command.js";
-import { createCommands } from "./commands/index.js";
+import { CliError, type CommandIo, wantsHelp } from "./command.js";
+import { commandTable, type CommandEntry } from "./commands/index.js";
 
-function usage(commands: readonly Command[]): string {
+function usage(commands: readonly CommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
@@ -20,17 +20,17 @@ function usage(commands: readonly Command[]): string {
 /** Entry point of the `isthmus` command: runs one verb and returns the exit code. */
 export async function main(argv: readonly string[], io?: CommandIo): Promise<number> {
   const out: CommandIo = io ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
-  const commands = createCommands();
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || wantsHelp([name])) {
-    out.stdout.write(usage(commands));
+    out.stdout.write(usage(commandTable));
     return name === undefined ? 2 : 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (command === undefined) {
+  const entry = commandTable.find((c) => c.name === name);
+  if (entry === undefined) {
     out.stderr.write(`isthmus: unknown command "${name}"; run "isthmus --help" for the list\n`);
     return 2;
   }
+  const command = await entry.load();
   if (wantsHelp(rest) && !rest.includes("--")) {
     out.stdout.write(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
     return 0;

@@ -1,4 +1,4 @@
-import { dumpYaml } from "@kubernetes/client-node";
+import { dump as dumpYaml } from "js-yaml";
 import type { OutputFormat } from "./command.js";
 
 /** A column of a table: its header and how to read the cell from a row. */

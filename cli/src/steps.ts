@@ -2,7 +2,7 @@
  * Progress of long operations: one line per step on stderr, `✓ what (1.2 s)` or
  * `✗ what (1.2 s): why`, so that a user sees where an operation is and where it stopped.
  */
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 
 /** Runs named steps and reports each. */
 export interface StepRunner {

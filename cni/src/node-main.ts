@@ -2,7 +2,9 @@
 // reads the environment, handles signals and exits. `--uninstall` removes everything it made.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Component, createLifecycle, createLogger, errorMessage, exitOnStopSignal, parseCidr } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { parseCidr } from "@isthmus/core/net";
+import { type Component, createLifecycle, createLogger, exitOnStopSignal } from "@isthmus/core/runtime";
 import { createNodeAgent } from "./agent/agent.js";
 import { parseAgentConfig } from "./agent/config.js";
 import { type InstallPaths, uninstallCni } from "./agent/install.js";

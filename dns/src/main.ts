@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // isthmus-dns: the only place that reads flags, the environment and signals, or exits.
 import { hostname } from "node:os";
-import { createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core";
+import { createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core/runtime";
 import { dnsConfigSchema } from "./agent/config.js";
 import { startDnsAgent } from "./agent/agent.js";
 

@@ -1,5 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { loadAllYaml } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { exportConditionTypes, mcsLabels } from "./mcs/index.js";

@@ -1,4 +1,4 @@
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { describe, expect, it } from "vitest";
 import { createServiceIndex, type ImportedService } from "./index/index.js";
 import { createResolver, type Resolution } from "./resolver.js";

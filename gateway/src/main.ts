@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // isthmus-gateway: the only place that reads flags, the environment and signals, or exits.
-import { createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core";
+import { createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core/runtime";
 import { startGatewayAgent } from "./agent/agent.js";
 import { gatewayConfigSchema } from "./agent/config.js";
 import { uninstallGateway } from "./agent/uninstall.js";

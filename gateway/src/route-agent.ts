@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // isthmus-route-agent: the only place that reads flags, the environment and signals, or exits.
-import { createKubeClient, createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core";
+import { createKubeClient } from "@isthmus/core/kube";
+import { createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core/runtime";
 import { nodeInternalIp } from "./agent/endpoint.js";
 import { routeAgentConfigSchema } from "./route-agent/config.js";
 import { startRouteAgent } from "./route-agent/agent.js";

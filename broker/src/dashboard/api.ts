@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { gzipSync } from "node:zlib";
-import { errorMessage, isIsthmusError } from "@isthmus/core";
+import { errorMessage, isIsthmusError } from "@isthmus/core/errors";
 import { z } from "zod";
 import { BrokerError } from "../errors.js";
 import { identify, type RevocationList } from "../identity.js";

@@ -1,6 +1,6 @@
 import { Agent, request } from "node:https";
 import type { TLSSocket } from "node:tls";
-import { joinBroker, type BrokerApiError } from "@isthmus/core";
+import { joinBroker, type BrokerApiError } from "@isthmus/core/brokerapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBrokerBuilt } from "../testing/build.js";
 import { dashboardCall, mintDashboardToken, signIn } from "../testing/dashboard.js";

@@ -1,4 +1,5 @@
-import { errorMessage, recordKey } from "@isthmus/core";
+import { recordKey } from "@isthmus/core/brokerapi";
+import { errorMessage } from "@isthmus/core/errors";
 import type { Logger } from "../logger.js";
 import type { CommitEvent, Store } from "../store/store.js";
 import type { DashboardChange, DashboardDelta, DashboardEvent, DashboardKind, DashboardRecords, DashboardSnapshot } from "./web/types.js";

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import type { BrokerPki } from "../broker-pki.js";
 import type { RevocationList } from "../identity.js";
 import type { Logger } from "../logger.js";

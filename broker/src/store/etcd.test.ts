@@ -1,4 +1,5 @@
-import { createSilentLogger, parseCidr } from "@isthmus/core";
+import { parseCidr } from "@isthmus/core/net";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCatalog } from "../catalog.js";
 import { startEtcdCluster, type EtcdCluster } from "../testing/etcd-cluster.js";

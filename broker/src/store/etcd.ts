@@ -1,5 +1,6 @@
 import { Etcd3, type IKeyValue, type Watcher } from "etcd3";
-import { errorMessage, recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core";
+import { recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core/brokerapi";
+import { errorMessage } from "@isthmus/core/errors";
 import { BrokerError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { createEtcdCredentialStore } from "./etcd-credentials.js";

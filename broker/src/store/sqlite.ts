@@ -1,5 +1,6 @@
 import BetterSqlite3 from "better-sqlite3";
-import { errorMessage, recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core";
+import { recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core/brokerapi";
+import { errorMessage } from "@isthmus/core/errors";
 import { BrokerError } from "../errors.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { checkJoin, checkRenewal, toAdmission, type JoinDecision } from "./join-admission.js";

@@ -1,4 +1,4 @@
-import type { BrokerRecord, RecordKind } from "@isthmus/core";
+import type { BrokerRecord, RecordKind } from "@isthmus/core/brokerapi";
 
 // Design notes: a Store holds the catalog (records of every kind), the change log that
 // watchers resume from, join tokens, issued certificates and small metadata (the CA). Every

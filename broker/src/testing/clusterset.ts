@@ -1,4 +1,5 @@
-import type { BrokerClient, ConnectionStatus, ServiceExport } from "@isthmus/core";
+import type { BrokerClient } from "@isthmus/core/brokerapi";
+import type { ConnectionStatus, ServiceExport } from "@isthmus/core/model";
 import type { TestBroker } from "./harness.js";
 import { connectionOf, endpointOf, exportOf, specOf } from "./records.js";
 

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAdminClient, createBrokerClient, createSilentLogger, joinBroker, type AdminClient, type BrokerClient, type JoinResult } from "@isthmus/core";
+import { createAdminClient, createBrokerClient, joinBroker, type AdminClient, type BrokerClient, type JoinResult } from "@isthmus/core/brokerapi";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { adminFiles } from "../broker-pki.js";
 import { brokerConfigSchema, type BrokerConfig } from "../config.js";
 import { startBroker, type Broker } from "../server.js";

@@ -1,4 +1,4 @@
-import type { ConnectionStatus, GatewayEndpoint, ServiceExport } from "@isthmus/core";
+import type { ConnectionStatus, GatewayEndpoint, ServiceExport } from "@isthmus/core/model";
 
 const t0 = "2025-01-31T12:00:00.000Z";
 

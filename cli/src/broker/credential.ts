@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { CliError } from "../command.js";
 import { applyObjects, waitUntil } from "../kube/apply.js";
 import type { ClusterTarget } from "../kube/cluster.js";

@@ -68,5 +68,5 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 /** `isthmus benchmark throughput|latency`. */
 export function createBenchmarkCommand(): Command {
-  return { name: "benchmark", summary: "Measure throughput (iperf3) or latency (ping) pod to pod across clusters", help, run };
+  return { name: "benchmark", help, run };
 }

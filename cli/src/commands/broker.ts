@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { access, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin } from "../broker/admin.js";
 import { adminFileBeside, type BrokerAdmin, writeBrokerFile } from "../broker/info.js";
@@ -84,7 +84,6 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 export function createBrokerCommand(): Command {
   return {
     name: "broker",
-    summary: "Run the broker as a process on this machine (broker run)",
     help,
     run(args, io) {
       const [verb, ...rest] = args;

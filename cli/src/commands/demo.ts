@@ -1,7 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { builtinLabStateDir, labUp, requireLab, workloadEntry, type LabPlan } from "@isthmus/lab";
-import { defaults, errorMessage } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { errorMessage } from "@isthmus/core/errors";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin } from "../broker/admin.js";
 import { connectCluster, type ClusterTarget } from "../kube/cluster.js";
@@ -159,7 +160,6 @@ async function demoSteps(context: { plan: LabPlan; c1: ClusterTarget; c2: Cluste
 export function createDemoCommand(): Command {
   return {
     name: "demo",
-    summary: "Run the whole thing on this machine: lab, broker, two joined clusters, a cross-cluster call",
     help,
     run(args, io) {
       return runDemo(parseDemoArgs(args), io);

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { StorageV1Api, type V1Node } from "@kubernetes/client-node";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import type { NodePlan } from "@isthmus/lab";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin } from "../broker/admin.js";
@@ -167,7 +167,6 @@ function parseStorage(values: { "storage-class"?: string | undefined; "storage-s
 export function createDeployBrokerCommand(): Command {
   return {
     name: "deploy-broker",
-    summary: "Install the broker into a cluster and write broker-info.json (address, CA, join token)",
     help,
     async run(args, io) {
       const { values, positionals } = parseCommandArgs(args, {

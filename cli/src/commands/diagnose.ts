@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
-import { defaults, errorMessage, overlaps, parseCidr } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { errorMessage } from "@isthmus/core/errors";
+import { overlaps, parseCidr } from "@isthmus/core/net";
 import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { openAdmin, type AdminConnection } from "../broker/admin.js";
 import { readBrokerAdmin } from "../broker/info.js";
@@ -8,7 +10,7 @@ import { labNodeArgv } from "../lab-bridge.js";
 import { activeGateway, listGateways } from "../join/gateways.js";
 import { readJoinState } from "../join/state.js";
 import { renderData, renderObject } from "../output.js";
-import { runCommand } from "@isthmus/core";
+import { runCommand } from "@isthmus/core/runtime";
 
 const help = `Usage: isthmus diagnose [--kubeconfig FILE] [--context NAME] [--broker-admin FILE] [-o table|json|yaml]
 
@@ -147,5 +149,5 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 /** `isthmus diagnose`. */
 export function createDiagnoseCommand(): Command {
-  return { name: "diagnose", summary: "Check a joined cluster (CIDRs, kube-proxy, MTU, ports, broker, clock, gateway) with remedies", help, run };
+  return { name: "diagnose", help, run };
 }

@@ -1,4 +1,5 @@
-import { defaults, httpStatusOf } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { httpStatusOf } from "@isthmus/core/kube";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { apiMessage, waitUntil } from "../kube/apply.js";
 import { clusterOptions, connectCluster, type ClusterTarget } from "../kube/cluster.js";
@@ -79,10 +80,10 @@ async function runUnexport(args: readonly string[], io: CommandIo): Promise<numb
 
 /** `isthmus export service`. */
 export function createExportCommand(): Command {
-  return { name: "export", summary: "Export a Service to the clusterset (ServiceExport)", help: exportHelp, run: runExport };
+  return { name: "export", help: exportHelp, run: runExport };
 }
 
 /** `isthmus unexport service`. */
 export function createUnexportCommand(): Command {
-  return { name: "unexport", summary: "Withdraw a Service from the clusterset", help: unexportHelp, run: runUnexport };
+  return { name: "unexport", help: unexportHelp, run: runUnexport };
 }

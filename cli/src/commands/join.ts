@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { defaults, errorMessage } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { errorMessage } from "@isthmus/core/errors";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin, type AdminConnection } from "../broker/admin.js";
 import { adminFileBeside, readBrokerAdmin, readBrokerInfo, type BrokerInfo } from "../broker/info.js";
@@ -177,7 +178,6 @@ export function renderGateways(rows: readonly GatewayRow[]): string {
 export function createJoinCommand(): Command {
   return {
     name: "join",
-    summary: "Join a cluster to the clusterset (checks first, then installs the agents)",
     help,
     async run(args, io) {
       const request = parseJoinArgs(args);

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { isIsthmusError } from "@isthmus/core";
+import { isIsthmusError } from "@isthmus/core/errors";
 import { labDown, labExecArgv, labKubeconfig, labLogs, labStatus, labUp, type LabStatus, type LabTopology, parseTopologyFlags, podNetworkModes } from "@isthmus/lab";
 import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { renderData, renderObject } from "../output.js";
@@ -52,7 +52,6 @@ Examples:
 export function createLabCommand(): Command {
   return {
     name: "lab",
-    summary: "Run real Kubernetes clusters on this machine (up, down, status, logs, kubeconfig, exec)",
     help,
     async run(args, io) {
       const [verb, ...rest] = args;

@@ -44,7 +44,6 @@ async function valuesObjects(file: string): Promise<ManifestObject[]> {
 export function createManifestsCommand(): Command {
   return {
     name: "manifests",
-    summary: "Print the Kubernetes objects isthmus installs (from deploy/)",
     help,
     async run(args, io) {
       const { values, positionals } = parseCommandArgs(args, { component: { type: "string" }, "image-tag": { type: "string" }, values: { type: "string" }, output: { type: "string", short: "o" } });

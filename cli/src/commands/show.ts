@@ -116,7 +116,6 @@ export async function showData(what: string, conn: AdminConnection, options: { f
 export function createShowCommand(): Command {
   return {
     name: "show",
-    summary: "Show clusters, endpoints, connections, exports, networks or versions",
     help,
     async run(args, io) {
       const { values, positionals } = parseCommandArgs(args, { ...clusterOptions, "broker-admin": { type: "string" }, output: { type: "string", short: "o" } });

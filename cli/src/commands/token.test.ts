@@ -3,7 +3,7 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { createSilentLogger } from "@isthmus/core";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { brokerConfigSchema, createSqliteStore, startBroker, type Broker, type Store } from "@isthmus/broker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeBrokerFile } from "../broker/info.js";

@@ -184,7 +184,6 @@ async function revoke(args: readonly string[], io: CommandIo): Promise<number> {
 export function createTokenCommand(): Command {
   return {
     name: "token",
-    summary: "Create, list and revoke join and dashboard tokens of the broker",
     help,
     run(args, io) {
       const [verb, ...rest] = args;

@@ -43,7 +43,6 @@ export async function uninstallCluster(target: ClusterTarget, options: { adminFi
 export function createUninstallCommand(): Command {
   return {
     name: "uninstall",
-    summary: "Remove everything join installed from a cluster (agents, node state, CoreDNS block)",
     help,
     async run(args, io) {
       const { values, positionals } = parseCommandArgs(args, { ...clusterOptions, "broker-admin": { type: "string" } });

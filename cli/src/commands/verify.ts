@@ -1,4 +1,4 @@
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { connectCluster } from "../kube/cluster.js";
 import { renderData, renderObject } from "../output.js";
@@ -64,5 +64,5 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 /** `isthmus verify`. */
 export function createVerifyCommand(): Command {
-  return { name: "verify", summary: "Check connectivity and DNS between joined clusters with temporary pods", help, run };
+  return { name: "verify", help, run };
 }

@@ -8,7 +8,6 @@ const packageJson = new URL("../../package.json", import.meta.url);
 export function createVersionCommand(): Command {
   return {
     name: "version",
-    summary: "Print the version of the CLI",
     help: "Usage: isthmus version [-o table|json|yaml]\n\nPrints the CLI's version and the Node.js version it runs on.",
     run(args, io) {
       const { values } = parseCommandArgs(args, { output: { type: "string", short: "o" } });

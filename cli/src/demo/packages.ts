@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runCommand } from "@isthmus/core";
+import { runCommand } from "@isthmus/core/runtime";
 import { repoRoot } from "../manifests/components.js";
 
 /** Parses the package list (one a line, # comments). */

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { labExecArgv, workloadEntry } from "@isthmus/lab";
-import { runCommand } from "@isthmus/core";
+import { runCommand } from "@isthmus/core/runtime";
 import { applyObjects, waitForWorkload, waitUntil } from "../kube/apply.js";
 import type { ClusterTarget } from "../kube/cluster.js";
 import { repoRoot } from "../manifests/components.js";

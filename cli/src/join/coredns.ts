@@ -2,8 +2,8 @@
  * The CoreDNS stub zone for clusterset.local: a marked block appended to the Corefile in
  * ConfigMap kube-system/coredns, replaced on every join (idempotent) and removed by uninstall.
  */
-import { defaults } from "@isthmus/core";
-import { httpStatusOf } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { httpStatusOf } from "@isthmus/core/kube";
 import type { ClusterTarget } from "../kube/cluster.js";
 
 const begin = "# isthmus:begin (written by isthmus join, removed by isthmus uninstall)";

@@ -6,7 +6,7 @@
  *   apiserver names when asked (dry run) for a Service with an address outside it.
  */
 import { NetworkingV1Api, type V1Service } from "@kubernetes/client-node";
-import { cidrContaining, isCidr, parseCidr, parseIp, supernet } from "@isthmus/core";
+import { cidrContaining, isCidr, parseCidr, parseIp, supernet } from "@isthmus/core/net";
 import { CliError } from "../command.js";
 import { apiMessage } from "../kube/apply.js";
 import type { ClusterTarget } from "../kube/cluster.js";

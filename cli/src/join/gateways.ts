@@ -1,5 +1,5 @@
 /** Reading the `Gateway` resources (isthmus.io/v1alpha1, cluster-scoped) the gateway agents write. */
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import type { ClusterTarget } from "../kube/cluster.js";
 
 /** One connection of a gateway to a remote cluster, as its Gateway status says. */

@@ -3,7 +3,7 @@
  * Secret and gateway ConfigMap, applies the components from deploy/ (CNI unless skipped,
  * gateway + route agent, dns), points CoreDNS at isthmus-dns and waits for the gateway.
  */
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { CliError, type CommandIo } from "../command.js";
 import { applyObjects, objectExists, waitForWorkload, waitUntil } from "../kube/apply.js";
 import type { ClusterTarget } from "../kube/cluster.js";

@@ -1,6 +1,7 @@
 /** Gateway labels and public-IP annotations on Nodes: set by join, removed by uninstall (only what join added). */
 import type { V1Node } from "@kubernetes/client-node";
-import { defaults, httpStatusOf } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { httpStatusOf } from "@isthmus/core/kube";
 import type { ClusterTarget } from "../kube/cluster.js";
 
 async function updateNode(target: ClusterTarget, name: string, change: (node: V1Node) => boolean): Promise<boolean> {

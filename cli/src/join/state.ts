@@ -3,8 +3,8 @@
  * in ConfigMap `isthmus-join` (namespace isthmus-system). Objects that existed before join
  * (a namespace the CNI made, labels an operator set) are recorded and left alone.
  */
-import { defaults } from "@isthmus/core";
-import { httpStatusOf } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { httpStatusOf } from "@isthmus/core/kube";
 import { CliError } from "../command.js";
 import type { ClusterTarget } from "../kube/cluster.js";
 import type { ManifestObject } from "../manifests/load.js";

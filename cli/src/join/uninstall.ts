@@ -7,7 +7,8 @@
  * and annotations join added, and evict the cluster from the broker when an admin file is given.
  */
 import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
-import { defaults, httpStatusOf } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { httpStatusOf } from "@isthmus/core/kube";
 import { CliError } from "../command.js";
 import { deleteObjects, waitUntil } from "../kube/apply.js";
 import type { ClusterTarget } from "../kube/cluster.js";

@@ -2,7 +2,7 @@
  * Pure checks of `isthmus join` input, run before anything is installed: the cluster id, the
  * cable driver, the gateway node list, and CIDR overlaps against the clusters the broker knows.
  */
-import { overlaps, parseCidr } from "@isthmus/core";
+import { overlaps, parseCidr } from "@isthmus/core/net";
 import { CliError } from "../command.js";
 
 /** The cable drivers the gateway has. */

@@ -4,7 +4,8 @@
  * and waits for workloads to become ready.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { errorMessage, httpStatusOf } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { httpStatusOf } from "@isthmus/core/kube";
 import { CliError } from "../command.js";
 import type { ManifestObject } from "../manifests/load.js";
 import type { ClusterTarget } from "./cluster.js";

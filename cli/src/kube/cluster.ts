@@ -3,7 +3,8 @@
  * ~/.kube/config), the API clients, and the lab cluster behind it when it is one.
  */
 import { AppsV1Api, CustomObjectsApi, KubernetesObjectApi } from "@kubernetes/client-node";
-import { createKubeClient, errorMessage, type KubeClient } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { createKubeClient, type KubeClient } from "@isthmus/core/kube";
 import { CliError, type CommandIo } from "../command.js";
 import { findLabCluster, type LabCluster } from "../lab-bridge.js";
 import { createRawApi, type RawApi } from "./raw.js";

@@ -5,7 +5,7 @@
  */
 import { Writable } from "node:stream";
 import { Exec, type V1Status } from "@kubernetes/client-node";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { CliError } from "../command.js";
 import type { ClusterTarget } from "./cluster.js";
 

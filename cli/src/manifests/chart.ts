@@ -9,7 +9,7 @@
  * when it is stale (`node cli/dist/manifests/generate-main.js` rewrites it). `isthmus manifests
  * --values FILE` renders the same objects from the same values without Helm (values.ts).
  */
-import { dumpYaml } from "@kubernetes/client-node";
+import { dump as dumpYaml } from "js-yaml";
 import { type ComponentManifests, components, imageRepository } from "./components.js";
 import { claimNameOf, containersOf, dedupe, type ManifestObject, normalize, objectKeyOf, podSpecOf, readComponentYaml } from "./load.js";
 import { joinTemplate } from "./join-objects.js";

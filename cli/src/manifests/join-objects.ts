@@ -5,7 +5,7 @@
  * read by deploy/gateway). The chart renders the same two objects from `join.*` values.
  */
 import { dumpYaml } from "@kubernetes/client-node";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import type { ManifestObject } from "./load.js";
 
 /** What a member cluster is told at join. */

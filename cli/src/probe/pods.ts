@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { labExecArgv, workloadEntry } from "@isthmus/lab";
-import { defaults, runCommand } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { runCommand } from "@isthmus/core/runtime";
 import { CliError } from "../command.js";
 import { applyObjects, waitForWorkload, waitUntil } from "../kube/apply.js";
 import type { ClusterTarget } from "../kube/cluster.js";

@@ -9,7 +9,9 @@
  * restart (adopting what a previous agent built) as on a resync. The agent is ready after its
  * first successful pass; CNI STATUS reports 50 until then.
  */
-import { type Cidr, createReconcileQueue, defaults, parseCidr, parseIp, type ReconcileQueue } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { type Cidr, parseCidr, parseIp } from "@isthmus/core/net";
+import { createReconcileQueue, type ReconcileQueue } from "@isthmus/core/runtime";
 import type { Logger } from "pino";
 import type { CommandRunner } from "../datapath/exec.js";
 import { CniError } from "../plugin/errors.js";

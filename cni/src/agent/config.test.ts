@@ -1,4 +1,4 @@
-import { parseCidr } from "@isthmus/core";
+import { parseCidr } from "@isthmus/core/net";
 import { describe, expect, it } from "vitest";
 import { parseAgentConfig } from "./config.js";
 import { launcherScript } from "./install.js";

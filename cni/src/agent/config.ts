@@ -1,4 +1,4 @@
-import { parseCidr } from "@isthmus/core";
+import { parseCidr } from "@isthmus/core/net";
 import { z } from "zod";
 import { CniError } from "../plugin/errors.js";
 import { vxlanModes } from "./overlay-plan.js";

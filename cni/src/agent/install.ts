@@ -1,6 +1,7 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type Cidr, defaults, nthAddress } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { type Cidr, nthAddress } from "@isthmus/core/net";
 import { CniError } from "../plugin/errors.js";
 import { forwardedVariables } from "../plugin/wire.js";
 

@@ -1,4 +1,5 @@
-import { type Cidr, defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { type Cidr } from "@isthmus/core/net";
 import type { CommandRunner } from "../datapath/exec.js";
 import { CniError } from "../plugin/errors.js";
 

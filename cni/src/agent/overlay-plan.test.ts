@@ -1,4 +1,4 @@
-import { parseCidr, parseIp } from "@isthmus/core";
+import { parseCidr, parseIp } from "@isthmus/core/net";
 import { describe, expect, it } from "vitest";
 import { nodeMtus, type OverlayEntries, type PeerRoute, planOverlay, routePeers, vtepMac } from "./overlay-plan.js";
 

@@ -20,7 +20,8 @@
  * scripts that change only what differs: an entry that is right is never touched, so a
  * restarted agent adopts the kernel state without flapping a route.
  */
-import { type Cidr, contains, defaults, ipToBytes, type IpAddress } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { type Cidr, contains, ipToBytes, type IpAddress } from "@isthmus/core/net";
 
 /** What the agent knows about one node from the API. */
 export interface OverlayNode {

@@ -1,4 +1,5 @@
-import { type Cidr, cidrContaining, defaults, type IpAddress, nthAddress, parseIp } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { type Cidr, cidrContaining, type IpAddress, nthAddress, parseIp } from "@isthmus/core/net";
 import { type CommandRunner, parseJsonLines } from "../datapath/exec.js";
 import { podMac } from "../datapath/pod-link.js";
 import { CniError } from "../plugin/errors.js";

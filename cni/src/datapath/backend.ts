@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
-import { type Cidr, defaults, nthAddress, parseCidr, parseIp } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { type Cidr, nthAddress, parseCidr, parseIp } from "@isthmus/core/net";
 import { type IpamStore, createIpamStore } from "../ipam/store.js";
 import type { NetConf } from "../plugin/config.js";
 import type { AttachmentRequest, CniBackend, PodRef } from "../plugin/dispatch.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type IpAddress, ipToBytes } from "@isthmus/core";
+import { type IpAddress, ipToBytes } from "@isthmus/core/net";
 import { CniError } from "../plugin/errors.js";
 import { type CommandRunner, parseJsonLines } from "./exec.js";
 import type { HostLinks } from "./host-links.js";

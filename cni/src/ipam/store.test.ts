@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseCidr, parseIp } from "@isthmus/core";
+import { parseCidr, parseIp } from "@isthmus/core/net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createIpamStore } from "./store.js";
 
@@ -68,7 +68,7 @@ describe("createIpamStore", () => {
 });
 
 const storeModule = fileURLToPath(new URL("../../dist/ipam/store.js", import.meta.url));
-const coreModule = fileURLToPath(new URL("../../../core/dist/index.js", import.meta.url));
+const coreModule = fileURLToPath(new URL("../../../core/dist/net/index.js", import.meta.url));
 const childScript = `
 const { createIpamStore } = await import(${JSON.stringify(storeModule)});
 const { parseCidr, parseIp } = await import(${JSON.stringify(coreModule)});

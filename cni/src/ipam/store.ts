@@ -17,7 +17,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Cidr, type IpAddress, allocateAddress, contains, isIp, lastAddress, parseIp } from "@isthmus/core";
+import { type Cidr, type IpAddress, allocateAddress, contains, isIp, lastAddress, parseIp } from "@isthmus/core/net";
 import { CniError } from "../plugin/errors.js";
 
 /** One recorded allocation. */

@@ -46,19 +46,6 @@ export type NetConf = z.infer<typeof netConfSchema>;
 /** Bandwidth limits in bits per second (runtimeConfig.bandwidth, CNI conventions). */
 export type BandwidthConfig = z.infer<typeof bandwidthSchema>;
 
-/** The version a runtime asked for, read even from a config that fails validation (for the error object). */
-export function peekCniVersion(stdin: string): string | undefined {
-  try {
-    const value: unknown = JSON.parse(stdin);
-    if (typeof value === "object" && value !== null && "cniVersion" in value && typeof value.cniVersion === "string") {
-      return value.cniVersion;
-    }
-  } catch {
-    // Not JSON: parseNetConf reports the decoding failure; here we only peek.
-  }
-  return undefined;
-}
-
 /**
  * Parses the stdin network configuration. Throws CniError: "DecodingFailure" (6) for bad JSON,
  * "IncompatibleVersion" (1) for a cniVersion we do not speak, "UnsupportedField" (2) naming an

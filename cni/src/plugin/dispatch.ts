@@ -1,7 +1,7 @@
-import { type NetConf, parseNetConf, peekCniVersion } from "./config.js";
+import { type NetConf, parseNetConf } from "./config.js";
 import { type CniEnvironment, parseCniEnvironment } from "./env.js";
 import { CniError, toCniErrorObject } from "./errors.js";
-import { type AttachmentResult, type CniVersion, formatResult, formatVersionInfo, latestVersion, parsePrevResult } from "./versions.js";
+import { answerVersion, type AttachmentResult, type CniVersion, formatResult, formatVersionInfo, latestVersion, parsePrevResult, peekCniVersion } from "./versions.js";
 
 /** The pod an attachment belongs to, from CNI_ARGS (empty strings outside Kubernetes). */
 export interface PodRef {
@@ -94,9 +94,7 @@ export async function handleCniInvocation(
 ): Promise<CniOutcome> {
   const requested = peekCniVersion(stdin);
   try {
-    if (rawEnv.CNI_COMMAND === "VERSION") {
-      return { stdout: JSON.stringify(formatVersionInfo(requested)), exitCode: 0 };
-    }
+    if (rawEnv.CNI_COMMAND === "VERSION") return { stdout: answerVersion(stdin), exitCode: 0 };
     const env = parseCniEnvironment(rawEnv);
     const conf = parseNetConf(stdin);
     return { stdout: await run(env, conf, backend), exitCode: 0 };

@@ -1,4 +1,4 @@
-import { IsthmusError } from "@isthmus/core";
+import { IsthmusError } from "@isthmus/core/errors";
 
 /**
  * Why a CNI operation failed. The first group maps to the CNI 1.1.0 well-known error codes

@@ -70,6 +70,27 @@ export function formatVersionInfo(requested: string | undefined): Record<string,
   return { cniVersion: requested !== undefined && isSupportedVersion(requested) ? requested : latestVersion, supportedVersions: [...supportedVersions] };
 }
 
+/** The version a runtime asked for, read even from a config that fails validation (for the error object). */
+export function peekCniVersion(stdin: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(stdin);
+    if (typeof value === "object" && value !== null && "cniVersion" in value && typeof value.cniVersion === "string") {
+      return value.cniVersion;
+    }
+  } catch {
+    // Not JSON: parseNetConf reports the decoding failure; here we only peek.
+  }
+  return undefined;
+}
+
+/**
+ * The whole answer to VERSION for a given stdin: the plugin process answers with it before it
+ * loads anything else (issue #23), and the dispatcher with the same function.
+ */
+export function answerVersion(stdin: string): string {
+  return JSON.stringify(formatVersionInfo(peekCniVersion(stdin)));
+}
+
 function str(value: unknown): string {
   return typeof value === "string" ? value : "";
 }

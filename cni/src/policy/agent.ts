@@ -10,7 +10,7 @@
  * always applies (it cannot know what the last one wrote). Drop counters live in the kernel
  * and survive both restarts and replacements.
  */
-import { createReconcileQueue, type ReconcileQueue } from "@isthmus/core";
+import { createReconcileQueue, type ReconcileQueue } from "@isthmus/core/runtime";
 import type { Logger } from "pino";
 import type { CommandRunner } from "../datapath/exec.js";
 import { applyPolicyRuleset, ensureBridgeNetfilter, readDropCounters } from "./apply.js";

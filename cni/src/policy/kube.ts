@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig, NetworkingV1Api, type V1Namespace, type V1NetworkPolicy, type V1Pod } from "@kubernetes/client-node";
-import { createInformer, type ManagedInformer } from "@isthmus/core";
+import { createInformer, type ManagedInformer } from "@isthmus/core/kube";
 import type { Logger } from "pino";
 import type { IngressRule, NamespaceData, NamedPort, NetworkPolicyData, PodData, PolicyInput } from "./types.js";
 

@@ -4,7 +4,7 @@
  * boxes as disjoint boxes (nftables refuses overlapping elements in an interval set of
  * concatenations, and overlapping ipBlocks are valid input).
  */
-import { parseCidrLoose } from "@isthmus/core";
+import { parseCidrLoose } from "@isthmus/core/net";
 
 /** An inclusive interval of integers (IPv4 addresses as unsigned 32-bit values, or ports). */
 export interface Range {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createLogger } from "@isthmus/core";
+import { createLogger } from "@isthmus/core/runtime";
 import { type NodeAgent, type NodeRecord, createNodeAgent } from "../agent/agent.js";
 import type { VxlanMode } from "../agent/overlay-plan.js";
 import { createDatapathBackend } from "../datapath/backend.js";

@@ -1,13 +1,7 @@
-import {
-  createBrokerClient,
-  createKubeClient,
-  createLifecycle,
-  ensureBrokerCredentials,
-  type BrokerClient,
-  type Component,
-  type Lifecycle,
-  type Logger,
-} from "@isthmus/core";
+import { createBrokerClient, type BrokerClient } from "@isthmus/core/brokerapi";
+import { createKubeClient } from "@isthmus/core/kube";
+import { ensureBrokerCredentials } from "@isthmus/core/membership";
+import { createLifecycle, type Component, type Lifecycle, type Logger } from "@isthmus/core/runtime";
 import { createMcsController, type McsController } from "../controller/index.js";
 import { createServiceIndex } from "../index/index.js";
 import { startDnsServer, type DnsServer } from "../server/index.js";

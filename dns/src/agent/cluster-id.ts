@@ -1,5 +1,6 @@
 import { CustomObjectsApi } from "@kubernetes/client-node";
-import { defaults, httpStatusOf, toKubeError, type KubeClient } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { httpStatusOf, toKubeError, type KubeClient } from "@isthmus/core/kube";
 import { DnsError } from "../errors.js";
 
 // The cluster id (KEP-2149): the ClusterProperty `cluster.clusterset.k8s.io` when the cluster

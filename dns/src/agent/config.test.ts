@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from "@isthmus/core";
+import { ConfigError, parseConfig } from "@isthmus/core/runtime";
 import { describe, expect, it } from "vitest";
 import { resolveClusterId } from "./cluster-id.js";
 import { dnsConfigSchema } from "./config.js";

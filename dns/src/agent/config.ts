@@ -1,4 +1,4 @@
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { z } from "zod";
 
 /** The configuration of isthmus-dns (flags > env ISTHMUS_DNS_* > JSON file > these defaults). */

@@ -1,4 +1,6 @@
-import { defaults, parseConnectionStatus, type BrokerRecord, type ConnectionStatus, type ServiceExport } from "@isthmus/core";
+import { type BrokerRecord } from "@isthmus/core/brokerapi";
+import { defaults } from "@isthmus/core/constants";
+import { parseConnectionStatus, type ConnectionStatus, type ServiceExport } from "@isthmus/core/model";
 import { describe, expect, it } from "vitest";
 import { createServiceIndex } from "../index/index.js";
 import { createResolver } from "../resolver.js";

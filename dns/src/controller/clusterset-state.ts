@@ -1,4 +1,5 @@
-import type { BrokerRecord, RecordChange, ServiceExport } from "@isthmus/core";
+import type { BrokerRecord, RecordChange } from "@isthmus/core/brokerapi";
+import type { ServiceExport } from "@isthmus/core/model";
 import type { ServiceIndex } from "../index/index.js";
 import { mergeExports, toImportedService, type MergedService } from "../mcs/index.js";
 

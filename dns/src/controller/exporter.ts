@@ -1,4 +1,6 @@
-import { isIsthmusError, type Logger, type ServiceExport } from "@isthmus/core";
+import { isIsthmusError } from "@isthmus/core/errors";
+import { type ServiceExport } from "@isthmus/core/model";
+import { type Logger } from "@isthmus/core/runtime";
 import {
   buildExportRecord,
   exportConditions,

@@ -1,5 +1,6 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
-import { KubeError, TerminalReconcileError, type Logger, type Plain } from "@isthmus/core";
+import { KubeError, type Plain } from "@isthmus/core/kube";
+import { TerminalReconcileError, type Logger } from "@isthmus/core/runtime";
 import {
   buildDerivedService,
   buildEndpointSlices,

@@ -1,5 +1,7 @@
 import { CustomObjectsApi, DiscoveryV1Api, type KubernetesListObject, type V1EndpointSlice, type V1Namespace, type V1Service } from "@kubernetes/client-node";
-import { createInformer, defaults, type KubeClient, type Logger, type ManagedInformer } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { createInformer, type KubeClient, type ManagedInformer } from "@isthmus/core/kube";
+import { type Logger } from "@isthmus/core/runtime";
 import { managedByValue, mcsLabels } from "../mcs/index.js";
 import { mcsPlurals, type ServiceExportResource, type ServiceImportResource } from "./kube-api.js";
 

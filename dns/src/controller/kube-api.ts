@@ -1,5 +1,6 @@
 import { CustomObjectsApi, DiscoveryV1Api, type CoreV1Api, type KubernetesObject, type V1EndpointSlice, type V1Service } from "@kubernetes/client-node";
-import { defaults, httpStatusOf, toKubeError, type KubeClient, type Plain } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { httpStatusOf, toKubeError, type KubeClient, type Plain } from "@isthmus/core/kube";
 import type { Condition, EndpointSliceJson, ServiceJson, ServiceImportObject } from "../mcs/index.js";
 
 // The Kubernetes writes of the MCS controller, in one small interface so the reconcilers read

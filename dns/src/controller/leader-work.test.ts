@@ -1,4 +1,7 @@
-import { createSilentLogger, defaults, parseConnectionStatus, type BrokerRecord, type ServiceExport } from "@isthmus/core";
+import { type BrokerRecord } from "@isthmus/core/brokerapi";
+import { defaults } from "@isthmus/core/constants";
+import { parseConnectionStatus, type ServiceExport } from "@isthmus/core/model";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createServiceIndex } from "../index/index.js";
 import { createClustersetState, type ClustersetState } from "./clusterset-state.js";

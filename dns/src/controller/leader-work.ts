@@ -1,5 +1,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { createReconcileQueue, objectKey, type Backoff, type BrokerClient, type Logger } from "@isthmus/core";
+import { type BrokerClient } from "@isthmus/core/brokerapi";
+import { objectKey } from "@isthmus/core/kube";
+import { createReconcileQueue, type Backoff, type Logger } from "@isthmus/core/runtime";
 import { managedByValue, mcsLabels } from "../mcs/index.js";
 import type { ClustersetState } from "./clusterset-state.js";
 import { createExporter } from "./exporter.js";

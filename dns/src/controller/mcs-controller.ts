@@ -1,13 +1,6 @@
-import {
-  createKubeLeaseClient,
-  createLeaderElector,
-  type Backoff,
-  type BrokerClient,
-  type KubeClient,
-  type LeaderElector,
-  type Logger,
-  type WatchHandle,
-} from "@isthmus/core";
+import { type BrokerClient, type WatchHandle } from "@isthmus/core/brokerapi";
+import { createKubeLeaseClient, createLeaderElector, type KubeClient, type LeaderElector } from "@isthmus/core/kube";
+import { type Backoff, type Logger } from "@isthmus/core/runtime";
 import type { ServiceIndex } from "../index/index.js";
 import { mcsLabels } from "../mcs/index.js";
 import { clusterIpsOf } from "./canonical.js";

@@ -1,4 +1,4 @@
-import type { ServiceEndpoint, ServiceExportType, ServicePort } from "@isthmus/core";
+import type { ServiceEndpoint, ServiceExportType, ServicePort } from "@isthmus/core/model";
 
 /** One exporting cluster's part of an imported service. */
 export interface ImportedCluster {

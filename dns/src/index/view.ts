@@ -1,4 +1,5 @@
-import { ipToBytes, parseIp, type ServiceEndpoint } from "@isthmus/core";
+import { type ServiceEndpoint } from "@isthmus/core/model";
+import { ipToBytes, parseIp } from "@isthmus/core/net";
 import type { AddressSet, ImportedService, ServiceView, SrvSet } from "./types.js";
 
 // Builds the DNS view of a service per the MCS DNS specification (KEP-1645 specification.md):

@@ -1,4 +1,4 @@
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 
 // Names from KEP-1645 (Multi-Cluster Services API) and the conventions we add.
 

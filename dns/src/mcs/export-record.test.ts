@@ -1,4 +1,4 @@
-import { isIsthmusError } from "@isthmus/core";
+import { isIsthmusError } from "@isthmus/core/errors";
 import type { EndpointSliceJson, ServiceJson } from "./kube-types.js";
 import { describe, expect, it } from "vitest";
 import { buildExportRecord, validateExport } from "./export-record.js";

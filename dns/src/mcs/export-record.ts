@@ -1,4 +1,4 @@
-import { parseServiceExport, type ServiceEndpoint, type ServiceExport, type ServiceExportType, type ServicePort } from "@isthmus/core";
+import { parseServiceExport, type ServiceEndpoint, type ServiceExport, type ServiceExportType, type ServicePort } from "@isthmus/core/model";
 import type { EndpointSliceJson, ServiceJson } from "./kube-types.js";
 import { mcsLabels } from "./constants.js";
 

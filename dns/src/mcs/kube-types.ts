@@ -1,4 +1,4 @@
-import type { Plain } from "@isthmus/core";
+import type { Plain } from "@isthmus/core/kube";
 import type { V1EndpointSlice, V1Service } from "@kubernetes/client-node";
 
 // The MCS logic reads client-node instances (assignable to these views) and builds plain JSON

@@ -1,4 +1,4 @@
-import type { ServiceExport } from "@isthmus/core";
+import type { ServiceExport } from "@isthmus/core/model";
 import { describe, expect, it } from "vitest";
 import { DnsError } from "../errors.js";
 import { exportConditions } from "./conditions.js";

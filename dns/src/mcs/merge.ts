@@ -1,4 +1,4 @@
-import type { ServiceExport, ServiceExportType, ServicePort } from "@isthmus/core";
+import type { ServiceExport, ServiceExportType, ServicePort } from "@isthmus/core/model";
 import { DnsError } from "../errors.js";
 
 // KEP-1645 merge of every cluster's export of one (namespace, name) into what the clusterset

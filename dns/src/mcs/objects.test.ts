@@ -1,4 +1,4 @@
-import type { ServiceExport } from "@isthmus/core";
+import type { ServiceExport } from "@isthmus/core/model";
 import { describe, expect, it } from "vitest";
 import { mergeExports, type MergedService } from "./merge.js";
 import { buildDerivedService, buildEndpointSlices, buildServiceImport, derivedServiceName, toImportedService } from "./objects.js";

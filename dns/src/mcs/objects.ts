@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { parseIp, type ServiceEndpoint, type ServiceExport, type ServicePort } from "@isthmus/core";
+import { type ServiceEndpoint, type ServiceExport, type ServicePort } from "@isthmus/core/model";
+import { parseIp } from "@isthmus/core/net";
 import type { EndpointSliceJson, ServiceJson } from "./kube-types.js";
 import type { ImportedService } from "../index/index.js";
 import { derivedServiceSuffix, managedByValue, mcsApiVersion, mcsLabels } from "./constants.js";

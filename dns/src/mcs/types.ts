@@ -1,4 +1,4 @@
-import type { ServiceExportType, ServicePort } from "@isthmus/core";
+import type { ServiceExportType, ServicePort } from "@isthmus/core/model";
 
 /** A metav1.Condition as we write it (times as RFC 3339 text). */
 export interface Condition {

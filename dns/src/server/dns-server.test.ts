@@ -1,6 +1,7 @@
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
-import { createSilentLogger, defaults, runCommand } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { createSilentLogger, runCommand } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServiceIndex, type ServiceIndex } from "../index/index.js";
 import { encodeMessage, parseMessage, rcode, rrClass, rrType } from "../wire/index.js";

@@ -1,4 +1,4 @@
-import type { Logger } from "@isthmus/core";
+import type { Logger } from "@isthmus/core/runtime";
 import type { ServiceIndex } from "../index/index.js";
 import { createResolver } from "../resolver.js";
 import { createQueryHandler } from "./handler.js";

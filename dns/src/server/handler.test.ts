@@ -1,4 +1,5 @@
-import { createSilentLogger, defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createServiceIndex } from "../index/index.js";

@@ -1,4 +1,4 @@
-import type { Logger } from "@isthmus/core";
+import type { Logger } from "@isthmus/core/runtime";
 import { DnsError } from "../errors.js";
 import type { Resolver } from "../resolver.js";
 import { encodeMessage, limits, opcode, parseHeader, parseMessage, rcode } from "../wire/index.js";

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { DnsError } from "../errors.js";
 
 // The HTTP side of isthmus-dns: `/metrics` (Prometheus text), `/healthz` (the process serves)

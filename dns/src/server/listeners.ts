@@ -1,7 +1,8 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, type Server, type Socket } from "node:net";
 import { isIP } from "node:net";
-import { errorMessage, type Logger } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { type Logger } from "@isthmus/core/runtime";
 import { DnsError } from "../errors.js";
 import type { QueryHandler } from "./handler.js";
 

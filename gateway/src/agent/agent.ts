@@ -8,10 +8,13 @@
 // health changes) and a periodic resync trigger it. Broker calls run apart from the data path,
 // so a broker outage never stalls the tunnel.
 import { CustomObjectsApi, type V1Node } from "@kubernetes/client-node";
-import {
-  createBrokerClient, createInformer, createKubeClient, createKubeLeaseClient, defaults, ensureBrokerCredentials, errorMessage,
-  type BrokerClient, type GatewayEndpoint, type KubeClient, type Logger, type ManagedInformer, type WatchHandle,
-} from "@isthmus/core";
+import { createBrokerClient, type BrokerClient, type WatchHandle } from "@isthmus/core/brokerapi";
+import { defaults } from "@isthmus/core/constants";
+import { errorMessage } from "@isthmus/core/errors";
+import { createInformer, createKubeClient, createKubeLeaseClient, type KubeClient, type ManagedInformer } from "@isthmus/core/kube";
+import { ensureBrokerCredentials } from "@isthmus/core/membership";
+import { type GatewayEndpoint } from "@isthmus/core/model";
+import { type Logger } from "@isthmus/core/runtime";
 import { createCableRegistry } from "../cable/registry.js";
 import type { CableDriver } from "../cable/driver.js";
 import { createVxlanCable } from "../cable/vxlan/driver.js";

@@ -1,4 +1,5 @@
-import { recordKey, type BrokerRecord, type Cluster, type GatewayEndpoint, type WatchChangeBatch, type WatchSnapshot } from "@isthmus/core";
+import { recordKey, type BrokerRecord, type WatchChangeBatch, type WatchSnapshot } from "@isthmus/core/brokerapi";
+import { type Cluster, type GatewayEndpoint } from "@isthmus/core/model";
 
 /** The broker records a gateway acts on, kept current from one watch. */
 export interface BrokerState {

@@ -1,7 +1,8 @@
 // A gateway candidate campaigns for the Lease only while its underlay link is up: an active
 // gateway that loses its WAN link steps down at once (releasing the Lease, so a standby takes it
 // on its next retry instead of after the lease expires), and campaigns again when the link is back.
-import { createLeaderElector, type LeaderElector, type LeaseClient, type Logger } from "@isthmus/core";
+import { createLeaderElector, type LeaderElector, type LeaseClient } from "@isthmus/core/kube";
+import { type Logger } from "@isthmus/core/runtime";
 
 /** Options of {@link createCampaign}. */
 export interface CampaignOptions {

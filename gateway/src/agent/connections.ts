@@ -1,4 +1,4 @@
-import type { ConnectionStatus, RttStats } from "@isthmus/core";
+import type { ConnectionStatus, RttStats } from "@isthmus/core/model";
 import type { CableConnection } from "../cable/driver.js";
 import type { PeerHealthSnapshot } from "../health/peer-health.js";
 import type { GatewayConnectionStatus } from "./gateway-resource.js";

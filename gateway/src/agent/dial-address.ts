@@ -7,7 +7,7 @@
 // private addresses of one site reach each other. So they dial each other's private address,
 // and no NAT lies between them (no keepalive). Every other pair dials the public address, and
 // a NAT on either side means a keepalive to hold the mapping open.
-import type { GatewayEndpoint } from "@isthmus/core";
+import type { GatewayEndpoint } from "@isthmus/core/model";
 
 /** What the rule needs of our own endpoint. */
 export type LocalEndpoint = Pick<GatewayEndpoint, "publicIp" | "behindNat">;

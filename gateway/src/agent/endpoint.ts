@@ -1,5 +1,7 @@
 import type { V1Node } from "@kubernetes/client-node";
-import { defaults, formatIp, isIp, nthAddress, parseCidr, type GatewayEndpoint } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { type GatewayEndpoint } from "@isthmus/core/model";
+import { formatIp, isIp, nthAddress, parseCidr } from "@isthmus/core/net";
 import { AgentError } from "./errors.js";
 
 /** What endpoint discovery needs besides the Node. */

@@ -1,4 +1,4 @@
-import { IsthmusError } from "@isthmus/core";
+import { IsthmusError } from "@isthmus/core/errors";
 
 /**
  * Why the gateway or route agent cannot go on:

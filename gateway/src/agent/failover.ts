@@ -1,4 +1,4 @@
-import type { GatewayEndpoint } from "@isthmus/core";
+import type { GatewayEndpoint } from "@isthmus/core/model";
 import { endpointSetFingerprint, type FailedMarks } from "./peer-plan.js";
 
 /** Keeps the probe-failure marks of remote gateways (see peer-plan.ts design notes). */

@@ -3,7 +3,9 @@
 // each other (the active one publishes every candidate's endpoint to the broker), how route agents
 // learn the remote subnets, and what operators read: role, endpoint and each connection.
 import { CustomObjectsApi, type KubernetesObject, type V1Node } from "@kubernetes/client-node";
-import { defaults, errorMessage, type GatewayEndpoint, type RttStats } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { errorMessage } from "@isthmus/core/errors";
+import { type GatewayEndpoint, type RttStats } from "@isthmus/core/model";
 import { gatewayDefaults } from "../constants.js";
 import { AgentError } from "./errors.js";
 

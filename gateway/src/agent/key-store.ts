@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { generatePrivateKey, isBase64Key } from "../wireguard/keys.js";
 import { AgentError } from "./errors.js";
 

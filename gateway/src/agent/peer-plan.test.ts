@@ -1,4 +1,4 @@
-import type { Cluster, GatewayEndpoint } from "@isthmus/core";
+import type { Cluster, GatewayEndpoint } from "@isthmus/core/model";
 import { describe, expect, it } from "vitest";
 import { createFailoverTracker } from "./failover.js";
 import { planPeers, type PeerPlanInput } from "./peer-plan.js";

@@ -7,7 +7,7 @@
 // broker reports a different set of endpoints for it (the new active has published). So when
 // an active gateway dies, its peers switch to the standby after their probes fail (~0.5 s),
 // without waiting for the Lease to expire or for the broker.
-import type { Cluster, GatewayEndpoint } from "@isthmus/core";
+import type { Cluster, GatewayEndpoint } from "@isthmus/core/model";
 import type { CablePeer } from "../cable/driver.js";
 import { chooseDialAddress, type LocalEndpoint } from "./dial-address.js";
 

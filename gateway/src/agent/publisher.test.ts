@@ -1,4 +1,5 @@
-import { createSilentLogger, type BrokerClient, type PublishInput } from "@isthmus/core";
+import { type BrokerClient, type PublishInput } from "@isthmus/core/brokerapi";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { describe, expect, it } from "vitest";
 import { createPublisher, type PublishState } from "./publisher.js";
 

@@ -1,7 +1,9 @@
 // Publishes the active gateway's records to the broker apart from the data path: the latest
 // desired state wins, a failed publish is retried with a capped backoff, and an unchanged state
 // is not sent again (the broker is level-based, so a retry after a restart is harmless).
-import { backoffDelay, type BrokerClient, type GatewayEndpoint, type Logger } from "@isthmus/core";
+import { type BrokerClient } from "@isthmus/core/brokerapi";
+import { type GatewayEndpoint } from "@isthmus/core/model";
+import { backoffDelay, type Logger } from "@isthmus/core/runtime";
 import { brokerConnection, type PeerView } from "./connections.js";
 
 /** What the active gateway publishes. */

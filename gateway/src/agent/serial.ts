@@ -1,4 +1,4 @@
-import type { Logger } from "@isthmus/core";
+import type { Logger } from "@isthmus/core/runtime";
 
 /** Runs a level-based reconcile one at a time: triggers during a run coalesce into one more run. */
 export interface SerialRunner {

@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { CustomObjectsApi } from "@kubernetes/client-node";
-import { createKubeClient, type Logger } from "@isthmus/core";
+import { createKubeClient } from "@isthmus/core/kube";
+import { type Logger } from "@isthmus/core/runtime";
 import { createVxlanCable } from "../cable/vxlan/driver.js";
 import { createWireguardCable } from "../cable/wireguard/driver.js";
 import { generatePrivateKey } from "../wireguard/keys.js";

@@ -1,4 +1,4 @@
-import type { ConnectionState } from "@isthmus/core";
+import type { ConnectionState } from "@isthmus/core/model";
 
 /**
  * One remote cluster as the cable driver needs it. The caller (the gateway agent) resolves which

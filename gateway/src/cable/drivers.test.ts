@@ -1,4 +1,4 @@
-import { createSilentLogger } from "@isthmus/core";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { describe, expect, it } from "vitest";
 import { generateKeyPair } from "../wireguard/keys.js";
 import type { CablePeer } from "./driver.js";

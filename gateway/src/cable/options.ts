@@ -1,4 +1,4 @@
-import { isIp } from "@isthmus/core";
+import { isIp } from "@isthmus/core/net";
 import { z } from "zod";
 import { CableError } from "./errors.js";
 

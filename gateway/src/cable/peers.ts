@@ -1,4 +1,4 @@
-import { type Cidr, NetError, overlaps, parseCidr, parseIp } from "@isthmus/core";
+import { type Cidr, NetError, overlaps, parseCidr, parseIp } from "@isthmus/core/net";
 import type { CablePeer } from "./driver.js";
 import { CableError } from "./errors.js";
 

@@ -1,4 +1,4 @@
-import { parseCidrLoose } from "@isthmus/core";
+import { parseCidrLoose } from "@isthmus/core/net";
 import type { IpTool, RouteEntry } from "../system/ip.js";
 import { isthmusRouteProtocol } from "../system/ip.js";
 

@@ -1,4 +1,4 @@
-import { createSilentLogger } from "@isthmus/core";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CableDriver } from "../cable/driver.js";
 import { createWireguardCable } from "../cable/wireguard/driver.js";

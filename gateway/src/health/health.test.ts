@@ -1,4 +1,4 @@
-import { createFakeClock, createSilentLogger } from "@isthmus/core";
+import { createFakeClock, createSilentLogger } from "@isthmus/core/runtime";
 import { describe, expect, it } from "vitest";
 import { parsePingLine } from "./icmp-source.js";
 import { createPeerHealth, defaultHealthPolicy } from "./peer-health.js";

@@ -4,7 +4,7 @@
 // gone) is restarted after an interval and counts as a lost probe each time.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { systemClock, type Clock, type Timer } from "@isthmus/core";
+import { systemClock, type Clock, type Timer } from "@isthmus/core/runtime";
 import type { Logger } from "pino";
 import type { ProbeSource, ProbeStreamOptions } from "./source.js";
 

@@ -1,4 +1,5 @@
-import type { Clock, ConnectionState, RttStats } from "@isthmus/core";
+import type { ConnectionState, RttStats } from "@isthmus/core/model";
+import type { Clock } from "@isthmus/core/runtime";
 import { createProbeWindow } from "./rtt-window.js";
 
 /** When a peer counts as up or down. */

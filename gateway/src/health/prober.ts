@@ -2,7 +2,7 @@
 // each outcome to that peer's state machine and reports status changes as they happen, so the
 // gateway can publish them and fail over without waiting for a lease or the broker. Targets are
 // set declaratively; a target whose address is unchanged keeps its history.
-import { systemClock, type Clock } from "@isthmus/core";
+import { systemClock, type Clock } from "@isthmus/core/runtime";
 import type { Logger } from "pino";
 import { createPeerHealth, defaultHealthPolicy, type HealthPolicy, type PeerHealth, type PeerHealthSnapshot } from "./peer-health.js";
 import type { ProbeSource } from "./source.js";

@@ -1,4 +1,4 @@
-import type { RttStats } from "@isthmus/core";
+import type { RttStats } from "@isthmus/core/model";
 
 /** The last N probe outcomes of one peer: RTTs of answered probes and gaps for lost ones. */
 export interface ProbeWindow {

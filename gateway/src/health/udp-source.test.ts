@@ -1,4 +1,4 @@
-import { createSilentLogger } from "@isthmus/core";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHealthProber } from "./prober.js";
 import { createUdpProbeSource, startUdpEchoResponder, type UdpEchoResponder } from "./udp-source.js";

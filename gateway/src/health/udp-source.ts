@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
 import { isIP } from "node:net";
-import { errorMessage, systemClock, type Clock, type Timer } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { systemClock, type Clock, type Timer } from "@isthmus/core/runtime";
 import type { Logger } from "pino";
 import type { ProbeSource } from "./source.js";
 

@@ -3,7 +3,9 @@
 // gateway node over vx-isthmus (while the Lease is released, at the last holder). It needs no
 // broker: the Gateway resources carry the subnets.
 import { V1Lease, CustomObjectsApi } from "@kubernetes/client-node";
-import { createInformer, createKubeClient, defaults, type Logger, type ManagedInformer } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { createInformer, createKubeClient, type ManagedInformer } from "@isthmus/core/kube";
+import { type Logger } from "@isthmus/core/runtime";
 import { nodeInternalIp } from "../agent/endpoint.js";
 import { gatewaysPath, listGateways, type GatewayObject } from "../agent/gateway-resource.js";
 import { startMetricsServer, type MetricsServer } from "../agent/metrics.js";

@@ -1,4 +1,6 @@
-import { defaults, isIp, type DeepReadonly } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { isIp } from "@isthmus/core/net";
+import { type DeepReadonly } from "@isthmus/core/runtime";
 import { z } from "zod";
 import { gatewayDefaults } from "../constants.js";
 

@@ -1,4 +1,4 @@
-import { createSilentLogger } from "@isthmus/core";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canPing, createNetnsLab, execIn, ipIn, requireRoot, type NetnsLab } from "../testing/netns.js";
 import { createRouteAgentDatapath, routeAgentMetric, type RouteAgentDatapath } from "./datapath.js";

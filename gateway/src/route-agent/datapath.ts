@@ -7,7 +7,8 @@
 // decapsulates what the other nodes send. Replies come back through the normal pod routes, so
 // reverse-path filtering on the device is loose. Remote subnets also go into the CNI's
 // `remote_cidrs` set, so pod traffic to them is not masqueraded and source IPs survive.
-import { defaults, type Logger } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { type Logger } from "@isthmus/core/runtime";
 import { gatewayDefaults } from "../constants.js";
 import { ensureLinkSettings } from "../cable/link.js";
 import { syncRoutes } from "../cable/routes.js";

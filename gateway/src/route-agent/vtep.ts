@@ -1,4 +1,4 @@
-import { formatIp, ipFromBytes, ipToBytes, isCidr, parseCidr, parseIp } from "@isthmus/core";
+import { formatIp, ipFromBytes, ipToBytes, isCidr, parseCidr, parseIp } from "@isthmus/core/net";
 import { gatewayDefaults } from "../constants.js";
 import { AgentError } from "../agent/errors.js";
 import type { GatewayObject } from "../agent/gateway-resource.js";

@@ -1,6 +1,7 @@
 // The gateway's thin layer over core's `runCommand`: `file args…` optionally inside a named
 // network namespace, stdout as text, failures as SystemError (the code tests and callers match on).
-import { CommandError, isAbortError, runCommand } from "@isthmus/core";
+import { isAbortError } from "@isthmus/core/errors";
+import { CommandError, runCommand } from "@isthmus/core/runtime";
 import { SystemError } from "./errors.js";
 
 /** Options of {@link runTool}. */

@@ -2,7 +2,7 @@
 // the `isthmus-test-gw-` prefix and removed by `cleanup()`. They need root and fail (never skip)
 // without it.
 import { randomBytes } from "node:crypto";
-import { isIsthmusError } from "@isthmus/core";
+import { isIsthmusError } from "@isthmus/core/errors";
 import { runTool } from "../system/command.js";
 
 /** Prefix of every namespace these helpers create. */

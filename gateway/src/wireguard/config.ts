@@ -1,4 +1,4 @@
-import { type IpAddress, NetError, parseCidr, parseCidrLoose, parseIp } from "@isthmus/core";
+import { type IpAddress, NetError, parseCidr, parseCidrLoose, parseIp } from "@isthmus/core/net";
 import { WireguardError } from "./errors.js";
 import { isBase64Key } from "./keys.js";
 

@@ -1,4 +1,4 @@
-import { IsthmusError } from "@isthmus/core";
+import { IsthmusError } from "@isthmus/core/errors";
 
 /**
  * Why a WireGuard operation failed:

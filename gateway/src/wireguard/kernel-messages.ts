@@ -2,7 +2,7 @@
 // WireGuard family's Device/Peer/AllowedIp attributes (include/uapi/linux/wireguard.h), as typed
 // by npm `netlink`'s `wg` structs. Endpoints are struct sockaddr_in/sockaddr_in6 (family in host
 // order, port in network order), handshake times struct __kernel_timespec.
-import { ipFromBytes, ipToBytes, parseCidr } from "@isthmus/core";
+import { ipFromBytes, ipToBytes, parseCidr } from "@isthmus/core/net";
 import type { wg } from "netlink";
 import { formatEndpoint, normalizeAllowedIps, parseEndpoint, type DeviceState, type PeerState } from "./config.js";
 import { WireguardError } from "./errors.js";

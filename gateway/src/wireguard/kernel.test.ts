@@ -1,4 +1,4 @@
-import { createSilentLogger } from "@isthmus/core";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { AttrStream, wg } from "netlink";
 import { describe, expect, it } from "vitest";
 import { createKernelBackend, type WireguardNetlinkTransport } from "./kernel.js";

@@ -6,7 +6,7 @@
 // WireGuard module, so this backend is covered by unit tests of its messages and of its apply
 // logic over a fake transport; `isKernelWireguardAvailable()` picks it only where the module is.
 import { existsSync } from "node:fs";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { createWireGuard, type wg } from "netlink";
 import type { Logger } from "pino";
 import { runTool } from "../system/command.js";

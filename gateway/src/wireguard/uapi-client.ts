@@ -1,6 +1,6 @@
 import { createConnection } from "node:net";
 import { join } from "node:path";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { normalizeDeviceConfig, type DeviceConfig, type DeviceState } from "./config.js";
 import { WireguardError } from "./errors.js";
 import { planDeviceUpdate, type DevicePlan } from "./plan.js";

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { createSilentLogger } from "@isthmus/core";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTool } from "../system/command.js";
 import { canPing, createNetnsLab, ipIn, randomTag, requireRoot, waitFor } from "../testing/netns.js";

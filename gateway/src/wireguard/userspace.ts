@@ -8,7 +8,8 @@
 // wireguard-go exit and remove its socket.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
-import { backoffDelay, errorMessage, systemClock, type Backoff, type Clock, type Timer } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { backoffDelay, systemClock, type Backoff, type Clock, type Timer } from "@isthmus/core/runtime";
 import type { Logger } from "pino";
 import { runTool } from "../system/command.js";
 import type { WireguardBackend } from "./backend.js";

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runCommand } from "@isthmus/core";
+import { runCommand } from "@isthmus/core/runtime";
 import { type BinaryKey, pins, type ToolKey } from "./pins.js";
 
 /**

@@ -1,7 +1,7 @@
 import { access, constants, mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { IsthmusError } from "@isthmus/core";
+import { IsthmusError } from "@isthmus/core/errors";
 import { type BuildRecipe, buildBinary, createRecipes, goEnv } from "./build.js";
 import { type BinaryKey, binaryNames, pins, type ToolKey, toolNames } from "./pins.js";
 

@@ -1,6 +1,7 @@
 /** The kubelet's reads and writes of pod-related objects, on top of client-node's CoreV1Api. */
 import { AuthenticationV1TokenRequest, V1DeleteOptions, type CoreV1Api } from "@kubernetes/client-node";
-import { errorMessage, httpStatusOf } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { httpStatusOf } from "@isthmus/core/kube";
 import type { ObjectReader } from "./env.js";
 import { KubeletError } from "./errors.js";
 import type { Pod, PodStatus } from "./kube-types.js";

@@ -14,7 +14,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { errorMessage, IsthmusError } from "@isthmus/core";
+import { errorMessage, IsthmusError } from "@isthmus/core/errors";
 
 /** Why a CNI operation failed; `PluginFailed` carries the plugin's error object. */
 export type CniErrorCode = "InvalidConfig" | "PluginNotFound" | "PluginFailed" | "InvalidResult" | "IncompatibleVersion";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { z } from "zod";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { KubeletError } from "./errors.js";
 
 const absolutePath = z.string().min(1).refine((p) => isAbsolute(p), { error: "must be an absolute path" });

@@ -6,7 +6,8 @@
  */
 import type { V1EnvVar } from "@kubernetes/client-node";
 import type { Container, FieldSelector, Pod } from "./kube-types.js";
-import { errorMessage, type Plain } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { type Plain } from "@isthmus/core/kube";
 import { KubeletError } from "./errors.js";
 
 /** Reads ConfigMap and Secret data of the pod's namespace (undefined: not found). */

@@ -1,4 +1,4 @@
-import { IsthmusError } from "@isthmus/core";
+import { IsthmusError } from "@isthmus/core/errors";
 
 /** Why the lab kubelet refused or failed something; tests assert these codes. */
 export type KubeletErrorCode =

@@ -4,7 +4,7 @@
  * `Object.assign(new V1Node(), …)` at the API boundary), so its pure logic works on these
  * structural types.
  */
-import type { Plain } from "@isthmus/core";
+import type { Plain } from "@isthmus/core/kube";
 import type {
   V1Container,
   V1ContainerState,

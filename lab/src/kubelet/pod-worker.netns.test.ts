@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSilentLogger } from "@isthmus/core";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { parseKubeletConfig, type KubeletConfig } from "./config.js";
 import type { Pod } from "./kube-types.js";
 import { readPodState } from "./pod-state.js";

@@ -10,7 +10,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { errorMessage, isIsthmusError } from "@isthmus/core";
+import { errorMessage, isIsthmusError } from "@isthmus/core/errors";
 import type { KubeletConfig } from "./config.js";
 import { createSlot, hasVanished, isDueToStart, markExited, markStarted, type ContainerSlot } from "./container.js";
 import { buildContainerEnv, expandVars, type ObjectReader } from "./env.js";

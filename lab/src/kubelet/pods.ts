@@ -14,7 +14,8 @@
  */
 import { rm } from "node:fs/promises";
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
-import { createReconcileQueue, objectKey, type ManagedInformer, type ReconcileQueue } from "@isthmus/core";
+import { objectKey, type ManagedInformer } from "@isthmus/core/kube";
+import { createReconcileQueue, type ReconcileQueue } from "@isthmus/core/runtime";
 import { finishPodDeletion, writePodStatus } from "./api.js";
 import { createSlot, markStarted, toRuntimeState } from "./container.js";
 import type { Pod } from "./kube-types.js";

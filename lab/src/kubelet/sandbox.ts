@@ -6,7 +6,8 @@
  */
 import { access, mkdir, readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { errorMessage, runCommand } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { runCommand } from "@isthmus/core/runtime";
 import { CniError, firstIp, loadNetworkList, type CniAttachment } from "./cni.js";
 import { addNetworkList, delNetworkList } from "./cni-invoke.js";
 import { KubeletError } from "./errors.js";

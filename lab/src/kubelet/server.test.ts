@@ -3,7 +3,8 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCa, createSilentLogger, issueCertificate, type CertificateAndKey } from "@isthmus/core";
+import { createCa, issueCertificate, type CertificateAndKey } from "@isthmus/core/pki";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { createKubeletServer, logPathOf, tailLines } from "./server.js";
 
 describe("logPathOf and tailLines", () => {

@@ -11,7 +11,8 @@ import { createServer, type Server } from "node:https";
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { createCa, issueCertificate, type Component } from "@isthmus/core";
+import { createCa, issueCertificate } from "@isthmus/core/pki";
+import { type Component } from "@isthmus/core/runtime";
 import { podDir } from "./pod-state.js";
 
 /** Options of {@link createKubeletServer}. */

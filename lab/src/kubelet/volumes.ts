@@ -11,7 +11,8 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import type { V1DownwardAPIVolumeFile, V1KeyToPath } from "@kubernetes/client-node";
 import type { Pod, Volume, VolumeProjection } from "./kube-types.js";
-import { errorMessage, type Plain } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { type Plain } from "@isthmus/core/kube";
 import { resolveFieldRef, type ObjectReader } from "./env.js";
 import { KubeletError } from "./errors.js";
 

@@ -1,4 +1,4 @@
-import { IsthmusError } from "@isthmus/core";
+import { IsthmusError } from "@isthmus/core/errors";
 
 /** Why a lab operation failed. */
 export type LabErrorCode =

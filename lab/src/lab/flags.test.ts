@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isIsthmusError } from "@isthmus/core";
+import { isIsthmusError } from "@isthmus/core/errors";
 import { parseTopologyFlags, type LabTopologyFlags } from "./flags.js";
 import { planLab } from "./plan.js";
 

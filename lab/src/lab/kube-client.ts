@@ -3,7 +3,7 @@
  * lab kubeconfig, JSON in and out. The orchestrator needs only a handful of calls (readiness,
  * nodes, bootstrap objects), so it does not pull a full client library into `lab up`.
  */
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { LabError } from "./errors.js";
 import { kubeRoundTrip, readKubeTarget } from "./kube-transport.js";
 

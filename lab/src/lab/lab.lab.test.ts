@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { createKubeClient, createKubeLeaseClient, createLeaderElector, type LeaderElector } from "@isthmus/core";
+import { createKubeClient, createKubeLeaseClient, createLeaderElector, type LeaderElector } from "@isthmus/core/kube";
 import { describe, expect, it } from "vitest";
 import { podAddressDir } from "./nodes.js";
 import { findNode } from "./plan.js";

@@ -12,7 +12,7 @@
  */
 import { appendFile, mkdir, readFile, rm, rmdir, stat, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { LabError } from "./errors.js";
 import { mountNsDir, nodePaths } from "./paths.js";
 import type { LabPlan, NodePlan } from "./plan.js";

@@ -7,7 +7,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import type { LabBinaries } from "../binaries/index.js";
 import type { KubeletConfigInput } from "../kubelet/config.js";
 import type { LabKubeClient } from "./kube-client.js";

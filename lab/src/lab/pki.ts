@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createCa, exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair, issueCertificate, type CertificateAuthority } from "@isthmus/core";
+import { createCa, exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair, issueCertificate, type CertificateAuthority } from "@isthmus/core/pki";
 import { clusterPaths, nodePaths } from "./paths.js";
 import type { ClusterPlan, LabPlan } from "./plan.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isIsthmusError } from "@isthmus/core";
+import { isIsthmusError } from "@isthmus/core/errors";
 import { findNode, planLab, planNamespaces } from "./plan.js";
 
 describe("planLab", () => {

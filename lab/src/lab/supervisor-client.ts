@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { LabError } from "./errors.js";
 import { pidDir, supervisorSocket } from "./paths.js";
 import type { LabPlan } from "./plan.js";

@@ -11,7 +11,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { rm } from "node:fs/promises";
-import { createLogger, errorMessage, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
+import { createLogger, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core/runtime";
 import { LabError } from "./errors.js";
 import { supervisorSocket } from "./paths.js";
 import { createSupervisor, type Supervisor } from "./supervisor.js";

@@ -17,7 +17,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Logger } from "@isthmus/core";
+import type { Logger } from "@isthmus/core/runtime";
 import { LabError } from "./errors.js";
 import { pidDir } from "./paths.js";
 import { describeExit, nextFailureCount, restartDelayMs, writeSupervision, type SupervisedComponent, type SupervisedSpec } from "./supervision.js";

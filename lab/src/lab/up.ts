@@ -9,7 +9,7 @@ import { access, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import type { LabBinaries } from "../binaries/index.js";
 import { componentEntries, workloadEntry } from "../kubelet/images.js";
 import { labBinaries } from "./binaries.js";

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { LabError } from "./errors.js";
 import { withLabLock } from "./lock.js";
 import { createLabKubeClient } from "./kube-client.js";

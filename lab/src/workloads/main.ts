@@ -11,7 +11,7 @@
  * Identity comes from POD_NAME, POD_NAMESPACE, CLUSTER_ID and NODE_NAME (set by the lab kubelet).
  */
 import { parseArgs } from "node:util";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { startEchoServer } from "./echo.js";
 import { startIperf3 } from "./iperf3.js";
 import { httpGet, udpSend } from "./probe.js";

@@ -1,7 +1,7 @@
 import { createSocket } from "node:dgram";
 import { request } from "node:http";
 import { isIP } from "node:net";
-import { IsthmusError } from "@isthmus/core";
+import { IsthmusError } from "@isthmus/core/errors";
 
 /** Why a probe sub-command failed. */
 export type ProbeErrorCode = "Timeout" | "Failed" | "BadStatus" | "InvalidTarget";

@@ -1,5 +1,5 @@
 import type { KubernetesObject, V1EndpointSlice, V1Namespace, V1Service } from "@kubernetes/client-node";
-import { createFakeUnderlyingInformer, createInformer, KubeError, objectKey, type FakeUnderlyingInformer, type ManagedInformer, type Plain } from "@isthmus/core";
+import { createFakeUnderlyingInformer, createInformer, KubeError, objectKey, type FakeUnderlyingInformer, type ManagedInformer, type Plain } from "@isthmus/core/kube";
 import type { EndpointSliceJson, ServiceJson } from "../../mcs/index.js";
 import type { McsInformers } from "../informers.js";
 import type { McsKubeApi, ServiceExportResource, ServiceImportResource } from "../kube-api.js";

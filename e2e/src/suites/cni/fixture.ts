@@ -4,7 +4,7 @@
  * a node's overlay state (`isthmus.1` neighbours, FDB, routes) and of pod addresses.
  */
 import { join } from "node:path";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { labBinaries, runCommand, type RunResult } from "@isthmus/lab/testing";
 import { labExecArgv, labKubeconfig, type LabLocation, repoRoot, workloadEntry } from "@isthmus/lab";
 

@@ -10,7 +10,10 @@
  * (nothing in the lab routes to the host). Everything is removed again by `stop()`.
  */
 import { join } from "node:path";
-import { createBrokerClient, defaults, errorMessage, type AdminClient, type BrokerClient, type ConnectionState } from "@isthmus/core";
+import { createBrokerClient, type AdminClient, type BrokerClient } from "@isthmus/core/brokerapi";
+import { defaults } from "@isthmus/core/constants";
+import { errorMessage } from "@isthmus/core/errors";
+import { type ConnectionState } from "@isthmus/core/model";
 import { acquireLock, labKubectl } from "@isthmus/lab/testing";
 import { repoRoot, requireLab } from "@isthmus/lab";
 import { startWanBroker, type WanBroker } from "../../fixtures/wan-broker.js";

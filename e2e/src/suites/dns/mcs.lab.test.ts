@@ -8,7 +8,7 @@
  * withdrawn when a gateway really disconnects, are in `e2e/src/suites/mcs`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { labExecOutput, labKubectl, waitFor } from "@isthmus/lab/testing";
 import { dnsPort, startDnsLab, type DnsLab } from "./fixture.js";
 

@@ -9,7 +9,7 @@
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { labBinaries, waitFor } from "@isthmus/lab/testing";
 import { deployWorkloads, echoFrom, podIp, serviceIp, waitForPath } from "./workloads.js";
 import { startGatewayLab, type GatewayLab } from "./fixture.js";

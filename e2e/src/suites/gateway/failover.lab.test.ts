@@ -4,7 +4,7 @@
  * c2's client pod to c1's echo pod every 20 ms measures the loss window of each fault.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import type { ClusterPlan } from "@isthmus/lab";
 import { runCommand, waitFor } from "@isthmus/lab/testing";
 import { addStandby, gatewayStatus, leaseHolder, probeLoss, removeStandby, waitForStandby, type LossReport } from "./failover.js";

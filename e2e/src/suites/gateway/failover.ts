@@ -5,7 +5,7 @@
  * probe that sends a UDP datagram every few ms from a client pod to an echo pod and reports the
  * longest gap without answers.
  */
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import type { ClusterPlan } from "@isthmus/lab";
 import { runCommand, waitFor } from "@isthmus/lab/testing";
 import { workloadNamespace, type GatewayLab, type LabAccess } from "./fixture.js";

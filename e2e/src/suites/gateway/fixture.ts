@@ -9,7 +9,8 @@
  * `stop()` deletes the agents, runs both uninstalls on every node and checks nothing is left.
  */
 import { join } from "node:path";
-import { defaults, type AdminClient } from "@isthmus/core";
+import { type AdminClient } from "@isthmus/core/brokerapi";
+import { defaults } from "@isthmus/core/constants";
 import { acquireLock, labBinaries, runCommand, type RunResult } from "@isthmus/lab/testing";
 import { type ClusterPlan, labExecArgv, labKubeconfig, type LabLocation, type LabPlan, repoRoot, requireLab } from "@isthmus/lab";
 import { startWanBroker, type WanBroker } from "../../fixtures/wan-broker.js";

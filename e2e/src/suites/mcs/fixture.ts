@@ -10,7 +10,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { errorMessage } from "@isthmus/core";
+import { errorMessage } from "@isthmus/core/errors";
 import { requireLab } from "@isthmus/lab";
 import { labExecOutput, labExecResult, labKubectl } from "@isthmus/lab/testing";
 import { isthmus, kubeconfigOf, lockAgentSuites } from "../cli/fixture.js";

@@ -10,7 +10,7 @@
  * imported as soon as the namespace is created there. Every wait has a deadline.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { labExecOutput, labKubectl, waitFor } from "@isthmus/lab/testing";
 import { answeringClusters, gatewayWan, httpBatch, joinLab, type Batch, type JoinedLab } from "./fixture.js";
 

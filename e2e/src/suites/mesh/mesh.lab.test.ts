@@ -12,7 +12,7 @@
  * The lab is taken down at the end and must leave nothing behind (`ISTHMUS_LAB_KEEP=1` keeps it).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaults } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
 import { findLeftovers, labDown, labUp } from "@isthmus/lab";
 import { waitFor } from "@isthmus/lab/testing";
 import { gatewayStatus, probeLoss } from "../gateway/failover.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CablePeer } from "../driver.js";
 import { createCableRegistry } from "../registry.js";
-import { createSilentLogger } from "@isthmus/core";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { createFakeCableDriver } from "./fake-driver.js";
 
 const peer: CablePeer = { clusterId: "c2", remoteIp: "198.18.0.2", port: 51820, cidrs: ["10.2.0.0/16"], tunnelIp: "10.2.0.1", behindNat: false };

@@ -1,7 +1,7 @@
 // A fake cable driver for the gateway agent's tests: it keeps the synced peers in memory, lets a
 // test decide each peer's status, fails the next call of an operation once on request, and
 // offers await helpers with deadlines instead of sleeps.
-import type { ConnectionState } from "@isthmus/core";
+import type { ConnectionState } from "@isthmus/core/model";
 import type { CableConnection, CableDriver, CablePeer, CableSyncResult } from "../driver.js";
 import { CableError } from "../errors.js";
 

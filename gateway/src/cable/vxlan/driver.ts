@@ -10,7 +10,9 @@
 // port or local address differ from the config is recreated. Without a handshake, VXLAN cannot
 // tell whether the far side is alive: status() reports what is programmed, and liveness comes
 // from the health prober. MTU = underlay − 50; TCP MSS is clamped to it.
-import { defaults, errorMessage, ipToBytes, parseIp } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { errorMessage } from "@isthmus/core/errors";
+import { ipToBytes, parseIp } from "@isthmus/core/net";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { gatewayDefaults } from "../../constants.js";

@@ -11,7 +11,9 @@
 // wireguard-go); a restarted gateway adopts the running device and its peers, and a restarted
 // wireguard-go (which comes back empty) is re-programmed from the last sync. The MTU defaults to
 // 1420 (1500 minus the 80 bytes of IPv6+UDP+WireGuard overhead) and TCP MSS is clamped to it.
-import { defaults, errorMessage, formatIp, parseIp } from "@isthmus/core";
+import { defaults } from "@isthmus/core/constants";
+import { errorMessage } from "@isthmus/core/errors";
+import { formatIp, parseIp } from "@isthmus/core/net";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { createIpTool, type IpTool } from "../../system/ip.js";
