@@ -4,7 +4,8 @@
  * `isthmus lab` and the test suites drive: bring a lab up, find it, look at it, run commands in
  * it, take it down. Re-exports only; see README.md.
  *
- * Other entries: `@isthmus/lab/binaries` (the pinned third-party binaries and their cache),
+ * Other entries: `@isthmus/lab/exec` (`labExecArgv` alone, for `isthmus lab exec`),
+ * `@isthmus/lab/binaries` (the pinned third-party binaries and their cache),
  * `@isthmus/lab/testing` (helpers for test suites that run on a lab).
  */
 export { LabError, type LabErrorCode } from "./lab/errors.js";

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { isIsthmusError } from "@isthmus/core/errors";
-import { labDown, labExecArgv, labKubeconfig, labLogs, labStatus, labUp, type LabStatus, type LabTopology, parseTopologyFlags, podNetworkModes } from "@isthmus/lab";
+import type { LabStatus, LabTopology } from "@isthmus/lab";
 import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { renderData, renderObject } from "../output.js";
 
@@ -82,7 +82,11 @@ function location(values: { "state-dir"?: string | undefined }): { stateDir?: st
 }
 
 /** The topology flags as lab options; a bad flag is a usage error (exit 2), raised before anything starts. */
-function topology(values: { clusters?: string | undefined; nodes?: string | undefined; nat?: string | undefined; overlap?: string | undefined }): LabTopology {
+// Each verb imports what it uses when it runs: `lab exec`, which the test suites call hundreds of
+// times, loads only `@isthmus/lab/exec` (docs/adr/0704-fast-start.md).
+
+async function topology(values: { clusters?: string | undefined; nodes?: string | undefined; nat?: string | undefined; overlap?: string | undefined }): Promise<LabTopology> {
+  const { parseTopologyFlags } = await import("@isthmus/lab");
   try {
     return parseTopologyFlags(values);
   } catch (err) {
@@ -101,7 +105,8 @@ async function up(args: readonly string[], io: CommandIo): Promise<number> {
     cni: { type: "string" },
   });
   noPositionals("up", positionals);
-  const shape = topology(values);
+  const shape = await topology(values);
+  const { labUp, podNetworkModes } = await import("@isthmus/lab");
   const cni = values.cni;
   const mode = podNetworkModes.find((m) => m === cni);
   if (cni !== undefined && mode === undefined) {
@@ -126,6 +131,7 @@ async function up(args: readonly string[], io: CommandIo): Promise<number> {
 async function down(args: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, stateDirOption);
   noPositionals("down", positionals);
+  const { labDown } = await import("@isthmus/lab");
   const report = await labDown(location(values));
   io.stderr.write(`✓ stopped ${report.processes.length} processes, removed ${report.namespaces.length} namespaces and ${report.mounts.length} mounts\n`);
   io.stdout.write("lab down\n");
@@ -136,6 +142,7 @@ async function status(args: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { ...stateDirOption, output: { type: "string", short: "o" } });
   noPositionals("status", positionals);
   const format = parseOutputFormat(values.output);
+  const { labStatus } = await import("@isthmus/lab");
   const lab = await labStatus(location(values));
   io.stdout.write(format === "table" ? renderStatusTable(lab) : renderObject(format, lab));
   return lab.supervisor.running && lab.clusters.every((c) => c.error === undefined && c.components.every((p) => p.running)) ? 0 : 1;
@@ -182,6 +189,7 @@ async function kubeconfig(args: readonly string[], io: CommandIo): Promise<numbe
   const { values, positionals } = parseCommandArgs(args, stateDirOption);
   const [cluster, ...extra] = positionals;
   if (cluster === undefined || extra.length > 0) throw new CliError("UsageError", "Usage: isthmus lab kubeconfig <cluster>");
+  const { labKubeconfig } = await import("@isthmus/lab");
   io.stdout.write(`${await labKubeconfig(cluster, location(values))}\n`);
   return 0;
 }
@@ -195,6 +203,7 @@ async function exec(args: readonly string[], io: CommandIo): Promise<number> {
   if (target === undefined || extra.length > 0 || command.length === 0) {
     throw new CliError("UsageError", "Usage: isthmus lab exec <target> -- <command...>");
   }
+  const { labExecArgv } = await import("@isthmus/lab/exec");
   const [file, ...rest] = [...(await labExecArgv(target, location(values))), ...command];
   if (file === undefined) throw new CliError("UsageError", "Nothing to run");
   return new Promise((resolve, reject) => {
@@ -222,6 +231,7 @@ async function logs(args: readonly string[], io: CommandIo): Promise<number> {
   };
   // Following ends with Ctrl-C: stop reading, then return normally.
   if (values.follow === true) process.once("SIGINT", stop);
+  const { labLogs } = await import("@isthmus/lab");
   try {
     await labLogs(target, {
       ...location(values),
