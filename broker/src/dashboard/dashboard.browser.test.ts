@@ -178,8 +178,11 @@ describe("dashboard in chromium, 100 clusters", () => {
     await page.click('[data-cluster="c17"] circle');
     await expect.poll(() => page.textContent("#cluster-detail")).toContain("Cluster c17");
     await page.screenshot({ path: join(artifactsDir, "topology-100-selected.png") });
+    for (let i = 1; i <= 20; i++) await cs.exportService(`c${i}`, "shop", "web");
+    await cs.exportService("c5", "ops", "metrics");
     for (const view of ["matrix", "services", "tokens", "events"] as const) {
       await showView(page, view);
+      if (view === "services") await expect.poll(() => page.textContent('[data-service="shop/web"]')).toContain("c20 (10.96.0.10)");
       await page.screenshot({ path: join(artifactsDir, `${view}-100.png`) });
     }
     expect(await page.locator("#matrix td[data-cell]").count()).toBe(9900);

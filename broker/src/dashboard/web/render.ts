@@ -191,7 +191,13 @@ export function renderServices(state: PageState): void {
             h("td", {}, sv.type),
             h("td", {}, sv.ports.join(", ")),
             h("td", {}, sv.clusters.map((c) => (c.clusterIp === undefined ? c.clusterId : `${c.clusterId} (${c.clusterIp})`)).join(", ")),
-            h("td", {}, sv.clusters.map((c) => (c.endpoints === undefined ? `${c.clusterId}: cluster IP` : `${c.clusterId}: ${c.ready ?? 0}/${c.endpoints}`)).join(", ")),
+            h(
+              "td",
+              {},
+              sv.clusters.every((c) => c.endpoints === undefined)
+                ? "— (cluster IPs: endpoints stay in each cluster)"
+                : sv.clusters.map((c) => `${c.clusterId}: ${c.endpoints === undefined ? "cluster IP" : `${c.ready ?? 0}/${c.endpoints}`}`).join(", "),
+            ),
             h("td", {}, sv.conflict === undefined ? "none" : `⚠ ${sv.conflict}`),
           ),
         ),
@@ -243,7 +249,7 @@ export function renderEvents(state: PageState): void {
     ...state.events
       .slice()
       .reverse()
-      .map((e) => h("li", { "data-event": e.type }, h("time", { datetime: e.at }, e.at.replace("T", " ").slice(0, 19)), `${e.type}: ${e.text}`)),
+      .map((e) => h("li", { "data-event": e.type }, h("time", { datetime: e.at }, `${e.at.replace("T", " ").slice(0, 19)} UTC`), `${e.type}: ${e.text}`)),
   );
   if (state.events.length === 0) $("events").replaceChildren(h("li", {}, "No events since the broker started."));
 }

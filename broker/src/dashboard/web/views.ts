@@ -157,7 +157,7 @@ export function servicesView(records: DashboardRecords): ServiceView[] {
   return [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([, list]): ServiceView => {
-      const exports = list.flatMap((e) => (e === undefined ? [] : [e])).sort((x, y) => x.createdAt.localeCompare(y.createdAt) || x.clusterId.localeCompare(y.clusterId));
+      const exports = list.flatMap((e) => (e === undefined ? [] : [e])).sort((x, y) => x.createdAt.localeCompare(y.createdAt) || compareIds(x.clusterId, y.clusterId));
       const oldest = exports[0];
       if (oldest === undefined) throw new Error("a service group is never empty");
       const conflicts: string[] = [];
