@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { runCommand } from "@isthmus/core/runtime";
 import { type BinaryKey, pins, type ToolKey } from "./pins.js";
 
@@ -108,6 +108,42 @@ export function createRecipes(env: Record<string, string>): Record<BinaryKey | T
     wireguardGo: simple(`wireguard-go-${pins.wireguardGo}`, `golang.zx2c4.com/wireguard ${pins.wireguardGo}`, "golang.zx2c4.com/wireguard"),
     helm: simple(`helm-${pins.helm}`, `helm.sh/helm/v3 ${pins.helm}`, "helm.sh/helm/v3/cmd/helm", helmLdflags()),
   };
+}
+
+/**
+ * Builds the binaries of one recipe's module with one `go build` (several main packages of one
+ * module, as the Kubernetes binaries are, share their compiled packages and link side by side),
+ * each into its `output` atomically: a half-written binary is never left there.
+ */
+export async function buildGroup(
+  recipe: BuildRecipe,
+  targets: readonly { readonly pkg: string; readonly output: string }[],
+  options: { cacheDir: string; env: Record<string, string>; signal?: AbortSignal },
+): Promise<void> {
+  const [first, ...rest] = targets;
+  if (first === undefined) return;
+  if (rest.length === 0) {
+    await buildBinary({ ...recipe, pkg: first.pkg }, { ...options, output: first.output });
+    return;
+  }
+  const moduleDir = join(options.cacheDir, "build", recipe.id);
+  await mkdir(moduleDir, { recursive: true });
+  await recipe.prepare(moduleDir, options.signal);
+  const outDir = await mkdtemp(join(moduleDir, "out-"));
+  try {
+    const ldflags = ["-s -w", recipe.ldflags].filter((s) => s !== "").join(" ");
+    // With -o naming a directory, go build writes each main package there under its last path element.
+    await runCommand(["go", "build", "-trimpath", `-ldflags=${ldflags}`, "-o", `${outDir}/`, ...targets.map((t) => t.pkg)], {
+      cwd: moduleDir,
+      env: options.env,
+      timeoutMs: buildTimeoutMs,
+      maxOutputBytes: 4 << 20,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for (const t of targets) await rename(join(outDir, basename(t.pkg)), t.output);
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
 }
 
 /** Builds one binary into `output` (atomically: a half-written binary is never left there). */
