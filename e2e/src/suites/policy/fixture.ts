@@ -72,6 +72,18 @@ export function topologyManifest(): object {
   return { apiVersion: "v1", kind: "List", items };
 }
 
+/** Creates the namespaces and pods afresh (leftovers of an interrupted run are deleted first) and waits until every pod is Ready. */
+export async function createTopology(): Promise<void> {
+  await deleteTopology();
+  await labKubectl(cluster, ["apply", "-f", "-"], { input: JSON.stringify(topologyManifest()) });
+  for (const ns of namespaces) await labKubectl(cluster, ["-n", nsName(ns), "wait", "pod", "--all", "--for=condition=Ready", "--timeout=120s"]);
+}
+
+/** Deletes the namespaces (and with them pods and policies); returns when they are gone. */
+export async function deleteTopology(): Promise<void> {
+  await labKubectl(cluster, ["delete", "namespace", ...namespaces.map(nsName), "--ignore-not-found", "--wait=true", "--timeout=120s"]);
+}
+
 /** The pod IPs in matrix order. */
 export async function podIps(): Promise<string[]> {
   const ips: string[] = [];

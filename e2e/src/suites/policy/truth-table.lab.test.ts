@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labKubectl, waitFor } from "@isthmus/lab/testing";
 import { requireLab } from "@isthmus/lab";
-import { cluster, counterName, differences, formatMatrix, matrix, namespaces, nsName, podIps, type Probed, probeAll, topologyManifest, waitForCounters } from "./fixture.js";
+import { cluster, counterName, differences, formatMatrix, matrix, namespaces, nsName, podIps, type Probed, probeAll, createTopology, deleteTopology, waitForCounters } from "./fixture.js";
 
 const all = matrix(`
    xa xb xc ya yb yc za zb zc
@@ -333,8 +333,7 @@ describe("NetworkPolicy truth tables (c1, 3 namespaces x 3 pods, TCP and UDP)", 
   beforeAll(async () => {
     const { plan } = await requireLab();
     expect(plan.podNetwork).toBe("isthmus");
-    await labKubectl(cluster, ["apply", "-f", "-"], { input: JSON.stringify(topologyManifest()) });
-    for (const ns of namespaces) await labKubectl(cluster, ["-n", nsName(ns), "wait", "pod", "--all", "--for=condition=Ready", "--timeout=120s"]);
+    await createTopology();
     ips = await podIps();
     const cidrOf = async (node: string): Promise<string> => (await labKubectl(cluster, ["get", "node", node, "-o", "jsonpath={.spec.podCIDR}"])).trim();
     n1Cidr = await cidrOf("c1-n1");
@@ -342,7 +341,7 @@ describe("NetworkPolicy truth tables (c1, 3 namespaces x 3 pods, TCP and UDP)", 
   });
 
   afterAll(async () => {
-    for (const ns of namespaces) await labKubectl(cluster, ["delete", "namespace", nsName(ns), "--ignore-not-found", "--wait=true", "--timeout=90s"]);
+    await deleteTopology();
   });
 
   for (const c of cases) {
