@@ -11,6 +11,8 @@ import type { CommitEvent, Store } from "./store/store.js";
 // to a fresh snapshot flagged `reset`: a slow watcher costs memory bounded by `maxQueued`
 // events and never stalls commits or other watchers. Heartbeats carry the revision up to which
 // everything relevant was queued, so a watcher of rarely-changing kinds still resumes late.
+// When the store rebuilds its cache (an etcd replica whose watch fell behind compaction), every
+// watcher is reset the same way: the changes in between are not known one by one.
 
 /** Where a watcher's events go: a gRPC server stream in production. */
 export interface WatchSink {
@@ -50,7 +52,7 @@ export interface WatchHub {
   size(): number;
   /** Ends every stream normally (graceful shutdown) and closes the watchers. */
   closeAll(): void;
-  /** Watchers reset because they fell behind, since start. */
+  /** Watchers reset to a snapshot (they fell behind, or the store rebuilt its cache), since start. */
   resets(): number;
 }
 
@@ -67,6 +69,8 @@ export function createWatchHub(options: WatchHubOptions): WatchHub {
     const log = options.logger.child({ peer });
     let state: "syncing" | "live" | "closed" = "syncing";
     let buffered: CommitEvent[] = [];
+    // A rebuild seen while syncing: the sync may have read the cache before it; sync again after.
+    let rebuiltWhileSyncing = false;
     let queue: WireWatchEvent[] = [];
     let waitingDrain = false;
     let queuedUpTo = 0;
@@ -129,6 +133,11 @@ export function createWatchHub(options: WatchHubOptions): WatchHub {
       }
       const pending = buffered;
       buffered = [];
+      if (rebuiltWhileSyncing) {
+        rebuiltWhileSyncing = false;
+        await sync({ since: 0, reset: true });
+        return;
+      }
       state = "live";
       for (const commit of pending) deliver(commit);
     };
@@ -141,16 +150,18 @@ export function createWatchHub(options: WatchHubOptions): WatchHub {
     };
     const unsubscribe = options.store.subscribe((commit) => {
       if (state === "syncing") {
-        buffered.push(commit);
+        if (commit.rebuilt === true) rebuiltWhileSyncing = true;
+        else buffered.push(commit);
         return;
       }
       if (state !== "live") return;
-      if (queue.length >= maxQueued) {
+      if (commit.rebuilt === true || queue.length >= maxQueued) {
         resets++;
-        log.warn({ queued: queue.length, revision: commit.revision }, "watcher fell behind; resetting it to a snapshot");
+        if (commit.rebuilt === true) log.warn({ revision: commit.revision }, "the store rebuilt its cache; resetting the watcher to a snapshot");
+        else log.warn({ queued: queue.length, revision: commit.revision }, "watcher fell behind; resetting it to a snapshot");
         queue = [];
         start({ since: 0, reset: true });
-        buffered.push(commit);
+        if (commit.rebuilt !== true) buffered.push(commit);
         return;
       }
       deliver(commit);

@@ -1,7 +1,7 @@
-import { recordKey } from "@isthmus/core/brokerapi";
+import { recordKey, type BrokerRecord } from "@isthmus/core/brokerapi";
 import { errorMessage } from "@isthmus/core/errors";
 import type { Logger } from "../logger.js";
-import type { CommitEvent, Store } from "../store/store.js";
+import type { CommitEvent, Store, StoredChange } from "../store/store.js";
 import type { DashboardChange, DashboardDelta, DashboardEvent, DashboardKind, DashboardRecords, DashboardSnapshot } from "./web/types.js";
 import { applyChange } from "./web/views.js";
 
@@ -121,19 +121,49 @@ export function createDashboardModel(options: { readonly store: Store; readonly 
     }
   };
 
+  /**
+   * After the store rebuilt its cache (an etcd replica that fell behind compaction), the changes
+   * in between are not known one by one: the difference between what the page shows and a fresh
+   * snapshot becomes one delta, so open pages catch up without a reload.
+   */
+  const catchUp = async (): Promise<void> => {
+    const snap = await store.snapshot([...kinds]);
+    const fresh = new Map(snap.records.map((r) => [`${r.kind}\u0000${recordKey(r)}`, r]));
+    const changes: StoredChange[] = [];
+    for (const kind of kinds) {
+      for (const [key, value] of maps[kind]) {
+        const now = fresh.get(`${kind}\u0000${key}`);
+        if (now === undefined) changes.push({ type: "delete", key, record: { kind, value } as BrokerRecord });
+        else if (JSON.stringify(now.value) !== JSON.stringify(value)) changes.push({ type: "put", key, record: now });
+        fresh.delete(`${kind}\u0000${key}`);
+      }
+    }
+    for (const r of fresh.values()) changes.push({ type: "put", key: recordKey(r), record: r });
+    apply({ revision: snap.revision, changes }, true);
+  };
+  const catchUpLogged = (): void => {
+    catchUp().catch((err: unknown) => {
+      logger.warn({ err: errorMessage(err) }, "the dashboard could not catch up after the store rebuilt its cache; pages show the last known state");
+    });
+  };
+
   return {
     async start() {
       const buffered: CommitEvent[] = [];
       let live = false;
       unsubscribe = store.subscribe((e) => {
-        if (live) apply(e, true);
-        else buffered.push(e);
+        if (!live) buffered.push(e);
+        else if (e.rebuilt === true) catchUpLogged();
+        else apply(e, true);
       });
       const snap = await store.snapshot([...kinds]);
       for (const r of snap.records) applyChange(maps, { type: "put", kind: r.kind, key: recordKey(r), value: r.value });
       revision = snap.revision;
       floor = snap.revision;
-      for (const e of buffered) apply(e, true);
+      for (const e of buffered) {
+        if (e.rebuilt !== true) apply(e, true);
+        else if (e.revision > revision) catchUpLogged();
+      }
       live = true;
     },
     records: () => maps,

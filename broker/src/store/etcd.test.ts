@@ -1,7 +1,10 @@
 import { parseCidr } from "@isthmus/core/net";
 import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Etcd3 } from "etcd3";
+import type { WireWatchEvent } from "@isthmus/core/brokerapi";
 import { createCatalog } from "../catalog.js";
+import { createWatchHub } from "../watch-hub.js";
 import { startEtcdCluster, type EtcdCluster } from "../testing/etcd-cluster.js";
 import { exportsOf } from "../testing/records.js";
 import { createEtcdStore } from "./etcd.js";
@@ -99,4 +102,44 @@ describe("etcd store", () => {
     expect(out).toEqual({ ok: false, code: "Unauthenticated", reason: "token v is a dashboard token, not a join token" });
     expect(await a.revokeToken("v")).toMatchObject({ revoked: true, scope: "admin" });
   });
+
+  it("a replica whose watch fell behind etcd's compaction rebuilds its cache, losing and doubling nothing, and resets its watchers", async () => {
+    const a = await open("/t6/");
+    // b talks to member 2 only, so that member's absence stops b's watch while a commits.
+    const b = await createEtcdStore({ endpoints: [etcd.endpoints[2] ?? ""], prefix: "/t6/", logger: createSilentLogger() });
+    stores.push(b);
+    const cat = createCatalog({ store: a });
+    await cat.publish("x", { kind: "export", records: exportsOf("x", 3) });
+    await expect.poll(() => b.revision(), { timeout: 10_000 }).toBe(a.revision());
+    const events: CommitEvent[] = [];
+    b.subscribe((e) => events.push(e));
+    const hub = createWatchHub({ store: b, logger: createSilentLogger() });
+    const received: WireWatchEvent[] = [];
+    hub.open({ kinds: [], since: 0, peer: "test", sink: { write: (e) => received.push(e) > 0, onceDrain: () => undefined, end: () => undefined, fail: () => undefined } });
+    await expect.poll(() => received.some((e) => e.snapshot?.last === true)).toBe(true);
+
+    await etcd.kill(2);
+    for (let i = 0; i < 20; i++) await cat.publish("x", { kind: "export", records: exportsOf("x", 3, i + 1) });
+    const admin = new Etcd3({ hosts: [etcd.endpoints[0] ?? ""] });
+    try {
+      const head = await admin.get("/t6/data/revision").exec();
+      await admin.kv.compact({ revision: head.header.revision, physical: true });
+    } finally {
+      admin.close();
+    }
+    await etcd.restart(2);
+
+    await expect.poll(() => b.revision(), { timeout: 30_000 }).toBe(a.revision());
+    expect(await b.snapshot([])).toEqual(await a.snapshot([]));
+    expect(events.filter((e) => e.rebuilt === true)).toHaveLength(1);
+    // The hub's watcher got a fresh snapshot flagged reset, holding exactly a's records.
+    await expect.poll(() => received.filter((e) => e.snapshot?.reset === true && e.snapshot.last === true).length, { timeout: 10_000 }).toBe(1);
+    const reset = received.slice(received.findIndex((e) => e.snapshot?.reset === true));
+    expect(reset.flatMap((e) => e.snapshot?.records ?? []).map((r) => r.export?.name).sort()).toEqual(exportsOf("x", 3, 20).map((x) => x.name).sort());
+    expect(hub.resets()).toBe(1);
+    // And b follows a again, live.
+    await cat.publish("x", { kind: "export", records: exportsOf("x", 1) });
+    await expect.poll(() => b.revision(), { timeout: 10_000 }).toBe(a.revision());
+    hub.closeAll();
+  }, 90_000);
 });

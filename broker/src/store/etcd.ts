@@ -15,7 +15,12 @@ import type { CommitEvent, Store, StoredChange, StoreView, TransactResult, Write
 // whole catalog in memory, loaded at start and then fed by an etcd watch on `log/`: reads,
 // snapshots and the views that plan commits come from that cache; a commit that lost the race
 // to another replica waits for the cache to catch up and plans again. Watchers resume from
-// `log/` entries (kept for `historyRevisions` revisions), exactly as with SQLite.
+// `log/` entries (kept for `historyRevisions` revisions), exactly as with SQLite. When the
+// watch cannot continue (etcd cancels it because its start revision was compacted away, after a
+// partition or a long disconnect) or an entry is missing, the replica rebuilds its cache from a
+// fresh listing of `data/`, watches again from that listing's revision and tells its listeners
+// with one event flagged `rebuilt`, so that they resynchronise from a snapshot: nothing is lost,
+// nothing applied twice.
 
 /** Options of `createEtcdStore`. */
 export interface EtcdStoreOptions {
@@ -62,6 +67,7 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
     }
   };
 
+  let closed = false;
   // Catalog cache: kind → owner → key → record.
   const sets = new Map<RecordKind, Map<string, Map<string, BrokerRecord>>>();
   const allocations = new Map<string, string>();
@@ -90,7 +96,6 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
   });
   const loaded = await wrap("load", () => client.getAll().prefix(`${p}data/`).exec());
   for (const kv of loaded.kvs) loadKey(kv);
-  const startRevision = Number(loaded.header.revision) + 1;
 
   function loadKey(kv: IKeyValue): void {
     const key = kv.key.toString();
@@ -108,7 +113,8 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
   function apply(entry: LogEntry): void {
     if (entry.revision <= revision) return;
     if (entry.revision !== revision + 1) {
-      log.error({ expected: revision + 1, got: entry.revision }, "etcd log has a gap; the cache may be stale until restart");
+      void resync(`the etcd log jumped from revision ${revision} to ${entry.revision}`);
+      return;
     }
     const changes: StoredChange[] = entry.changes.map((c) => {
       const record = { kind: c.kind, value: c.value } as BrokerRecord;
@@ -132,25 +138,78 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
     for (const w of [...waiters]) w();
   }
 
-  const watcher: Watcher = await wrap("watch", () => client.watch().prefix(`${p}log/`).startRevision(String(startRevision)).create());
-  watcher.on("put", (kv) => {
-    try {
-      apply(JSON.parse(kv.value.toString()) as LogEntry);
-    } catch (err) {
-      log.error({ err }, "cannot apply an etcd log entry");
-    }
-  });
   let watching = true;
-  watcher.on("connected", () => {
-    watching = true;
-  });
-  watcher.on("disconnected", (err) => {
-    watching = false;
-    log.warn({ err }, "etcd watch disconnected; the client reconnects");
-  });
-  watcher.on("error", (err) => {
-    log.warn({ err }, "etcd watch error; the client reconnects");
-  });
+  let generation = 0;
+  /** Follows `log/` from `startRevision`; events of a watcher that is no longer current are ignored. */
+  const follow = async (startRevision: number): Promise<Watcher> => {
+    const mine = ++generation;
+    const w = await client.watch().prefix(`${p}log/`).startRevision(String(startRevision)).create();
+    w.on("put", (kv) => {
+      if (mine !== generation) return;
+      try {
+        apply(JSON.parse(kv.value.toString()) as LogEntry);
+      } catch (err) {
+        log.error({ err }, "cannot apply an etcd log entry");
+      }
+    });
+    w.on("connected", () => {
+      watching = true;
+    });
+    w.on("disconnected", (err) => {
+      watching = false;
+      log.warn({ err }, "etcd watch disconnected; the client reconnects");
+    });
+    // The client reconnects a disconnected watch by itself, but a watch etcd cancels (its start
+    // revision was compacted) ends here for good: only a fresh listing gets the replica back.
+    w.on("error", (err) => {
+      if (mine === generation) void resync(`etcd cancelled the watch (${errorMessage(err)})`);
+    });
+    return w;
+  };
+  let watcher: Watcher = await wrap("watch", () => follow(Number(loaded.header.revision) + 1));
+
+  let rebuilding: Promise<void> | undefined;
+  let rebuilds = 0;
+  /**
+   * Rebuilds the cache from a listing of `data/` and follows the log from that listing's
+   * revision, retrying with backoff while etcd is unavailable; then tells the listeners with one
+   * event flagged `rebuilt`. Concurrent calls share one rebuild.
+   */
+  function resync(why: string): Promise<void> {
+    rebuilding ??= (async () => {
+      generation++;
+      watching = false;
+      log.warn({ why, revision }, "rebuilding the catalog cache from a fresh etcd listing");
+      // A watch etcd cancelled is already detached (cancelling it again would wait forever); one
+      // that is still open is cancelled, but never waited for long: its events are ignored now.
+      const cancelled = watcher.cancel().catch((err: unknown) => {
+        log.warn({ err }, "cancelling the old etcd watch failed; it is ignored from now on");
+      });
+      await Promise.race([cancelled, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+      for (let attempt = 1; !closed; attempt++) {
+        try {
+          const listed = await client.getAll().prefix(`${p}data/`).exec();
+          sets.clear();
+          allocations.clear();
+          for (const kv of listed.kvs) loadKey(kv);
+          watcher = await follow(Number(listed.header.revision) + 1);
+          watching = true;
+          rebuilds++;
+          log.info({ revision, rebuilds }, "catalog cache rebuilt; watchers resynchronise from a snapshot");
+          const event: CommitEvent = { revision, changes: [], rebuilt: true };
+          for (const l of listeners) l(event);
+          for (const w of [...waiters]) w();
+          return;
+        } catch (err) {
+          log.warn({ err, attempt }, "rebuilding the catalog cache failed; trying again");
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+        }
+      }
+    })().finally(() => {
+      rebuilding = undefined;
+    });
+    return rebuilding;
+  }
 
   /** Resolves when the cache reaches `target` or after `ms`. */
   const waitFor = (target: number, ms: number): Promise<void> =>
@@ -239,7 +298,6 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
   };
 
   const credentials = createEtcdCredentialStore(client, { prefix: p, wrap });
-  let closed = false;
   return {
     name: "etcd",
     ready: () => !closed && watching,

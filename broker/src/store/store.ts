@@ -18,6 +18,12 @@ export interface StoredChange {
 export interface CommitEvent {
   readonly revision: number;
   readonly changes: readonly StoredChange[];
+  /**
+   * True when the store rebuilt its cache from a fresh listing instead (an etcd replica whose
+   * watch fell behind compaction): `changes` is empty and what happened between the previous
+   * event and `revision` is not known one by one, so a listener resynchronises from a snapshot.
+   */
+  readonly rebuilt?: boolean;
 }
 
 /** A consistent read view inside a transaction. */
