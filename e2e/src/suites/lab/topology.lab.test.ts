@@ -4,36 +4,29 @@
  * c1,c2` makes three clusters, c1 and c2 with identical CIDRs, c3's gateway node behind a NAT
  * router; bad flags are refused before anything is made.
  */
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findLeftovers, planLab, repoRoot, type LabStatus } from "@isthmus/lab";
-import { runCommand, type RunResult } from "@isthmus/lab/testing";
+import type { LabStatus } from "@isthmus/lab";
+import { runCommand } from "@isthmus/lab/testing";
+import { ownLab } from "./own-lab.js";
 
-const stateDir = "/var/lib/isthmus-labt";
-const namePrefix = "isthmus-labt-";
-const env = [`ISTHMUS_LAB_STATE_DIR=${stateDir}`, `ISTHMUS_LAB_PREFIX=${namePrefix}`, "ISTHMUS_LAB_PORT_BASE=16460"];
-
-/** Runs the built `isthmus` command against this suite's lab. */
-function isthmus(args: readonly string[], timeoutMs = 60_000): Promise<RunResult> {
-  return runCommand(["env", ...env, process.execPath, join(repoRoot, "cli/bin/isthmus.js"), ...args], { timeoutMs, allowFailure: true });
-}
+const lab = ownLab("labt", 16460);
+const isthmus = lab.isthmus;
 
 async function namespacesOfThisLab(): Promise<string[]> {
   const { stdout } = await runCommand(["ip", "netns", "list"]);
-  return stdout.split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) => n.startsWith(namePrefix));
+  return stdout.split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) => n.startsWith(lab.location.namePrefix));
 }
 
 async function nothingMade(): Promise<void> {
   expect(await namespacesOfThisLab()).toEqual([]);
-  expect((await findLeftovers(planLab({ stateDir, namePrefix, localPortBase: 16460 }))).files).toEqual([]);
+  expect((await lab.leftovers()).files).toEqual([]);
 }
 
 describe("lab up topology flags", () => {
   afterAll(async () => {
     const down = await isthmus(["lab", "down"], 120_000);
     expect(down.code, down.stderr).toBe(0);
-    const left = await findLeftovers(planLab({ stateDir, namePrefix, localPortBase: 16460, clusters: 3, nodesPerCluster: 1 }));
-    expect(left).toEqual({ namespaces: [], mounts: [], processes: [], files: [] });
+    expect(await lab.leftovers()).toEqual({ namespaces: [], mounts: [], processes: [], files: [] });
   });
 
   it.each([
@@ -58,7 +51,7 @@ describe("lab up topology flags", () => {
       ["c2", "10.1.0.0/16", "10.101.0.0/16", 1, true],
       ["c3", "10.3.0.0/16", "10.103.0.0/16", 1, true],
     ]);
-    expect(await namespacesOfThisLab()).toContain(`${namePrefix}c3-nat`);
+    expect(await namespacesOfThisLab()).toContain(`${lab.location.namePrefix}c3-nat`);
     // c3's gateway node sits on the NAT's inside network and still reaches c1's gateway on the WAN.
     const addr = await isthmus(["lab", "exec", "c3/n1", "--", "ip", "-4", "-o", "addr", "show", "wan0"]);
     expect(addr.stdout).toContain("198.19.3.11/24");
