@@ -110,7 +110,12 @@ function watch(ctx: BrokerContext, call: grpc.ServerWritableStream<WireWatchRequ
       },
     },
   });
+  // Idempotent: a revocation reaches a stream both from the call that revoked (on this replica)
+  // and from the store's revocation feed.
+  let terminated = false;
   const terminate = (why: string): void => {
+    if (terminated) return;
+    terminated = true;
     fail(new BrokerError("Unauthenticated", why));
   };
   const set = ctx.streams.get(subject) ?? new Set();

@@ -133,4 +133,49 @@ describe("3 broker replicas on a 3-member etcd", () => {
     expect(revisions).toEqual(Array.from({ length: last - snapshotRevision }, (_, i) => snapshotRevision + 1 + i));
     await handle.stop();
   }, 120_000);
+
+  it("evicting a cluster through one replica refuses its certificate on another and ends its watch there within 2 s", async () => {
+    const [, r1, r2] = replicas as [Replica, Replica, Replica];
+    const caPem = await readFile(join(r1.dir, adminFiles.ca), "utf8");
+    const adminOn = (port: number): AdminClient =>
+      createAdminClient({ address: `127.0.0.1:${port}`, caPem, certPem: adminCert, keyPem: adminKey });
+    const adminCert = await readFile(join(r1.dir, adminFiles.cert), "utf8");
+    const adminKey = await readFile(join(r1.dir, adminFiles.key), "utf8");
+    const admin = adminOn(r1.grpcPort);
+    closers.push(() => {
+      admin.close();
+    });
+    const { token } = await admin.createToken({ ttlSeconds: 600, maxUses: 1, description: "victim" });
+    const creds = await joinBroker({ address: `127.0.0.1:${r2.grpcPort}`, caPem, token, clusterId: "victim" });
+    const victim: BrokerClient = createBrokerClient({ address: `127.0.0.1:${r2.grpcPort}`, ...creds });
+    closers.push(() => {
+      victim.close();
+    });
+    await victim.publish({ kind: "endpoint", records: [endpointOf("victim")] });
+    let snapshot = false;
+    const handle = victim.watch({
+      onSnapshot: () => {
+        snapshot = true;
+      },
+      onChanges: () => undefined,
+    });
+    await expect.poll(() => snapshot, { timeout: 10_000 }).toBe(true);
+
+    let ended: number | undefined;
+    handle.done.catch((err: unknown) => {
+      ended = (err as { grpcCode?: number }).grpcCode;
+    });
+    await admin.evictCluster({ id: "victim" });
+    // r2 learns of the revocation from etcd's feed, not from its 5 s reread (which never ended streams).
+    await expect.poll(() => ended, { timeout: 2_000, interval: 50 }).toBe(16);
+    const refused = async (): Promise<number | undefined> => {
+      try {
+        await victim.publish({ kind: "endpoint", records: [endpointOf("victim")] });
+        return undefined;
+      } catch (err) {
+        return (err as { grpcCode?: number }).grpcCode;
+      }
+    };
+    await expect.poll(refused, { timeout: 2_000, interval: 100 }).toBe(16);
+  }, 60_000);
 });

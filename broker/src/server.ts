@@ -87,6 +87,13 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
       else resolve(port);
     });
   });
+  // Revocations by any replica (etcd) reach this one through the store's feed at once: the
+  // serial is refused from then on and the subject's open watch streams end. The periodic reread
+  // below repairs what a broken feed missed.
+  const stopRevocationFeed = store.onRevoked(({ serial, subject }) => {
+    revokedSet.add(serial);
+    for (const end of ctx.streams.get(subject) ?? []) end(`Certificate ${serial} of "${subject}" was revoked`);
+  });
   // Other replicas (etcd) revoke certificates too: merge their revocations every few seconds.
   const refreshRevocations = setInterval(() => {
     store.revokedSerials().then(
@@ -135,6 +142,7 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
       stopping ??= (async () => {
         serving = false;
         clearInterval(refreshRevocations);
+        stopRevocationFeed();
         hub.closeAll();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {

@@ -1,4 +1,4 @@
-import type { Etcd3 } from "etcd3";
+import type { Etcd3, Watcher } from "etcd3";
 import { BrokerError } from "../errors.js";
 import { checkJoin, checkRenewal, toAdmission, type JoinDecision } from "./join-admission.js";
 import type { CertificateRow, JoinAdmission, Store, TokenRow } from "./store.js";
@@ -15,6 +15,7 @@ export type CredentialStore = Pick<
   | "insertCertificate"
   | "revokeCertificatesOf"
   | "revokedSerials"
+  | "onRevoked"
   | "getMeta"
   | "putMetaIfAbsent"
 >;
@@ -28,9 +29,31 @@ export type CredentialStore = Pick<
  */
 export function createEtcdCredentialStore(
   client: Etcd3,
-  options: { readonly prefix: string; readonly wrap: <T>(what: string, fn: () => Promise<T>) => Promise<T> },
-): CredentialStore {
+  options: {
+    readonly prefix: string;
+    readonly wrap: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+    /** Told when the revocation feed's watch fails (it is then left to the periodic reread). */
+    readonly onFeedError: (err: Error) => void;
+  },
+): CredentialStore & { /** Stops the revocation feed's watch. */ readonly stopFeeds: () => Promise<void> } {
   const { prefix: p, wrap } = options;
+  // The revocation feed: one watch of `certs/`, opened for the first listener.
+  const revocationListeners = new Set<(revoked: { readonly serial: string; readonly subject: string }) => void>();
+  let feed: Promise<Watcher> | undefined;
+  const openFeed = (): Promise<Watcher> =>
+    client
+      .watch()
+      .prefix(`${p}certs/`)
+      .create()
+      .then((w) => {
+        w.on("put", (kv) => {
+          const cert = JSON.parse(kv.value.toString()) as CertificateRow;
+          if (cert.revokedAt === undefined) return;
+          for (const l of revocationListeners) l({ serial: cert.serial, subject: cert.subject });
+        });
+        w.on("error", options.onFeedError);
+        return w;
+      });
   const k = {
     token: (id: string) => `${p}tokens/${id}`,
     cert: (serial: string) => `${p}certs/${serial}`,
@@ -68,6 +91,17 @@ export function createEtcdCredentialStore(
     });
 
   return {
+    onRevoked(listener) {
+      revocationListeners.add(listener);
+      feed ??= openFeed();
+      feed.catch(options.onFeedError);
+      return () => revocationListeners.delete(listener);
+    },
+    async stopFeeds() {
+      revocationListeners.clear();
+      const w = await feed?.catch(() => undefined);
+      await w?.cancel();
+    },
     async insertToken(token) {
       await wrap("insert token", () => client.put(k.token(token.id)).value(JSON.stringify(token)).exec());
     },

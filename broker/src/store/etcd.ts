@@ -297,7 +297,13 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
     return { result, revision: next, changes };
   };
 
-  const credentials = createEtcdCredentialStore(client, { prefix: p, wrap });
+  const { stopFeeds, ...credentials } = createEtcdCredentialStore(client, {
+    prefix: p,
+    wrap,
+    onFeedError: (err) => {
+      log.warn({ err }, "the etcd watch of revocations failed; revocations from other replicas now arrive with the periodic reread");
+    },
+  });
   return {
     name: "etcd",
     ready: () => !closed && watching,
@@ -337,6 +343,9 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
       listeners.clear();
       await watcher.cancel().catch((err: unknown) => {
         log.warn({ err }, "cancelling the etcd watch failed; closing the client anyway");
+      });
+      await stopFeeds().catch((err: unknown) => {
+        log.warn({ err }, "cancelling the etcd watch of revocations failed; closing the client anyway");
       });
       client.close();
     },

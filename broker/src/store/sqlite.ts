@@ -65,6 +65,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     throw new BrokerError("StoreFailed", `Cannot open SQLite store ${options.path}: ${errorMessage(err)}`, { cause: err });
   }
   const listeners = new Set<(event: CommitEvent) => void>();
+  const revocationListeners = new Set<(revoked: { readonly serial: string; readonly subject: string }) => void>();
+  const announce = (revoked: readonly { readonly serial: string; readonly subject: string }[]): void => {
+    for (const r of revoked) for (const l of revocationListeners) l({ serial: r.serial, subject: r.subject });
+  };
   const q = {
     meta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
     setMeta: db.prepare<[string, string]>("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
@@ -214,9 +218,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         const row = q.getToken.get(request.id);
         const decision = checkJoin(request, row === undefined ? undefined : tokenFromDb(row), q.allCertsOf.all(request.clusterId).map(certFromDb));
         apply(decision);
-        return toAdmission(decision);
+        return { admission: toAdmission(decision), revoked: decision.ok ? decision.revoke : [] };
       });
-      return run("admit join", () => admit());
+      return run("admit join", () => {
+        const out = admit();
+        announce(out.revoked);
+        return out.admission;
+      });
     },
     renewCertificate(request) {
       const renew = db.transaction(() => {
@@ -254,7 +262,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         q.revokeCertsOf.run(now.toISOString(), subject);
         return serials;
       });
-      return run("revoke certificates", () => revoke());
+      return run("revoke certificates", () => {
+        const serials = revoke();
+        announce(serials.map((serial) => ({ serial, subject })));
+        return serials;
+      });
+    },
+    onRevoked(listener) {
+      revocationListeners.add(listener);
+      return () => revocationListeners.delete(listener);
     },
     revokedSerials() {
       return run("list revocations", () => new Set(q.revoked.all().map((r) => r.serial)));
@@ -272,6 +288,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (!closed) {
         closed = true;
         listeners.clear();
+        revocationListeners.clear();
         db.close();
       }
       return Promise.resolve();

@@ -173,6 +173,12 @@ export interface Store {
   revokeCertificatesOf(subject: string, now: Date): Promise<string[]>;
   /** Serials of all revoked certificates. */
   revokedSerials(): Promise<Set<string>>;
+  /**
+   * Calls `listener` for each certificate revoked from now on, by this process or (etcd) by any
+   * replica, soon after its revocation commits; returns an unsubscribe. A feed, not a guarantee:
+   * the server also rereads `revokedSerials` periodically.
+   */
+  onRevoked(listener: (revoked: { readonly serial: string; readonly subject: string }) => void): () => void;
 
   /** Reads a metadata value (e.g. the CA). */
   getMeta(key: string): Promise<string | undefined>;
