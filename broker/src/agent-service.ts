@@ -1,12 +1,14 @@
 import type * as grpc from "@grpc/grpc-js";
 import { connectionInputFromWire, endpointInputFromWire, exportInputFromWire, parseWireKind, recordKey, recordOwner, type AgentServiceHandlers, type BrokerRecord, type RecordKind, type WirePublishRequestOutput, type WireWatchRequestOutput } from "@isthmus/core/brokerapi";
 import { parseCluster, parseClusterId } from "@isthmus/core/model";
+import { errorMessage, isIsthmusError } from "@isthmus/core/errors";
 import { parseCidr } from "@isthmus/core/net";
 import type { CatalogInput } from "./catalog.js";
 import type { BrokerContext } from "./context.js";
 import { BrokerError } from "./errors.js";
 import { invalidRequestReason, toStatus, unaryHandler } from "./grpc-util.js";
 import { adminSubject, identify } from "./identity.js";
+import { peerHost } from "./join-limiter.js";
 import { parseJoinToken, redeemToken } from "./tokens.js";
 
 /** The agent service: Join, Publish, Watch. */
@@ -18,37 +20,38 @@ export function createAgentService(ctx: BrokerContext): AgentServiceHandlers {
       method: "Join",
       logger,
       observe,
-      handle: async (req, call) => {
-        const clusterId = asArgument(() => parseClusterId(req.clusterId));
-        if (clusterId === adminSubject) throw new BrokerError("InvalidArgument", `Join refused: cluster id "${adminSubject}" is reserved for the admin credential`);
-        // A caller presenting a certificate renews its own; everyone else needs a token.
-        const renewal = call.getAuthContext().sslPeerCertificate === undefined ? undefined : identify(call, ctx.revoked);
-        if (renewal !== undefined && (renewal.kind !== "cluster" || renewal.clusterId !== clusterId)) {
-          const who = renewal.kind === "cluster" ? `cluster "${renewal.clusterId}"` : "the admin credential";
-          throw new BrokerError("PermissionDenied", `Join refused: ${who} cannot join or renew as "${clusterId}"`);
-        }
-        if (renewal === undefined) parseJoinToken(req.token); // refuse junk before spending CPU on the CSR
-        // Verify the CSR before spending a token use on it; the certificate is only recorded
-        // and returned once the Join is admitted.
-        const { certPem, info } = await ctx.pki.signClusterCsr(clusterId, req.csrPem).catch((err: unknown) => {
-          throw new BrokerError("InvalidArgument", `Join refused: ${(err as Error).message}`, { cause: err });
-        });
-        const now = new Date();
-        const certificate = { serial: info.serial, subject: clusterId, issuedAt: now.toISOString(), notAfter: info.notAfter.toISOString() };
-        let revoked: readonly string[] = [];
-        if (renewal === undefined) {
-          revoked = await redeemToken(ctx.store, { token: req.token, clusterId, now, certificate });
-        } else {
-          const renewed = await ctx.store.renewCertificate({ presentedSerial: renewal.serial, clusterId, now, certificate });
-          if (!renewed.ok) throw new BrokerError(renewed.code, `Renewal refused: ${renewed.reason}`);
-        }
-        if (revoked.length > 0) {
-          for (const serial of revoked) ctx.revoked.add(serial);
-          for (const end of ctx.streams.get(clusterId) ?? []) end(`The certificates of "${clusterId}" obtained with another token were revoked by a rejoin`);
-        }
-        logger.info({ clusterId, serial: info.serial, renewal: renewal !== undefined, revoked: revoked.length }, renewal === undefined ? "cluster joined" : "cluster renewed its certificate");
-        return { clusterId, certificatePem: certPem, caPem: ctx.pki.ca.certPem, notAfter: info.notAfter.toISOString() };
-      },
+      handle: (req, call) =>
+        withJoinLimit({ ctx, logger, source: peerHost(call.getPeer()), clusterId: req.clusterId, token: req.token }, async () => {
+          const clusterId = asArgument(() => parseClusterId(req.clusterId));
+          if (clusterId === adminSubject) throw new BrokerError("InvalidArgument", `Join refused: cluster id "${adminSubject}" is reserved for the admin credential`);
+          // A caller presenting a certificate renews its own; everyone else needs a token.
+          const renewal = call.getAuthContext().sslPeerCertificate === undefined ? undefined : identify(call, ctx.revoked);
+          if (renewal !== undefined && (renewal.kind !== "cluster" || renewal.clusterId !== clusterId)) {
+            const who = renewal.kind === "cluster" ? `cluster "${renewal.clusterId}"` : "the admin credential";
+            throw new BrokerError("PermissionDenied", `Join refused: ${who} cannot join or renew as "${clusterId}"`);
+          }
+          if (renewal === undefined) parseJoinToken(req.token); // refuse junk before spending CPU on the CSR
+          // Verify the CSR before spending a token use on it; the certificate is only recorded
+          // and returned once the Join is admitted.
+          const { certPem, info } = await ctx.pki.signClusterCsr(clusterId, req.csrPem).catch((err: unknown) => {
+            throw new BrokerError("InvalidArgument", `Join refused: ${(err as Error).message}`, { cause: err });
+          });
+          const now = new Date();
+          const certificate = { serial: info.serial, subject: clusterId, issuedAt: now.toISOString(), notAfter: info.notAfter.toISOString() };
+          let revoked: readonly string[] = [];
+          if (renewal === undefined) {
+            revoked = await redeemToken(ctx.store, { token: req.token, clusterId, now, certificate });
+          } else {
+            const renewed = await ctx.store.renewCertificate({ presentedSerial: renewal.serial, clusterId, now, certificate });
+            if (!renewed.ok) throw new BrokerError(renewed.code, `Renewal refused: ${renewed.reason}`);
+          }
+          if (revoked.length > 0) {
+            for (const serial of revoked) ctx.revoked.add(serial);
+            for (const end of ctx.streams.get(clusterId) ?? []) end(`The certificates of "${clusterId}" obtained with another token were revoked by a rejoin`);
+          }
+          logger.info({ clusterId, serial: info.serial, renewal: renewal !== undefined, revoked: revoked.length }, renewal === undefined ? "cluster joined" : "cluster renewed its certificate");
+          return { clusterId, certificatePem: certPem, caPem: ctx.pki.ca.certPem, notAfter: info.notAfter.toISOString() };
+        }),
     }),
     Publish: unaryHandler({
       method: "Publish",
@@ -195,4 +198,26 @@ function parsePublish(req: WirePublishRequestOutput, owner: string, maxRecords: 
     seen.add(key);
   }
   return { kind, records: inputs };
+}
+
+/**
+ * Runs one Join under the per-source limit: a source with too many refused Joins is refused at
+ * once (RESOURCE_EXHAUSTED); a refusal for the token or the id is counted and logged with the
+ * token's id, never the token.
+ */
+async function withJoinLimit<T>(
+  join: { readonly ctx: BrokerContext; readonly logger: BrokerContext["logger"]; readonly source: string; readonly clusterId: string; readonly token: string },
+  run: () => Promise<T>,
+): Promise<T> {
+  join.ctx.joinLimiter.check(join.source);
+  try {
+    return await run();
+  } catch (err) {
+    if (isIsthmusError(err, "Unauthenticated") || isIsthmusError(err, "PermissionDenied")) {
+      join.ctx.joinLimiter.fail(join.source);
+      const tokenId = /^isthmus_([0-9a-f]{16})\./.exec(join.token)?.[1];
+      join.logger.warn({ source: join.source, clusterId: join.clusterId, tokenId, reason: errorMessage(err) }, "join refused");
+    }
+    throw err;
+  }
 }

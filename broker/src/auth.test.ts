@@ -208,3 +208,22 @@ describe("joining under an id that is already joined", () => {
     expect(await codeOf(join(token, "admin"))).toBe(grpc.status.INVALID_ARGUMENT);
   });
 });
+
+describe("refused Joins per source", () => {
+  it("answers RESOURCE_EXHAUSTED to a source with joinFailuresPerMinute refusals, even for a good token, and other calls go on", async () => {
+    const limited = await startTestBroker({ joinFailuresPerMinute: 3 });
+    try {
+      const join = (token: string, clusterId: string) => joinBroker({ address: limited.address, caPem: limited.caPem, token, clusterId });
+      const forged = `isthmus_0123456789abcdef.${"A".repeat(43)}`;
+      for (let i = 0; i < 3; i++) expect(await codeOf(join(forged, `x${i}`))).toBe(grpc.status.UNAUTHENTICATED);
+      const { token } = await limited.admin.createToken({ ttlSeconds: 600, maxUses: 1, description: "good" });
+      const err = await join(token, "good").catch((e: unknown) => e as BrokerApiError);
+      expect(err).toMatchObject({ grpcCode: grpc.status.RESOURCE_EXHAUSTED });
+      expect((err as Error).message).toMatch(/3 refused Joins from 127\.0\.0\.1/);
+      // The good token was not spent, and the admin API still answers.
+      expect((await limited.admin.listTokens({})).tokens.find((t) => t.description === "good")?.uses).toBe(0);
+    } finally {
+      await limited.stop({ remove: true });
+    }
+  });
+});

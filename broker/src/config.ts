@@ -30,6 +30,8 @@ export const brokerConfigSchema = z.strictObject({
   /** Largest request accepted; larger ones get INVALID_ARGUMENT. */
   maxMessageBytes: z.int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   maxRecordsPerPublish: z.int().min(1).default(20_000),
+  /** Refused Joins per source address per minute before its Joins get RESOURCE_EXHAUSTED. */
+  joinFailuresPerMinute: z.int().min(1).default(30),
   /** Revisions kept for resuming watchers. */
   historyRevisions: z.int().min(10).default(10_000),
   /** Events queued per watcher before it is reset to a snapshot. */

@@ -1,6 +1,7 @@
 import type { Catalog } from "./catalog.js";
 import type { BrokerPki } from "./broker-pki.js";
 import type { RevocationList } from "./identity.js";
+import type { JoinLimiter } from "./join-limiter.js";
 import type { Logger } from "./logger.js";
 import type { BrokerMetrics } from "./metrics.js";
 import type { Store } from "./store/store.js";
@@ -15,6 +16,8 @@ export interface BrokerContext {
   readonly revoked: RevocationList;
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
+  /** Counts refused Joins per source address. */
+  readonly joinLimiter: JoinLimiter;
   /** Most records one publish may carry. */
   readonly maxRecordsPerPublish: number;
   /** The global CIDR pool, as text, when Globalnet is on. */

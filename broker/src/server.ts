@@ -14,6 +14,7 @@ import { createBrokerHttpServer } from "./http.js";
 import type { Logger } from "./logger.js";
 import { createBrokerMetrics } from "./metrics.js";
 import type { Store } from "./store/store.js";
+import { createJoinLimiter } from "./join-limiter.js";
 import { createWatchHub } from "./watch-hub.js";
 
 /** A running broker. */
@@ -65,6 +66,7 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
     metrics,
     logger,
     maxRecordsPerPublish: config.maxRecordsPerPublish,
+    joinLimiter: createJoinLimiter({ maxFailures: config.joinFailuresPerMinute, windowMs: 60_000 }),
     globalPool: globalPool?.pool.toString(),
     startedAt: new Date(),
     version: brokerVersion,
