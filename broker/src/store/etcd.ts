@@ -312,7 +312,15 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
     async transact(plan) {
       for (let attempt = 0; attempt < 200; attempt++) {
         const seen = revision;
-        const out = await wrap("commit", () => tryCommit(plan));
+        const out = await wrap("commit", () => tryCommit(plan)).catch((err: unknown) => {
+          // Validation errors pass through; an etcd failure here means no majority answered.
+          if (!(err instanceof BrokerError) || err.code !== "StoreFailed") throw err;
+          throw new BrokerError(
+            "StoreFailed",
+            `${err.message}. The etcd cluster has no quorum or cannot be reached: writes are refused until a majority of its members answers; this replica keeps serving reads from its cache, which may be stale`,
+            { cause: err },
+          );
+        });
         if (out !== undefined) return out;
         await waitFor(seen + 1, 200);
       }

@@ -31,11 +31,14 @@ export async function restartTestBroker(tb: TestBroker, overrides: Partial<Broke
   return startTestBroker({ ...overrides, grpcPort: tb.broker.grpcPort }, tb.dir);
 }
 
-/** Starts a test broker; `dir` reuses a previous data dir (restart). */
-export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, dir?: string): Promise<TestBroker> {
+/**
+ * Starts a test broker; `dir` reuses a previous data dir (restart); `openStore` replaces the
+ * default SQLite file in the data dir (e.g. an etcd store).
+ */
+export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, dir?: string, openStore?: () => Promise<Store>): Promise<TestBroker> {
   const dataDir = dir ?? (await mkdtemp(join(tmpdir(), "isthmus-broker-")));
   const config = brokerConfigSchema.parse({ dataDir, listen: "127.0.0.1", grpcPort: 0, httpPort: 0, dashboardPort: 0, logLevel: "silent", ...overrides });
-  const store = createSqliteStore({ path: join(dataDir, "broker.db"), historyRevisions: config.historyRevisions });
+  const store = openStore === undefined ? createSqliteStore({ path: join(dataDir, "broker.db"), historyRevisions: config.historyRevisions }) : await openStore();
   const broker = await startBroker(config, { store, logger: createSilentLogger() });
   const address = `127.0.0.1:${broker.grpcPort}`;
   const caPem = broker.pki.ca.certPem;
