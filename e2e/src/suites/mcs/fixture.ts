@@ -92,9 +92,11 @@ export interface Batch {
   readonly lastError: string;
 }
 
-// Runs inside the pod (CommonJS): COUNT sequential GETs of URL, each on its own connection with
-// a TIMEOUT ms deadline; prints the Batch as JSON.
-const batchScript = `
+/**
+ * Runs inside the pod (CommonJS): COUNT sequential GETs of URL, each on its own connection with
+ * a TIMEOUT ms deadline; prints the Batch as JSON. Argv: URL COUNT TIMEOUT.
+ */
+export const batchScript = `
 const http = require("node:http");
 const [url, count, timeout] = process.argv.slice(1).map((v, i) => (i === 0 ? v : Number(v)));
 const get = () => new Promise((resolve, reject) => {
