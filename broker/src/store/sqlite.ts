@@ -1,3 +1,5 @@
+import { accessSync, constants } from "node:fs";
+import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core/brokerapi";
 import { errorMessage } from "@isthmus/core/errors";
@@ -62,7 +64,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     migrateSqlite(db);
   } catch (err) {
     if (err instanceof BrokerError) throw err;
-    throw new BrokerError("StoreFailed", `Cannot open SQLite store ${options.path}: ${errorMessage(err)}`, { cause: err });
+    throw new BrokerError("StoreFailed", `Cannot open SQLite store ${options.path}: ${errorMessage(err)}${writeHint(options.path)}`, { cause: err });
   }
   const listeners = new Set<(event: CommitEvent) => void>();
   const revocationListeners = new Set<(revoked: { readonly serial: string; readonly subject: string }) => void>();
@@ -314,6 +316,20 @@ function tokenToDb(t: TokenRow): TokenDbRow {
     revoked: t.revoked ? 1 : 0,
     scope: t.scope ?? "join",
   };
+}
+
+/** Why the database's directory may refuse writes (SQLite only says "unable to open"), or "". */
+function writeHint(path: string): string {
+  try {
+    accessSync(dirname(path), constants.W_OK);
+    return "";
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EROFS") return ` (the volume holding ${dirname(path)} is read-only)`;
+    if (code === "EACCES") return ` (no permission to write in ${dirname(path)})`;
+    if (code === "ENOENT") return ` (${dirname(path)} does not exist)`;
+    return "";
+  }
 }
 
 function certFromDb(r: CertificateDbRow): CertificateRow {
