@@ -3,15 +3,25 @@ import { access, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { defaults } from "@isthmus/core/constants";
-import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
+import { parseClusterId } from "@isthmus/core/model";
+import { CliError, type Command, type CommandIo, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { openAdmin } from "../broker/admin.js";
-import { adminFileBeside, type BrokerAdmin, writeBrokerFile } from "../broker/info.js";
+import { adminFileBeside, type BrokerAdmin, readBrokerAdmin, writeBrokerFile } from "../broker/info.js";
+import { renderObject } from "../output.js";
 import { waitUntil } from "../kube/apply.js";
 import { repoRoot } from "../manifests/components.js";
 import { parseDuration } from "./token.js";
 
 const help = `Usage: isthmus broker run [options] [-- <isthmus-broker flags>]
+       isthmus broker remove-cluster <cluster-id> [--broker-admin FILE] [-o table|json|yaml]
 
+remove-cluster: removes a member cluster from the clusterset at the broker: deletes its records
+(endpoints, exports, connection statuses, its cluster record) so that every other cluster's
+gateways withdraw its routes and DNS stops answering with its endpoints, and revokes its
+certificates on every broker replica at once. Its global CIDR stays reserved for it. Run
+"isthmus uninstall" in that cluster to remove the agents themselves.
+
+run:
 Runs isthmus-broker as a process on this machine (node broker/dist/main.js), waits until it
 serves, writes broker-info.json (address, CA, a join token) and broker-admin.json (mode 0600)
 and stays in the foreground until interrupted (SIGINT/SIGTERM are passed on).
@@ -26,6 +36,7 @@ Options:
 Flags after -- go to isthmus-broker unchanged (see node broker/dist/main.js --help).
 
 Examples:
+  isthmus broker remove-cluster c3 --broker-admin broker-admin.json
   isthmus broker run --advertise 203.0.113.5
   isthmus broker run --data-dir /var/lib/isthmus-broker -- --store etcd --etcd-endpoints http://10.0.0.5:2379`;
 
@@ -80,15 +91,41 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   return code;
 }
 
-/** `isthmus broker run`. */
+async function removeCluster(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { "broker-admin": { type: "string" }, output: { type: "string", short: "o" } });
+  const format = parseOutputFormat(values.output);
+  const [id, ...extra] = positionals;
+  if (id === undefined || extra.length > 0) throw new CliError("UsageError", "Usage: isthmus broker remove-cluster <cluster-id> [--broker-admin FILE]");
+  const clusterId = (() => {
+    try {
+      return parseClusterId(id);
+    } catch (err) {
+      throw new CliError("UsageError", `"${id}" is not a cluster id: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  })();
+  const conn = await openAdmin(await readBrokerAdmin(resolve(values["broker-admin"] ?? "broker-admin.json")));
+  try {
+    const known = (await conn.admin.listClusters({})).clusters.some((c) => c.id === clusterId);
+    if (!known) throw new CliError("Failed", `The broker has no cluster "${clusterId}"`);
+    const out = await conn.admin.evictCluster({ id: clusterId });
+    const result = { cluster: clusterId, recordsDeleted: out.deleted, certificatesRevoked: out.revokedCertificates, revision: out.revision };
+    io.stdout.write(format === "table" ? `removed cluster ${clusterId}: ${out.deleted} records deleted, ${out.revokedCertificates} certificates revoked\n` : renderObject(format, result));
+    return 0;
+  } finally {
+    await conn.close();
+  }
+}
+
+/** `isthmus broker run` and `isthmus broker remove-cluster`. */
 export function createBrokerCommand(): Command {
   return {
     name: "broker",
     help,
     run(args, io) {
       const [verb, ...rest] = args;
-      if (verb !== "run") throw new CliError("UsageError", `${verb === undefined ? "Missing verb" : `Unknown verb "${verb}"`}: use run`);
-      return run(rest, io);
+      if (verb === "run") return run(rest, io);
+      if (verb === "remove-cluster") return removeCluster(rest, io);
+      throw new CliError("UsageError", `${verb === undefined ? "Missing verb" : `Unknown verb "${verb}"`}: use run or remove-cluster`);
     },
   };
 }

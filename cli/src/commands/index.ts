@@ -17,7 +17,7 @@ export interface CommandEntry {
  */
 export const commandTable: readonly CommandEntry[] = [
   { name: "demo", summary: "Run the whole thing on this machine: lab, broker, two joined clusters, a cross-cluster call", load: async () => (await import("./demo.js")).createDemoCommand() },
-  { name: "broker", summary: "Run the broker as a process on this machine (broker run)", load: async () => (await import("./broker.js")).createBrokerCommand() },
+  { name: "broker", summary: "Run the broker on this machine (broker run) or remove a member cluster from it (broker remove-cluster)", load: async () => (await import("./broker.js")).createBrokerCommand() },
   { name: "deploy-broker", summary: "Install the broker into a cluster and write broker-info.json (address, CA, join token)", load: async () => (await import("./deploy-broker.js")).createDeployBrokerCommand() },
   { name: "join", summary: "Join a cluster to the clusterset (checks first, then installs the agents)", load: async () => (await import("./join.js")).createJoinCommand() },
   { name: "uninstall", summary: "Remove everything join installed from a cluster (agents, node state, CoreDNS block)", load: async () => (await import("./uninstall.js")).createUninstallCommand() },
