@@ -25,7 +25,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 if (process.getuid?.() !== 0) {
-  console.error("The benchmarks need root (network namespaces): run `sudo npm run bench`.");
+  console.error("The benchmarks need root (network namespaces): run `npm run bench` as root (in a root shell, or with sudo).");
   process.exit(1);
 }
 

@@ -17,7 +17,7 @@ import { joinCluster, renderGateways } from "./join.js";
 import { showData } from "./show.js";
 import { parseCableDriver } from "../join/validate.js";
 
-const help = `Usage: sudo npm run demo   (or: sudo isthmus demo [options])
+const help = `Usage: npm run demo   (or: isthmus demo [options]), as root
 
 The whole product in one command, on this machine: installs missing Debian packages, brings up
 the lab (2 real Kubernetes clusters; the first run builds the Kubernetes binaries, which takes
@@ -76,7 +76,7 @@ async function logTails(target: ClusterTarget): Promise<string> {
 }
 
 async function runDemo(options: DemoOptions, io: CommandIo): Promise<number> {
-  if (process.getuid?.() !== 0) throw new CliError("Failed", "The demo builds network namespaces and runs real clusters: run it as root (sudo npm run demo)");
+  if (process.getuid?.() !== 0) throw new CliError("Failed", "The demo builds network namespaces and runs real clusters: run it as root (in a root shell: npm run demo; with sudo: sudo npm run demo)");
   const steps: StepRunner = createStepRunner(io.stderr);
   const started = performance.now();
   if (!options.skipPackages) {
@@ -127,7 +127,7 @@ async function demoSteps(context: { plan: LabPlan; c1: ClusterTarget; c2: Cluste
     await conn.close();
   }
   const took = ((performance.now() - context.started) / 1000).toFixed(0);
-  // A lab moved by --state-dir or ISTHMUS_LAB_STATE_DIR (which sudo does not pass on) is named in every hint.
+  // A lab moved by --state-dir or ISTHMUS_LAB_STATE_DIR (which sudo would not pass on) is named in every hint.
   const at = plan.stateDir === builtinLabStateDir ? "" : ` --state-dir ${plan.stateDir}`;
   io.stdout.write([
     "",
@@ -143,14 +143,14 @@ async function demoSteps(context: { plan: LabPlan; c1: ClusterTarget; c2: Cluste
     `Demo done in ${took} s. The lab is still running; explore it:`,
     `  kubectl --kubeconfig ${labKubeconfigPath(plan, "c1")} get pods -A -o wide`,
     `  kubectl --kubeconfig ${labKubeconfigPath(plan, "c2")} get serviceexports,gateways -A`,
-    `  sudo npx isthmus lab exec${at} c1/demo/client -- node ${join(repoRoot, workloadEntry)} http-get http://echo.demo.svc.clusterset.local/`,
-    `  sudo npx isthmus lab exec${at} c1/c1-n1 -- ip route        # the gateway node: c2's CIDRs go into isthmus-wg`,
-    `  sudo npx isthmus lab status${at}`,
-    `  sudo npx isthmus show clusters --broker-admin ${broker.adminFile}`,
-    `  sudo npx isthmus diagnose --kubeconfig ${labKubeconfigPath(plan, "c1")} --broker-admin ${broker.adminFile}`,
-    `  sudo npx isthmus verify --kubeconfig ${labKubeconfigPath(plan, "c1")} --kubeconfig ${labKubeconfigPath(plan, "c2")}`,
+    `  npx isthmus lab exec${at} c1/demo/client -- node ${join(repoRoot, workloadEntry)} http-get http://echo.demo.svc.clusterset.local/`,
+    `  npx isthmus lab exec${at} c1/c1-n1 -- ip route        # the gateway node: c2's CIDRs go into isthmus-wg`,
+    `  npx isthmus lab status${at}`,
+    `  npx isthmus show clusters --broker-admin ${broker.adminFile}`,
+    `  npx isthmus diagnose --kubeconfig ${labKubeconfigPath(plan, "c1")} --broker-admin ${broker.adminFile}`,
+    `  npx isthmus verify --kubeconfig ${labKubeconfigPath(plan, "c1")} --kubeconfig ${labKubeconfigPath(plan, "c2")}`,
     "Tear it down:",
-    `  sudo npx isthmus lab down${at}`,
+    `  npx isthmus lab down${at}`,
     "",
   ].join("\n"));
   return 0;
