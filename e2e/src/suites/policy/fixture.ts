@@ -147,20 +147,35 @@ export function counterName(namespace: string, policy: string, direction: "ingre
   return `${direction === "ingress" ? "in" : "eg"}_${createHash("sha256").update(`${namespace}/${policy}`).digest("hex").slice(0, 16)}`;
 }
 
-/** The drop counters in the policy table of every node, together. */
-export async function nodeCounters(): Promise<Set<string>> {
-  const names = new Set<string>();
-  for (const node of nodes) {
-    const out = await labExecOutput(`${cluster}/${node}`, ["sh", "-c", "nft -j list counters table inet isthmus-policy 2>/dev/null || echo '{}'"]);
-    for (const m of out.matchAll(/"name": "((?:in|eg)_[0-9a-f]{16})"/g)) if (m[1] !== undefined) names.add(m[1]);
-  }
-  return names;
+/** The drop counters in the policy table of `node`. */
+export async function nodeCounters(node: string): Promise<Set<string>> {
+  const out = await labExecOutput(`${cluster}/${node}`, ["sh", "-c", "nft -j list counters table inet isthmus-policy 2>/dev/null || echo '{}'"]);
+  return new Set([...out.matchAll(/"name": "((?:in|eg)_[0-9a-f]{16})"/g)].flatMap((m) => (m[1] === undefined ? [] : [m[1]])));
 }
 
-/** Waits until the nodes' counters are exactly `want` (every agent has applied that set of policies). */
-export async function waitForCounters(want: ReadonlySet<string>, what: string): Promise<void> {
-  await waitFor(`isthmus-node to apply ${what}`, async () => {
-    const have = await nodeCounters();
-    return have.size === want.size && [...want].every((c) => have.has(c)) ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 200 });
+/** The nodes running pods that a policy's podSelector selects (the suite's selectors use only the `pod` label). */
+export function nodesSelected(podSelector: { readonly matchLabels?: Readonly<Record<string, string>> } | undefined): string[] {
+  const pod = podSelector?.matchLabels?.pod;
+  return pod === undefined ? [...nodes] : [nodeOf(pod)];
+}
+
+/** Waits until each node's counters are exactly its entry of `want` (every agent has applied that set of policies). */
+export async function waitForCounters(want: ReadonlyMap<string, ReadonlySet<string>>, what: string): Promise<void> {
+  for (const node of nodes) {
+    const wanted = want.get(node) ?? new Set<string>();
+    await waitFor(`isthmus-node on ${node} to apply ${what}`, async () => {
+      const have = await nodeCounters(node);
+      return have.size === wanted.size && [...wanted].every((c) => have.has(c)) ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+  }
+}
+
+/**
+ * Forgets the conntrack entries of the suite's pods on every node: a probe of a new case must be
+ * a new flow, and a UDP probe reusing the source port of one an earlier case allowed (30 s
+ * timeout) would otherwise pass as a reply. Only these addresses: the lab is shared.
+ */
+export async function forgetFlows(ips: readonly string[]): Promise<void> {
+  const script = `for ip in ${ips.join(" ")}; do conntrack -D -s "$ip" >/dev/null 2>&1; conntrack -D -d "$ip" >/dev/null 2>&1; done; true`;
+  await Promise.all(nodes.map((node) => labExecOutput(`${cluster}/${node}`, ["sh", "-c", script])));
 }

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labExecArgv, findNode, nodePaths, requireLab } from "@isthmus/lab";
 import { labKubectl, runCommand, waitFor } from "@isthmus/lab/testing";
-import { cluster, counterName, namespaces, nsName, podIps, pods, port, createTopology, deleteTopology, waitForCounters } from "./fixture.js";
+import { cluster, counterName, createTopology, deleteTopology, namespaces, nodes, nsName, podIps, pods, port, waitForCounters } from "./fixture.js";
 
 const node = "c1-n1";
 let xa = "";
@@ -58,7 +58,11 @@ const fromZ = policy("from-z", { podSelector: {}, ingress: [{ from: [{ namespace
 const fromX = policy("from-x", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "x" } } }] }] });
 const fromZTcp = policy("from-z-tcp", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "z" } } }], ports: [{ protocol: "TCP", port }] }] });
 const list = (...items: object[]): string => JSON.stringify({ apiVersion: "v1", kind: "List", items });
-const counters = (...names: string[]): Set<string> => new Set(names.map((n) => counterName(nsName("x"), n, "ingress")));
+/** Every policy here selects all of x, whose pods run on both nodes. */
+const counters = (...names: string[]): Map<string, Set<string>> => {
+  const set = new Set(names.map((n) => counterName(nsName("x"), n, "ingress")));
+  return new Map(nodes.map((n) => [n, set]));
+};
 
 describe("NetworkPolicy while isthmus-node is killed (c1)", () => {
   beforeAll(async () => {

@@ -2,8 +2,9 @@
  * NetworkPolicy truth tables on the shared lab (c1, isthmus-cni): 3 namespaces × 3 echo pods on
  * two nodes, every ordered pair probed on TCP and UDP for each case, the expected matrices
  * written out by hand (`.` reached, `X` not, `-` the pod itself). Before a case the namespaces'
- * policies are deleted and every node is seen back at an empty table; after applying it, the
- * case's drop counters are seen on the nodes (every isthmus-node has applied it) before probing.
+ * policies are deleted and every node is seen back at an empty table; after applying it, each
+ * node is seen with the drop counters of the case's policies that select its pods (its
+ * isthmus-node has applied them) and the pods' conntrack entries are forgotten before probing.
  * A cell expected open but probed closed is probed again (up to 3 rounds: a busy 2-core machine
  * can miss a reply); a cell expected closed but probed open fails at once. Cases that change
  * labels wait for the matrix itself (that is what propagates). ADR 0406.
@@ -11,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labKubectl, waitFor } from "@isthmus/lab/testing";
 import { requireLab } from "@isthmus/lab";
-import { cluster, counterName, differences, formatMatrix, matrix, namespaces, nsName, podIps, type Probed, probeAll, createTopology, deleteTopology, waitForCounters } from "./fixture.js";
+import { cluster, counterName, createTopology, deleteTopology, differences, forgetFlows, formatMatrix, matrix, namespaces, nodesSelected, nsName, podIps, type Probed, probeAll, waitForCounters } from "./fixture.js";
 
 const all = matrix(`
    xa xb xc ya yb yc za zb zc
@@ -291,24 +292,29 @@ function policyObjects(c: Pick<Case, "policies">): object {
   return { apiVersion: "v1", kind: "List", items: c.policies.map((p) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: p.name, namespace: nsName(p.ns) }, spec: p.spec })) };
 }
 
-function wantedCounters(c: Pick<Case, "policies">): Set<string> {
-  const names = new Set<string>();
+function wantedCounters(c: Pick<Case, "policies">): Map<string, Set<string>> {
+  const byNode = new Map<string, Set<string>>();
   for (const p of c.policies) {
     const given = p.spec.policyTypes as string[] | undefined;
     const types = given ?? (Array.isArray(p.spec.egress) && p.spec.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"]);
-    for (const t of types) names.add(counterName(nsName(p.ns), p.name, t === "Ingress" ? "ingress" : "egress"));
+    for (const node of nodesSelected(p.spec.podSelector as { matchLabels?: Record<string, string> } | undefined)) {
+      const names = byNode.get(node) ?? new Set<string>();
+      for (const t of types) names.add(counterName(nsName(p.ns), p.name, t === "Ingress" ? "ingress" : "egress"));
+      byNode.set(node, names);
+    }
   }
-  return names;
+  return byNode;
 }
 
 async function clearPolicies(): Promise<void> {
   for (const ns of namespaces) await labKubectl(cluster, ["-n", nsName(ns), "delete", "networkpolicy", "--all", "--wait=true"]);
-  await waitForCounters(new Set(), "no policy");
+  await waitForCounters(new Map(), "no policy");
 }
 
 async function applyPolicies(c: Pick<Case, "name" | "policies">): Promise<void> {
   if (c.policies.length > 0) await labKubectl(cluster, ["apply", "-f", "-"], { input: JSON.stringify(policyObjects(c)) });
   await waitForCounters(wantedCounters(c), c.name);
+  await forgetFlows(ips);
 }
 
 /** Probes until `want` (see the header for what is retried); fails with both matrices. */
@@ -357,6 +363,7 @@ describe("NetworkPolicy truth tables (c1, 3 namespaces x 3 pods, TCP and UDP)", 
     await applyPolicies({ name: "deny-all ingress in x", policies: [{ ns: "x", name: "deny-in", spec: denyIngress }] });
     await expectProbed(both(intoXClosed), "deny-all ingress in x");
     await clearPolicies();
+    await forgetFlows(ips);
     await expectProbed(both(all), "after the policy was deleted");
   });
 
