@@ -7,7 +7,9 @@
 //
 // The watchers resume from the revision after the load (as agents do after a restart), so the
 // fan-out probes measure change delivery, not 100 copies of a 100,000-record snapshot decoded
-// by this one client process; the snapshot cost is measured once, separately.
+// by this one client process; the snapshot cost is measured once, separately. Then the broker is
+// restarted under the full clusterset (issue #22): the time from its answering again until every
+// watch has a new change, and its peak RSS while the 100 agents resume.
 //
 //   node bench/broker/run.js [--clusters 100] [--exports 1000] [--probes 50] [--store sqlite|etcd|both]
 import { spawn } from "node:child_process";
@@ -106,12 +108,13 @@ async function runStore(store) {
   const grpcPort = await freePort();
   const httpPort = await freePort();
   const extra = store === "etcd" ? ["--store", "etcd", "--etcd-endpoints", await startEtcd()] : [];
-  const broker = start(process.execPath, [
+  const brokerArgs = [
     join(repo, "broker/dist/main.js"),
     "--data-dir", dataDir, "--listen", "127.0.0.1",
     "--grpc-port", String(grpcPort), "--http-port", String(httpPort),
-    "--log-level", "warn", ...extra,
-  ]);
+    "--dashboard", "false", "--log-level", "warn", ...extra,
+  ];
+  let broker = start(process.execPath, brokerArgs);
   await waitFor("broker", async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok);
   const address = `127.0.0.1:${grpcPort}`;
   const caPem = readFileSync(join(dataDir, "ca.crt"), "utf8");
@@ -186,6 +189,21 @@ async function runStore(store) {
   }
   const afterProbes = rssOf(broker.pid);
   const probeStats = await publishStats();
+
+  // Restart: the broker stops (SIGTERM) and starts again on the same data and ports while every
+  // cluster keeps its watch open; the agents reconnect by themselves. Resume time: from the new
+  // broker answering /readyz until every watcher has a change committed after the restart.
+  broker.kill("SIGTERM");
+  await new Promise((r) => broker.once("exit", r));
+  await waitFor("every watch to notice", async () => watches.every((w) => !w.connected), 60_000).catch(() => undefined);
+  broker = start(process.execPath, brokerArgs);
+  await waitFor("broker again", async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok, 120_000);
+  const answered = performance.now();
+  const mover = agents[0];
+  const resumed = await mover.client.publish({ kind: "export", records: Array.from({ length: exportsPer }, (_, i) => exportOf(mover.id, i, i === 0 ? "10.98.0.1" : "10.96.0.10")) });
+  await waitFor("every watch current after the restart", async () => (arrivals.get(resumed.revision)?.length ?? 0) >= agents.length, 120_000);
+  const resumeSeconds = (performance.now() - answered) / 1000;
+  const afterResume = rssOf(broker.pid);
   const probeServerMeanMs = ((probeStats.sum - beforeProbes.sum) / Math.max(1, probeStats.count - beforeProbes.count)) * 1000;
   fanout.sort((x, y) => x - y);
   publishMs.sort((x, y) => x - y);
@@ -214,6 +232,8 @@ async function runStore(store) {
     rssAfterLoadMb: afterLoad.rssMb,
     rssAfterProbesMb: afterProbes.rssMb,
     rssPeakMb: afterProbes.peakMb,
+    resumeAfterRestartSeconds: Number(resumeSeconds.toFixed(2)),
+    rssPeakAfterRestartMb: afterResume.peakMb,
   };
   return result;
 }
@@ -227,7 +247,7 @@ for (const store of stores) {
   console.error(`running ${store}...`);
   results.push(await runStore(store));
 }
-const cols = ["store", "totalExports", "exportsPerSecond", "publishesPerSecond", "snapshotSeconds", "fanoutP50Ms", "fanoutP99Ms", "fanoutMaxMs", "probePublishP50Ms", "probePublishServerMeanMs", "rssAfterLoadMb", "rssPeakMb"];
+const cols = ["store", "totalExports", "exportsPerSecond", "publishesPerSecond", "snapshotSeconds", "fanoutP50Ms", "fanoutP99Ms", "fanoutMaxMs", "probePublishP50Ms", "probePublishServerMeanMs", "rssAfterLoadMb", "rssPeakMb", "resumeAfterRestartSeconds", "rssPeakAfterRestartMb"];
 console.log(cols.join("\t"));
 for (const r of results) console.log(cols.map((c) => r[c]).join("\t"));
 mkdirSync(join(repo, "bench/results"), { recursive: true });

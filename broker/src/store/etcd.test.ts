@@ -142,4 +142,13 @@ describe("etcd store", () => {
     await expect.poll(() => b.revision(), { timeout: 10_000 }).toBe(a.revision());
     hub.closeAll();
   }, 90_000);
+
+  it("opens on a catalog bigger than gRPC's default 4 MiB answer (a restart under a large clusterset)", async () => {
+    const a = await open("/t7/");
+    const cat = createCatalog({ store: a });
+    for (let c = 0; c < 25; c++) await cat.publish(`big-${c}`, { kind: "export", records: exportsOf(`big-${c}`, 1000) });
+    const reopened = await open("/t7/");
+    expect(reopened.revision()).toBe(a.revision());
+    expect((await reopened.snapshot(["export"])).records).toHaveLength(25_000);
+  }, 60_000);
 });

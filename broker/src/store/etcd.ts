@@ -32,6 +32,9 @@ export interface EtcdStoreOptions {
   readonly logger: Logger;
 }
 
+/** Largest answer the broker takes from etcd (the catalog's listing): 512 MiB. */
+const maxListingBytes = 512 * 1024 * 1024;
+
 /** The schema version of the etcd layout. */
 export const etcdSchemaVersion = 1;
 
@@ -49,7 +52,9 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
   const p = options.prefix ?? "/isthmus/";
   const history = options.historyRevisions ?? 10_000;
   const log = options.logger;
-  const client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: 3_000 });
+  // The whole catalog comes back in one listing at start and after a rebuild: 100 clusters x
+  // 1,000 exports is about 21 MB, over grpc-js's default 4 MiB limit on what a client receives.
+  const client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: 3_000, grpcOptions: { "grpc.max_receive_message_length": maxListingBytes } });
   const k = {
     revision: `${p}data/revision`,
     compacted: `${p}data/compacted`,
