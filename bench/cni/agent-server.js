@@ -7,7 +7,7 @@ const { createCommandRunner } = await import(dist("datapath/exec.js"));
 const { createDatapathBackend } = await import(dist("datapath/backend.js"));
 const { createCniServer } = await import(dist("agent/server.js"));
 const { createNetlinkHostLinks } = await import(dist("datapath/host-links.js"));
-const { createLogger } = await import(fileURLToPath(new URL("../../core/dist/index.js", import.meta.url)));
+const { createLogger } = await import("@isthmus/core/runtime");
 
 const socketPath = process.argv[2];
 const backend = createDatapathBackend({ runner: createCommandRunner(), hostLinks: createNetlinkHostLinks(), annotations: { get: () => Promise.resolve({}) } });

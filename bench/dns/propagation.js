@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CustomObjectsApi } from "@kubernetes/client-node";
-import { createKubeClient } from "../../core/dist/index.js";
+import { createKubeClient } from "@isthmus/core/kube";
 import { startDnsLab, dnsPort } from "../../e2e/dist/suites/dns/fixture.js";
 import { labKubeconfig } from "@isthmus/lab";
 import { labExecOutput, labKubectl } from "@isthmus/lab/testing";

@@ -6,7 +6,8 @@
 import { fileURLToPath } from "node:url";
 
 const { createServiceIndex, startDnsServer } = await import(fileURLToPath(new URL("../../dns/dist/index.js", import.meta.url)));
-const { createLogger, defaults } = await import(fileURLToPath(new URL("../../core/dist/index.js", import.meta.url)));
+const { createLogger } = await import("@isthmus/core/runtime");
+const { defaults } = await import("@isthmus/core/constants");
 
 const count = Number(process.argv[2] ?? 10000);
 const port = Number(process.argv[3] ?? 0);
