@@ -86,6 +86,13 @@ describe("the shared lab (2 clusters x 2 nodes)", () => {
     expect(ready.every((a) => a.startsWith("10.1."))).toBe(true);
     const clusterIp = (await kubectl("c1", ["-n", ns, "get", "service", "echo", "-o", "jsonpath={.spec.clusterIP}"])).trim();
     expect(clusterIp).toMatch(/^10\.101\./);
+    // kube-proxy programs the Service a moment after the EndpointSlice is ready (until then the
+    // ClusterIP refuses connections): wait until it answers, then count the backends.
+    await waitFor(
+      "the ClusterIP to answer",
+      () => execIn(`c1/${ns}/client`, ["node", workloads, "http-get", `http://${clusterIp}/`]).then(() => true, () => undefined),
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     const seen = new Set<string>();
     for (let i = 0; i < 12 && seen.size < 2; i++) {
       const reply = JSON.parse(await execIn(`c1/${ns}/client`, ["node", workloads, "http-get", `http://${clusterIp}/`])) as { pod: string; cluster: string };
