@@ -1,54 +1,23 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
+import { readFile } from "node:fs/promises";
 import { createAdminClient, createBrokerClient, joinBroker, type BrokerApiError } from "@isthmus/core/brokerapi";
-import { createSilentLogger } from "@isthmus/core/runtime";
-import { brokerConfigSchema, createSqliteStore, startBroker, type Broker, type Store } from "@isthmus/broker";
+import type { Store } from "@isthmus/broker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeBrokerFile } from "../broker/info.js";
-import { main } from "../main.js";
+import { runCli, startLocalBroker, type LocalBroker } from "../testing/local-broker.js";
 
 // `isthmus broker remove-cluster` against a real broker on loopback.
 
-let dir: string;
-let store: Store;
-let broker: Broker;
+let local: LocalBroker;
 let adminFile: string;
+let store: Store;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "isthmus-cli-broker-"));
-  const config = brokerConfigSchema.parse({ dataDir: dir, listen: "127.0.0.1", grpcPort: 0, httpPort: 0, dashboard: false, logLevel: "silent" });
-  store = createSqliteStore({ path: join(dir, "broker.db") });
-  broker = await startBroker(config, { store, logger: createSilentLogger() });
-  adminFile = join(dir, "broker-admin.json");
-  await writeBrokerFile(adminFile, {
-    kind: "isthmus-broker-admin",
-    address: `127.0.0.1:${broker.grpcPort}`,
-    caPem: broker.pki.ca.certPem,
-    serverName: "localhost",
-    certPem: await readFile(join(dir, "admin.crt"), "utf8"),
-    keyPem: await readFile(join(dir, "admin.key"), "utf8"),
-  });
+  local = await startLocalBroker({ dashboard: false });
+  ({ adminFile, store } = local);
 });
 afterAll(async () => {
-  await broker.stop(500);
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
+  await local.stop();
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const sink = (append: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const code = await main(args, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {} });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 describe("isthmus broker remove-cluster", () => {
   it("deletes the cluster's records and revokes its certificate; its client is refused from then on", async () => {

@@ -1,57 +1,25 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
-import { createSilentLogger } from "@isthmus/core/runtime";
-import { brokerConfigSchema, createSqliteStore, startBroker, type Broker, type Store } from "@isthmus/broker";
+import type { Broker } from "@isthmus/broker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeBrokerFile } from "../broker/info.js";
-import { main } from "../main.js";
+import { runCli, startLocalBroker, type LocalBroker } from "../testing/local-broker.js";
 
 // `isthmus token create --viewer|--dashboard-admin` against a real broker on loopback: the
 // token it prints signs in to the dashboard with the role asked for.
 
-let dir: string;
-let store: Store;
+let local: LocalBroker;
 let broker: Broker;
 let adminFile: string;
 let dashboard: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "isthmus-cli-token-"));
-  const config = brokerConfigSchema.parse({ dataDir: dir, listen: "127.0.0.1", grpcPort: 0, httpPort: 0, dashboardPort: 0, logLevel: "silent" });
-  store = createSqliteStore({ path: join(dir, "broker.db") });
-  broker = await startBroker(config, { store, logger: createSilentLogger() });
-  adminFile = join(dir, "broker-admin.json");
-  await writeBrokerFile(adminFile, {
-    kind: "isthmus-broker-admin",
-    address: `127.0.0.1:${broker.grpcPort}`,
-    caPem: broker.pki.ca.certPem,
-    serverName: "localhost",
-    certPem: await readFile(join(dir, "admin.crt"), "utf8"),
-    keyPem: await readFile(join(dir, "admin.key"), "utf8"),
-  });
+  local = await startLocalBroker();
+  ({ broker, adminFile } = local);
   dashboard = `https://127.0.0.1:${broker.dashboardPort ?? 0}`;
 });
 afterAll(async () => {
-  await broker.stop(500);
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
+  await local.stop();
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const sink = (append: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const code = await main(args, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {} });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 /** Signs in to the dashboard with `token`; returns the HTTP status and the session's role. */
 function signIn(token: string): Promise<{ status: number; role?: string | undefined }> {
