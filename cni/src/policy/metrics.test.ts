@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderMetrics } from "../agent/metrics.js";
+import { renderMetrics } from "@isthmus/core/runtime";
 import { policyMetrics } from "./metrics.js";
 
 describe("policyMetrics", () => {

@@ -1,4 +1,4 @@
-import type { MetricFamily } from "../agent/metrics.js";
+import type { MetricFamily } from "@isthmus/core/runtime";
 import type { PolicyDrops } from "./agent.js";
 
 /** The policy agent's metric families: drops per policy and direction, and whether a complete ruleset is in force. */

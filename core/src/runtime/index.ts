@@ -9,3 +9,4 @@ export * from "./exec.js";
 export * from "./testing/fake-clock.js";
 export * from "./testing/memory-stream.js";
 export * from "./main.js";
+export * from "./metrics.js";

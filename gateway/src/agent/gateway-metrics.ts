@@ -1,6 +1,6 @@
 import type { CableConnection } from "../cable/driver.js";
 import type { PeerView } from "./connections.js";
-import type { MetricFamily } from "./metrics.js";
+import type { MetricFamily } from "@isthmus/core/runtime";
 
 /** The gateway's Prometheus metrics: connections by status, RTT, rx/tx bytes and handshake age per peer, role. */
 export function gatewayMetrics(input: { views: readonly PeerView[]; cable: readonly CableConnection[]; active: boolean; clusterId: string }): MetricFamily[] {

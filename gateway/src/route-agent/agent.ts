@@ -5,10 +5,9 @@
 import { V1Lease, CustomObjectsApi } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core/constants";
 import { createInformer, createKubeClient, type ManagedInformer } from "@isthmus/core/kube";
-import { type Logger } from "@isthmus/core/runtime";
+import { startMetricsServer, type Logger, type MetricsServer } from "@isthmus/core/runtime";
 import { nodeInternalIp } from "../agent/endpoint.js";
 import { gatewaysPath, listGateways, type GatewayObject } from "../agent/gateway-resource.js";
-import { startMetricsServer, type MetricsServer } from "../agent/metrics.js";
 import { createSerialRunner } from "../agent/serial.js";
 import { applyRoutingSysctls, underlayDevice } from "../agent/node-net.js";
 import type { RouteAgentConfig } from "./config.js";

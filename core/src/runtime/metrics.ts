@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-// The same small Prometheus endpoint as the gateway's (gateway/src/agent/metrics.ts): the
-// product packages never import each other, and core has no metrics module yet.
+// The agents' Prometheus endpoint (gateway, route agent, isthmus-node): text format 0.0.4,
+// families computed per scrape. The broker has its own registry of histograms (broker/src/metrics.ts).
 
 /** One sample of a metric family. */
 export interface MetricSample {
