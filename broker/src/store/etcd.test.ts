@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Etcd3 } from "etcd3";
 import type { WireWatchEvent } from "@isthmus/core/brokerapi";
 import { createCatalog } from "../catalog.js";
+import { createDashboardModel } from "../dashboard/model.js";
 import { createWatchHub } from "../watch-hub.js";
 import { startEtcdCluster, type EtcdCluster } from "../testing/etcd-cluster.js";
 import { exportsOf } from "../testing/records.js";
@@ -117,6 +118,8 @@ describe("etcd store", () => {
     const received: WireWatchEvent[] = [];
     hub.open({ kinds: [], since: 0, peer: "test", sink: { write: (e) => received.push(e) > 0, onceDrain: () => undefined, end: () => undefined, fail: () => undefined } });
     await expect.poll(() => received.some((e) => e.snapshot?.last === true)).toBe(true);
+    const dashboard = createDashboardModel({ store: b, logger: createSilentLogger() });
+    await dashboard.start();
 
     await etcd.kill(2);
     for (let i = 0; i < 20; i++) await cat.publish("x", { kind: "export", records: exportsOf("x", 3, i + 1) });
@@ -137,6 +140,9 @@ describe("etcd store", () => {
     const reset = received.slice(received.findIndex((e) => e.snapshot?.reset === true));
     expect(reset.flatMap((e) => e.snapshot?.records ?? []).map((r) => r.export?.name).sort()).toEqual(exportsOf("x", 3, 20).map((x) => x.name).sort());
     expect(hub.resets()).toBe(1);
+    // The dashboard turned the rebuild into one delta: it shows exactly a's exports.
+    await expect.poll(() => [...dashboard.records().export.keys()].sort(), { timeout: 10_000 }).toEqual((await a.snapshot(["export"])).records.map((r) => `${(r.value as { clusterId: string }).clusterId}/${(r.value as { namespace: string }).namespace}/${(r.value as { name: string }).name}`).sort());
+    dashboard.close();
     // And b follows a again, live.
     await cat.publish("x", { kind: "export", records: exportsOf("x", 1) });
     await expect.poll(() => b.revision(), { timeout: 10_000 }).toBe(a.revision());
