@@ -1,12 +1,11 @@
 import type * as grpc from "@grpc/grpc-js";
-import { clusterToWire, connectionToWire, endpointToWire, exportToWire, type AdminServiceHandlers, type WireTokenInfo } from "@isthmus/core/brokerapi";
+import { clusterToWire, connectionToWire, endpointToWire, exportToWire, type AdminServiceHandlers } from "@isthmus/core/brokerapi";
 import { parseClusterId, type Cluster, type ConnectionStatus, type GatewayEndpoint, type ServiceExport } from "@isthmus/core/model";
 import type { BrokerContext } from "./context.js";
 import { BrokerError } from "./errors.js";
 import { unaryHandler } from "./grpc-util.js";
 import { adminSubject, identify } from "./identity.js";
-import type { TokenRow } from "./store/store.js";
-import { mintToken } from "./tokens.js";
+import { mintToken, tokenInfo } from "./tokens.js";
 
 /** Longest TTL a join token may have (30 days). */
 const maxTokenTtlSeconds = 30 * 86_400;
@@ -110,17 +109,4 @@ function argument<T>(fn: () => T): T {
   } catch (err) {
     throw new BrokerError("InvalidArgument", (err as Error).message, { cause: err });
   }
-}
-
-function tokenInfo(row: TokenRow): WireTokenInfo {
-  return {
-    id: row.id,
-    description: row.description,
-    ...(row.clusterId === undefined ? {} : { clusterId: row.clusterId }),
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
-    uses: row.uses,
-    maxUses: row.maxUses,
-    revoked: row.revoked,
-  };
 }

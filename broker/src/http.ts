@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "./logger.js";
 
@@ -52,24 +53,33 @@ export function createBrokerHttpServer(probes: HttpProbes, logger: Logger): Brok
     }
   });
   return {
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        if (!server.listening) {
-          resolve();
-          return;
-        }
-        server.close(() => {
-          resolve();
-        });
-        server.closeIdleConnections();
-      }),
+    listen: (host, port) => listenOn(server, host, port),
+    close: () => closeServer(server, "idle"),
   };
+}
+
+/** Listens on `host:port` (0: any free port); resolves with the port, rejects on a bind error. */
+export function listenOn(server: Server | HttpsServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops listening and resolves once closed, dropping the idle connections or all of them. */
+export function closeServer(server: Server | HttpsServer, drop: "idle" | "all"): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => {
+      resolve();
+    });
+    if (drop === "all") server.closeAllConnections();
+    else server.closeIdleConnections();
+  });
 }

@@ -102,3 +102,29 @@ export function checkDashboardRow(row: TokenRow, now: Date): TokenRow & { readon
   if (Date.parse(row.expiresAt) <= now.getTime()) throw new BrokerError("Unauthenticated", `Sign-in refused: token ${row.id} expired at ${row.expiresAt}`);
   return { ...row, scope };
 }
+
+/** A stored token as the admin API and the dashboard show it: everything but its hash. */
+export interface TokenView {
+  readonly id: string;
+  readonly description: string;
+  readonly clusterId?: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly uses: number;
+  readonly maxUses: number;
+  readonly revoked: boolean;
+}
+
+/** The {@link TokenView} of a stored token. */
+export function tokenInfo(row: TokenRow): TokenView {
+  return {
+    id: row.id,
+    description: row.description,
+    ...(row.clusterId === undefined ? {} : { clusterId: row.clusterId }),
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    uses: row.uses,
+    maxUses: row.maxUses,
+    revoked: row.revoked,
+  };
+}

@@ -7,7 +7,7 @@ import { BrokerError } from "../errors.js";
 import { identify, type RevocationList } from "../identity.js";
 import type { Logger } from "../logger.js";
 import type { Store, TokenRow } from "../store/store.js";
-import { mintToken } from "../tokens.js";
+import { mintToken, tokenInfo } from "../tokens.js";
 import type { DashboardModel } from "./model.js";
 import { sessionCookieName, type SessionKeeper } from "./sessions.js";
 import { openDashboardStream, type DashboardStream } from "./stream.js";
@@ -116,18 +116,18 @@ async function tokens(
   if (who.role !== "admin") throw new BrokerError("PermissionDenied", "Tokens are for admins: this session is read-only (viewer)");
   const revoke = /^\/api\/v1\/tokens\/([0-9a-f]{16})\/revoke$/.exec(path);
   if (path === "/api/v1/tokens" && method === "GET") {
-    sendJson(req, res, { tokens: (await deps.store.listTokens()).map(tokenInfo) });
+    sendJson(req, res, { tokens: (await deps.store.listTokens()).map(dashboardTokenInfo) });
   } else if (path === "/api/v1/tokens" && method === "POST") {
     if (who.via !== "certificate") throw new BrokerError("PermissionDenied", "Dashboard tokens are minted with the admin client certificate (isthmus token create --viewer)");
     const body = parse(createTokenSchema, await readJson(req));
     const minted = await mintToken(deps.store, { ttlSeconds: body.ttlSeconds, maxUses: 0, description: body.description, now: new Date(), scope: body.scope });
     deps.logger.info({ tokenId: minted.row.id, scope: body.scope }, "created a dashboard token");
-    sendJson(req, res, { token: minted.token, info: tokenInfo(minted.row) }, 201);
+    sendJson(req, res, { token: minted.token, info: dashboardTokenInfo(minted.row) }, 201);
   } else if (revoke?.[1] !== undefined && method === "POST") {
     const row = await deps.store.revokeToken(revoke[1]);
     if (row === undefined) throw new BrokerError("NotFound", `Token "${revoke[1]}" does not exist`);
     deps.logger.info({ tokenId: row.id, by: who.tokenId ?? "admin certificate" }, "revoked a token from the dashboard API");
-    sendJson(req, res, { info: tokenInfo(row) });
+    sendJson(req, res, { info: dashboardTokenInfo(row) });
   } else throw new BrokerError("NotFound", `No API ${method} ${path}`);
 }
 
@@ -213,16 +213,7 @@ function sendJson(req: IncomingMessage, res: ServerResponse, body: unknown, code
   res.end(req.method === "HEAD" ? undefined : zip ? gzipSync(text) : text);
 }
 
-function tokenInfo(row: TokenRow): TokenInfo {
-  return {
-    id: row.id,
-    scope: row.scope ?? "join",
-    description: row.description,
-    ...(row.clusterId === undefined ? {} : { clusterId: row.clusterId }),
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
-    uses: row.uses,
-    maxUses: row.maxUses,
-    revoked: row.revoked,
-  };
+/** The admin API's view of a token plus its scope. */
+function dashboardTokenInfo(row: TokenRow): TokenInfo {
+  return { ...tokenInfo(row), scope: row.scope ?? "join" };
 }

@@ -1,11 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { errorMessage } from "@isthmus/core/errors";
 import type { BrokerPki } from "../broker-pki.js";
+import { closeServer, listenOn } from "../http.js";
 import type { RevocationList } from "../identity.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
@@ -127,25 +127,10 @@ export async function createDashboardServer(deps: {
     deps.logger.debug({ err: errorMessage(err) }, "dashboard TLS handshake failed");
   });
   return {
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of streams) s.close();
-        if (!server.listening) {
-          resolve();
-          return;
-        }
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      }),
+    listen: (host, port) => listenOn(server, host, port),
+    close: () => {
+      for (const s of streams) s.close();
+      return closeServer(server, "all");
+    },
   };
 }
