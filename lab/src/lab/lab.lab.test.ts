@@ -116,15 +116,23 @@ describe("the shared lab (2 clusters x 2 nodes)", () => {
     const ipamDir = podAddressDir(plan, node);
     if (ipamDir === undefined) throw new Error(`the shared lab has no pod network (${plan.podNetwork})`);
     expect(await readdir(ipamDir)).toContain(pod.status.podIP);
-    const vethsBefore = (await execIn(`c1/${node.name}`, ["ip", "-o", "link", "show", "type", "veth"])).trim().split("\n").length;
+    // The host end of the pod's veth, by the peer index the pod's eth0 reports. (Counting the
+    // node's veths would race with other suites' pods that are still terminating.)
+    const podLink = await execIn(`c1/${ns}/client`, ["ip", "-o", "link", "show", "dev", "eth0"]);
+    const hostIndex = /^\d+: eth0@if(\d+):/.exec(podLink)?.[1];
+    expect(hostIndex, podLink).toBeDefined();
+    const hostVeth = async (): Promise<string | undefined> =>
+      (await execIn(`c1/${node.name}`, ["ip", "-o", "link", "show", "type", "veth"]))
+        .split("\n")
+        .find((line) => line.startsWith(`${hostIndex}: `));
+    expect(await hostVeth()).toMatch(/^\d+: isv-[0-9a-f]{10}@/);
     await kubectl("c1", ["-n", ns, "delete", "pod", "client", "--wait=true", "--timeout=60s"]);
     await waitFor(
       "the client pod's address to be released",
       async () => ((await readdir(ipamDir)).includes(pod.status.podIP) ? undefined : true),
       { timeoutMs: 30_000 },
     );
-    const vethsAfter = (await execIn(`c1/${node.name}`, ["ip", "-o", "link", "show", "type", "veth"])).trim().split("\n").length;
-    expect(vethsAfter).toBe(vethsBefore - 1);
+    expect(await hostVeth()).toBeUndefined();
   });
 
   it("elects a new leader on the real apiserver within lease duration + retry period after the holder dies", async () => {
