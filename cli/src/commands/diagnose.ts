@@ -13,8 +13,9 @@ import { renderData, renderObject } from "../output.js";
 import { runCommand } from "@isthmus/core/runtime";
 
 const help = `Usage: isthmus diagnose [--kubeconfig FILE] [--context NAME] [--broker-admin FILE] [-o table|json|yaml]
+       isthmus diagnose policy SRC DST [--kubeconfig FILE] [--context NAME] [-o table|json|yaml]
 
-Checks a joined cluster and the clusterset, each check with a remedy when it fails:
+Without a verb: checks a joined cluster and the clusterset, each check with a remedy when it fails:
   broker reachability   the admin API answers; the cluster's last report is recent
   cidr overlaps         no two clusters' pod/service CIDRs overlap (unless a global pool is used)
   kube-proxy mode       iptables, nftables or ipvs (the gateway routes ClusterIPs through it)
@@ -24,9 +25,23 @@ Checks a joined cluster and the clusterset, each check with a remedy when it fai
   gateway leadership    the Lease has a live holder and exactly one Gateway is active
 Exit code 1 when a check fails, 0 when all pass or only warn.
 
+policy: says whether the cluster's NetworkPolicies let a new flow from SRC to DST through, and
+why: for egress the policies selecting the source pod, for ingress those selecting the
+destination pod, each policy's rules with whether their peers and their ports match the flow. Replies of an
+allowed flow always pass. The answer is computed by isthmus-node's own policy compiler from
+the API's NetworkPolicies, Pods and Namespaces. Exit 0 with an answer (allowed or not), 1 when a
+pod is not found, 2 on malformed arguments.
+  SRC   NAMESPACE/POD, or an IPv4 address (e.g. a client outside the pod network)
+  DST   NAMESPACE/POD:PORT[/PROTO] or IPV4:PORT[/PROTO]; PROTO is tcp (default), udp, sctp, or
+        icmp (then without :PORT); a pod's PORT may be the name of one of its container ports.
+        Name the backend pod, not a Service's ClusterIP (policies see the flow after kube-proxy).
+
 Examples:
   isthmus diagnose --kubeconfig "$(isthmus lab kubeconfig c1)" --broker-admin broker-admin.json
-  isthmus diagnose -o json`;
+  isthmus diagnose -o json
+  isthmus diagnose policy shop/frontend shop/db:5432
+  isthmus diagnose policy shop/frontend kube-system/coredns-0:dns/udp -o json
+  isthmus diagnose policy 192.0.2.10 shop/web:http`;
 
 /** One check's outcome. */
 export interface CheckResult {
@@ -127,6 +142,7 @@ export async function runChecks(target: ClusterTarget, conn: AdminConnection | u
 }
 
 async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  if (args[0] === "policy") return (await import("./diagnose-policy.js")).runDiagnosePolicy(args.slice(1), io);
   const { values, positionals } = parseCommandArgs(args, { ...clusterOptions, "broker-admin": { type: "string" }, output: { type: "string", short: "o" } });
   if (positionals.length > 0) throw new CliError("UsageError", `Unexpected argument "${positionals[0] ?? ""}"`);
   const format = parseOutputFormat(values.output);

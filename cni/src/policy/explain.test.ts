@@ -17,23 +17,45 @@ const input: PolicyInput = {
 };
 
 describe("explainFlow", () => {
-  it("names the isolating policies of each side and the ones that allow the flow", () => {
+  it("names each side's isolating policies and the rules that allow the flow", () => {
     expect(explainFlow(input, { src: "10.0.2.1", dst: "10.0.1.1", protocol: "TCP", port: 80 })).toEqual({
-      egress: { pod: "y/client", isolatedBy: ["y/client-out"], allowedBy: ["y/client-out"], allowed: true },
-      ingress: { pod: "x/web", isolatedBy: ["x/deny", "x/from-y-http"], allowedBy: ["x/from-y-http"], allowed: true },
+      egress: { pod: "y/client", allowed: true, policies: [{ policy: "y/client-out", allows: true, rules: [{ rule: 0, peerMatches: true, portMatches: true, allows: true }] }] },
+      ingress: {
+        pod: "x/web",
+        allowed: true,
+        policies: [
+          { policy: "x/deny", allows: false, rules: [] },
+          { policy: "x/from-y-http", allows: true, rules: [{ rule: 0, peerMatches: true, portMatches: true, allows: true }] },
+        ],
+      },
       allowed: true,
     });
   });
 
-  it("says which side drops a flow", () => {
-    const out = explainFlow(input, { src: "10.0.2.1", dst: "10.0.1.1", protocol: "TCP", port: 81 });
-    expect(out.allowed).toBe(false);
-    expect(out.egress).toMatchObject({ allowed: false, allowedBy: [] });
-    expect(out.ingress).toMatchObject({ allowed: false, isolatedBy: ["x/deny", "x/from-y-http"], allowedBy: [] });
-    expect(explainFlow(input, { src: "10.0.1.1", dst: "10.0.2.1", protocol: "ICMP" })).toMatchObject({ egress: { pod: "x/web", isolatedBy: [], allowed: true }, ingress: { pod: "y/client", isolatedBy: [], allowed: true }, allowed: true });
+  it("says which side drops a flow and which half of each rule missed", () => {
+    const wrongPort = explainFlow(input, { src: "10.0.2.1", dst: "10.0.1.1", protocol: "TCP", port: 81 });
+    expect(wrongPort.allowed).toBe(false);
+    expect(wrongPort.egress).toMatchObject({ allowed: false, policies: [{ policy: "y/client-out", allows: false, rules: [{ rule: 0, peerMatches: true, portMatches: false }] }] });
+    expect(wrongPort.ingress).toMatchObject({ allowed: false, policies: [{ policy: "x/deny", rules: [] }, { policy: "x/from-y-http", allows: false, rules: [{ rule: 0, peerMatches: true, portMatches: false, allows: false }] }] });
+    const wrongPeer = explainFlow(input, { src: "192.0.2.1", dst: "10.0.1.1", protocol: "TCP", port: 80 });
+    expect(wrongPeer.ingress.policies[1]).toEqual({ policy: "x/from-y-http", allows: false, rules: [{ rule: 0, peerMatches: false, portMatches: true, allows: false }] });
+    expect(explainFlow(input, { src: "10.0.1.1", dst: "10.0.2.1", protocol: "ICMP" })).toEqual({ egress: { pod: "x/web", policies: [], allowed: true }, ingress: { pod: "y/client", policies: [], allowed: true }, allowed: true });
+  });
+
+  it("needs peer and port in the same rule", () => {
+    const split: PolicyInput = {
+      ...input,
+      policies: [{ namespace: "x", name: "split", spec: { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: "y" } } }], ports: [{ port: 443 }] }, { from: [{ ipBlock: { cidr: "192.0.2.0/24" } }], ports: [{ port: 80 }] }] } }],
+    };
+    expect(explainFlow(split, { src: "10.0.2.1", dst: "10.0.1.1", protocol: "TCP", port: 80 }).ingress).toEqual({
+      pod: "x/web",
+      allowed: false,
+      policies: [{ policy: "x/split", allows: false, rules: [{ rule: 0, peerMatches: true, portMatches: false, allows: false }, { rule: 1, peerMatches: false, portMatches: true, allows: false }] }],
+    });
   });
 
   it("treats addresses outside the pods as unisolated peers", () => {
-    expect(explainFlow(input, { src: "192.0.2.1", dst: "10.0.1.1", protocol: "UDP", port: 53 })).toMatchObject({ egress: { isolatedBy: [], allowed: true }, ingress: { allowed: false }, allowed: false });
+    expect(explainFlow(input, { src: "192.0.2.1", dst: "10.0.1.1", protocol: "UDP", port: 53 })).toMatchObject({ egress: { policies: [], allowed: true }, ingress: { allowed: false }, allowed: false });
+    expect(explainFlow(input, { src: "192.0.2.1", dst: "10.0.1.1", protocol: "UDP", port: 53 }).egress).not.toHaveProperty("pod");
   });
 });

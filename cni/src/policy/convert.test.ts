@@ -1,6 +1,6 @@
 import { V1NetworkPolicy, V1NetworkPolicyIngressRule, V1NetworkPolicySpec, type V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { toPodData, toPolicyData } from "./kube.js";
+import { toPodData, toPolicyData } from "./convert.js";
 
 const wire = {
   apiVersion: "networking.k8s.io/v1",
