@@ -7,7 +7,7 @@ import type { CatalogInput } from "./catalog.js";
 import type { BrokerContext } from "./context.js";
 import { BrokerError } from "./errors.js";
 import { invalidRequestReason, toStatus, unaryHandler } from "./grpc-util.js";
-import { adminSubject, identify } from "./identity.js";
+import { adminSubject, identify, type Identity } from "./identity.js";
 import { peerHost } from "./join-limiter.js";
 import { parseJoinToken, redeemToken } from "./tokens.js";
 
@@ -86,8 +86,9 @@ function watch(ctx: BrokerContext, call: grpc.ServerWritableStream<WireWatchRequ
   }
   let kinds: RecordKind[];
   let subject: string;
+  let who: Identity;
   try {
-    const who = identify(call, ctx.revoked);
+    who = identify(call, ctx.revoked);
     subject = who.kind === "cluster" ? who.clusterId : `admin:${who.name}`;
     kinds = call.request.kinds.map((k) => asArgument(() => parseWireKind(k)));
     if (!Number.isSafeInteger(call.request.sinceRevision) || call.request.sinceRevision < 0) {
@@ -124,8 +125,12 @@ function watch(ctx: BrokerContext, call: grpc.ServerWritableStream<WireWatchRequ
   const set = ctx.streams.get(subject) ?? new Set();
   set.add(terminate);
   ctx.streams.set(subject, set);
+  // A stream lives no longer than the certificate it was opened with: an agent that renewed
+  // has reconnected with the new one by then; one that could not must not keep reading.
+  const expiry = atTime(who.notAfter, () => terminate(`Client certificate ${who.serial} of "${subject}" expired at ${who.notAfter.toISOString()}`));
   const cleanup = (): void => {
     open = false;
+    expiry.cancel();
     watcher.close();
     set.delete(terminate);
   };
@@ -133,6 +138,22 @@ function watch(ctx: BrokerContext, call: grpc.ServerWritableStream<WireWatchRequ
   call.on("close", cleanup);
   call.on("error", cleanup);
   call.on("finish", cleanup);
+}
+
+/** Runs `fn` at `when` (setTimeout's 24.8-day limit is handled by re-arming). */
+function atTime(when: Date, fn: () => void): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const delay = when.getTime() - Date.now();
+    if (delay <= 0) {
+      fn();
+      return;
+    }
+    timer = setTimeout(arm, Math.min(delay, 2 ** 31 - 1));
+    timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
 }
 
 /** Turns any thrown error into an "InvalidArgument" BrokerError with the same message. */

@@ -10,8 +10,8 @@ export const adminSubject = "admin";
 
 /** Who is calling, from the verified client certificate. */
 export type Identity =
-  | { readonly kind: "cluster"; readonly clusterId: string; readonly serial: string }
-  | { readonly kind: "admin"; readonly name: string; readonly serial: string };
+  | { readonly kind: "cluster"; readonly clusterId: string; readonly serial: string; readonly notAfter: Date }
+  | { readonly kind: "admin"; readonly name: string; readonly serial: string; readonly notAfter: Date };
 
 /** The set of revoked certificate serials, kept in memory and updated on revocation. */
 export interface RevocationList {
@@ -36,6 +36,6 @@ export function identify(call: Pick<ServerUnaryCall<unknown, unknown>, "getAuthC
   if (info.notAfter.getTime() <= Date.now()) {
     throw new BrokerError("Unauthenticated", `Client certificate of "${info.commonName}" expired at ${info.notAfter.toISOString()}`);
   }
-  if (info.organizations.includes(adminOrganization)) return { kind: "admin", name: info.commonName, serial: info.serial };
-  return { kind: "cluster", clusterId: info.commonName, serial: info.serial };
+  if (info.organizations.includes(adminOrganization)) return { kind: "admin", name: info.commonName, serial: info.serial, notAfter: info.notAfter };
+  return { kind: "cluster", clusterId: info.commonName, serial: info.serial, notAfter: info.notAfter };
 }

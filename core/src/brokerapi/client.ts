@@ -5,7 +5,7 @@ import { channelOptions, createChannelCredentials, unary, type BrokerConnection 
 import { connectionToWire, endpointToWire, exportToWire } from "./convert.js";
 import { AgentServiceClientConstructor } from "./definitions.js";
 import { kindToWire } from "./kinds.js";
-import { startWatch, type WatchHandle, type WatchOptions } from "./watch-client.js";
+import { type ReconnectableWatch, startWatch, type WatchHandle, type WatchOptions } from "./watch-client.js";
 import type { AgentServiceClient, WireJoinResponseOutput, WirePublishRequest, WirePublishResponseOutput } from "./wire.js";
 
 /** What an agent publishes: the whole set of one kind that its cluster owns (level-based). */
@@ -43,6 +43,12 @@ export interface BrokerClient {
   publish(input: PublishInput, options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<PublishResult>;
   /** Starts a watch that reconnects with backoff and resumes from its last revision. */
   watch(options: WatchOptions): WatchHandle;
+  /**
+   * Moves to a renewed certificate (same cluster, same broker): later calls use a new channel
+   * with it, running watches reconnect on that channel at once and resume where they were,
+   * and the old channel is closed. The data plane is not involved.
+   */
+  useCredentials(connection: BrokerConnection): void;
   /** Stops every watch and closes the channel. Idempotent. */
   close(): void;
 }
@@ -55,9 +61,11 @@ export interface BrokerClientOptions extends BrokerConnection {
 
 /** Creates a broker client for an agent holding a cluster certificate. */
 export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
-  const client = new AgentServiceClientConstructor(options.address, createChannelCredentials(options), channelOptions(options));
+  const connect = (connection: BrokerConnection): AgentServiceClient =>
+    new AgentServiceClientConstructor(connection.address, createChannelCredentials(connection), channelOptions(connection));
+  let client = connect(options);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const watches = new Set<WatchHandle>();
+  const watches = new Set<ReconnectableWatch>();
   return {
     async publish(input, callOptions) {
       const request = publishRequest(input);
@@ -75,10 +83,16 @@ export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
       };
     },
     watch(watchOptions) {
-      const handle = startWatch(client, watchOptions);
+      const handle = startWatch(() => client, watchOptions);
       watches.add(handle);
       void handle.done.finally(() => watches.delete(handle)).catch(() => undefined);
       return handle;
+    },
+    useCredentials(connection) {
+      const old = client;
+      client = connect(connection);
+      for (const w of watches) w.reconnect();
+      old.close();
     },
     close() {
       for (const w of watches) void w.stop();

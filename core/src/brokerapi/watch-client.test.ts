@@ -61,7 +61,7 @@ describe("startWatch", () => {
     const snaps: WatchSnapshot[] = [];
     const batches: WatchChangeBatch[] = [];
     const clock = createFakeClock();
-    const w = startWatch(client, { onSnapshot: (s) => void snaps.push(s), onChanges: (b) => void batches.push(b), clock });
+    const w = startWatch(() => client, { onSnapshot: (s) => void snaps.push(s), onChanges: (b) => void batches.push(b), clock });
     const s = streams[0]!;
     s.send(snapshot(5, ["a"], false));
     s.send(snapshot(5, ["b"], true));
@@ -80,7 +80,7 @@ describe("startWatch", () => {
     const { client, requests, streams } = fakeClient();
     const clock = createFakeClock();
     const drops: boolean[] = [];
-    const w = startWatch(client, {
+    const w = startWatch(() => client, {
       onSnapshot: () => undefined,
       onChanges: () => undefined,
       onConnectionChange: (up) => void drops.push(up),
@@ -108,7 +108,7 @@ describe("startWatch", () => {
   it("ends with a refusal instead of retrying (UNAUTHENTICATED)", async () => {
     const { client, requests, streams } = fakeClient();
     const clock = createFakeClock();
-    const w = startWatch(client, { onSnapshot: () => undefined, onChanges: () => undefined, clock });
+    const w = startWatch(() => client, { onSnapshot: () => undefined, onChanges: () => undefined, clock });
     streams[0]!.emit("error", Object.assign(new Error("revoked"), { code: grpc.status.UNAUTHENTICATED, details: "revoked", metadata: new grpc.Metadata() }));
     await expect(w.done).rejects.toMatchObject({ code: "Rejected", grpcCode: grpc.status.UNAUTHENTICATED });
     await clock.advance(60_000);
@@ -117,7 +117,7 @@ describe("startWatch", () => {
 
   it("stops when a handler throws, and reports the handler's error", async () => {
     const { client, streams } = fakeClient();
-    const w = startWatch(client, {
+    const w = startWatch(() => client, {
       onSnapshot: () => {
         throw new Error("consumer bug");
       },

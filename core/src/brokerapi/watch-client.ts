@@ -78,8 +78,21 @@ const terminalCodes = new Set<number>([
   grpc.status.UNIMPLEMENTED,
 ]);
 
-/** Starts a resuming watch on an agent client (used by BrokerClient.watch). */
-export function startWatch(client: AgentServiceClient, options: WatchOptions): WatchHandle {
+/** A watch as its BrokerClient holds it: it can move to a new channel at once. */
+export interface ReconnectableWatch extends WatchHandle {
+  /**
+   * Ends the current stream and opens the next one now, on the client `client()` returns
+   * then, resuming from the last applied revision (nothing lost, nothing twice). Used when
+   * the cluster's certificate was renewed. No-op once stopped.
+   */
+  reconnect(): void;
+}
+
+/**
+ * Starts a resuming watch (used by BrokerClient.watch). `client` is asked for the channel at
+ * each (re)connection, so a client whose credentials were renewed is picked up.
+ */
+export function startWatch(client: () => AgentServiceClient, options: WatchOptions): ReconnectableWatch {
   const clock = options.clock ?? systemClock;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 15_000;
   let revision = options.sinceRevision ?? 0;
@@ -87,6 +100,8 @@ export function startWatch(client: AgentServiceClient, options: WatchOptions): W
   let stopped = false;
   let attempt = 0;
   let call: grpc.ClientReadableStream<WireWatchEventOutput> | undefined;
+  /** Abandons the current stream without scheduling a retry. */
+  let abandon: (() => void) | undefined;
   let retryTimer: Timer | undefined;
   let silenceTimer: Timer | undefined;
   let chain: Promise<void> = Promise.resolve();
@@ -115,9 +130,14 @@ export function startWatch(client: AgentServiceClient, options: WatchOptions): W
     if (stopped) return;
     let snapshot: BrokerRecord[] | undefined;
     const kinds = (options.kinds ?? []).map(kindToWire);
-    const stream = client.watch({ kinds, sinceRevision: revision }, new grpc.Metadata({ waitForReady: true }));
+    const stream = client().watch({ kinds, sinceRevision: revision }, new grpc.Metadata({ waitForReady: true }));
     call = stream;
     let ended = false;
+    abandon = () => {
+      ended = true;
+      silenceTimer?.cancel();
+      stream.cancel();
+    };
     const armSilence = (): void => {
       silenceTimer?.cancel();
       silenceTimer = clock.setTimeout(() => {
@@ -204,6 +224,12 @@ export function startWatch(client: AgentServiceClient, options: WatchOptions): W
     async stop() {
       finish();
       await done.catch(() => undefined);
+    },
+    reconnect() {
+      if (stopped) return;
+      retryTimer?.cancel();
+      abandon?.();
+      open();
     },
     done,
   };

@@ -198,3 +198,42 @@ export async function ensureBrokerCredentials(options: EnsureCredentialsOptions)
   }
   return { broker, connection: credentialsFrom(body, broker) ?? { address: broker.address, caPem: joined.caPem } };
 }
+
+/** Options of `keepBrokerCredentials`. */
+export interface KeepCredentialsOptions extends EnsureCredentialsOptions {
+  /** The connection the agent uses now (from `ensureBrokerCredentials`). */
+  readonly current: BrokerConnection;
+  /** Called with the renewed connection (this agent renewed, or another agent of the cluster did). */
+  onRenewed(connection: BrokerConnection): void;
+  /** How often the certificate is checked; default 10 min (the renewal window is 24 h). */
+  readonly checkIntervalMs?: number;
+}
+
+/**
+ * Keeps a running agent's broker certificate current: every `checkIntervalMs` it runs
+ * `ensureBrokerCredentials` (which renews a certificate inside the renewal window by presenting
+ * it, or picks up the one another agent of the cluster stored) and hands a changed certificate
+ * to `onRenewed`. A failed check is logged and tried again at the next one; the certificate in
+ * use stays valid until its own expiry, so a broker outage shorter than the window costs
+ * nothing. Returns a function that stops it.
+ */
+export function keepBrokerCredentials(options: KeepCredentialsOptions): () => void {
+  let current = options.current.certPem;
+  let running: Promise<void> | undefined;
+  const check = async (): Promise<void> => {
+    try {
+      const { connection } = await ensureBrokerCredentials(options);
+      if (connection.certPem === undefined || connection.certPem === current) return;
+      current = connection.certPem;
+      options.logger.info({ notAfter: parseCertificate(connection.certPem).notAfter.toISOString() }, "using the renewed broker certificate");
+      options.onRenewed(connection);
+    } catch (err) {
+      options.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot renew the broker certificate; trying again at the next check");
+    }
+  };
+  const timer = setInterval(() => {
+    running ??= check().finally(() => (running = undefined));
+  }, options.checkIntervalMs ?? 10 * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,6 +1,6 @@
 import { createBrokerClient, type BrokerClient } from "@isthmus/core/brokerapi";
 import { createKubeClient } from "@isthmus/core/kube";
-import { ensureBrokerCredentials } from "@isthmus/core/membership";
+import { ensureBrokerCredentials, keepBrokerCredentials } from "@isthmus/core/membership";
 import { createLifecycle, type Component, type Lifecycle, type Logger } from "@isthmus/core/runtime";
 import { createMcsController, type McsController } from "../controller/index.js";
 import { createServiceIndex } from "../index/index.js";
@@ -64,6 +64,7 @@ export async function startDnsAgent(config: DnsConfig, context: DnsAgentContext)
   const log = logger.child({ clusterId });
   const index = createServiceIndex({ zone: config.zone });
   const broker: BrokerClient = createBrokerClient(connection);
+  const stopRenewal = keepBrokerCredentials({ core: kube.core, logger: log, namespace: config.namespace, current: connection, onRenewed: (renewed) => broker.useCredentials(renewed) });
   const controller = createMcsController({
     clusterId,
     kube,
@@ -83,6 +84,7 @@ export async function startDnsAgent(config: DnsConfig, context: DnsAgentContext)
   try {
     await lifecycle.start(context.signal);
   } catch (err) {
+    stopRenewal();
     broker.close();
     throw err;
   }
@@ -96,6 +98,7 @@ export async function startDnsAgent(config: DnsConfig, context: DnsAgentContext)
     failed: controller.failed,
     stop() {
       stopping ??= lifecycle.stop().finally(() => {
+        stopRenewal();
         broker.close();
       });
       return stopping;

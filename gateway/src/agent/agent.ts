@@ -12,7 +12,7 @@ import { createBrokerClient, type BrokerClient, type WatchHandle } from "@isthmu
 import { defaults } from "@isthmus/core/constants";
 import { errorMessage } from "@isthmus/core/errors";
 import { createInformer, createKubeClient, createKubeLeaseClient, type KubeClient, type ManagedInformer } from "@isthmus/core/kube";
-import { ensureBrokerCredentials } from "@isthmus/core/membership";
+import { ensureBrokerCredentials, keepBrokerCredentials } from "@isthmus/core/membership";
 import { type GatewayEndpoint } from "@isthmus/core/model";
 import { startMetricsServer, type Logger, type MetricsServer } from "@isthmus/core/runtime";
 import { createCableRegistry } from "../cable/registry.js";
@@ -138,6 +138,9 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     name: "gateways", path: gatewaysPath, list: () => listGateways(custom), kubeConfig: kube.config, logger: log,
   });
   const broker: BrokerClient = createBrokerClient({ ...connection, timeoutMs: 3000 });
+  const stopRenewal = keepBrokerCredentials({
+    core: kube.core, logger: log, namespace: config.namespace, current: connection, onRenewed: (renewed) => broker.useCredentials(renewed),
+  });
   const publisher: Publisher = createPublisher({ broker, logger: log });
 
   const views = (): PeerView[] => {
@@ -301,6 +304,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       clearTimeout(rewatch);
       await watch?.stop();
       await publisher.stop();
+      stopRenewal();
       broker.close();
       await gateways.stop();
       await metrics?.close();
