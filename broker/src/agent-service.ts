@@ -60,7 +60,7 @@ export function createAgentService(ctx: BrokerContext): AgentServiceHandlers {
       handle: async (req, call) => {
         const who = identify(call, ctx.revoked);
         if (who.kind !== "cluster") throw new BrokerError("PermissionDenied", "Only cluster certificates publish records");
-        const input = parsePublish(req, who.clusterId, ctx.maxRecordsPerPublish);
+        const input = parsePublish(req, who.clusterId, { maxRecords: ctx.maxRecordsPerPublish, maxExports: ctx.maxExportsPerCluster });
         const started = performance.now();
         const out = await ctx.catalog.publish(who.clusterId, input);
         ctx.metrics.observeStore("publish", (performance.now() - started) / 1000);
@@ -169,7 +169,8 @@ function asArgument<T>(fn: () => T): T {
  * Checks a publish request for `owner`: one kind, records all owned by `owner`, no duplicate
  * keys. Record contents are validated by the catalog (only those that changed).
  */
-function parsePublish(req: WirePublishRequestOutput, owner: string, maxRecords: number): CatalogInput {
+function parsePublish(req: WirePublishRequestOutput, owner: string, limits: { readonly maxRecords: number; readonly maxExports: number }): CatalogInput {
+  const { maxRecords, maxExports } = limits;
   const kind = asArgument(() => parseWireKind(req.kind));
   const counts: Record<RecordKind, number> = {
     cluster: req.cluster === null ? 0 : 1,
@@ -184,6 +185,10 @@ function parsePublish(req: WirePublishRequestOutput, owner: string, maxRecords: 
   }
   if (counts[kind] > maxRecords) {
     throw new BrokerError("InvalidArgument", `A publish may carry at most ${maxRecords} records, got ${counts[kind]}`);
+  }
+  // An export publish is the cluster's whole set (level-based), so its size is the cluster's count.
+  if (kind === "export" && counts.export > maxExports) {
+    throw new BrokerError("Exhausted", `A cluster may export at most ${maxExports} services, got ${counts.export}: unexport some, or raise the broker's maxExportsPerCluster`);
   }
   if (kind === "cluster") {
     if (req.cluster === null) throw new BrokerError("InvalidArgument", "A publish of kind cluster needs the cluster field");

@@ -30,6 +30,8 @@ export const brokerConfigSchema = z.strictObject({
   /** Largest request accepted; larger ones get INVALID_ARGUMENT. */
   maxMessageBytes: z.int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   maxRecordsPerPublish: z.int().min(1).default(20_000),
+  /** Services one cluster may export (its export publish carries them all); more get RESOURCE_EXHAUSTED. */
+  maxExportsPerCluster: z.int().min(1).default(10_000),
   /** Refused Joins per source address per minute before its Joins get RESOURCE_EXHAUSTED. */
   joinFailuresPerMinute: z.int().min(1).default(30),
   /** Revisions kept for resuming watchers. */

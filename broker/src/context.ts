@@ -20,6 +20,7 @@ export interface BrokerContext {
   readonly joinLimiter: JoinLimiter;
   /** Most records one publish may carry. */
   readonly maxRecordsPerPublish: number;
+  readonly maxExportsPerCluster: number;
   /** The global CIDR pool, as text, when Globalnet is on. */
   readonly globalPool: string | undefined;
   readonly startedAt: Date;

@@ -7,7 +7,7 @@ import { connectionOf, endpointOf, exportOf, exportsOf } from "./testing/records
 let tb: TestBroker;
 let c1: JoinResult;
 beforeAll(async () => {
-  tb = await startTestBroker({ maxMessageBytes: 64 * 1024 });
+  tb = await startTestBroker({ maxMessageBytes: 64 * 1024, maxExportsPerCluster: 50 });
   c1 = await tb.join("c1");
 });
 afterAll(async () => {
@@ -78,6 +78,17 @@ describe("publish", () => {
     ];
     for (const call of cases) expect((await failure(call)).grpcCode).toBe(grpc.status.INVALID_ARGUMENT);
     expect(tb.store.revision()).toBe(before);
+  });
+
+  it("holds a cluster to maxExportsPerCluster with RESOURCE_EXHAUSTED, keeping the exports it had", async () => {
+    const client = tb.client(c1);
+    await client.publish({ kind: "export", records: exportsOf("c1", 50) });
+    const before = tb.store.revision();
+    const err = await failure(client.publish({ kind: "export", records: exportsOf("c1", 51) }));
+    expect(err.grpcCode).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(err.message).toMatch(/at most 50 services, got 51/);
+    expect(tb.store.revision()).toBe(before);
+    expect((await tb.admin.listExports({ clusterId: "c1" })).exports).toHaveLength(50);
   });
 
   it("answers INVALID_ARGUMENT for malformed and oversized messages and changes nothing", async () => {

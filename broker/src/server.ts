@@ -66,6 +66,7 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
     metrics,
     logger,
     maxRecordsPerPublish: config.maxRecordsPerPublish,
+    maxExportsPerCluster: config.maxExportsPerCluster,
     joinLimiter: createJoinLimiter({ maxFailures: config.joinFailuresPerMinute, windowMs: 60_000 }),
     globalPool: globalPool?.pool.toString(),
     startedAt: new Date(),
