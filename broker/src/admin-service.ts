@@ -95,7 +95,7 @@ export function createAdminService(ctx: BrokerContext): AdminServiceHandlers {
       revision: ctx.store.revision(),
       compactedRevision: ctx.store.compactedRevision(),
       clusters: (await snapshotOf<Cluster>("cluster")).length,
-      ...(ctx.globalPool === undefined ? {} : { globalCidrPool: ctx.globalPool }),
+      globalCidrPool: ctx.globalPool,
       caFingerprintSha256: ctx.pki.caInfo.fingerprintSha256,
       startedAt: ctx.startedAt.toISOString(),
       watchers: ctx.hub.size(),

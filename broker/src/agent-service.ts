@@ -196,8 +196,19 @@ function parsePublish(req: WirePublishRequestOutput, owner: string, limits: { re
     const spec = req.cluster;
     // The model checks syntax; canonical form (no host bits) is checked by parsing each CIDR.
     asArgument(() => parseCluster({ id: owner, podCidrs: spec.podCidrs, serviceCidrs: spec.serviceCidrs, labels: spec.labels, joinedAt: now, lastSeen: now }));
-    for (const text of [...spec.podCidrs, ...spec.serviceCidrs]) asArgument(() => parseCidr(text));
-    return { kind, spec: { podCidrs: spec.podCidrs, serviceCidrs: spec.serviceCidrs, labels: spec.labels } };
+    const requested = spec.globalCidr;
+    for (const text of [...spec.podCidrs, ...spec.serviceCidrs, ...(requested === undefined ? [] : [requested])]) asArgument(() => parseCidr(text));
+    return {
+      kind,
+      spec: {
+        podCidrs: spec.podCidrs,
+        serviceCidrs: spec.serviceCidrs,
+        labels: spec.labels,
+        global: spec.global,
+        ...(requested === undefined ? {} : { globalCidr: requested }),
+        ...(spec.globalPrefix === undefined ? {} : { globalPrefix: spec.globalPrefix }),
+      },
+    };
   }
   const inputs: Record<string, unknown>[] = asArgument(() => {
     switch (kind) {

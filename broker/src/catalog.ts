@@ -1,15 +1,9 @@
-import { recordKey, recordKinds, type BrokerRecord, type PublishInput, type RecordKind } from "@isthmus/core/brokerapi";
+import { recordKey, recordKinds, recordOwner, type BrokerRecord, type PublishInput, type RecordKind } from "@isthmus/core/brokerapi";
 import { errorMessage } from "@isthmus/core/errors";
 import { parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, type Cluster } from "@isthmus/core/model";
-import { allocateBlock, overlaps, parseCidr, type Cidr } from "@isthmus/core/net";
 import { BrokerError } from "./errors.js";
+import { planGlobalBlocks, type GlobalRange } from "./global-blocks.js";
 import type { Store, StoredChange, StoreView } from "./store/store.js";
-
-/** Globalnet: the pool global CIDRs come from and the prefix length each cluster gets. */
-export interface GlobalPool {
-  readonly pool: Cidr;
-  readonly prefix: number;
-}
 
 /** Counts of what a publish changed. */
 export interface PublishOutcome {
@@ -17,6 +11,7 @@ export interface PublishOutcome {
   readonly created: number;
   readonly updated: number;
   readonly deleted: number;
+  /** The publisher's global block, when it uses global addressing (kind "cluster"). */
   readonly globalCidr?: string;
 }
 
@@ -34,19 +29,20 @@ export interface Catalog {
    * Replaces `owner`'s records of one kind. The caller has checked that `owner` owns each
    * record and that keys are unique. Records equal to the stored ones are kept as they are;
    * the others are validated with the model schemas ("InvalidArgument", nothing written), so
-   * an unchanged republish of 1,000 records costs a comparison, not 1,000 validations. Throws
-   * "FailedPrecondition" for CIDRs that overlap another cluster's (without a global pool) and
-   * "Exhausted" when the pool is full.
+   * an unchanged republish of 1,000 records costs a comparison, not 1,000 validations. A
+   * cluster publish also plans global blocks (see global-blocks.ts: the publisher's, and those
+   * of members it overlaps) and throws what that planning throws, nothing written.
    */
   publish(owner: string, input: CatalogInput): Promise<PublishOutcome>;
-  /** Deletes every record `clusterId` owns (watchers see deletions); its global CIDR stays reserved. */
+  /** Deletes every record `clusterId` owns (watchers see deletions) and frees its global block. */
   evict(clusterId: string): Promise<{ readonly revision: number; readonly deleted: number }>;
 }
 
 /** Options of `createCatalog`. */
 export interface CatalogOptions {
   readonly store: Store;
-  readonly globalPool?: GlobalPool;
+  /** The global range; without one no cluster gets global addressing and overlaps are refused. */
+  readonly globalRange?: GlobalRange;
   /** The current time (injectable for tests). */
   readonly now?: () => Date;
   /** A cluster's lastSeen is refreshed by an unchanged publish at most this often (default 60 s). */
@@ -60,24 +56,16 @@ export function createCatalog(options: CatalogOptions): Catalog {
 
   const clusterRecord = (owner: string, input: Extract<PublishInput, { kind: "cluster" }>, view: StoreView) => {
     const existing = view.list("cluster", owner)[0]?.value as Cluster | undefined;
-    const mine = [...input.spec.podCidrs, ...input.spec.serviceCidrs].map((text) => ({ text, cidr: parseCidr(text) }));
-    let allocate: { clusterId: string; cidr: string } | undefined;
-    let globalCidr: string | undefined;
-    if (options.globalPool === undefined) {
-      checkOverlaps(owner, mine, view);
-    } else {
-      const allocations = view.globalCidrs();
-      globalCidr = allocations.get(owner);
-      if (globalCidr === undefined) {
-        const taken = [...allocations.values()].map(parseCidr);
-        try {
-          globalCidr = allocateBlock(options.globalPool.pool, options.globalPool.prefix, taken).toString();
-        } catch (err) {
-          throw new BrokerError("Exhausted", `Cannot give cluster "${owner}" a global CIDR: ${(err as Error).message}`, { cause: err });
-        }
-        allocate = { clusterId: owner, cidr: globalCidr };
-      }
-    }
+    const { global, globalCidr: requested, globalPrefix } = input.spec;
+    const plan = planGlobalBlocks({
+      owner,
+      mine: input.spec,
+      request: { ...(global === undefined ? {} : { global }), ...(requested === undefined ? {} : { globalCidr: requested }), ...(globalPrefix === undefined ? {} : { globalPrefix }) },
+      members: view.list("cluster").map((r) => r.value as Cluster),
+      allocations: view.globalCidrs(),
+      range: options.globalRange,
+    });
+    const globalCidr = plan.globalCidr;
     const t = now();
     const spec = { podCidrs: [...input.spec.podCidrs], serviceCidrs: [...input.spec.serviceCidrs], labels: { ...input.spec.labels } };
     const unchanged =
@@ -92,7 +80,12 @@ export function createCatalog(options: CatalogOptions): Catalog {
       joinedAt: existing?.joinedAt ?? t.toISOString(),
       lastSeen: unchanged && fresh ? existing.lastSeen : t.toISOString(),
     };
-    return { record: { kind: "cluster", value: cluster } as BrokerRecord, allocate, globalCidr };
+    // Members that overlap this cluster and had no block get one (their agents see it in the watch).
+    const promoted = plan.allocate.filter((a) => a.clusterId !== owner).flatMap((a) => {
+      const member = view.list("cluster", a.clusterId)[0]?.value as Cluster | undefined;
+      return member === undefined ? [] : [{ kind: "cluster" as const, value: { ...member, globalCidr: a.cidr } }];
+    });
+    return { records: [{ kind: "cluster", value: cluster } as BrokerRecord, ...promoted], allocate: plan.allocate, globalCidr };
   };
 
   return {
@@ -103,10 +96,10 @@ export function createCatalog(options: CatalogOptions): Catalog {
         const current = view.list(input.kind, owner);
         before = new Set(current.map(recordKey));
         let puts: BrokerRecord[];
-        let allocate: { clusterId: string; cidr: string } | undefined;
+        let allocate: readonly { clusterId: string; cidr: string }[] = [];
         if (input.kind === "cluster") {
           const made = clusterRecord(owner, input, view);
-          puts = [made.record];
+          puts = made.records;
           allocate = made.allocate;
           globalCidr = made.globalCidr;
         } else {
@@ -114,14 +107,15 @@ export function createCatalog(options: CatalogOptions): Catalog {
         }
         const keep = new Set(puts.map(recordKey));
         const deletes = [...before].filter((k) => !keep.has(k)).map((key) => ({ kind: input.kind, key }));
-        return { puts, deletes, result: undefined, ...(allocate === undefined ? {} : { allocate }) };
+        return { puts, deletes, result: undefined, allocate };
       });
-      return { revision: out.revision, ...count(out.changes, before), ...(globalCidr === undefined ? {} : { globalCidr }) };
+      const own = out.changes.filter((c) => recordOwner(c.record) === owner);
+      return { revision: out.revision, ...count(own, before), ...(globalCidr === undefined ? {} : { globalCidr }) };
     },
     async evict(clusterId) {
       const out = await options.store.transact((view) => {
         const deletes = recordKinds.flatMap((kind: RecordKind) => view.list(kind, clusterId).map((r) => ({ kind, key: recordKey(r) })));
-        return { puts: [], deletes, result: undefined };
+        return { puts: [], deletes, result: undefined, release: clusterId };
       });
       return { revision: out.revision, deleted: out.changes.length };
     },
@@ -161,28 +155,6 @@ export function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
-}
-
-function checkOverlaps(owner: string, mine: readonly { text: string; cidr: Cidr }[], view: StoreView): void {
-  for (const other of view.list("cluster")) {
-    const cluster = other.value as Cluster;
-    if (cluster.id === owner) continue;
-    const theirs = [
-      ...cluster.podCidrs.map((text) => ({ text, what: "pod" })),
-      ...cluster.serviceCidrs.map((text) => ({ text, what: "service" })),
-    ];
-    for (const m of mine) {
-      for (const t of theirs) {
-        if (overlaps(m.cidr, parseCidr(t.text))) {
-          throw new BrokerError(
-            "FailedPrecondition",
-            `CIDR ${m.text} of cluster "${owner}" overlaps ${t.what} CIDR ${t.text} of cluster "${cluster.id}"; ` +
-              "use non-overlapping CIDRs or run the clusterset with a global CIDR pool",
-          );
-        }
-      }
-    }
-  }
 }
 
 function count(changes: readonly StoredChange[], before: ReadonlySet<string>): { created: number; updated: number; deleted: number } {

@@ -17,8 +17,12 @@ export const brokerConfigSchema = z.strictObject({
   store: z.enum(["sqlite", "etcd"]).default("sqlite"),
   /** etcd endpoints, e.g. ["http://127.0.0.1:2379"] (store "etcd" only). */
   etcdEndpoints: z.array(z.string().min(1)).default([]),
-  /** Globalnet: give every cluster a global CIDR from the pool instead of refusing overlaps. */
+  /**
+   * Every cluster gets a block of the global range. Without it only clusters that ask at join
+   * (and members they overlap) get one (docs/adr/0206-global-addresses.md).
+   */
   globalnet: z.boolean().default(false),
+  /** The global range blocks come from, and the prefix length of a block by default. */
   globalCidrPool: z.string().refine(isCidr, { error: "must be a CIDR" }).default(defaults.globalCidrPool),
   globalCidrPrefix: z.int().min(1).max(128).default(defaults.globalCidrPrefix),
   /** Names and addresses in the serving certificate. */

@@ -21,8 +21,8 @@ export interface BrokerContext {
   /** Most records one publish may carry. */
   readonly maxRecordsPerPublish: number;
   readonly maxExportsPerCluster: number;
-  /** The global CIDR pool, as text, when Globalnet is on. */
-  readonly globalPool: string | undefined;
+  /** The global range clusters' blocks come from, as text. */
+  readonly globalPool: string;
   readonly startedAt: Date;
   readonly version: string;
   /** Open watch streams by cluster id, so that evicting a cluster can end them. */

@@ -10,6 +10,8 @@ export type BrokerErrorCode =
   | "PermissionDenied"
   /** The request conflicts with the clusterset's state, e.g. overlapping CIDRs (FAILED_PRECONDITION). */
   | "FailedPrecondition"
+  /** Something another party holds was asked for, e.g. a global block (ALREADY_EXISTS). */
+  | "AlreadyExists"
   /** A named thing does not exist (NOT_FOUND). */
   | "NotFound"
   /** A pool or limit is used up (RESOURCE_EXHAUSTED). */

@@ -1,81 +1,191 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
 import { type Cluster } from "@isthmus/core/model";
 import { overlaps, parseCidr } from "@isthmus/core/net";
+import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCatalog } from "./catalog.js";
+import { createCatalog, type Catalog } from "./catalog.js";
+import type { GlobalRange } from "./global-blocks.js";
+import { createEtcdStore } from "./store/etcd.js";
 import { createSqliteStore } from "./store/sqlite.js";
+import type { Store } from "./store/store.js";
+import { startEtcdCluster, type EtcdCluster } from "./testing/etcd-cluster.js";
 import { startTestBroker } from "./testing/harness.js";
 
 let dir: string;
+let etcd: EtcdCluster;
+const opened: Store[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "isthmus-globalnet-"));
-});
+  etcd = await startEtcdCluster(1);
+}, 60_000);
 afterAll(async () => {
+  for (const s of opened) await s.close();
+  await etcd.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-const pool = { pool: parseCidr("242.0.0.0/8"), prefix: 16 };
-// Every cluster uses the same overlapping CIDRs: Globalnet is what makes that work.
-const spec = { podCidrs: ["10.0.0.0/16"], serviceCidrs: ["10.96.0.0/16"] };
+/** Opens the named store again (same file or etcd prefix): a broker restart. */
+type Open = (name: string) => Promise<Store>;
+const stores: [string, Open][] = [
+  ["sqlite", (name) => Promise.resolve(createSqliteStore({ path: join(dir, `${name}.db`) }))],
+  ["etcd", (name) => createEtcdStore({ endpoints: etcd.endpoints, prefix: `/${name}/`, logger: createSilentLogger() })],
+];
 
-describe("global CIDR allocation", () => {
-  it("gives 200 overlapping clusters unique /16s, stable across a restart, never handed out twice", async () => {
-    const path = join(dir, "g.db");
-    const ids = Array.from({ length: 200 }, (_, i) => `cluster-${i}`);
-    let store = createSqliteStore({ path });
-    let catalog = createCatalog({ store, globalPool: pool });
+const range: GlobalRange = { pool: parseCidr("242.0.0.0/8"), prefix: 16 };
+// The same CIDRs every installer hands out: what global addressing exists for.
+const same = { podCidrs: ["10.244.0.0/16"], serviceCidrs: ["10.96.0.0/12"] };
+const unique = { podCidrs: ["10.1.0.0/16"], serviceCidrs: ["10.2.0.0/16"] };
+
+const clustersOf = async (store: Store): Promise<Map<string, Cluster>> =>
+  new Map((await store.snapshot(["cluster"])).records.map((r) => [(r.value as Cluster).id, r.value as Cluster]));
+
+describe.each(stores)("global blocks (%s store)", (kind, openStore) => {
+  let n = 0;
+  const open = async (name: string): Promise<Store> => {
+    const s = await openStore(`${kind}-${name}`);
+    opened.push(s);
+    return s;
+  };
+  const fresh = async (options: Partial<GlobalRange> = {}): Promise<{ store: Store; catalog: Catalog; name: string }> => {
+    const name = `s${++n}`;
+    const store = await open(name);
+    return { store, catalog: createCatalog({ store, globalRange: { ...range, ...options } }), name };
+  };
+
+  it("gives a block only to clusters that ask and to the members they overlap; keeps them across a restart", async () => {
+    const { store, catalog, name } = await fresh();
+    expect((await catalog.publish("c1", { kind: "cluster", spec: same })).globalCidr).toBeUndefined();
+    // c2 has c1's CIDRs and does not ask: refused, naming c1 and the CIDRs; nothing written.
+    const revision = store.revision();
+    await expect(catalog.publish("c2", { kind: "cluster", spec: same })).rejects.toMatchObject({
+      code: "FailedPrecondition",
+      message: expect.stringContaining('CIDR 10.244.0.0/16 of cluster "c2" overlaps pod CIDR 10.244.0.0/16 of cluster "c1"') as unknown,
+    });
+    expect(store.revision()).toBe(revision);
+    // Asking for it: c2 gets a block, and c1, which it overlaps, gets one in the same commit.
+    const c2 = await catalog.publish("c2", { kind: "cluster", spec: { ...same, global: true } });
+    expect(c2.globalCidr).toBe("242.0.0.0/16");
+    expect(c2.created).toBe(1);
+    let clusters = await clustersOf(store);
+    expect(clusters.get("c1")?.globalCidr).toBe("242.1.0.0/16");
+    // c1's own next publish (its agent knows nothing of it) keeps the block.
+    expect((await catalog.publish("c1", { kind: "cluster", spec: same })).globalCidr).toBe("242.1.0.0/16");
+    // A cluster with its own CIDRs needs none; one with CIDRs inside a block is refused.
+    expect((await catalog.publish("c3", { kind: "cluster", spec: unique })).globalCidr).toBeUndefined();
+    await expect(catalog.publish("c4", { kind: "cluster", spec: { podCidrs: ["242.1.128.0/17"], serviceCidrs: ["10.3.0.0/16"] } })).rejects.toMatchObject({
+      code: "FailedPrecondition",
+      message: expect.stringContaining('overlaps the global block 242.1.0.0/16 of cluster "c1"') as unknown,
+    });
+    // A block of another size when asked for.
+    expect((await catalog.publish("c5", { kind: "cluster", spec: { ...same, globalPrefix: 20 } })).globalCidr).toBe("242.2.0.0/20");
+    await store.close();
+
+    const again = await open(name);
+    const restarted = createCatalog({ store: again, globalRange: range });
+    clusters = await clustersOf(again);
+    expect([...clusters.values()].map((c) => [c.id, c.globalCidr])).toEqual([
+      ["c1", "242.1.0.0/16"],
+      ["c2", "242.0.0.0/16"],
+      ["c3", undefined],
+      ["c5", "242.2.0.0/20"],
+    ]);
+    expect((await restarted.publish("c2", { kind: "cluster", spec: same })).globalCidr).toBe("242.0.0.0/16");
+    expect((await restarted.publish("c5", { kind: "cluster", spec: { ...same, global: true } })).globalCidr).toBe("242.2.0.0/20");
+  });
+
+  it("frees a block only when its cluster is removed, and never hands out one in use", async () => {
+    const { store, catalog } = await fresh({ everyCluster: true });
+    const ids = Array.from({ length: 30 }, (_, i) => `cluster-${i}`);
     const first = new Map<string, string>();
-    for (const id of ids) {
-      const out = await catalog.publish(id, { kind: "cluster", spec });
-      first.set(id, out.globalCidr ?? "");
-    }
-    const cidrs = [...first.values()];
-    expect(new Set(cidrs).size).toBe(200);
-    for (const c of cidrs) expect(parseCidr(c).prefix).toBe(16);
-    const parsed = cidrs.map(parseCidr);
-    for (let i = 0; i < parsed.length; i++) {
-      for (let j = i + 1; j < parsed.length; j++) expect(overlaps(parsed[i]!, parsed[j]!)).toBe(false);
-    }
-    // Evict one: its CIDR stays reserved.
+    for (const id of ids) first.set(id, (await catalog.publish(id, { kind: "cluster", spec: same })).globalCidr ?? "");
+    const blocks = [...first.values()].map(parseCidr);
+    expect(new Set(first.values()).size).toBe(30);
+    for (let i = 0; i < blocks.length; i++) for (let j = i + 1; j < blocks.length; j++) expect(overlaps(blocks[i]!, blocks[j]!)).toBe(false);
+    // A rejoin (same id, records still there) keeps the block.
+    expect((await catalog.publish("cluster-7", { kind: "cluster", spec: same })).globalCidr).toBe(first.get("cluster-7"));
     await catalog.evict("cluster-7");
-    await store.close();
+    expect((await store.transact((view) => ({ puts: [], deletes: [], result: view.globalCidrs() }))).result.has("cluster-7")).toBe(false);
+    // The freed block goes to the next cluster that needs one; the removed cluster's rejoin
+    // then gets a block no one holds.
+    const newcomer = await catalog.publish("newcomer", { kind: "cluster", spec: same });
+    expect(newcomer.globalCidr).toBe(first.get("cluster-7"));
+    const back = await catalog.publish("cluster-7", { kind: "cluster", spec: same });
+    const held = [...(await clustersOf(store)).values()].filter((c) => c.id !== "cluster-7").map((c) => c.globalCidr);
+    expect(held).not.toContain(back.globalCidr);
+    expect(held).toHaveLength(30);
+  });
 
-    store = createSqliteStore({ path });
-    catalog = createCatalog({ store, globalPool: pool });
-    for (const id of ids.filter((x) => x !== "cluster-7")) {
-      const out = await catalog.publish(id, { kind: "cluster", spec });
-      expect(out.globalCidr).toBe(first.get(id));
+  it("refuses bad requests with a typed error and allocates nothing twice", async () => {
+    const { store, catalog } = await fresh({ pool: parseCidr("242.0.0.0/15") });
+    const before = store.revision();
+    // A range too small for the requested block.
+    await expect(catalog.publish("a", { kind: "cluster", spec: { ...same, globalPrefix: 14 } })).rejects.toMatchObject({
+      code: "InvalidArgument",
+      message: expect.stringContaining("The global range 242.0.0.0/15 is too small for the /14 block") as unknown,
+    });
+    await expect(catalog.publish("a", { kind: "cluster", spec: { ...same, globalCidr: "10.0.0.0/16" } })).rejects.toMatchObject({
+      code: "InvalidArgument",
+      message: expect.stringContaining("outside the global range 242.0.0.0/15") as unknown,
+    });
+    // A block that overlaps a member's real CIDRs.
+    await catalog.publish("m", { kind: "cluster", spec: { podCidrs: ["242.1.0.0/17"], serviceCidrs: ["10.9.0.0/16"] } });
+    await expect(catalog.publish("a", { kind: "cluster", spec: { ...same, globalCidr: "242.1.0.0/16" } })).rejects.toMatchObject({
+      code: "FailedPrecondition",
+      message: expect.stringContaining('overlaps pod CIDR 242.1.0.0/17 of cluster "m"') as unknown,
+    });
+    // Two clusters asking for the same block: the second is refused.
+    expect((await catalog.publish("a", { kind: "cluster", spec: { ...same, globalCidr: "242.0.0.0/16" } })).globalCidr).toBe("242.0.0.0/16");
+    await expect(catalog.publish("b", { kind: "cluster", spec: { ...same, globalCidr: "242.0.0.0/16" } })).rejects.toMatchObject({
+      code: "AlreadyExists",
+      message: expect.stringContaining('it is held by cluster "a"') as unknown,
+    });
+    await expect(catalog.publish("b", { kind: "cluster", spec: { ...same, globalCidr: "242.0.128.0/17" } })).rejects.toMatchObject({ code: "AlreadyExists" });
+    // A held block does not change by asking.
+    await expect(catalog.publish("a", { kind: "cluster", spec: { ...same, globalCidr: "242.1.128.0/17" } })).rejects.toMatchObject({ code: "FailedPrecondition" });
+    // The only /16 left overlaps m's pods: the range is exhausted for b.
+    await expect(catalog.publish("b", { kind: "cluster", spec: { ...same, global: true } })).rejects.toMatchObject({ code: "Exhausted" });
+    const clusters = await clustersOf(store);
+    expect([...clusters.keys()]).toEqual(["a", "m"]);
+    expect(clusters.get("a")?.globalCidr).toBe("242.0.0.0/16");
+    expect((await store.transact((view) => ({ puts: [], deletes: [], result: [...view.globalCidrs()] }))).result).toEqual([["a", "242.0.0.0/16"]]);
+    expect(store.revision()).toBe(before + 2);
+  });
+});
+
+describe("global blocks over gRPC", () => {
+  it("returns the block at publish and refuses bad requests with the gRPC status", async () => {
+    const tb = await startTestBroker();
+    try {
+      const a = tb.client(await tb.join("ga"));
+      const b = tb.client(await tb.join("gb"));
+      expect((await a.publish({ kind: "cluster", spec: same })).globalCidr).toBeUndefined();
+      await expect(b.publish({ kind: "cluster", spec: same })).rejects.toMatchObject({ code: "Rejected", grpcCode: grpc.status.FAILED_PRECONDITION });
+      await expect(b.publish({ kind: "cluster", spec: { ...same, globalPrefix: 7 } })).rejects.toMatchObject({ code: "Rejected", grpcCode: grpc.status.INVALID_ARGUMENT });
+      await expect(b.publish({ kind: "cluster", spec: { ...same, globalCidr: "242.0.0.1/16" } })).rejects.toMatchObject({ code: "Rejected", grpcCode: grpc.status.INVALID_ARGUMENT });
+      expect((await b.publish({ kind: "cluster", spec: { ...same, globalCidr: "242.7.0.0/16" } })).globalCidr).toBe("242.7.0.0/16");
+      const c = tb.client(await tb.join("gc"));
+      await expect(c.publish({ kind: "cluster", spec: { ...same, globalCidr: "242.7.0.0/16" } })).rejects.toMatchObject({ code: "Rejected", grpcCode: grpc.status.ALREADY_EXISTS });
+      const { clusters } = await tb.admin.listClusters({});
+      expect(clusters.map((cl) => [cl.id, cl.globalCidr])).toEqual([
+        ["ga", "242.0.0.0/16"],
+        ["gb", "242.7.0.0/16"],
+      ]);
+      expect((await tb.admin.getBrokerInfo({})).globalCidrPool).toBe("242.0.0.0/8");
+    } finally {
+      await tb.stop({ remove: true });
     }
-    const rejoined = await catalog.publish("cluster-7", { kind: "cluster", spec });
-    expect(rejoined.globalCidr).toBe(first.get("cluster-7"));
-    const fresh = await catalog.publish("newcomer", { kind: "cluster", spec });
-    expect(cidrs).not.toContain(fresh.globalCidr);
-    const stored = (await store.snapshot(["cluster"])).records.map((r) => r.value as Cluster);
-    expect(stored.find((c) => c.id === "cluster-42")?.globalCidr).toBe(first.get("cluster-42"));
-    await store.close();
   });
 
-  it("reports an exhausted pool", async () => {
-    const store = createSqliteStore({ path: join(dir, "small.db") });
-    const catalog = createCatalog({ store, globalPool: { pool: parseCidr("242.0.0.0/15"), prefix: 16 } });
-    await catalog.publish("a", { kind: "cluster", spec });
-    await catalog.publish("b", { kind: "cluster", spec });
-    await expect(catalog.publish("c", { kind: "cluster", spec })).rejects.toMatchObject({ code: "Exhausted" });
-    await store.close();
-  });
-
-  it("returns the global CIDR over gRPC when the broker runs with a pool", async () => {
+  it("gives every cluster a block when the broker runs with --globalnet", async () => {
     const tb = await startTestBroker({ globalnet: true });
     try {
       const a = tb.client(await tb.join("ga"));
       const b = tb.client(await tb.join("gb"));
-      const ra = await a.publish({ kind: "cluster", spec });
-      const rb = await b.publish({ kind: "cluster", spec });
-      expect(ra.globalCidr).toBe("242.0.0.0/16");
-      expect(rb.globalCidr).toBe("242.1.0.0/16");
-      expect((await tb.admin.getBrokerInfo({})).globalCidrPool).toBe("242.0.0.0/8");
+      expect((await a.publish({ kind: "cluster", spec: unique })).globalCidr).toBe("242.0.0.0/16");
+      expect((await b.publish({ kind: "cluster", spec: same })).globalCidr).toBe("242.1.0.0/16");
     } finally {
       await tb.stop({ remove: true });
     }

@@ -55,6 +55,7 @@ const statusOf: Record<string, grpc.status> = {
   PermissionDenied: grpc.status.PERMISSION_DENIED,
   FailedPrecondition: grpc.status.FAILED_PRECONDITION,
   NotFound: grpc.status.NOT_FOUND,
+  AlreadyExists: grpc.status.ALREADY_EXISTS,
   Exhausted: grpc.status.RESOURCE_EXHAUSTED,
   StoreFailed: grpc.status.UNAVAILABLE,
 };

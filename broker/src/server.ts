@@ -56,10 +56,10 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
     heartbeatMs: config.heartbeatSeconds * 1000,
     maxQueued: config.watchQueue,
   });
-  const globalPool = config.globalnet ? { pool: parseCidr(config.globalCidrPool), prefix: config.globalCidrPrefix } : undefined;
+  const globalRange = { pool: parseCidr(config.globalCidrPool), prefix: config.globalCidrPrefix, everyCluster: config.globalnet };
   const ctx: BrokerContext = {
     store,
-    catalog: createCatalog({ store, ...(globalPool === undefined ? {} : { globalPool }) }),
+    catalog: createCatalog({ store, globalRange }),
     hub,
     pki,
     revoked: { has: (s) => revokedSet.has(s), add: (s) => revokedSet.add(s) },
@@ -68,7 +68,7 @@ export async function startBroker(config: BrokerConfig, deps: { readonly store: 
     maxRecordsPerPublish: config.maxRecordsPerPublish,
     maxExportsPerCluster: config.maxExportsPerCluster,
     joinLimiter: createJoinLimiter({ maxFailures: config.joinFailuresPerMinute, windowMs: 60_000 }),
-    globalPool: globalPool?.pool.toString(),
+    globalPool: globalRange.pool.toString(),
     startedAt: new Date(),
     version: brokerVersion,
     streams: new Map(),

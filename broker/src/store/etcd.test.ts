@@ -54,12 +54,12 @@ describe("etcd store", () => {
     const spec = { podCidrs: ["10.0.0.0/16"], serviceCidrs: ["10.96.0.0/16"] };
     const a = await open("/t2/");
     const b = await open("/t2/");
-    const ca = createCatalog({ store: a, globalPool: pool });
-    const cb = createCatalog({ store: b, globalPool: pool });
+    const ca = createCatalog({ store: a, globalRange: { ...pool, everyCluster: true } });
+    const cb = createCatalog({ store: b, globalRange: { ...pool, everyCluster: true } });
     const out = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? ca : cb).publish(`c${i}`, { kind: "cluster", spec })));
     expect(new Set(out.map((o) => o.globalCidr)).size).toBe(20);
     const c = await open("/t2/");
-    const again = await createCatalog({ store: c, globalPool: pool }).publish("c3", { kind: "cluster", spec });
+    const again = await createCatalog({ store: c, globalRange: { ...pool, everyCluster: true } }).publish("c3", { kind: "cluster", spec });
     expect(again.globalCidr).toBe(out[3]?.globalCidr);
     expect(c.revision()).toBe(a.revision());
   });

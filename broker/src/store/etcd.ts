@@ -10,8 +10,8 @@ import type { CommitEvent, Store, StoredChange, StoreView, TransactResult, Write
 // (`data/revision`) that every commit compares and bumps in one etcd transaction, so commits
 // are serialised across replicas and revisions stay dense and ordered. A commit writes, in
 // that transaction, the changed per-(kind, owner) record sets (one key each: a publish is a
-// handful of etcd operations however many records it carries), the global CIDR allocation if
-// any, and a log entry `log/<revision>` holding the commit's changes. Every replica keeps the
+// handful of etcd operations however many records it carries), the global blocks it allocates
+// or frees, and a log entry `log/<revision>` holding the commit's changes. Every replica keeps the
 // whole catalog in memory, loaded at start and then fed by an etcd watch on `log/`: reads,
 // snapshots and the views that plan commits come from that cache; a commit that lost the race
 // to another replica waits for the cache to catch up and plans again. Watchers resume from
@@ -41,7 +41,10 @@ export const etcdSchemaVersion = 1;
 interface LogEntry {
   readonly revision: number;
   readonly changes: readonly { readonly type: "put" | "delete"; readonly kind: RecordKind; readonly key: string; readonly value: unknown }[];
-  readonly allocate?: { readonly clusterId: string; readonly cidr: string };
+  /** Global blocks recorded by this commit (one object in entries written before blocks could be freed). */
+  readonly allocate?: readonly { readonly clusterId: string; readonly cidr: string }[] | { readonly clusterId: string; readonly cidr: string };
+  /** The cluster whose global block this commit freed. */
+  readonly release?: string;
   readonly compacted?: number;
 }
 
@@ -135,7 +138,8 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
       if (set.size === 0) bucket.delete(owner);
       return { type: c.type, key: c.key, record };
     });
-    if (entry.allocate !== undefined) allocations.set(entry.allocate.clusterId, entry.allocate.cidr);
+    if (entry.release !== undefined) allocations.delete(entry.release);
+    for (const a of [entry.allocate ?? []].flat()) allocations.set(a.clusterId, a.cidr);
     if (entry.compacted !== undefined) compacted = entry.compacted;
     revision = entry.revision;
     const event: CommitEvent = { revision, changes };
@@ -248,7 +252,7 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
 
   const tryCommit = async <T>(plan: (view: StoreView) => WritePlan<T>): Promise<TransactResult<T> | undefined> => {
     const base = revision;
-    const { puts, deletes, allocate, result } = plan(view);
+    const { puts, deletes, allocate, release, result } = plan(view);
     const next = base + 1;
     const changes: StoredChange[] = [];
     const touched = new Map<string, { kind: RecordKind; owner: string; set: Map<string, BrokerRecord> }>();
@@ -283,19 +287,21 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
     const entry: LogEntry = {
       revision: next,
       changes: changes.map((c) => ({ type: c.type, kind: c.record.kind, key: c.key, value: c.record.value })),
-      ...(allocate === undefined ? {} : { allocate }),
+      ...(allocate === undefined || allocate.length === 0 ? {} : { allocate }),
+      ...(release === undefined ? {} : { release }),
       ...(compact === undefined ? {} : { compacted: compact }),
     };
     const ops = [client.put(k.revision).value(String(next)), client.put(k.log(next)).value(JSON.stringify(entry))];
     for (const t of touched.values()) {
       ops.push(t.set.size === 0 ? client.put(k.set(t.kind, t.owner)).value("[]") : client.put(k.set(t.kind, t.owner)).value(JSON.stringify([...t.set].map(([rk, r]) => [rk, r.value]))));
     }
-    if (allocate !== undefined) ops.push(client.put(k.alloc(allocate.clusterId)).value(allocate.cidr));
+    for (const a of allocate ?? []) ops.push(client.put(k.alloc(a.clusterId)).value(a.cidr));
     const compaction = compact === undefined ? [] : [client.delete().inRange({ start: k.log(0), end: k.log(compact + 1) }), client.put(k.compacted).value(String(compact))];
+    const freed = release === undefined ? [] : [client.delete().key(k.alloc(release))];
     // One then() call: a second one would replace the first list of operations.
     const res = await client
       .if(k.revision, "Value", "==", String(base))
-      .then(...ops, ...compaction)
+      .then(...ops, ...freed, ...compaction)
       .commit();
     if (!res.succeeded) return undefined;
     await waitFor(next, 10_000);

@@ -98,7 +98,7 @@ describe("SQLite store", () => {
     const plan = (clusterId: string) => () => ({
       puts: [{ kind: "endpoint" as const, value: endpointOf(clusterId) }],
       deletes: [],
-      allocate: { clusterId, cidr: "242.0.0.0/16" },
+      allocate: [{ clusterId, cidr: "242.0.0.0/16" }],
       result: undefined,
     });
     await store.transact(plan("a"));

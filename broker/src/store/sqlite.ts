@@ -89,6 +89,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     compact: db.prepare<[number]>("DELETE FROM changes WHERE revision <= ?"),
     globalCidrs: db.prepare<[], { cluster_id: string; cidr: string }>("SELECT cluster_id, cidr FROM global_cidrs"),
     allocate: db.prepare<[string, string]>("INSERT INTO global_cidrs (cluster_id, cidr) VALUES (?, ?)"),
+    release: db.prepare<[string]>("DELETE FROM global_cidrs WHERE cluster_id = ?"),
     insertToken: db.prepare(
       "INSERT INTO tokens (id, hash, cluster_id, description, created_at, expires_at, uses, max_uses, revoked, scope) VALUES (@id, @hash, @cluster_id, @description, @created_at, @expires_at, @uses, @max_uses, @revoked, @scope)",
     ),
@@ -126,7 +127,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
 
   const commit = db.transaction(<T>(plan: (view: StoreView) => WritePlan<T>): TransactResult<T> => {
-    const { puts, deletes, allocate, result } = plan(view);
+    const { puts, deletes, allocate, release, result } = plan(view);
     const next = revision + 1;
     const changes: StoredChange[] = [];
     for (const record of puts) {
@@ -142,7 +143,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       q.deleteRecord.run(kind, key);
       changes.push({ type: "delete", key, record: toRecord({ kind, value: old.value }) });
     }
-    if (allocate !== undefined) q.allocate.run(allocate.clusterId, allocate.cidr);
+    if (release !== undefined) q.release.run(release);
+    for (const a of allocate ?? []) q.allocate.run(a.clusterId, a.cidr);
     if (changes.length === 0) return { result, revision, changes };
     changes.forEach((c, seq) => q.insertChange.run(next, seq, c.type, c.record.kind, c.key, JSON.stringify(c.record.value)));
     q.setMeta.run("revision", String(next));

@@ -30,7 +30,7 @@ export interface CommitEvent {
 export interface StoreView {
   /** Records of `kind`, optionally only those owned by `owner`; ordered by key. */
   list(kind: RecordKind, owner?: string): BrokerRecord[];
-  /** Global CIDR allocations: cluster id → CIDR text. Allocations are never released. */
+  /** Global block allocations: cluster id → CIDR text. Released only by a plan's `release`. */
   globalCidrs(): ReadonlyMap<string, string>;
 }
 
@@ -38,8 +38,10 @@ export interface StoreView {
 export interface WritePlan<T> {
   readonly puts: readonly BrokerRecord[];
   readonly deletes: readonly { readonly kind: RecordKind; readonly key: string }[];
-  /** A global CIDR to record for a cluster (unique; fails if taken). */
-  readonly allocate?: { readonly clusterId: string; readonly cidr: string };
+  /** Global blocks to record for clusters (unique; fails if taken). */
+  readonly allocate?: readonly { readonly clusterId: string; readonly cidr: string }[];
+  /** A cluster whose global block is freed (it is being removed). */
+  readonly release?: string;
   /** Returned to the caller with the commit. */
   readonly result: T;
 }

@@ -16,6 +16,12 @@ export type PublishInput =
         readonly podCidrs: readonly string[];
         readonly serviceCidrs: readonly string[];
         readonly labels?: Readonly<Record<string, string>>;
+        /** Asks for global addressing (docs/adr/0206); a cluster holding a block keeps it anyway. */
+        readonly global?: boolean;
+        /** A specific block of the global range to hold (implies `global`). */
+        readonly globalCidr?: string;
+        /** The prefix length of the block to allocate (implies `global`; default: the broker's). */
+        readonly globalPrefix?: number;
       };
     }
   | { readonly kind: "endpoint"; readonly records: readonly GatewayEndpoint[] }
@@ -29,7 +35,7 @@ export interface PublishResult {
   readonly created: number;
   readonly updated: number;
   readonly deleted: number;
-  /** The cluster's global CIDR, when the clusterset has a global pool (kind "cluster"). */
+  /** The cluster's block of the global range, when it uses global addressing (kind "cluster"). */
   readonly globalCidr?: string;
 }
 
@@ -107,7 +113,14 @@ function publishRequest(input: PublishInput): WirePublishRequest {
     case "cluster":
       return {
         kind,
-        cluster: { podCidrs: [...input.spec.podCidrs], serviceCidrs: [...input.spec.serviceCidrs], labels: { ...input.spec.labels } },
+        cluster: {
+          podCidrs: [...input.spec.podCidrs],
+          serviceCidrs: [...input.spec.serviceCidrs],
+          labels: { ...input.spec.labels },
+          global: input.spec.global === true,
+          ...(input.spec.globalCidr === undefined ? {} : { globalCidr: input.spec.globalCidr }),
+          ...(input.spec.globalPrefix === undefined ? {} : { globalPrefix: input.spec.globalPrefix }),
+        },
       };
     case "endpoint":
       return { kind, endpoints: input.records.map(endpointToWire) };

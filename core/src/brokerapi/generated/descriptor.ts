@@ -249,6 +249,18 @@ export const brokerApiDescriptor = {
                   }
                 },
                 "ClusterSpec": {
+                  "oneofs": {
+                    "_globalCidr": {
+                      "oneof": [
+                        "globalCidr"
+                      ]
+                    },
+                    "_globalPrefix": {
+                      "oneof": [
+                        "globalPrefix"
+                      ]
+                    }
+                  },
                   "fields": {
                     "podCidrs": {
                       "rule": "repeated",
@@ -264,6 +276,24 @@ export const brokerApiDescriptor = {
                       "keyType": "string",
                       "type": "string",
                       "id": 3
+                    },
+                    "global": {
+                      "type": "bool",
+                      "id": 4
+                    },
+                    "globalCidr": {
+                      "type": "string",
+                      "id": 5,
+                      "options": {
+                        "proto3_optional": true
+                      }
+                    },
+                    "globalPrefix": {
+                      "type": "uint32",
+                      "id": 6,
+                      "options": {
+                        "proto3_optional": true
+                      }
                     }
                   }
                 },

@@ -30,7 +30,7 @@ export interface AgentServiceClient extends grpc.Client {
   /**
    * Replaces the caller's whole set of records of one kind (level-based). mTLS; a cluster
    * writes only its own records (PERMISSION_DENIED), CIDRs overlapping another cluster's are
-   * refused (FAILED_PRECONDITION) unless a global pool is configured.
+   * refused (FAILED_PRECONDITION) unless both clusters use global addressing (ClusterSpec.global).
    */
   Publish(argument: _isthmus_broker_v1_PublishRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_isthmus_broker_v1_PublishResponse__Output>): grpc.ClientUnaryCall;
   Publish(argument: _isthmus_broker_v1_PublishRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_isthmus_broker_v1_PublishResponse__Output>): grpc.ClientUnaryCall;
@@ -39,7 +39,7 @@ export interface AgentServiceClient extends grpc.Client {
   /**
    * Replaces the caller's whole set of records of one kind (level-based). mTLS; a cluster
    * writes only its own records (PERMISSION_DENIED), CIDRs overlapping another cluster's are
-   * refused (FAILED_PRECONDITION) unless a global pool is configured.
+   * refused (FAILED_PRECONDITION) unless both clusters use global addressing (ClusterSpec.global).
    */
   publish(argument: _isthmus_broker_v1_PublishRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_isthmus_broker_v1_PublishResponse__Output>): grpc.ClientUnaryCall;
   publish(argument: _isthmus_broker_v1_PublishRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_isthmus_broker_v1_PublishResponse__Output>): grpc.ClientUnaryCall;
@@ -69,7 +69,7 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   /**
    * Replaces the caller's whole set of records of one kind (level-based). mTLS; a cluster
    * writes only its own records (PERMISSION_DENIED), CIDRs overlapping another cluster's are
-   * refused (FAILED_PRECONDITION) unless a global pool is configured.
+   * refused (FAILED_PRECONDITION) unless both clusters use global addressing (ClusterSpec.global).
    */
   Publish: grpc.handleUnaryCall<_isthmus_broker_v1_PublishRequest__Output, _isthmus_broker_v1_PublishResponse>;
   

@@ -9,7 +9,7 @@ export interface Cluster {
   'podCidrs'?: (string)[];
   'serviceCidrs'?: (string)[];
   /**
-   * Set by the broker when the clusterset has a global CIDR pool.
+   * The cluster's block of the global range, when it uses global addressing (set by the broker).
    */
   'globalCidr'?: (string);
   'labels'?: ({[key: string]: string});
@@ -26,7 +26,7 @@ export interface Cluster__Output {
   'podCidrs': (string)[];
   'serviceCidrs': (string)[];
   /**
-   * Set by the broker when the clusterset has a global CIDR pool.
+   * The cluster's block of the global range, when it uses global addressing (set by the broker).
    */
   'globalCidr'?: (string);
   'labels': ({[key: string]: string});

@@ -8,6 +8,22 @@ export interface ClusterSpec {
   'podCidrs'?: (string)[];
   'serviceCidrs'?: (string)[];
   'labels'?: ({[key: string]: string});
+  /**
+   * Asks for global addressing (a block of the broker's global range; docs/adr/0206). Once a
+   * cluster holds a block it keeps it until it is removed, whatever later publishes say.
+   */
+  'global'?: (boolean);
+  /**
+   * A specific block to hold (implies global); refused when outside the range, held by another
+   * cluster or overlapping a member's CIDRs.
+   */
+  'globalCidr'?: (string);
+  /**
+   * The prefix length of the block to allocate (implies global; default: the broker's).
+   */
+  'globalPrefix'?: (number);
+  '_globalCidr'?: "globalCidr";
+  '_globalPrefix'?: "globalPrefix";
 }
 
 /**
@@ -17,4 +33,20 @@ export interface ClusterSpec__Output {
   'podCidrs': (string)[];
   'serviceCidrs': (string)[];
   'labels': ({[key: string]: string});
+  /**
+   * Asks for global addressing (a block of the broker's global range; docs/adr/0206). Once a
+   * cluster holds a block it keeps it until it is removed, whatever later publishes say.
+   */
+  'global': (boolean);
+  /**
+   * A specific block to hold (implies global); refused when outside the range, held by another
+   * cluster or overlapping a member's CIDRs.
+   */
+  'globalCidr'?: (string);
+  /**
+   * The prefix length of the block to allocate (implies global; default: the broker's).
+   */
+  'globalPrefix'?: (number);
+  '_globalCidr'?: "globalCidr";
+  '_globalPrefix'?: "globalPrefix";
 }

@@ -11,7 +11,7 @@ export interface PublishResponse {
   'updated'?: (number);
   'deleted'?: (number);
   /**
-   * KIND_CLUSTER with a global pool: the cluster's global CIDR.
+   * KIND_CLUSTER: the cluster's block of the global range, when it uses global addressing.
    */
   'globalCidr'?: (string);
   '_globalCidr'?: "globalCidr";
@@ -26,7 +26,7 @@ export interface PublishResponse__Output {
   'updated': (number);
   'deleted': (number);
   /**
-   * KIND_CLUSTER with a global pool: the cluster's global CIDR.
+   * KIND_CLUSTER: the cluster's block of the global range, when it uses global addressing.
    */
   'globalCidr'?: (string);
   '_globalCidr'?: "globalCidr";
