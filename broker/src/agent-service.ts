@@ -127,7 +127,9 @@ function watch(ctx: BrokerContext, call: grpc.ServerWritableStream<WireWatchRequ
   ctx.streams.set(subject, set);
   // A stream lives no longer than the certificate it was opened with: an agent that renewed
   // has reconnected with the new one by then; one that could not must not keep reading.
-  const expiry = atTime(who.notAfter, () => terminate(`Client certificate ${who.serial} of "${subject}" expired at ${who.notAfter.toISOString()}`));
+  const expiry = atTime(who.notAfter, () => {
+    terminate(`Client certificate ${who.serial} of "${subject}" expired at ${who.notAfter.toISOString()}`);
+  });
   const cleanup = (): void => {
     open = false;
     expiry.cancel();
@@ -153,7 +155,11 @@ function atTime(when: Date, fn: () => void): { cancel(): void } {
     timer.unref();
   };
   arm();
-  return { cancel: () => clearTimeout(timer) };
+  return {
+    cancel: () => {
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Turns any thrown error into an "InvalidArgument" BrokerError with the same message. */

@@ -235,5 +235,7 @@ export function keepBrokerCredentials(options: KeepCredentialsOptions): () => vo
     running ??= check().finally(() => (running = undefined));
   }, options.checkIntervalMs ?? 10 * 60_000);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+  };
 }

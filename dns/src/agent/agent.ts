@@ -64,7 +64,10 @@ export async function startDnsAgent(config: DnsConfig, context: DnsAgentContext)
   const log = logger.child({ clusterId });
   const index = createServiceIndex({ zone: config.zone });
   const broker: BrokerClient = createBrokerClient(connection);
-  const stopRenewal = keepBrokerCredentials({ core: kube.core, logger: log, namespace: config.namespace, current: connection, onRenewed: (renewed) => broker.useCredentials(renewed) });
+  const stopRenewal = keepBrokerCredentials({ core: kube.core, logger: log, namespace: config.namespace, current: connection, onRenewed: (renewed) => {
+      broker.useCredentials(renewed);
+    },
+  });
   const controller = createMcsController({
     clusterId,
     kube,

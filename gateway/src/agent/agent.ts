@@ -139,7 +139,9 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   });
   const broker: BrokerClient = createBrokerClient({ ...connection, timeoutMs: 3000 });
   const stopRenewal = keepBrokerCredentials({
-    core: kube.core, logger: log, namespace: config.namespace, current: connection, onRenewed: (renewed) => broker.useCredentials(renewed),
+    core: kube.core, logger: log, namespace: config.namespace, current: connection, onRenewed: (renewed) => {
+      broker.useCredentials(renewed);
+    },
   });
   const publisher: Publisher = createPublisher({ broker, logger: log });
 
