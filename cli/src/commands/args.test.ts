@@ -56,6 +56,10 @@ describe("isthmus argument handling (nothing contacted)", () => {
     expect(request).toMatchObject({ clusterId: "east", cableDriver: "vxlan", gatewayNodes: ["n1", "n2"], skipCni: true, podCidrs: ["10.0.0.0/16"], waitTimeoutMs: 90_000 });
     expect(request.brokerInfoFile.endsWith("/b.json")).toBe(true);
     expect(request.publicIps.get("n1")).toBe("203.0.113.9");
+    expect(request.global).toBeUndefined();
+    expect(parseJoinArgs(["b.json", "--clusterid", "east", "--global-cidr", "/20"]).global).toEqual({ kind: "size", prefix: 20 });
+    expect(parseJoinArgs(["b.json", "--clusterid", "east", "--no-global"]).global).toBe("off");
+    expect(() => parseJoinArgs(["b.json", "--clusterid", "east", "--no-global", "--global-cidr", "auto"])).toThrow(/contradict/);
   });
 
   it("parses durations and ping summaries", () => {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { defaults } from "@isthmus/core/constants";
 import { errorMessage } from "@isthmus/core/errors";
+import { formatGlobalRequest } from "@isthmus/core/model";
 import { CliError, type Command, type CommandIo, parseCommandArgs } from "../command.js";
 import { openAdmin, type AdminConnection } from "../broker/admin.js";
 import { adminFileBeside, readBrokerAdmin, readBrokerInfo, type BrokerInfo } from "../broker/info.js";
@@ -13,6 +14,7 @@ import type { GatewayConnectionRow, GatewayRow } from "../join/gateways.js";
 import { installJoin, type JoinPlan } from "../join/install.js";
 import { gatewayNodes } from "../join/nodes.js";
 import { readJoinState } from "../join/state.js";
+import { decideGlobal, type GlobalDecision, type GlobalFlag, parseGlobalFlags } from "../join/global.js";
 import { type CableDriver, findOverlaps, parseCableDriver, parseClusterId, parseNodeList, parsePublicIps } from "../join/validate.js";
 
 const help = `Usage: isthmus join <broker-info> --clusterid ID [options] [--kubeconfig FILE] [--context NAME]
@@ -20,8 +22,9 @@ const help = `Usage: isthmus join <broker-info> --clusterid ID [options] [--kube
 Joins a cluster to the clusterset. Everything is checked BEFORE anything is installed: the
 broker-info file (readable, token not expired), the cluster id (an RFC 1123 label, not taken
 by another cluster), the cable driver, the gateway nodes, the pod and service CIDRs (discovered
-from the cluster) and, asking the broker, that they overlap no other cluster's (unless the
-broker runs with a global CIDR pool). Then it labels the gateway nodes, writes Secret
+from the cluster) and, asking the broker, whether they overlap another cluster's: then the
+cluster joins with global addressing (a block of the broker's global range; one line says
+why), unless --no-global refuses. Then it labels the gateway nodes, writes Secret
 isthmus-broker, applies the CNI (unless --skip-cni), gateway, route agent and DNS manifests,
 makes CoreDNS forward clusterset.local to isthmus-dns, waits until the gateway is connected to
 every other cluster and prints the state. Running it again with the same id is safe.
@@ -36,6 +39,11 @@ Options:
   --skip-cni              The cluster already has a pod network: do not install isthmus-node
   --pod-cidr CIDR         Pod CIDR(s), comma-separated, instead of discovering them
   --service-cidr CIDR     Service CIDR(s), comma-separated, instead of discovering them
+  --global-cidr WHAT      Join with global addressing even without an overlap: "auto" (a block
+                          of the broker's default size), a size such as /20, or a block such
+                          as 242.5.0.0/16
+  --no-global             Refuse to join if the CIDRs overlap another cluster's (the error
+                          names the cluster and CIDRs) instead of using global addressing
   --broker-admin FILE     Admin file for the broker checks and a per-cluster token (default:
                           broker-admin.json beside the broker-info file, if it exists)
   --wait DURATION         How long to wait for the gateway (default 3m)
@@ -45,7 +53,8 @@ Exit codes: 0 joined, 1 a check or a step failed (nothing installed when a check
 Examples:
   isthmus join broker-info.json --clusterid east --kubeconfig east.kubeconfig
   isthmus join broker-info.json --clusterid c2 --kubeconfig "$(isthmus lab kubeconfig c2)" --skip-cni
-  isthmus join broker-info.json --clusterid west --gateway-nodes gw-1,gw-2 --cable-driver vxlan`;
+  isthmus join broker-info.json --clusterid west --gateway-nodes gw-1,gw-2 --cable-driver vxlan
+  isthmus join broker-info.json --clusterid c2 --global-cidr 242.5.0.0/16`;
 
 /** Validated join input. */
 export interface JoinRequest {
@@ -58,6 +67,8 @@ export interface JoinRequest {
   readonly skipCni: boolean;
   readonly podCidrs?: string[];
   readonly serviceCidrs?: string[];
+  /** `--global-cidr` (a request) or `--no-global` ("off"); undefined: decided from the registry. */
+  readonly global?: GlobalFlag;
   readonly waitTimeoutMs: number;
 }
 
@@ -75,6 +86,8 @@ export function parseJoinArgs(args: readonly string[]): JoinRequest & { values: 
     "pod-cidr": { type: "string" },
     "service-cidr": { type: "string" },
     "broker-admin": { type: "string" },
+    "global-cidr": { type: "string" },
+    "no-global": { type: "boolean" },
     wait: { type: "string" },
   });
   const [file, ...extra] = positionals;
@@ -86,6 +99,7 @@ export function parseJoinArgs(args: readonly string[]): JoinRequest & { values: 
   const gateways = parseNodeList(values["gateway-nodes"]);
   const pod = cidrList(values["pod-cidr"]);
   const svc = cidrList(values["service-cidr"]);
+  const global = parseGlobalFlags(values["global-cidr"], values["no-global"] === true);
   return {
     values,
     brokerInfoFile: resolve(file),
@@ -97,6 +111,7 @@ export function parseJoinArgs(args: readonly string[]): JoinRequest & { values: 
     skipCni: values["skip-cni"] === true,
     ...(pod === undefined ? {} : { podCidrs: pod }),
     ...(svc === undefined ? {} : { serviceCidrs: svc }),
+    ...(global === undefined ? {} : { global }),
     waitTimeoutMs: Number(match[1]) * (match[2] === "m" ? 60_000 : 1000),
   };
 }
@@ -113,20 +128,22 @@ async function checkNodes(target: ClusterTarget, wanted: readonly string[] | und
   return labelled;
 }
 
-async function checkBroker(conn: AdminConnection | undefined, request: JoinRequest, cidrs: DiscoveredCidrs, rejoin: boolean): Promise<{ peers: string[]; note: string }> {
-  if (conn === undefined) return { peers: [], note: "no admin file: cluster id and CIDR checks left to the broker" };
+async function checkBroker(conn: AdminConnection | undefined, request: JoinRequest, cidrs: DiscoveredCidrs, rejoin: boolean): Promise<{ peers: string[]; note: string; global: GlobalDecision }> {
+  const mine = { id: request.clusterId, podCidrs: cidrs.podCidrs, serviceCidrs: cidrs.serviceCidrs };
+  const own = findOverlaps(mine, []);
+  if (own.length > 0) throw new CliError("Failed", `Cannot join "${request.clusterId}": ${own.join("; ")}`);
+  const flag = request.global;
+  if (conn === undefined) {
+    const forced = flag === undefined || flag === "off" ? undefined : flag;
+    return { peers: [], note: "no admin file: cluster id and CIDR checks left to the broker", global: { request: forced, line: undefined } };
+  }
   const [{ clusters }, info] = await Promise.all([conn.admin.listClusters({}), conn.admin.getBrokerInfo({})]);
-  const others = clusters.map((c) => ({ id: c.id, podCidrs: c.podCidrs, serviceCidrs: c.serviceCidrs }));
-  if (!rejoin && others.some((c) => c.id === request.clusterId)) {
+  if (!rejoin && clusters.some((c) => c.id === request.clusterId)) {
     throw new CliError("Failed", `Cluster id "${request.clusterId}" is taken: the broker already has a cluster "${request.clusterId}" (pick another id, or run "isthmus uninstall" on that cluster)`);
   }
-  const overlaps = findOverlaps({ id: request.clusterId, podCidrs: cidrs.podCidrs, serviceCidrs: cidrs.serviceCidrs }, others);
-  const pool = info.globalCidrPool;
-  if (overlaps.length > 0 && (pool === undefined || pool === "")) {
-    throw new CliError("Failed", `Cannot join "${request.clusterId}": ${overlaps.join("; ")}. Use clusters with distinct CIDRs, or deploy the broker with --globalnet`);
-  }
-  const peers = others.filter((c) => c.id !== request.clusterId).map((c) => c.id);
-  return { peers, note: `${others.length} cluster(s) known${overlaps.length > 0 ? `, overlaps allowed by the global pool ${pool ?? ""}` : ""}` };
+  const global = decideGlobal({ mine, clusters, pool: info.globalCidrPool ?? defaults.globalCidrPool, flag });
+  const peers = clusters.filter((c) => c.id !== request.clusterId).map((c) => c.id);
+  return { peers, note: `${clusters.length} cluster(s) known${global.request === undefined ? "" : ", joining with global addressing"}`, global };
 }
 
 /** Validates everything, then installs (shared by the command and the demo). Returns the gateways' state. */
@@ -144,16 +161,22 @@ export async function joinCluster(target: ClusterTarget, request: JoinRequest, i
   const conn = adminFile === undefined ? undefined : await steps.step("connect to the broker's admin API", async () => openAdmin(await readBrokerAdmin(adminFile)));
   try {
     const broker = await steps.step("check the cluster id and CIDRs with the broker", () => checkBroker(conn, request, cidrs, existing !== undefined), (b) => b.note);
+    if (broker.global.line !== undefined) io.stderr.write(`${broker.global.line}\n`);
+    const globalRequest = broker.global.request;
     const token = conn === undefined ? info.token : (await conn.admin.createToken({ ttlSeconds: 3600, maxUses: 3, clusterId: request.clusterId, description: `isthmus join ${request.clusterId}` })).token;
     const plan: JoinPlan = {
-      settings: { clusterId: request.clusterId, brokerAddress: info.address, brokerCa: info.caPem, token, ...(info.serverName === undefined ? {} : { serverName: info.serverName }), podCidrs: cidrs.podCidrs, serviceCidrs: cidrs.serviceCidrs, cableDriver: request.cableDriver },
+      settings: { clusterId: request.clusterId, brokerAddress: info.address, brokerCa: info.caPem, token, ...(info.serverName === undefined ? {} : { serverName: info.serverName }), podCidrs: cidrs.podCidrs, serviceCidrs: cidrs.serviceCidrs, cableDriver: request.cableDriver, ...(globalRequest === undefined ? {} : { globalCidr: formatGlobalRequest(globalRequest) }) },
       gatewayNodes: gateways,
       publicIps: request.publicIps,
       skipCni: request.skipCni,
       peers: broker.peers,
       waitTimeoutMs: request.waitTimeoutMs,
     };
-    return await installJoin(target, plan, { steps, io, previous: existing });
+    const rows = await installJoin(target, plan, { steps, io, previous: existing });
+    if (conn !== undefined && globalRequest !== undefined) {
+      await steps.step("read the cluster's global block from the broker", async () => (await conn.admin.getCluster({ id: request.clusterId })).cluster?.globalCidr, (block) => block ?? "none yet");
+    }
+    return rows;
   } finally {
     await conn?.close();
   }

@@ -181,7 +181,7 @@ function generate(list: readonly ComponentManifests[]): { files: Map<string, str
     ...Object.fromEntries(list.map((c) => [c.name, { enabled: c.role === "member" }])),
     workloads: collected.workloads,
     volumeClaims: collected.volumeClaims,
-    join: { clusterId: "", brokerAddress: "", brokerCa: "", token: "", serverName: "", podCidrs: "", serviceCidrs: "", cableDriver: "wireguard" },
+    join: { clusterId: "", brokerAddress: "", brokerCa: "", token: "", serverName: "", podCidrs: "", serviceCidrs: "", cableDriver: "wireguard", globalCidr: "" },
   };
   files.set("values.yaml", `${header}# Components: <name>.enabled. Member clusters: set join.* (what \`isthmus join\` writes).\n# volumeClaims.<name>.hostPath: keep that data in a directory of the node instead of a claim.\n${dumpYaml(values)}`);
   return { files, values };

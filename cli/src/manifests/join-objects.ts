@@ -1,8 +1,8 @@
 /**
  * The objects `isthmus join` writes besides the component manifests: Secret `isthmus-broker`
  * (read by every agent through core's membership module: address, ca.crt, token, cluster-id,
- * optional server-name) and ConfigMap `isthmus-gateway` (the cluster's CIDRs and cable driver,
- * read by deploy/gateway). The chart renders the same two objects from `join.*` values.
+ * optional server-name) and ConfigMap `isthmus-gateway` (the cluster's CIDRs, the global
+ * addressing it asks for and the cable driver, read by deploy/gateway). The chart renders the same two objects from `join.*` values.
  */
 import { dumpYaml } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core/constants";
@@ -22,6 +22,8 @@ export interface JoinSettings {
   readonly podCidrs: readonly string[];
   readonly serviceCidrs: readonly string[];
   readonly cableDriver: string;
+  /** Global addressing to ask for (docs/adr/0206): "auto", "/N" or a CIDR; "" or absent: none. */
+  readonly globalCidr?: string;
 }
 
 /** ConfigMap name of the gateway settings (deploy/gateway reads it). */
@@ -53,6 +55,7 @@ export function joinObjects(settings: JoinSettings): ManifestObject[] {
         "pod-cidrs": settings.podCidrs.join(","),
         "service-cidrs": settings.serviceCidrs.join(","),
         "cable-driver": settings.cableDriver,
+        "global-cidr": settings.globalCidr ?? "",
       },
     },
   ];
@@ -70,6 +73,7 @@ export function joinTemplate(): string {
     podCidrs: [value("podCidrs")],
     serviceCidrs: [value("serviceCidrs")],
     cableDriver: value("cableDriver"),
+    globalCidr: value("globalCidr"),
   });
   const text = objects
     .map((o) => `---\n${dumpYaml(o)}`)

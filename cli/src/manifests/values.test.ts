@@ -33,7 +33,7 @@ describe("parseChartValues and renderInstall", () => {
     expect(kinds.slice(0, 4)).toEqual(["Namespace", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition"]);
     const secret = renderInstall(spec).find((o) => o.kind === "Secret");
     expect(secret?.stringData).toEqual({ address: "198.51.100.1:7443", "ca.crt": "", token: "", "cluster-id": "east" });
-    expect(renderInstall(spec).find((o) => o.kind === "ConfigMap")?.data).toEqual({ "pod-cidrs": "10.1.0.0/16,fd00::/64", "service-cidrs": "10.96.0.0/16", "cable-driver": "wireguard" });
+    expect(renderInstall(spec).find((o) => o.kind === "ConfigMap")?.data).toEqual({ "pod-cidrs": "10.1.0.0/16,fd00::/64", "service-cidrs": "10.96.0.0/16", "cable-driver": "wireguard", "global-cidr": "" });
   });
 
   it("gives the broker's data a claim by default, with the storage class when one is set", () => {

@@ -85,6 +85,7 @@ function joinSettings(values: Json): JoinSettings | undefined {
     podCidrs: list("podCidrs"),
     serviceCidrs: list("serviceCidrs"),
     cableDriver: get("cableDriver"),
+    globalCidr: get("globalCidr"),
   };
 }
 

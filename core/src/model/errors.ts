@@ -7,7 +7,8 @@ export type ModelErrorCode =
   | "InvalidCluster"
   | "InvalidGatewayEndpoint"
   | "InvalidServiceExport"
-  | "InvalidConnectionStatus";
+  | "InvalidConnectionStatus"
+  | "InvalidGlobalRequest";
 
 /** A model value failed validation; `issues` lists every problem found, one line each. */
 export class ModelError extends IsthmusError<ModelErrorCode> {

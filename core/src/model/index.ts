@@ -7,3 +7,4 @@ export * from "./cluster.js";
 export * from "./gateway-endpoint.js";
 export * from "./service-export.js";
 export * from "./connection-status.js";
+export * from "./global-request.js";

@@ -13,7 +13,7 @@ import { defaults } from "@isthmus/core/constants";
 import { errorMessage } from "@isthmus/core/errors";
 import { createInformer, createKubeClient, createKubeLeaseClient, type KubeClient, type ManagedInformer } from "@isthmus/core/kube";
 import { ensureBrokerCredentials, keepBrokerCredentials } from "@isthmus/core/membership";
-import { type GatewayEndpoint } from "@isthmus/core/model";
+import { type GatewayEndpoint, globalSpecFields, parseGlobalRequest } from "@isthmus/core/model";
 import { startMetricsServer, type Logger, type MetricsServer } from "@isthmus/core/runtime";
 import { createCableRegistry } from "../cable/registry.js";
 import type { CableDriver } from "../cable/driver.js";
@@ -202,7 +202,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     const connections = views().map((v) => gatewayConnection(v, { active, driver: config.cableDriver }));
     if (active) {
       publisher.set({
-        cluster: { podCidrs: config.podCidrs, serviceCidrs: config.serviceCidrs },
+        cluster: { podCidrs: config.podCidrs, serviceCidrs: config.serviceCidrs, ...globalSpecFields(config.globalCidr === "" ? undefined : parseGlobalRequest(config.globalCidr)) },
         endpoints: candidateEndpoints(true),
         connections: views(),
         clusterId,

@@ -10,6 +10,13 @@ describe("gateway config", () => {
     });
     expect(config).toMatchObject({ nodeName: "c1-n1", podCidrs: ["10.1.0.0/16"], serviceCidrs: ["10.101.0.0/16", "fd00:101::/112"], cableDriver: "vxlan", probeIntervalMs: 50, wireguardPort: 51820, retryPeriodMs: 500 });
     expect(keyFilePath(config)).toBe("/var/lib/isthmus/gateway/c1-n1.key");
+    expect(config.globalCidr).toBe("");
+  });
+
+  it("takes the global addressing join asks for, and refuses anything else", () => {
+    const base = { nodeName: "n", podCidrs: "10.1.0.0/16", serviceCidrs: "10.2.0.0/16" };
+    for (const globalCidr of ["auto", "/20", "242.5.0.0/16"]) expect(parseConfig(gatewayConfigSchema, { flags: { ...base, globalCidr } }).globalCidr).toBe(globalCidr);
+    expect(() => parseConfig(gatewayConfigSchema, { flags: { ...base, globalCidr: "lots" } })).toThrow(/globalCidr/);
   });
 
   it("rejects a bad CIDR, a missing CIDR list, an unknown driver and unknown keys at once", () => {

@@ -1,4 +1,5 @@
 import { defaults } from "@isthmus/core/constants";
+import { parseGlobalRequest } from "@isthmus/core/model";
 import { isCidr, isIp } from "@isthmus/core/net";
 import { type DeepReadonly } from "@isthmus/core/runtime";
 import { z } from "zod";
@@ -8,6 +9,14 @@ const list = (item: z.ZodType<string>): z.ZodType<string[]> =>
   z.preprocess((v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter((s) => s !== "") : v), z.array(item));
 const cidr = z.string().refine(isCidr, { error: "must be a CIDR" });
 const ip = z.string().refine(isIp, { error: "must be an IP address" });
+const isGlobalRequest = (v: string): boolean => {
+  try {
+    parseGlobalRequest(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const ms = (fallback: number): z.ZodDefault<z.ZodCoercedNumber> => z.coerce.number().int().min(1).max(3_600_000).default(fallback);
 const port = (fallback: number): z.ZodDefault<z.ZodCoercedNumber> => z.coerce.number().int().min(1).max(65_535).default(fallback);
 
@@ -22,6 +31,14 @@ export const gatewayConfigSchema = z.strictObject({
   podCidrs: list(cidr).pipe(z.array(z.string()).min(1, { error: "at least one pod CIDR is required" })),
   /** The cluster's service CIDRs, published to the broker. */
   serviceCidrs: list(cidr).pipe(z.array(z.string()).min(1, { error: "at least one service CIDR is required" })),
+  /**
+   * Global addressing to ask the broker for (docs/adr/0206): "" none, "auto", a size "/N" or a
+   * block (a CIDR). A cluster holding a block keeps it whatever this says.
+   */
+  globalCidr: z
+    .string()
+    .default("")
+    .refine((v) => v === "" || isGlobalRequest(v), { error: 'must be "auto", a prefix length such as /16, or a CIDR' }),
   /** The tunnel kind. */
   cableDriver: z.enum(["wireguard", "vxlan"]).default("wireguard"),
   /** Namespace of the agents, the Lease and the broker Secrets. */

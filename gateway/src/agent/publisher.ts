@@ -1,7 +1,7 @@
 // Publishes the active gateway's records to the broker apart from the data path: the latest
 // desired state wins, a failed publish is retried with a capped backoff, and an unchanged state
 // is not sent again (the broker is level-based, so a retry after a restart is harmless).
-import { type BrokerClient } from "@isthmus/core/brokerapi";
+import { type BrokerClient, type PublishInput } from "@isthmus/core/brokerapi";
 import { type GatewayEndpoint } from "@isthmus/core/model";
 import { backoffDelay, type Logger } from "@isthmus/core/runtime";
 import { brokerConnection, type PeerView } from "./connections.js";
@@ -10,7 +10,8 @@ import { brokerConnection, type PeerView } from "./connections.js";
 export interface PublishState {
   readonly clusterId: string;
   readonly hostname: string;
-  readonly cluster: { readonly podCidrs: readonly string[]; readonly serviceCidrs: readonly string[] };
+  /** The cluster spec, with the global addressing it asks for (docs/adr/0206). */
+  readonly cluster: Extract<PublishInput, { kind: "cluster" }>["spec"];
   readonly endpoints: readonly GatewayEndpoint[];
   readonly connections: readonly PeerView[];
 }
