@@ -5,9 +5,16 @@
 //     same tunnel and the same binary, no pods, no route agent),
 //   - pod to pod, both pods on the gateway nodes (n1): client pod in c1 to an iperf3 pod in c2,
 //   - pod to pod across the route agents: pods on the non-gateway nodes (n2), one VXLAN hop to
-//     the gateway on each side.
-// Each path: one TCP flow (median of --runs), 100 parallel TCP flows, 64-byte UDP packet rate,
-// and a 50 MB transfer with don't-fragment set (iperf3 -n 50M --dont-fragment) that must arrive.
+//     the gateway on each side,
+//   - the reference: a bare kernel VXLAN tunnel the benchmark makes between the same two gateway
+//     nodes over the same WAN (the issue's "bare VXLAN between the same gateways"), measured
+//     during either cable's deployment.
+// Single flows run in rounds, one flow per path in turn, so every round carries its own baseline
+// (the machine is shared: measuring the paths one after the other once made a path look half
+// as fast as it is); each path's figure is the median of --runs, and its ratios are paired: the
+// median over rounds of (path / bare tunnel of that round) and (path / reference of that round).
+// Then per path: 100 parallel TCP flows, 64-byte UDP packet rate, and a 50 MB transfer with
+// don't-fragment set (iperf3 -n 50M --dont-fragment) that must arrive.
 // Prints a table, writes bench/results/dataplane-lab.json. Needs root, a lab and a build.
 //
 //   node bench/dataplane/lab.js [--seconds 5] [--runs 3]
@@ -48,6 +55,33 @@ const pods = (cluster, node) => ({
 });
 
 const lab = await startGatewayLab();
+/**
+ * The reference tunnel: a plain kernel VXLAN device (`isthmus-bvx`, VNI 4242, UDP 4799, MTU 1450)
+ * between the two gateway nodes' WAN addresses, with the benchmark range 198.18.254.0/30 inside.
+ */
+const [wan1, wan2] = ["c1", "c2"].map((id) => {
+  const address = lab.plan.clusters.find((c) => c.id === id)?.nodes.find((n) => n.gateway)?.wan?.address;
+  if (address === undefined) throw new Error(`cluster ${id} has no gateway node on the WAN`);
+  return address;
+});
+const referenceVxlan = {
+  far: "198.18.254.2",
+  ends: [
+    { target: "c1/c1-n1", local: wan1, remote: wan2, address: "198.18.254.1/30" },
+    { target: "c2/c2-n1", local: wan2, remote: wan1, address: "198.18.254.2/30" },
+  ],
+  async create() {
+    await this.remove();
+    for (const e of this.ends) {
+      await lab.exec(e.target, ["ip", "link", "add", "isthmus-bvx", "type", "vxlan", "id", "4242", "local", e.local, "remote", e.remote, "dstport", "4799"]);
+      await lab.exec(e.target, ["ip", "link", "set", "isthmus-bvx", "mtu", "1450", "up"]);
+      await lab.exec(e.target, ["ip", "addr", "add", e.address, "dev", "isthmus-bvx"]);
+    }
+  },
+  async remove() {
+    for (const e of this.ends) await lab.execResult(e.target, ["ip", "link", "del", "isthmus-bvx"]);
+  },
+};
 const rows = [];
 const started = Date.now();
 try {
@@ -70,48 +104,72 @@ try {
     }, { timeoutMs: 60_000, intervalMs: 500 });
     return report;
   };
-  const measure = async (driver, path, from, address) => {
-    const samples = [];
-    for (let i = 0; i < runs; i++) samples.push((await iperf(from, address, ["-t", String(seconds)])).end.sum_received.bits_per_second / 1e9);
-    const sorted = [...samples].sort((a, b) => a - b);
-    const flows100Gbps = (await iperf(from, address, ["-t", String(seconds), "-P", "100"])).end.sum_received.bits_per_second / 1e9;
-    const udp = (await iperf(from, address, ["-t", String(seconds), "-u", "-l", "64", "-b", "0"])).end.sum;
-    const df = await iperf(from, address, ["-n", "50M", "--dont-fragment"]);
-    const row = {
-      driver,
-      path,
-      gbps: sorted[Math.floor(sorted.length / 2)],
-      samplesGbps: samples.map((g) => Number(g.toFixed(3))),
-      flows100Gbps,
-      udp64Kpps: (udp.packets - udp.lost_packets) / udp.seconds / 1000,
-      // TCP retransmits until every byte is acknowledged: a completed run means the path MTU and
-      // the MSS clamp let full-size DF segments through (a black hole would stall it).
-      df50MComplete: df.end.sum_sent.bytes === 50 * 1024 * 1024,
-      loadavg: loadavg()[0],
-    };
-    console.error(`  ${driver} ${path}: ${row.gbps.toFixed(2)} Gbit/s, 100 flows ${flows100Gbps.toFixed(2)}, 64 B UDP ${row.udp64Kpps.toFixed(0)} kpps, 50 MB DF ${row.df50MComplete ? "complete" : "INCOMPLETE"}`);
-    rows.push(row);
+  /** A path: where iperf3 runs from and the server address (and port) it talks to. */
+  const path = (name, from, address, port = 5201) => ({ name, from, address, port });
+  /** Extra figures of one path: 100 flows, 64-byte UDP rate, a 50 MB DF transfer. */
+  const extras = async ({ from, address, port }) => {
+    const to = ["-p", String(port)];
+    const flows100Gbps = (await iperf(from, address, [...to, "-t", String(seconds), "-P", "100"])).end.sum_received.bits_per_second / 1e9;
+    const udp = (await iperf(from, address, [...to, "-t", String(seconds), "-u", "-l", "64", "-b", "0"])).end.sum;
+    const df = await iperf(from, address, [...to, "-n", "50M", "--dont-fragment"]);
+    // TCP retransmits until every byte is acknowledged: a completed run means the path MTU and
+    // the MSS clamp let full-size DF segments through (a black hole would stall it).
+    return { flows100Gbps, udp64Kpps: (udp.packets - udp.lost_packets) / udp.seconds / 1000, df50MComplete: df.end.sum_sent.bytes === 50 * 1024 * 1024 };
   };
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
   for (const driver of ["wireguard", "vxlan"]) {
     console.error(`deploying the gateways with the ${driver} cable (load ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
     await lab.deploy(driver);
     const target = await ipOf("c2", "iperf-n2");
     await waitFor(`c1 -> c2 through the ${driver} gateways`, async () => (await lab.execResult(`c1/${ns}/client-n2`, ["ping", "-c", "1", "-W", "1", target])).code === 0 || undefined, { timeoutMs: 120_000, intervalMs: 500 });
-    const c2 = await lab.admin.getCluster({ id: "c2" });
-    const tunnelIp = c2.endpoints.find((e) => e.hostname === "c2-n1")?.healthCheckIp;
-    if (tunnelIp === undefined) throw new Error("c2-n1 has published no endpoint");
-    // The bare tunnel: a server on c2's gateway node bound to its tunnel address.
-    const server = lab.execResult("c2/c2-n1", ["timeout", String(runs * (seconds + 60) + 240), "iperf3", "-s", "-B", tunnelIp]);
-    await waitFor("iperf3 on c2-n1", async () => (await lab.exec("c2/c2-n1", ["ss", "-ltnH", "sport = :5201"])).trim() !== "" || undefined, { timeoutMs: 30_000, intervalMs: 200 });
+    // c2's gateway publishes its endpoint a moment after the data path answers.
+    const tunnelIp = await waitFor("c2-n1's endpoint at the broker", async () => {
+      const c2 = await lab.admin.getCluster({ id: "c2" }).catch(() => undefined);
+      return c2?.endpoints.find((e) => e.hostname === "c2-n1")?.healthCheckIp;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    // The reference: a bare kernel VXLAN tunnel of our own between the same two gateway nodes
+    // over the same WAN, beside whichever cable runs, so every round has its own baseline.
+    await referenceVxlan.create();
+    // Servers on c2-n1: one bound to the cable's tunnel address, one to the reference's.
+    const servers = [
+      lab.execResult("c2/c2-n1", ["timeout", "900", "iperf3", "-s", "-B", tunnelIp, "-p", "5201"], { timeoutMs: 910_000 }),
+      lab.execResult("c2/c2-n1", ["timeout", "900", "iperf3", "-s", "-B", referenceVxlan.far, "-p", "5202"], { timeoutMs: 910_000 }),
+    ];
+    await waitFor("iperf3 servers on c2-n1", async () => (await lab.exec("c2/c2-n1", ["ss", "-ltnH", "sport = :5201 or sport = :5202"])).trim().split("\n").length === 2 || undefined, { timeoutMs: 30_000, intervalMs: 200 });
+    const paths = [
+      path("bare tunnel (gateway node -> gateway node)", "c1/c1-n1", tunnelIp),
+      path("pod -> pod, gateway nodes", `c1/${ns}/client-n1`, await ipOf("c2", "iperf-n1")),
+      path("pod -> pod, via route agents", `c1/${ns}/client-n2`, await ipOf("c2", "iperf-n2")),
+      path("reference: bare kernel VXLAN, same nodes", "c1/c1-n1", referenceVxlan.far, 5202),
+    ];
     try {
-      await measure(driver, "bare tunnel (gateway node -> gateway node)", "c1/c1-n1", tunnelIp);
+      // Rounds: one flow over every path in turn, so that all paths of a round see the same load.
+      const samples = paths.map(() => []);
+      for (let r = 0; r < runs; r++) {
+        for (const [k, p] of paths.entries()) samples[k].push((await iperf(p.from, p.address, ["-p", String(p.port), "-t", String(seconds)])).end.sum_received.bits_per_second / 1e9);
+        console.error(`  round ${r + 1}/${runs} (load ${loadavg()[0].toFixed(2)}): ${samples.map((s) => s[r].toFixed(2)).join(" / ")} Gbit/s`);
+      }
+      const paired = (k, base) => median(samples[k].map((g, r) => g / samples[base][r]));
+      for (const [k, p] of paths.entries()) {
+        const row = {
+          driver,
+          path: p.name,
+          gbps: median(samples[k]),
+          samplesGbps: samples[k].map((g) => Number(g.toFixed(3))),
+          pairedOfBare: paired(k, 0),
+          pairedOfReferenceVxlan: paired(k, 3),
+          ...(await extras(p)),
+          loadavg: loadavg()[0],
+        };
+        console.error(`  ${driver} ${p.name}: ${row.gbps.toFixed(2)} Gbit/s (paired ${(100 * row.pairedOfBare).toFixed(0)} % of bare, ${(100 * row.pairedOfReferenceVxlan).toFixed(0)} % of reference VXLAN), 100 flows ${row.flows100Gbps.toFixed(2)}, 64 B UDP ${row.udp64Kpps.toFixed(0)} kpps, 50 MB DF ${row.df50MComplete ? "complete" : "INCOMPLETE"}`);
+        rows.push(row);
+      }
     } finally {
-      await lab.exec("c2/c2-n1", ["pkill", "-f", `iperf3 -s -B ${tunnelIp}`]).catch(() => "");
-      await server;
+      await lab.exec("c2/c2-n1", ["pkill", "-f", "iperf3 -s -B"]).catch(() => "");
+      await Promise.all(servers);
+      await referenceVxlan.remove();
     }
-    await measure(driver, "pod -> pod, gateway nodes", `c1/${ns}/client-n1`, await ipOf("c2", "iperf-n1"));
-    await measure(driver, "pod -> pod, via route agents", `c1/${ns}/client-n2`, await ipOf("c2", "iperf-n2"));
     await lab.undeploy();
   }
 } finally {
@@ -120,15 +178,12 @@ try {
 }
 
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`${pad("driver", 10)} ${pad("path", 44)} ${pad("Gbit/s", 7)} ${pad("% bare", 7)} ${pad("100 flows", 10)} ${pad("64B kpps", 9)} 50 MB DF`);
-for (const r of rows) {
-  const bare = rows.find((b) => b.driver === r.driver && b.path.startsWith("bare"));
-  r.pctOfBareTunnel = (100 * r.gbps) / bare.gbps;
-  console.log(`${pad(r.driver, 10)} ${pad(r.path, 44)} ${pad(r.gbps.toFixed(2), 7)} ${pad(r.pctOfBareTunnel.toFixed(0), 7)} ${pad(r.flows100Gbps.toFixed(2), 10)} ${pad(r.udp64Kpps.toFixed(0), 9)} ${r.df50MComplete ? "complete" : "INCOMPLETE"}`);
-}
+const pct = (x) => (100 * x).toFixed(0);
+console.log(`${pad("driver", 10)} ${pad("path", 42)} ${pad("Gbit/s", 7)} ${pad("% bare", 7)} ${pad("% ref vx", 9)} ${pad("100 flows", 10)} ${pad("64B kpps", 9)} 50 MB DF`);
+for (const r of rows) console.log(`${pad(r.driver, 10)} ${pad(r.path, 42)} ${pad(r.gbps.toFixed(2), 7)} ${pad(pct(r.pairedOfBare), 7)} ${pad(pct(r.pairedOfReferenceVxlan), 9)} ${pad(r.flows100Gbps.toFixed(2), 10)} ${pad(r.udp64Kpps.toFixed(0), 9)} ${r.df50MComplete ? "complete" : "INCOMPLETE"}`);
+console.log("(% bare, % ref vx: medians over rounds of the path's flow / the bare cable's or the reference VXLAN's flow of the same round)");
 const wgPod = rows.find((r) => r.driver === "wireguard" && r.path.includes("route agents"));
-const vxBare = rows.find((r) => r.driver === "vxlan" && r.path.startsWith("bare"));
-if (wgPod !== undefined && vxBare !== undefined) console.log(`wireguard pod -> pod (via route agents) is ${((100 * wgPod.gbps) / vxBare.gbps).toFixed(0)} % of the bare vxlan tunnel`);
+if (wgPod !== undefined) console.log(`wireguard pod -> pod (via route agents) is ${pct(wgPod.pairedOfReferenceVxlan)} % of the bare kernel VXLAN between the same gateway nodes (paired)`);
 const results = join(repo, "bench", "results");
 mkdirSync(results, { recursive: true });
 writeFileSync(
