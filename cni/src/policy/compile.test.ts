@@ -137,6 +137,18 @@ describe("compilePolicies", () => {
     expect(allows(r, icmp("y/a", "x/a"))).toBe(false);
   });
 
+  it("SCTP ports: a number, a range, every port; never TCP or UDP (the lab kernel has no SCTP to probe)", () => {
+    const sctp = (port: number): Flow => ({ src: ips["y/a"] ?? "", dst: ips["x/a"] ?? "", protocol: "sctp", port });
+    const r = compile([policy("x", "p", { podSelector: {}, ingress: [{ ports: [{ protocol: "SCTP", port: 3868 }, { protocol: "SCTP", port: 9000, endPort: 9010 }] }] })]);
+    expect([3867, 3868, 8999, 9000, 9010, 9011].map((p) => allows(r, sctp(p)))).toEqual([false, true, false, true, true, false]);
+    expect(allows(r, tcp("y/a", "x/a", 3868))).toBe(false);
+    expect(allows(r, udp("y/a", "x/a", 3868))).toBe(false);
+    expect(r.ingress.ports.every((e) => e.protocol === 132)).toBe(true);
+    const every = compile([policy("x", "p", { podSelector: {}, ingress: [{ ports: [{ protocol: "SCTP" }] }] })]);
+    expect([1, 65535].map((p) => allows(every, sctp(p)))).toEqual([true, true]);
+    expect(allows(every, tcp("y/a", "x/a"))).toBe(false);
+  });
+
   it("a named ingress port resolves on the target pod", () => {
     const other: PodData = { namespace: "x", name: "d", ip: "10.0.1.9", nodeName: "n1", labels: { pod: "d" }, ports: [{ name: "web", port: 8080 }] };
     const r = compile([policy("x", "p", { podSelector: {}, ingress: [{ ports: [{ port: "web" }, { port: "dns", protocol: "UDP" }] }] })], [other]);

@@ -93,14 +93,22 @@ export async function podIps(): Promise<string[]> {
   return ips;
 }
 
+/** Shell functions `t IP` and `u IP`: probe TCP / UDP 8080 once, print "IP tcp|udp 1|0". */
+const probeFunctions = [
+  `t() { if timeout 5 socat -T 2 /dev/null "TCP:$1:${String(port)},connect-timeout=2" 2>/dev/null; then echo "$1 tcp 1"; else echo "$1 tcp 0"; fi; }`,
+  `u() { if echo probe | timeout 5 socat -T 2 -t 2 - "UDP:$1:${String(port)}" 2>/dev/null | grep -q .; then echo "$1 udp 1"; else echo "$1 udp 0"; fi; }`,
+];
+
 /** The shell script that probes every target from inside one pod, all probes at once. */
 function probeScript(targets: readonly string[]): string {
-  return [
-    `t() { if timeout 5 socat -T 2 /dev/null "TCP:$1:${String(port)},connect-timeout=2" 2>/dev/null; then echo "$1 tcp 1"; else echo "$1 tcp 0"; fi; }`,
-    `u() { if echo probe | timeout 5 socat -T 2 -t 2 - "UDP:$1:${String(port)}" 2>/dev/null | grep -q .; then echo "$1 udp 1"; else echo "$1 udp 0"; fi; }`,
-    `for ip in ${targets.join(" ")}; do t "$ip" & u "$ip" & done`,
-    "wait",
-  ].join("\n");
+  return [...probeFunctions, `for ip in ${targets.join(" ")}; do t "$ip" & u "$ip" & done`, "wait"].join("\n");
+}
+
+/** Probes `ip` on port 8080 once from inside the suite's pod `source` ("xa", …); true = reached. */
+export async function probeOne(source: string, options: { readonly ip: string; readonly protocol: "tcp" | "udp" }): Promise<boolean> {
+  const script = [...probeFunctions, `${options.protocol === "tcp" ? "t" : "u"} ${options.ip}`].join("\n");
+  const out = await labExecOutput(`${cluster}/${nsName(source[0] ?? "")}/${source[1] ?? ""}`, ["sh", "-c", script], { timeoutMs: 30_000 });
+  return out.trim().endsWith(" 1");
 }
 
 /** Probes every ordered pair of distinct pods on TCP and UDP (three source pods at a time). */
@@ -178,4 +186,31 @@ export async function waitForCounters(want: ReadonlyMap<string, ReadonlySet<stri
 export async function forgetFlows(ips: readonly string[]): Promise<void> {
   const script = `for ip in ${ips.join(" ")}; do conntrack -D -s "$ip" >/dev/null 2>&1; conntrack -D -d "$ip" >/dev/null 2>&1; done; true`;
   await Promise.all(nodes.map((node) => labExecOutput(`${cluster}/${node}`, ["sh", "-c", script])));
+}
+
+/** A set of NetworkPolicies of the suite (namespace x, y or z), by name. */
+export interface PolicyCase {
+  readonly name: string;
+  /** NetworkPolicy objects (namespace is x, y or z). */
+  readonly policies: readonly { readonly ns: string; readonly name: string; readonly spec: Record<string, unknown> }[];
+}
+
+/** The case's policies as one List for kubectl apply. */
+export function policyObjects(c: Pick<PolicyCase, "policies">): object {
+  return { apiVersion: "v1", kind: "List", items: c.policies.map((p) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: p.name, namespace: nsName(p.ns) }, spec: p.spec })) };
+}
+
+/** The drop counters each node holds once its agent has applied the case's policies. */
+export function wantedCounters(c: Pick<PolicyCase, "policies">): Map<string, Set<string>> {
+  const byNode = new Map<string, Set<string>>();
+  for (const p of c.policies) {
+    const given = p.spec.policyTypes as string[] | undefined;
+    const types = given ?? (Array.isArray(p.spec.egress) && p.spec.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"]);
+    for (const node of nodesSelected(p.spec.podSelector as { matchLabels?: Record<string, string> } | undefined)) {
+      const names = byNode.get(node) ?? new Set<string>();
+      for (const t of types) names.add(counterName(nsName(p.ns), p.name, t === "Ingress" ? "ingress" : "egress"));
+      byNode.set(node, names);
+    }
+  }
+  return byNode;
 }
