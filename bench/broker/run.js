@@ -1,7 +1,8 @@
 // Broker benchmark (issue #5): N simulated clusters each publishing E exports, every cluster
 // watching. Measures publish throughput while loading the catalog, the fan-out time from one
 // publish until ALL watchers have it (p50/p99 over probes), the time for one watcher to take a
-// full snapshot, and the broker's RSS — for the SQLite store and for etcd (one local member).
+// full snapshot, and the broker's RSS — for the SQLite store and for etcd (three local members;
+// the fan-out probes run again with one member killed, issue #22).
 // The broker runs as its own process (the built entry), the clusters as gRPC clients in this
 // process, all on loopback. Needs a build (`npx tsc -b`) and, for etcd, Debian's etcd-server.
 //
@@ -84,22 +85,28 @@ async function pool(items, concurrency, fn) {
   );
 }
 
+/** Starts a 3-member etcd cluster; returns its client URLs and the member processes. */
 async function startEtcd() {
-  const client = await freePort();
-  const peer = await freePort();
-  start(etcdBinary, [
-    "--name", "bench",
-    "--data-dir", join(work, "etcd"),
-    "--listen-client-urls", `http://127.0.0.1:${client}`,
-    "--advertise-client-urls", `http://127.0.0.1:${client}`,
-    "--listen-peer-urls", `http://127.0.0.1:${peer}`,
-    "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
-    "--initial-cluster", `bench=http://127.0.0.1:${peer}`,
-    "--max-request-bytes", String(32 * 1024 * 1024),
-    "--logger", "zap", "--log-level", "error",
-  ]);
-  await waitFor("etcd", async () => (await (await fetch(`http://127.0.0.1:${client}/health`)).json()).health === "true");
-  return `http://127.0.0.1:${client}`;
+  const members = [];
+  for (let i = 0; i < 3; i++) members.push({ name: `bench${i}`, client: await freePort(), peer: await freePort() });
+  const initial = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(",");
+  const processes = members.map((m) =>
+    start(etcdBinary, [
+      "--name", m.name,
+      "--data-dir", join(work, `etcd-${m.name}`),
+      "--listen-client-urls", `http://127.0.0.1:${m.client}`,
+      "--advertise-client-urls", `http://127.0.0.1:${m.client}`,
+      "--listen-peer-urls", `http://127.0.0.1:${m.peer}`,
+      "--initial-advertise-peer-urls", `http://127.0.0.1:${m.peer}`,
+      "--initial-cluster", initial,
+      "--initial-cluster-state", "new",
+      "--max-request-bytes", String(32 * 1024 * 1024),
+      "--logger", "zap", "--log-level", "error",
+    ]),
+  );
+  const urls = members.map((m) => `http://127.0.0.1:${m.client}`);
+  for (const url of urls) await waitFor("etcd", async () => (await (await fetch(`${url}/health`)).json()).health === "true");
+  return { endpoints: urls.join(","), urls, processes };
 }
 
 async function runStore(store) {
@@ -107,7 +114,8 @@ async function runStore(store) {
   mkdirSync(dataDir, { recursive: true });
   const grpcPort = await freePort();
   const httpPort = await freePort();
-  const extra = store === "etcd" ? ["--store", "etcd", "--etcd-endpoints", await startEtcd()] : [];
+  const etcd = store === "etcd" ? await startEtcd() : undefined;
+  const extra = etcd === undefined ? [] : ["--store", "etcd", "--etcd-endpoints", etcd.endpoints];
   const brokerArgs = [
     join(repo, "broker/dist/main.js"),
     "--data-dir", dataDir, "--listen", "127.0.0.1",
@@ -175,18 +183,22 @@ async function runStore(store) {
   const beforeProbes = await publishStats();
 
   // Probes: one cluster changes one export; time until all watchers have the change.
-  const fanout = [];
-  const publishMs = [];
-  for (let p = 0; p < probes; p++) {
-    const a = agents[p % agents.length];
-    const records = Array.from({ length: exportsPer }, (_, i) => exportOf(a.id, i, i === p % exportsPer ? `10.97.${p >> 8}.${p & 255}` : "10.96.0.10"));
-    const t0 = performance.now();
-    const res = await a.client.publish({ kind: "export", records });
-    publishMs.push(performance.now() - t0);
-    await waitFor(`probe ${p} delivered`, async () => (arrivals.get(res.revision)?.length ?? 0) >= agents.length, 30_000);
-    fanout.push(Math.max(...arrivals.get(res.revision)) - t0);
-    arrivals.delete(res.revision);
-  }
+  const runProbes = async (round) => {
+    const fanout = [];
+    const publishMs = [];
+    for (let p = 0; p < probes; p++) {
+      const a = agents[p % agents.length];
+      const records = Array.from({ length: exportsPer }, (_, i) => exportOf(a.id, i, i === p % exportsPer ? `10.${97 + round}.${p >> 8}.${p & 255}` : "10.96.0.10"));
+      const t0 = performance.now();
+      const res = await a.client.publish({ kind: "export", records });
+      publishMs.push(performance.now() - t0);
+      await waitFor(`probe ${p} delivered`, async () => (arrivals.get(res.revision)?.length ?? 0) >= agents.length, 30_000);
+      fanout.push(Math.max(...arrivals.get(res.revision)) - t0);
+      arrivals.delete(res.revision);
+    }
+    return { inOrder: [...fanout], fanout: fanout.sort((x, y) => x - y), publishMs: publishMs.sort((x, y) => x - y) };
+  };
+  const { fanout, publishMs } = await runProbes(0);
   const afterProbes = rssOf(broker.pid);
   const probeStats = await publishStats();
 
@@ -200,13 +212,33 @@ async function runStore(store) {
   await waitFor("broker again", async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok, 120_000);
   const answered = performance.now();
   const mover = agents[0];
-  const resumed = await mover.client.publish({ kind: "export", records: Array.from({ length: exportsPer }, (_, i) => exportOf(mover.id, i, i === 0 ? "10.98.0.1" : "10.96.0.10")) });
+  const resumed = await mover.client.publish({ kind: "export", records: Array.from({ length: exportsPer }, (_, i) => exportOf(mover.id, i, i === 0 ? "10.99.0.1" : "10.96.0.10")) });
   await waitFor("every watch current after the restart", async () => (arrivals.get(resumed.revision)?.length ?? 0) >= agents.length, 120_000);
   const resumeSeconds = (performance.now() - answered) / 1000;
   const afterResume = rssOf(broker.pid);
   const probeServerMeanMs = ((probeStats.sum - beforeProbes.sum) / Math.max(1, probeStats.count - beforeProbes.count)) * 1000;
-  fanout.sort((x, y) => x - y);
-  publishMs.sort((x, y) => x - y);
+  // etcd: the leader killed (SIGKILL; the worst member to lose), the same probes again, all
+  // agents still watching.
+  let memberDown;
+  let memberDownInOrder;
+  let leaderLossMs;
+  if (etcd !== undefined) {
+    const status = async (url) => (await fetch(`${url}/v3/maintenance/status`, { method: "POST", body: "{}" })).json();
+    const leader = (await status(etcd.urls[0])).leader;
+    let index = 0;
+    for (let i = 0; i < etcd.urls.length; i++) if ((await status(etcd.urls[i])).header.member_id === leader) index = i;
+    etcd.processes[index].kill("SIGKILL");
+    await new Promise((r) => etcd.processes[index].once("exit", r));
+    // The first write after the leader's death waits for the election (etcd holds a proposal up
+    // to its request timeout, 5 s + 2 x the election timeout, when it has no leader): reported
+    // on its own; the probes then measure the clusterset running on two members.
+    const a = agents[0];
+    const t0 = performance.now();
+    const res = await a.client.publish({ kind: "export", records: Array.from({ length: exportsPer }, (_, i) => exportOf(a.id, i, i === 0 ? "10.100.0.1" : "10.96.0.10")) });
+    await waitFor("the first write after the leader's death delivered", async () => (arrivals.get(res.revision)?.length ?? 0) >= agents.length, 60_000);
+    leaderLossMs = performance.now() - t0;
+    ({ fanout: memberDown, inOrder: memberDownInOrder } = await runProbes(1));
+  }
 
   for (const w of watches) await w.stop();
   for (const a of agents) a.client.close();
@@ -227,6 +259,10 @@ async function runStore(store) {
     fanoutP50Ms: Number(percentile(fanout, 50).toFixed(1)),
     fanoutP99Ms: Number(percentile(fanout, 99).toFixed(1)),
     fanoutMaxMs: Number(fanout[fanout.length - 1].toFixed(1)),
+    firstWriteAfterLeaderLossMs: leaderLossMs === undefined ? "-" : Math.round(leaderLossMs),
+    fanoutP50MemberDownMs: memberDown === undefined ? "-" : Number(percentile(memberDown, 50).toFixed(1)),
+    fanoutP99MemberDownMs: memberDown === undefined ? "-" : Number(percentile(memberDown, 99).toFixed(1)),
+    fanoutMemberDownInOrderMs: memberDownInOrder?.map((x) => Math.round(x)),
     probePublishP50Ms: Number(percentile(publishMs, 50).toFixed(1)),
     probePublishServerMeanMs: Number(probeServerMeanMs.toFixed(1)),
     rssAfterLoadMb: afterLoad.rssMb,
@@ -247,7 +283,7 @@ for (const store of stores) {
   console.error(`running ${store}...`);
   results.push(await runStore(store));
 }
-const cols = ["store", "totalExports", "exportsPerSecond", "publishesPerSecond", "snapshotSeconds", "fanoutP50Ms", "fanoutP99Ms", "fanoutMaxMs", "probePublishP50Ms", "probePublishServerMeanMs", "rssAfterLoadMb", "rssPeakMb", "resumeAfterRestartSeconds", "rssPeakAfterRestartMb"];
+const cols = ["store", "totalExports", "exportsPerSecond", "publishesPerSecond", "snapshotSeconds", "fanoutP50Ms", "fanoutP99Ms", "fanoutMaxMs", "firstWriteAfterLeaderLossMs", "fanoutP50MemberDownMs", "fanoutP99MemberDownMs", "probePublishP50Ms", "probePublishServerMeanMs", "rssAfterLoadMb", "rssPeakMb", "resumeAfterRestartSeconds", "rssPeakAfterRestartMb"];
 console.log(cols.join("\t"));
 for (const r of results) console.log(cols.map((c) => r[c]).join("\t"));
 mkdirSync(join(repo, "bench/results"), { recursive: true });
