@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PolicyInput } from "@isthmus/cni/policy";
+import { runCli } from "../testing/local-broker.js";
 import { CliError } from "../command.js";
 import { diagnoseFlow, parseFlowEnd, renderDiagnosis } from "./diagnose-policy.js";
 
@@ -71,5 +72,26 @@ describe("diagnoseFlow", () => {
     expect(() => diagnoseFlow(input, { src: parseFlowEnd("gone/x", { role: "SRC" }), dst: parseFlowEnd("shop/web:80", { role: "DST" }), cluster: "c1" })).toThrow(/no namespace gone either/);
     expect(() => diagnoseFlow(input, { src: parseFlowEnd("ops/pending", { role: "SRC" }), dst: parseFlowEnd("shop/web:80", { role: "DST" }), cluster: "c1" })).toThrow(/has no IPv4 address/);
     expect(() => diagnoseFlow(input, { src: ops, dst: parseFlowEnd("shop/web:http/udp", { role: "DST" }), cluster: "c1" })).toThrow(/no UDP container port named "http"/);
+  });
+});
+
+describe("isthmus diagnose policy (command line)", () => {
+  it.each([
+    [["diagnose", "policy", "x/a"], /needs SRC and DST/],
+    [["diagnose", "policy", "x/a", "x/b"], /needs :PORT/],
+    [["diagnose", "policy", "x/a", "x/b:80", "x/c"], /Unexpected argument "x\/c"/],
+    [["diagnose", "policy", "x/a", "x/b:80", "-o", "xml"], /Unknown output format "xml"/],
+    [["diagnose", "extra"], /Unexpected argument "extra"/],
+  ])("isthmus %j exits 2 before it reads a kubeconfig", async (args, message) => {
+    const result = await runCli(args);
+    expect(result).toMatchObject({ code: 2, stdout: "" });
+    expect(result.stderr).toMatch(message);
+  });
+
+  it("documents both forms in one help", async () => {
+    const result = await runCli(["diagnose", "policy", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: isthmus diagnose \[/);
+    expect(result.stdout).toContain("isthmus diagnose policy SRC DST");
   });
 });
