@@ -3,6 +3,7 @@ import { errorMessage } from "@isthmus/core/errors";
 import { parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, type Cluster } from "@isthmus/core/model";
 import { BrokerError } from "./errors.js";
 import { planGlobalBlocks, type GlobalRange } from "./global-blocks.js";
+import { withGlobalIps } from "./global-ips.js";
 import type { Store, StoredChange, StoreView } from "./store/store.js";
 
 /** Counts of what a publish changed. */
@@ -85,7 +86,9 @@ export function createCatalog(options: CatalogOptions): Catalog {
       const member = view.list("cluster", a.clusterId)[0]?.value as Cluster | undefined;
       return member === undefined ? [] : [{ kind: "cluster" as const, value: { ...member, globalCidr: a.cidr } }];
     });
-    return { records: [{ kind: "cluster", value: cluster } as BrokerRecord, ...promoted], allocate: plan.allocate, globalCidr };
+    // A cluster that got its block in this commit gets global IPs for the exports it has.
+    const addressed = plan.allocate.flatMap((a) => exportsWithIps(a.clusterId, a.cidr, view));
+    return { records: [{ kind: "cluster", value: cluster } as BrokerRecord, ...promoted, ...addressed], allocate: plan.allocate, globalCidr };
   };
 
   return {
@@ -103,13 +106,14 @@ export function createCatalog(options: CatalogOptions): Catalog {
           allocate = made.allocate;
           globalCidr = made.globalCidr;
         } else {
-          puts = reuseOrValidate(input.kind, input.records, current);
+          const records = input.kind === "export" ? exportInputsWithIps(owner, input.records, { current, view }) : input.records;
+          puts = reuseOrValidate(input.kind, records, current);
         }
         const keep = new Set(puts.map(recordKey));
         const deletes = [...before].filter((k) => !keep.has(k)).map((key) => ({ kind: input.kind, key }));
         return { puts, deletes, result: undefined, allocate };
       });
-      const own = out.changes.filter((c) => recordOwner(c.record) === owner);
+      const own = out.changes.filter((c) => recordOwner(c.record) === owner && c.record.kind === input.kind);
       return { revision: out.revision, ...count(own, before), ...(globalCidr === undefined ? {} : { globalCidr }) };
     },
     async evict(clusterId) {
@@ -120,6 +124,23 @@ export function createCatalog(options: CatalogOptions): Catalog {
       return { revision: out.revision, deleted: out.changes.length };
     },
   };
+}
+
+const exportKey = (value: unknown): string => recordKey({ kind: "export", value } as BrokerRecord);
+const heldIps = (current: readonly BrokerRecord[]): Map<string, string> =>
+  new Map(current.flatMap((r) => (r.kind === "export" && r.value.type === "ClusterSetIP" && r.value.globalIp !== undefined ? [[recordKey(r), r.value.globalIp] as const] : [])));
+
+/** An export publish's inputs with the global IPs the broker gives them (global-ips.ts). */
+function exportInputsWithIps(owner: string, inputs: readonly unknown[], context: { current: readonly BrokerRecord[]; view: StoreView }): Record<string, unknown>[] {
+  const block = (context.view.list("cluster", owner)[0]?.value as Cluster | undefined)?.globalCidr;
+  return withGlobalIps(owner, inputs as Record<string, unknown>[], { block, held: heldIps(context.current), keyOf: exportKey });
+}
+
+/** The stored exports of a cluster that just got `block`, with global IPs (they are valid records already). */
+function exportsWithIps(clusterId: string, block: string, view: StoreView): BrokerRecord[] {
+  const current = view.list("export", clusterId);
+  const values = withGlobalIps(clusterId, current.map((r) => r.value as unknown as Record<string, unknown>), { block, held: heldIps(current), keyOf: exportKey });
+  return values.map((value) => ({ kind: "export", value }) as BrokerRecord);
 }
 
 /** Each incoming record: the stored one when equal (canonical JSON), else the validated input. */

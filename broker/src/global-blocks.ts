@@ -134,11 +134,15 @@ function checkRequest(owner: string, request: GlobalRequest, range: GlobalRange,
   const bits = familyBits(range.pool.family);
   const asked = request.globalCidr === undefined ? undefined : parseCidr(request.globalCidr);
   const prefix = asked?.prefix ?? request.globalPrefix;
-  if (prefix !== undefined && (!Number.isInteger(prefix) || prefix < range.pool.prefix || prefix > bits)) {
+  if (prefix !== undefined && (!Number.isInteger(prefix) || prefix < range.pool.prefix)) {
     throw new BrokerError(
       "InvalidArgument",
-      `The global range ${range.pool.toString()} is too small for the /${prefix} block cluster "${owner}" asks for: the prefix must be in ${range.pool.prefix}..${bits}`,
+      `The global range ${range.pool.toString()} is too small for the /${prefix} block cluster "${owner}" asks for: the prefix must be in ${range.pool.prefix}..${bits - 2}`,
     );
+  }
+  // A block holds its network address, the egress address and at least one service.
+  if (prefix !== undefined && prefix > bits - 2) {
+    throw new BrokerError("InvalidArgument", `A /${prefix} global block is too small for cluster "${owner}": the prefix must be in ${range.pool.prefix}..${bits - 2}`);
   }
   if (asked !== undefined && request.globalPrefix !== undefined && request.globalPrefix !== asked.prefix) {
     throw new BrokerError("InvalidArgument", `Cluster "${owner}" asks for the block ${asked.toString()} and a /${request.globalPrefix} block at once`);

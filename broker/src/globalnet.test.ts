@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { type Cluster } from "@isthmus/core/model";
+import { type Cluster, type ServiceExport } from "@isthmus/core/model";
 import { overlaps, parseCidr } from "@isthmus/core/net";
 import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { createSqliteStore } from "./store/sqlite.js";
 import type { Store } from "./store/store.js";
 import { startEtcdCluster, type EtcdCluster } from "./testing/etcd-cluster.js";
 import { startTestBroker } from "./testing/harness.js";
+import { exportOf } from "./testing/records.js";
 
 let dir: string;
 let etcd: EtcdCluster;
@@ -155,6 +156,77 @@ describe.each(stores)("global blocks (%s store)", (kind, openStore) => {
   });
 });
 
+describe.each(stores)("global IPs of exports (%s store)", (kind, openStore) => {
+  let n = 0;
+  const open = async (name: string): Promise<Store> => {
+    const s = await openStore(`${kind}-ips-${name}`);
+    opened.push(s);
+    return s;
+  };
+  const ips = async (store: Store, owner: string): Promise<Record<string, string | undefined>> =>
+    Object.fromEntries(
+      (await store.snapshot(["export"])).records
+        .map((r) => r.value as ServiceExport)
+        .filter((e) => e.clusterId === owner)
+        .map((e) => [e.name, e.type === "ClusterSetIP" ? e.globalIp : "headless"]),
+    );
+  const headless: ServiceExport = { clusterId: "g", namespace: "default", name: "h", type: "Headless", ports: [], endpoints: [{ addresses: ["10.244.1.5"], ready: true }], createdAt: "2025-01-31T12:00:00.000Z" };
+
+  it("gives each ClusterSetIP export of a cluster with a block one IP of it: kept, restored after a restart, freed on unexport", async () => {
+    const name = `s${++n}`;
+    const store = await open(name);
+    const catalog = createCatalog({ store, globalRange: range });
+    await catalog.publish("g", { kind: "cluster", spec: { ...same, global: true } });
+    await catalog.publish("plain", { kind: "cluster", spec: unique });
+    // What an agent sends as a global IP is dropped; the broker picks from the block, skipping
+    // the network address and the egress address (242.0.0.1).
+    await catalog.publish("g", { kind: "export", records: [{ ...exportOf("g", "a"), globalIp: "8.8.8.8" }, exportOf("g", "b"), headless] });
+    await catalog.publish("plain", { kind: "export", records: [{ ...exportOf("plain", "a"), globalIp: "242.0.0.9" }] });
+    expect(await ips(store, "g")).toEqual({ a: "242.0.0.2", b: "242.0.0.3", h: "headless" });
+    expect(await ips(store, "plain")).toEqual({ a: undefined });
+    // A republish changes nothing.
+    const revision = store.revision();
+    await catalog.publish("g", { kind: "export", records: [exportOf("g", "a"), exportOf("g", "b"), headless] });
+    expect(store.revision()).toBe(revision);
+    await store.close();
+
+    const again = await open(name);
+    const restarted = createCatalog({ store: again, globalRange: range });
+    expect(await ips(again, "g")).toEqual({ a: "242.0.0.2", b: "242.0.0.3", h: "headless" });
+    // Unexport a: its IP is free again and goes to the next export; b keeps its own.
+    await restarted.publish("g", { kind: "export", records: [exportOf("g", "b"), exportOf("g", "c")] });
+    expect(await ips(again, "g")).toEqual({ b: "242.0.0.3", c: "242.0.0.2" });
+  });
+
+  it("addresses the exports of a member that gets a block because a new cluster overlaps it, in the same commit", async () => {
+    const store = await open(`s${++n}`);
+    const catalog = createCatalog({ store, globalRange: range });
+    await catalog.publish("first", { kind: "cluster", spec: same });
+    await catalog.publish("first", { kind: "export", records: [exportOf("first", "web")] });
+    expect(await ips(store, "first")).toEqual({ web: undefined });
+    const before = store.revision();
+    await catalog.publish("second", { kind: "cluster", spec: { ...same, global: true } });
+    expect(store.revision()).toBe(before + 1);
+    expect(await ips(store, "first")).toEqual({ web: "242.1.0.2" });
+  });
+
+  it("refuses an export publish the block has no address for, changing nothing", async () => {
+    const store = await open(`s${++n}`);
+    const catalog = createCatalog({ store, globalRange: range });
+    // A /30: network, egress, one service address, broadcast.
+    expect((await catalog.publish("tiny", { kind: "cluster", spec: { ...same, globalPrefix: 30 } })).globalCidr).toBe("242.0.0.0/30");
+    await catalog.publish("tiny", { kind: "export", records: [exportOf("tiny", "one")] });
+    const revision = store.revision();
+    await expect(catalog.publish("tiny", { kind: "export", records: [exportOf("tiny", "one"), exportOf("tiny", "two")] })).rejects.toMatchObject({
+      code: "Exhausted",
+      message: expect.stringContaining('Cannot give the export "tiny/default/two" of cluster "tiny" a global IP: its block 242.0.0.0/30 is full') as unknown,
+    });
+    expect(store.revision()).toBe(revision);
+    expect(await ips(store, "tiny")).toEqual({ one: "242.0.0.2" });
+    await expect(catalog.publish("tiny2", { kind: "cluster", spec: { ...unique, globalPrefix: 31 } })).rejects.toMatchObject({ code: "InvalidArgument" });
+  });
+});
+
 describe("global blocks over gRPC", () => {
   it("returns the block at publish and refuses bad requests with the gRPC status", async () => {
     const tb = await startTestBroker();
@@ -174,6 +246,9 @@ describe("global blocks over gRPC", () => {
         ["gb", "242.7.0.0/16"],
       ]);
       expect((await tb.admin.getBrokerInfo({})).globalCidrPool).toBe("242.0.0.0/8");
+      // An export of a cluster with a block carries its global IP over the wire.
+      await b.publish({ kind: "export", records: [exportOf("gb", "web")] });
+      expect((await tb.admin.listExports({})).exports.map((e) => [e.name, e.globalIp])).toEqual([["web", "242.7.0.2"]]);
     } finally {
       await tb.stop({ remove: true });
     }

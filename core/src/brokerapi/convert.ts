@@ -96,7 +96,7 @@ export function endpointInputFromWire(w: WireGatewayEndpointOutput): Record<stri
 export function exportToWire(e: ServiceExport): WireServiceExport {
   const base = { clusterId: e.clusterId, namespace: e.namespace, name: e.name, type: e.type, createdAt: e.createdAt };
   const ports = e.ports.map((p) => defined({ ...p }));
-  if (e.type === "ClusterSetIP") return { ...base, ports, ...opt("clusterIp", e.clusterIp) };
+  if (e.type === "ClusterSetIP") return { ...base, ports, ...opt("clusterIp", e.clusterIp), ...opt("globalIp", e.globalIp) };
   return { ...base, ports, endpoints: e.endpoints.map((x) => defined({ ...x, addresses: [...x.addresses] })) };
 }
 
@@ -114,6 +114,7 @@ export function exportInputFromWire(w: WireServiceExportOutput): Record<string, 
     type: w.type,
     ports: w.ports.map((p) => ({ ...opt("name", p.name), port: p.port, protocol: p.protocol, ...opt("appProtocol", p.appProtocol) })),
     ...opt("clusterIp", w.clusterIp),
+    ...opt("globalIp", w.globalIp),
     ...(w.type === "Headless" || w.endpoints.length > 0
       ? { endpoints: w.endpoints.map((x) => ({ addresses: x.addresses, ...opt("hostname", x.hostname), ready: x.ready })) }
       : {}),

@@ -55,11 +55,18 @@ const exportBase = {
 
 /**
  * A service exported by one cluster: a ClusterSetIP export carries the service's cluster IP
- * (when it has one yet); a Headless export carries its endpoints.
+ * (when it has one yet) and, from a cluster with a global block, its global IP; a Headless
+ * export carries its endpoints.
  */
 export const serviceExportSchema = z
   .discriminatedUnion("type", [
-    z.strictObject({ ...exportBase, type: z.literal("ClusterSetIP"), clusterIp: ipAddressSchema.optional() }),
+    z.strictObject({
+      ...exportBase,
+      type: z.literal("ClusterSetIP"),
+      clusterIp: ipAddressSchema.optional(),
+      /** The service's address in its cluster's global block, set by the broker (docs/adr/0206). */
+      globalIp: ipAddressSchema.optional(),
+    }),
     z.strictObject({ ...exportBase, type: z.literal("Headless"), endpoints: z.array(serviceEndpointSchema) }),
   ])
   .superRefine((record, ctx) => {

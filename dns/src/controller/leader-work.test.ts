@@ -149,4 +149,14 @@ describe("the importer", () => {
     ]);
     expect(cluster.informers.slices.get("demo/echo-c2-ipv4")?.endpoints.map((e) => e.addresses)).toEqual([["10.102.0.10"]]);
   });
+
+  it("points a slice of a member with a global block at the export's global IP, not its cluster IP", async () => {
+    const cluster = createFakeCluster({ namespaces: ["demo"] });
+    await cluster.start();
+    stops.push(() => cluster.stop());
+    const record = exported("demo", "echo");
+    const global: BrokerRecord = { kind: "export", value: { ...(record.value as ServiceExport & { type: "ClusterSetIP" }), globalIp: "242.1.0.2" } };
+    await importer(cluster, [global, connectedToC2]).reconcile("demo/echo");
+    expect(cluster.informers.slices.get("demo/echo-c2-ipv4")?.endpoints.map((e) => e.addresses)).toEqual([["242.1.0.2"]]);
+  });
 });

@@ -118,7 +118,10 @@ type SliceEndpoint = EndpointSliceJson["endpoints"][number];
 
 function endpointsOf(member: ServiceExport, family: 4 | 6): SliceEndpoint[] {
   if (member.type === "ClusterSetIP") {
-    return member.clusterIp !== undefined && parseIp(member.clusterIp).family === family ? [{ addresses: [member.clusterIp], conditions: { ready: true } }] : [];
+    // A member with a global block is reached at its export's global IP, which its gateway
+    // translates to the service (docs/adr/0206); its own cluster IP may clash with ours.
+    const address = member.globalIp ?? member.clusterIp;
+    return address !== undefined && parseIp(address).family === family ? [{ addresses: [address], conditions: { ready: true } }] : [];
   }
   return member.endpoints.flatMap((e) => {
     const addresses = e.addresses.filter((a) => parseIp(a).family === family);

@@ -479,6 +479,11 @@ export const brokerApiDescriptor = {
                       "oneof": [
                         "clusterIp"
                       ]
+                    },
+                    "_globalIp": {
+                      "oneof": [
+                        "globalIp"
+                      ]
                     }
                   },
                   "fields": {
@@ -518,6 +523,13 @@ export const brokerApiDescriptor = {
                     "createdAt": {
                       "type": "string",
                       "id": 8
+                    },
+                    "globalIp": {
+                      "type": "string",
+                      "id": 9,
+                      "options": {
+                        "proto3_optional": true
+                      }
                     }
                   }
                 },

@@ -24,7 +24,13 @@ export interface ServiceExport {
    */
   'endpoints'?: (_isthmus_broker_v1_ServiceEndpoint)[];
   'createdAt'?: (string);
+  /**
+   * ClusterSetIP only, set by the broker when the exporting cluster holds a global block: the
+   * address other clusters reach the service at (docs/adr/0206). What an agent sends is ignored.
+   */
+  'globalIp'?: (string);
   '_clusterIp'?: "clusterIp";
+  '_globalIp'?: "globalIp";
 }
 
 /**
@@ -48,5 +54,11 @@ export interface ServiceExport__Output {
    */
   'endpoints': (_isthmus_broker_v1_ServiceEndpoint__Output)[];
   'createdAt': (string);
+  /**
+   * ClusterSetIP only, set by the broker when the exporting cluster holds a global block: the
+   * address other clusters reach the service at (docs/adr/0206). What an agent sends is ignored.
+   */
+  'globalIp'?: (string);
   '_clusterIp'?: "clusterIp";
+  '_globalIp'?: "globalIp";
 }
