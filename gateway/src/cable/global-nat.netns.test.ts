@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runTool } from "../system/command.js";
+import { createIpTool } from "../system/ip.js";
+import { createNetnsLab, execIn, ipIn, requireRoot, waitFor, type NetnsLab } from "../testing/netns.js";
+import { applyGlobalNat, globalNatTable, removeGlobalNat, renderGlobalNat, type GlobalNatSpec } from "./global-nat.js";
+
+// The translation of a cluster with the global block 242.1.0.0/16 on its gateway namespace, with
+// real nftables and conntrack: a "remote" namespace stands for the other cluster behind the
+// cable device (a veth here), two "pod" namespaces for the cluster's pods (10.244.1.5, .6).
+
+let lab: NetnsLab;
+let remote: string;
+let gw: string;
+let pods: string[];
+const device = "isthmus-t";
+const spec: GlobalNatSpec = {
+  device,
+  localCidrs: ["10.244.0.0/16"],
+  egressIp: "242.1.0.1",
+  services: [{ globalIp: "242.1.0.2", ports: [{ protocol: "TCP", port: 80, backends: [{ ip: "10.244.1.5", port: 8080 }, { ip: "10.244.1.6", port: 8080 }] }] }],
+};
+
+beforeAll(async () => {
+  requireRoot();
+  lab = createNetnsLab();
+  remote = await lab.add("remote");
+  gw = await lab.add("gw");
+  pods = [await lab.add("pod5"), await lab.add("pod6")];
+  await lab.link({ netns: remote, ifname: "eth0", address: "198.18.0.2/24" }, { netns: gw, ifname: device, address: "198.18.0.1/24" });
+  // The other cluster reaches this one only through its global block.
+  await ipIn(remote, ["route", "add", "242.1.0.0/16", "via", "198.18.0.1"]);
+  await ipIn(gw, ["link", "add", "br0", "type", "bridge"]);
+  await ipIn(gw, ["addr", "add", "10.244.1.1/24", "dev", "br0"]);
+  await ipIn(gw, ["link", "set", "br0", "up"]);
+  for (const [i, pod] of pods.entries()) {
+    await lab.link({ netns: pod, ifname: "eth0", address: `10.244.1.${5 + i}/24` }, { netns: gw, ifname: `p${i}` });
+    await ipIn(gw, ["link", "set", `p${i}`, "master", "br0"]);
+    await ipIn(pod, ["route", "add", "default", "via", "10.244.1.1"]);
+  }
+}, 60_000);
+afterAll(async () => {
+  await lab.cleanup();
+});
+
+/** Starts a TCP server in `netns` that answers each connection with the address it came from. */
+function peerEcho(netns: string, port: number): () => void {
+  const abort = new AbortController();
+  void runTool("socat", [`TCP-LISTEN:${port},fork,reuseaddr`, "SYSTEM:echo $SOCAT_PEERADDR $(hostname -I 2>/dev/null)"], { netns, timeoutMs: 60_000, signal: abort.signal }).catch(() => undefined);
+  return () => {
+    abort.abort();
+  };
+}
+
+const listening = (netns: string, port: number) => async (): Promise<boolean> => (await execIn(netns, "ss", ["-ltnH", `sport = :${port}`])).trim() !== "";
+const ask = (netns: string, address: string, port: number): Promise<string> => runTool("socat", ["-T", "3", "-", `TCP:${address}:${port},connect-timeout=3`], { netns, input: "", timeoutMs: 6_000 });
+
+describe("global address translation on the gateway (nftables)", () => {
+  it("DNATs a global service IP arriving through the cable to the backends and SNATs pods leaving through it", async () => {
+    const stops = [...pods.map((pod) => peerEcho(pod, 8080)), peerEcho(remote, 9000)];
+    try {
+      for (const pod of pods) await waitFor("a backend to listen", listening(pod, 8080));
+      await waitFor("the remote server to listen", listening(remote, 9000));
+      const tool = createIpTool(gw);
+      await applyGlobalNat(tool, spec);
+      await applyGlobalNat(tool, spec); // idempotent: replaces the table
+
+      // Ingress: the remote client dials the global IP; a backend answers, seeing the client's address.
+      const seen = new Set<string>();
+      for (let i = 0; i < 30 && seen.size < 2; i++) {
+        const answer = (await ask(remote, "242.1.0.2", 80)).trim();
+        expect(answer.split(" ")[0]).toBe("198.18.0.2");
+        seen.add(answer);
+      }
+      expect(seen.size).toBe(2); // both backends get connections
+      // Egress: a pod dials the remote cluster and is seen as the cluster's egress address.
+      expect((await ask(pods[0] ?? "", "198.18.0.2", 9000)).trim().split(" ")[0]).toBe("242.1.0.1");
+      // Conntrack holds both translations.
+      const entries = await execIn(gw, "conntrack", ["-L", "-p", "tcp"]).catch(() => "");
+      expect(entries).toMatch(/dst=242\.1\.0\.2 .*src=10\.244\.1\.[56] dst=198\.18\.0\.2/);
+      expect(entries).toMatch(/src=10\.244\.1\.5 dst=198\.18\.0\.2 .*src=198\.18\.0\.2 dst=242\.1\.0\.1/);
+
+      // Removed (the gateway is no longer active): nothing is translated any more.
+      await removeGlobalNat(tool);
+      await removeGlobalNat(tool);
+      expect(await tool.hasNftTable("ip", globalNatTable)).toBe(false);
+      await expect(ask(remote, "242.1.0.2", 80)).rejects.toThrow();
+    } finally {
+      for (const stop of stops) stop();
+    }
+  });
+
+  it("refuses a bad spec with a typed error and programs nothing", async () => {
+    const tool = createIpTool(gw);
+    const bad: GlobalNatSpec[] = [
+      { ...spec, device: 'x" ; flush ruleset ; "' },
+      { ...spec, egressIp: "242.1.0.300" },
+      { ...spec, localCidrs: ["fd00::/64"] },
+      { ...spec, services: [...spec.services, ...spec.services] },
+      { ...spec, services: [{ globalIp: "242.1.0.3", ports: [{ protocol: "TCP", port: 0, backends: [] }] }] },
+      { ...spec, services: [{ globalIp: "242.1.0.3", ports: [{ protocol: "TCP", port: 80, backends: [{ ip: "10.244.1.5", port: 70_000 }] }] }] },
+    ];
+    for (const b of bad) {
+      expect(() => renderGlobalNat(b)).toThrow(expect.objectContaining({ code: "InvalidOptions" }));
+      await expect(applyGlobalNat(tool, b)).rejects.toMatchObject({ code: "InvalidOptions" });
+    }
+    expect(await tool.hasNftTable("ip", globalNatTable)).toBe(false);
+  });
+});

@@ -1,0 +1,113 @@
+import { isCidr, isIp, parseIp } from "@isthmus/core/net";
+import type { IpTool } from "../system/ip.js";
+import { CableError } from "./errors.js";
+
+// Design notes (docs/adr/0206-global-addresses.md): the active gateway of a cluster that holds a
+// global block translates in the kernel, never in userspace: packets from the cluster's pods
+// leaving through the cable device are SNATed to the cluster's egress address, and packets
+// arriving through it for a service's global IP are DNATed straight to the service's backends
+// (a random one per connection, as kube-proxy picks). Not to the service's cluster IP: a second
+// DNAT at the same hook would not run (netfilter NATs a connection once per hook), so kube-proxy
+// could not take it from there. One table, replaced atomically; replies are un-NATed by
+// conntrack. Runs before kube-proxy's chains (priority dstnat - 10 / srcnat - 10).
+
+/** The nft table (family ip) of the global address translation. */
+export const globalNatTable = "isthmus_global";
+
+/** One port of a service reachable at a global IP, and where its connections go. */
+export interface GlobalServicePort {
+  readonly protocol: "TCP" | "UDP" | "SCTP";
+  /** The service port (what remote clusters dial at the global IP). */
+  readonly port: number;
+  /** The ready backends (pod IP and target port); none: the port is not translated. */
+  readonly backends: readonly { readonly ip: string; readonly port: number }[];
+}
+
+/** What the active gateway translates. */
+export interface GlobalNatSpec {
+  /** The cable device remote traffic leaves and arrives through. */
+  readonly device: string;
+  /** The cluster's pod CIDRs: sources that leave as the egress address. */
+  readonly localCidrs: readonly string[];
+  /** The cluster's egress address (its block's second address). */
+  readonly egressIp: string;
+  /** Exported services by global IP. */
+  readonly services: readonly { readonly globalIp: string; readonly ports: readonly GlobalServicePort[] }[];
+}
+
+const invalid = (why: string): CableError => new CableError("InvalidOptions", `Cannot program global address translation: ${why}`);
+const isPort = (p: number): boolean => Number.isInteger(p) && p >= 1 && p <= 65_535;
+const isV4 = (ip: string): boolean => isIp(ip) && parseIp(ip).family === 4;
+
+/** Checks `spec` (CableError "InvalidOptions" naming the bad field; nothing is programmed then). */
+function check(spec: GlobalNatSpec): void {
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(spec.device)) throw invalid(`device "${spec.device}" is not an interface name`);
+  if (!isV4(spec.egressIp)) throw invalid(`egress address "${spec.egressIp}" is not an IPv4 address`);
+  for (const cidr of spec.localCidrs) if (!isCidr(cidr) || !cidr.includes(".")) throw invalid(`local CIDR "${cidr}" is not an IPv4 CIDR`);
+  const seen = new Set<string>();
+  for (const service of spec.services) {
+    if (!isV4(service.globalIp)) throw invalid(`global IP "${service.globalIp}" is not an IPv4 address`);
+    if (seen.has(service.globalIp)) throw invalid(`global IP ${service.globalIp} is listed twice`);
+    seen.add(service.globalIp);
+    for (const p of service.ports) {
+      if (!isPort(p.port)) throw invalid(`port ${p.port} of ${service.globalIp} is out of range`);
+      for (const b of p.backends) if (!isV4(b.ip) || !isPort(b.port)) throw invalid(`backend ${b.ip}:${b.port} of ${service.globalIp}:${p.port} is not an IPv4 address and port`);
+    }
+  }
+}
+
+/** The nft script that replaces the table with `spec` (pure; throws like `applyGlobalNat`). */
+export function renderGlobalNat(spec: GlobalNatSpec): string {
+  check(spec);
+  const dev = `"${spec.device}"`;
+  const dnat = spec.services.flatMap((s) =>
+    s.ports
+      .filter((p) => p.backends.length > 0)
+      .map((p) => {
+        const proto = p.protocol.toLowerCase();
+        const targets = new Set(p.backends.map((b) => b.port));
+        const rule = `    iifname ${dev} ip daddr ${s.globalIp} ${proto} dport ${p.port}`;
+        // One target port (the usual case): pick an address; several: address and port together.
+        if (targets.size === 1) return `${rule} dnat to ${pick(p.backends.map((b) => b.ip))}:${String(p.backends[0]?.port)}`;
+        return `${rule} dnat ip addr . port to numgen random mod ${p.backends.length} map { ${p.backends.map((b, i) => `${i} : ${b.ip} . ${b.port}`).join(", ")} }`;
+      }),
+  );
+  const sources = spec.localCidrs.length === 0 ? [] : [`    oifname ${dev} ip saddr { ${spec.localCidrs.join(", ")} } snat to ${spec.egressIp}`];
+  return [
+    `table ip ${globalNatTable}`,
+    `delete table ip ${globalNatTable}`,
+    `table ip ${globalNatTable} {`,
+    "  chain prerouting {",
+    "    type nat hook prerouting priority dstnat - 10; policy accept;",
+    ...dnat,
+    "  }",
+    "  chain postrouting {",
+    "    type nat hook postrouting priority srcnat - 10; policy accept;",
+    ...sources,
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+function pick(ips: readonly string[]): string {
+  return ips.length === 1 ? (ips[0] ?? "") : `numgen random mod ${ips.length} map { ${ips.map((ip, i) => `${i} : ${ip}`).join(", ")} }`;
+}
+
+/**
+ * Installs (atomically replaces) the translation of `spec` in `tool`'s namespace. Idempotent.
+ * Throws CableError "InvalidOptions" for a bad spec, "ProgrammingFailed" when nft refuses.
+ */
+export async function applyGlobalNat(tool: IpTool, spec: GlobalNatSpec): Promise<void> {
+  const script = renderGlobalNat(spec);
+  try {
+    await tool.nft(script);
+  } catch (err) {
+    throw new CableError("ProgrammingFailed", `nft refused the global address translation of ${spec.device}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Removes the translation (this gateway is no longer active, or the cluster has no block). Idempotent. */
+export async function removeGlobalNat(tool: IpTool): Promise<void> {
+  await tool.nft(`table ip ${globalNatTable}\ndelete table ip ${globalNatTable}\n`);
+}
