@@ -10,7 +10,8 @@
 // fan-out probes measure change delivery, not 100 copies of a 100,000-record snapshot decoded
 // by this one client process; the snapshot cost is measured once, separately. Then the broker is
 // restarted under the full clusterset (issue #22): the time from its answering again until every
-// watch has a new change, and its peak RSS while the 100 agents resume.
+// watch has a new change, and its peak RSS while the 100 agents resume; on etcd the broker runs as
+// two replicas, which are then also restarted one at a time (the agents move to the other).
 //
 //   node bench/broker/run.js [--clusters 100] [--exports 1000] [--probes 50] [--store sqlite|etcd|both]
 import { spawn } from "node:child_process";
@@ -116,15 +117,26 @@ async function runStore(store) {
   const httpPort = await freePort();
   const etcd = store === "etcd" ? await startEtcd() : undefined;
   const extra = etcd === undefined ? [] : ["--store", "etcd", "--etcd-endpoints", etcd.endpoints];
-  const brokerArgs = [
-    join(repo, "broker/dist/main.js"),
-    "--data-dir", dataDir, "--listen", "127.0.0.1",
-    "--grpc-port", String(grpcPort), "--http-port", String(httpPort),
-    "--dashboard", "false", "--log-level", "warn", ...extra,
-  ];
-  let broker = start(process.execPath, brokerArgs);
-  await waitFor("broker", async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok);
+  // SQLite: one broker. etcd: two replicas; the agents know both (a gRPC target with both
+  // addresses, as a Service in front of the replicas would give them) and use the first.
+  const replicas = [{ dir: dataDir, grpcPort, httpPort }];
+  if (etcd !== undefined) replicas.push({ dir: join(work, `broker-${store}-2`), grpcPort: await freePort(), httpPort: await freePort() });
+  const startReplica = async (r) => {
+    r.process = start(process.execPath, [
+      join(repo, "broker/dist/main.js"),
+      "--data-dir", r.dir, "--listen", "127.0.0.1",
+      "--grpc-port", String(r.grpcPort), "--http-port", String(r.httpPort),
+      "--dashboard", "false", "--log-level", "warn", ...extra,
+    ]);
+    await waitFor(`broker replica ${r.dir}`, async () => (await fetch(`http://127.0.0.1:${r.httpPort}/readyz`)).ok, 120_000);
+  };
+  const stopReplica = async (r) => {
+    r.process.kill("SIGTERM");
+    await new Promise((resolve) => r.process.once("exit", resolve));
+  };
+  for (const r of replicas) await startReplica(r);
   const address = `127.0.0.1:${grpcPort}`;
+  const agentTarget = replicas.length === 1 ? { address } : { address: `ipv4:${replicas.map((r) => `127.0.0.1:${r.grpcPort}`).join(",")}`, serverName: "localhost" };
   const caPem = readFileSync(join(dataDir, "ca.crt"), "utf8");
   const admin = createAdminClient({
     address, caPem,
@@ -136,7 +148,7 @@ async function runStore(store) {
   const agents = [];
   await pool(ids, 10, async (id) => {
     const creds = await joinBroker({ address, caPem, token, clusterId: id, timeoutMs: 30_000 });
-    agents.push({ id, client: createBrokerClient({ address, caPem, certPem: creds.certPem, keyPem: creds.keyPem, timeoutMs: 60_000 }) });
+    agents.push({ id, client: createBrokerClient({ ...agentTarget, caPem, certPem: creds.certPem, keyPem: creds.keyPem, timeoutMs: 60_000 }) });
   });
 
   // Load: every cluster publishes its exports (10 at a time).
@@ -145,7 +157,7 @@ async function runStore(store) {
     await a.client.publish({ kind: "export", records: Array.from({ length: exportsPer }, (_, i) => exportOf(a.id, i)) });
   });
   const loadSeconds = (performance.now() - loadStart) / 1000;
-  const afterLoad = rssOf(broker.pid);
+  const afterLoad = rssOf(replicas[0].process.pid);
 
   // One full snapshot of the catalog.
   const snapStart = performance.now();
@@ -199,23 +211,40 @@ async function runStore(store) {
     return { inOrder: [...fanout], fanout: fanout.sort((x, y) => x - y), publishMs: publishMs.sort((x, y) => x - y) };
   };
   const { fanout, publishMs } = await runProbes(0);
-  const afterProbes = rssOf(broker.pid);
+  const afterProbes = rssOf(replicas[0].process.pid);
   const probeStats = await publishStats();
 
-  // Restart: the broker stops (SIGTERM) and starts again on the same data and ports while every
-  // cluster keeps its watch open; the agents reconnect by themselves. Resume time: from the new
-  // broker answering /readyz until every watcher has a change committed after the restart.
-  broker.kill("SIGTERM");
-  await new Promise((r) => broker.once("exit", r));
+  // Restart: the broker (every replica) stops (SIGTERM) and starts again on the same data and
+  // ports while every cluster keeps its watch open; the agents reconnect by themselves. Resume
+  // time: from the first replica answering /readyz until every watcher has a change committed
+  // after the restart.
+  for (const r of replicas) await stopReplica(r);
   await waitFor("every watch to notice", async () => watches.every((w) => !w.connected), 60_000).catch(() => undefined);
-  broker = start(process.execPath, brokerArgs);
-  await waitFor("broker again", async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok, 120_000);
+  await startReplica(replicas[0]);
   const answered = performance.now();
   const mover = agents[0];
-  const resumed = await mover.client.publish({ kind: "export", records: Array.from({ length: exportsPer }, (_, i) => exportOf(mover.id, i, i === 0 ? "10.99.0.1" : "10.96.0.10")) });
-  await waitFor("every watch current after the restart", async () => (arrivals.get(resumed.revision)?.length ?? 0) >= agents.length, 120_000);
+  let moves = 0;
+  const move = async () => {
+    moves += 1;
+    const res = await mover.client.publish({ kind: "export", records: Array.from({ length: exportsPer }, (_, i) => exportOf(mover.id, i, i === 0 ? `10.99.0.${moves}` : "10.96.0.10")) });
+    await waitFor("every watch current", async () => (arrivals.get(res.revision)?.length ?? 0) >= agents.length, 120_000);
+  };
+  await move();
   const resumeSeconds = (performance.now() - answered) / 1000;
-  const afterResume = rssOf(broker.pid);
+  const afterResume = rssOf(replicas[0].process.pid);
+  for (const r of replicas.slice(1)) await startReplica(r);
+  // etcd: one replica at a time stops and comes back; its agents move to the other. Time from
+  // the stop until every watch has a change committed after it.
+  const rolling = [];
+  if (replicas.length > 1) {
+    for (const r of replicas) {
+      const stopped = performance.now();
+      await stopReplica(r);
+      await move();
+      rolling.push((performance.now() - stopped) / 1000);
+      await startReplica(r);
+    }
+  }
   const probeServerMeanMs = ((probeStats.sum - beforeProbes.sum) / Math.max(1, probeStats.count - beforeProbes.count)) * 1000;
   // etcd: the leader killed (SIGKILL; the worst member to lose), the same probes again, all
   // agents still watching.
@@ -243,8 +272,7 @@ async function runStore(store) {
   for (const w of watches) await w.stop();
   for (const a of agents) a.client.close();
   admin.close();
-  broker.kill("SIGTERM");
-  await new Promise((r) => broker.once("exit", r));
+  for (const r of replicas) await stopReplica(r);
   const result = {
     store,
     clusters,
@@ -269,6 +297,7 @@ async function runStore(store) {
     rssAfterProbesMb: afterProbes.rssMb,
     rssPeakMb: afterProbes.peakMb,
     resumeAfterRestartSeconds: Number(resumeSeconds.toFixed(2)),
+    rollingRestartWorstSeconds: rolling.length === 0 ? "-" : Number(Math.max(...rolling).toFixed(2)),
     rssPeakAfterRestartMb: afterResume.peakMb,
   };
   return result;
@@ -283,7 +312,7 @@ for (const store of stores) {
   console.error(`running ${store}...`);
   results.push(await runStore(store));
 }
-const cols = ["store", "totalExports", "exportsPerSecond", "publishesPerSecond", "snapshotSeconds", "fanoutP50Ms", "fanoutP99Ms", "fanoutMaxMs", "firstWriteAfterLeaderLossMs", "fanoutP50MemberDownMs", "fanoutP99MemberDownMs", "probePublishP50Ms", "probePublishServerMeanMs", "rssAfterLoadMb", "rssPeakMb", "resumeAfterRestartSeconds", "rssPeakAfterRestartMb"];
+const cols = ["store", "totalExports", "exportsPerSecond", "publishesPerSecond", "snapshotSeconds", "fanoutP50Ms", "fanoutP99Ms", "fanoutMaxMs", "firstWriteAfterLeaderLossMs", "fanoutP50MemberDownMs", "fanoutP99MemberDownMs", "probePublishP50Ms", "probePublishServerMeanMs", "rssAfterLoadMb", "rssPeakMb", "resumeAfterRestartSeconds", "rollingRestartWorstSeconds", "rssPeakAfterRestartMb"];
 console.log(cols.join("\t"));
 for (const r of results) console.log(cols.map((c) => r[c]).join("\t"));
 mkdirSync(join(repo, "bench/results"), { recursive: true });
