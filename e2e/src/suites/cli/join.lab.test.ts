@@ -1,8 +1,8 @@
 /**
  * `isthmus` against the shared lab, as an operator runs it: deploy-broker into c1, join c1,
  * then in c2 every kind of bad input (missing, corrupt or expired broker-info, unknown cable
- * driver, a cluster id that is not a DNS label or is taken, CIDRs that overlap c1's without a
- * global pool) fails with a clear message and a non-zero exit and installs nothing; every
+ * driver, a cluster id that is not a DNS label or is taken, CIDRs that overlap c1's with
+ * --no-global, a --global-cidr block outside the broker's global range) fails with a clear message and a non-zero exit and installs nothing; every
  * manifest passes server-side dry-run, and Helm renders the chart for a broker and a member
  * cluster into exactly the objects the CLI applies for the same values; a join/uninstall round trip of c2 leaves its API
  * objects and every node's links, routes and nft tables as they were; and the demo's flow
@@ -122,7 +122,8 @@ describe("isthmus join refuses bad input and installs nothing", () => {
     ["an unknown cable driver", () => Promise.resolve([info, "--clusterid", "c2", "--cable-driver", "ipsec"]), 2, /Unknown cable driver "ipsec": use wireguard or vxlan/],
     ["a cluster id that is not a DNS label", () => Promise.resolve([info, "--clusterid", "C_2"]), 2, /"C_2" is not an RFC 1123 label/],
     ["a cluster id that is taken", () => Promise.resolve([info, "--clusterid", "c1"]), 1, /Cluster id "c1" is taken/],
-    ["CIDRs that overlap another cluster's without a global pool", () => Promise.resolve([info, "--clusterid", "c2", "--pod-cidr", "10.1.0.0/16"]), 1, /pod CIDR 10\.1\.0\.0\/16 overlaps c1's pod CIDR 10\.1\.0\.0\/16.*--globalnet/],
+    ["CIDRs that overlap another cluster's with --no-global", () => Promise.resolve([info, "--clusterid", "c2", "--pod-cidr", "10.1.0.0/16", "--no-global"]), 1, /Cannot join "c2" without global addressing \(--no-global\): its pod CIDR 10\.1\.0\.0\/16 overlaps pod CIDR 10\.1\.0\.0\/16 of cluster "c1"/],
+    ["--global-cidr with a block outside the global range", () => Promise.resolve([info, "--clusterid", "c2", "--global-cidr", "10.200.0.0/16"]), 1, /--global-cidr 10\.200\.0\.0\/16: it is outside the broker's global range 242\.0\.0\.0\/8/],
   ];
 
   it.each(cases)("%s: clear message, exit code, nothing installed", async (_what, args, code, message) => {
