@@ -30,7 +30,8 @@ Options:
   --data-dir DIR        SQLite file and admin credential (default ~/.local/share/isthmus/broker)
   --listen ADDR         Address to listen on (default 0.0.0.0)
   --advertise HOST      Address member clusters reach it at (default: --listen, or 127.0.0.1)
-  --globalnet           Give each cluster a global CIDR instead of refusing overlaps
+  --globalnet           Give every cluster a global block (without it only clusters that join
+                        with global addressing and the members they overlap get one)
   --token-ttl DURATION  Lifetime of the join token (default 24h)
   --out FILE            broker-info path (default ./broker-info.json; the admin file goes beside it)
 Flags after -- go to isthmus-broker unchanged (see node broker/dist/main.js --help).

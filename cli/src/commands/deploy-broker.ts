@@ -31,7 +31,8 @@ Options:
   --address HOST        Address member clusters reach the broker at (default: the node's
                         isthmus.io/public-ip annotation, ExternalIP, else InternalIP; in the lab
                         the node's WAN address)
-  --globalnet           Give each cluster a global CIDR instead of refusing overlapping CIDRs
+  --globalnet           Give every cluster a global block (without it only clusters that join
+                        with global addressing and the members they overlap get one)
   --token-ttl DURATION  Lifetime of the join token (default 24h; e.g. 30m, 2h, 7d)
   --token-uses N        How many clusters may join with it (default 10)
   --out FILE            Where to write broker-info (default ./broker-info.json; the admin file
