@@ -1,0 +1,200 @@
+/*
+ * Design notes: the egress planner (pure; issue #17, ADR 0407).
+ *
+ * From every EgressGateway, Node, Pod and Namespace it computes each resource's status and what
+ * one node programs; every node computes the same statuses from the same input, so the active
+ * node can write them and the others agree on who is active without talking to each other.
+ *
+ * - Spec: destinations must be IPv4 CIDRs (host bits are masked off, as `ip route` does), the
+ *   egress IP an IPv4 address with or without a prefix, the selectors well-formed label
+ *   selectors. Anything else: Ready=False "InvalidSpec", nothing programmed for the resource.
+ * - Eligible nodes: the node selector matches, the node is Ready and has an InternalIP and a
+ *   podCIDR; with an egress IP `A/len` only nodes whose InternalIP lies in that subnet (the
+ *   address is added to the node's interface on that subnet), with a bare `A` only the node
+ *   whose InternalIP it is. None: Ready=False "NoEligibleNode" (the selector matches no usable
+ *   node) or "EgressIPNotOnAnyNode" (nodes match, but none can hold the address).
+ * - Active node: the first eligible node by name (deterministic on every node). Failover by
+ *   probing (issue #17's HA) replaces this choice; the data path does not depend on how it is made.
+ * - Pods: selected by namespaceSelector (on the namespace's labels) and podSelector, with an
+ *   IPv4 address, not host-network. A pod that several Ready resources select belongs to the
+ *   oldest (creationTimestamp, then name); the others report Conflict=True
+ *   "PodsClaimedByOther" and leave it alone, so adding a resource never moves working traffic.
+ * - A resource that is not Ready programs nothing: its pods leave through their own node as if
+ *   it did not exist (masqueraded to the node's address), never into a black hole.
+ */
+import { isCidr, isIp, parseCidrLoose, parseIp } from "@isthmus/core/net";
+import { matchesSelector } from "../policy/selector.js";
+import type { EgressCondition, EgressGatewayData, EgressGatewayStatus, EgressInput, EgressNodeData, EgressPlan, EgressTarget, GatewayProgram, LabelSelector, PodData } from "./types.js";
+
+/** The most programs one node holds: marks and routing tables are numbered 1..255. */
+export const maxPrograms = 255;
+
+interface Checked {
+  readonly destinations: readonly string[];
+  readonly ip?: { readonly address: string; readonly prefix?: number };
+}
+
+const operators = new Set(["In", "NotIn", "Exists", "DoesNotExist"]);
+
+function selectorProblem(what: string, selector: LabelSelector | undefined): string | undefined {
+  for (const req of selector?.matchExpressions ?? []) {
+    if (!operators.has(req.operator)) return `${what}: operator "${req.operator}" is not one of In, NotIn, Exists, DoesNotExist`;
+    const needsValues = req.operator === "In" || req.operator === "NotIn";
+    if (needsValues !== (req.values !== undefined && req.values.length > 0)) return `${what}: operator ${req.operator} ${needsValues ? "needs" : "takes no"} values`;
+  }
+  return undefined;
+}
+
+/** Checks the spec; returns the normalised parts or the reason it is invalid. */
+export function checkSpec(gateway: EgressGatewayData): Checked | string {
+  const { spec } = gateway;
+  if (spec.nodeSelector === undefined) return "spec.nodeSelector is required (an empty selector allows every node)";
+  for (const [what, sel] of [["spec.namespaceSelector", spec.namespaceSelector], ["spec.podSelector", spec.podSelector], ["spec.nodeSelector", spec.nodeSelector]] as const) {
+    const problem = selectorProblem(what, sel);
+    if (problem !== undefined) return problem;
+  }
+  const destinations: string[] = [];
+  for (const text of spec.destinations ?? []) {
+    if (!isCidr(text) && !isCidrLoose(text)) return `spec.destinations: "${text}" is not a CIDR`;
+    const cidr = parseCidrLoose(text);
+    if (cidr.family !== 4) return `spec.destinations: "${text}" is not IPv4 (the pod network is IPv4)`;
+    destinations.push(cidr.toString());
+  }
+  if (destinations.length === 0) destinations.push("0.0.0.0/0");
+  const sorted = [...new Set(destinations)].sort();
+  if (spec.egressIP === undefined) return { destinations: sorted };
+  const [address = "", prefixText, ...rest] = spec.egressIP.split("/");
+  const prefix = prefixText === undefined ? undefined : Number(prefixText);
+  if (rest.length > 0 || !isIp(address) || parseIp(address).family !== 4 || (prefix !== undefined && (!/^\d+$/.test(prefixText ?? "") || prefix < 1 || prefix > 32))) {
+    return `spec.egressIP: "${spec.egressIP}" is not an IPv4 address, optionally with a prefix length 1..32 (A.B.C.D or A.B.C.D/len)`;
+  }
+  return { destinations: sorted, ip: { address: parseIp(address).toString(), ...(prefix === undefined ? {} : { prefix }) } };
+}
+
+function isCidrLoose(text: string): boolean {
+  try {
+    parseCidrLoose(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function target(node: EgressNodeData): EgressTarget | undefined {
+  if (node.internalIp === undefined || node.podCidr === undefined || !isIp(node.internalIp)) return undefined;
+  return { name: node.name, internalIp: parseIp(node.internalIp).toString(), podCidr: node.podCidr };
+}
+
+function canHold(node: EgressTarget, ip: Checked["ip"]): boolean {
+  if (ip === undefined) return true;
+  if (ip.prefix === undefined) return node.internalIp === ip.address;
+  return parseCidrLoose(`${ip.address}/${String(ip.prefix)}`).toString() === parseCidrLoose(`${node.internalIp}/${String(ip.prefix)}`).toString();
+}
+
+const condition = (type: EgressCondition["type"], ok: boolean, reason: EgressCondition["reason"], message: string): EgressCondition => ({ type, status: ok ? "True" : "False", reason, message });
+
+interface Ready {
+  readonly gateway: EgressGatewayData;
+  readonly checked: Checked;
+  readonly active: EgressTarget;
+  readonly egressIp: string;
+}
+
+/** Older first: creationTimestamp, then name; a resource without a timestamp sorts last. */
+function byAge(a: EgressGatewayData, b: EgressGatewayData): number {
+  const ta = a.createdAt ?? "\uffff";
+  const tb = b.createdAt ?? "\uffff";
+  return ta === tb ? a.name.localeCompare(b.name) : ta < tb ? -1 : 1;
+}
+
+function selects(gateway: EgressGatewayData, pod: PodData, nsLabels: ReadonlyMap<string, Readonly<Record<string, string>>>): boolean {
+  if (pod.ip === undefined || pod.hostNetwork === true || !isIp(pod.ip) || parseIp(pod.ip).family !== 4) return false;
+  const labels = nsLabels.get(pod.namespace);
+  if (labels === undefined) return false;
+  return matchesSelector(gateway.spec.namespaceSelector ?? {}, labels) && matchesSelector(gateway.spec.podSelector ?? {}, pod.labels);
+}
+
+/** Plans node `input.nodeName` and computes every resource's status (equal inputs give equal plans). */
+export function planEgress(input: EgressInput): EgressPlan {
+  const statuses = new Map<string, EgressGatewayStatus>();
+  const ready: Ready[] = [];
+  for (const gateway of [...input.gateways].sort(byAge)) {
+    const checked = checkSpec(gateway);
+    if (typeof checked === "string") {
+      statuses.set(gateway.name, { name: gateway.name, selectedPods: 0, conditions: [condition("Ready", false, "InvalidSpec", checked)] });
+      continue;
+    }
+    const matching = input.nodes.filter((n) => n.ready && matchesSelector(gateway.spec.nodeSelector ?? {}, n.labels)).map(target).filter((t) => t !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+    const eligible = matching.filter((n) => canHold(n, checked.ip));
+    const active = eligible[0];
+    if (active === undefined) {
+      const conditions = matching.length === 0
+        ? [condition("Ready", false, "NoEligibleNode", "spec.nodeSelector matches no Ready node with an InternalIP and a podCIDR")]
+        : [condition("Ready", false, "EgressIPNotOnAnyNode", checked.ip?.prefix === undefined
+          ? `egress IP ${checked.ip?.address ?? ""} is the InternalIP of none of the ${String(matching.length)} selected nodes (give A.B.C.D/len to add it as an extra address)`
+          : `egress IP ${checked.ip.address}/${String(checked.ip.prefix)}: none of the ${String(matching.length)} selected nodes has its InternalIP in that subnet`)];
+      statuses.set(gateway.name, { name: gateway.name, selectedPods: 0, conditions });
+      continue;
+    }
+    ready.push({ gateway, checked, active, egressIp: checked.ip?.address ?? active.internalIp });
+  }
+
+  const nsLabels = new Map(input.namespaces.map((n) => [n.name, n.labels] as const));
+  const owner = new Map<string, string>();
+  const pods = new Map<string, PodData[]>();
+  const lost = new Map<string, Set<string>>();
+  for (const r of ready) {
+    const mine: PodData[] = [];
+    for (const pod of input.pods) {
+      if (!selects(r.gateway, pod, nsLabels)) continue;
+      const key = `${pod.namespace}/${pod.name}`;
+      const holder = owner.get(key);
+      if (holder === undefined) {
+        owner.set(key, r.gateway.name);
+        mine.push(pod);
+      } else {
+        const set = lost.get(r.gateway.name) ?? new Set<string>();
+        set.add(holder);
+        lost.set(r.gateway.name, set);
+      }
+    }
+    pods.set(r.gateway.name, mine);
+  }
+
+  const programs: Omit<GatewayProgram, "index">[] = [];
+  for (const r of [...ready].sort((a, b) => a.gateway.name.localeCompare(b.gateway.name))) {
+    const mine = pods.get(r.gateway.name) ?? [];
+    const holders = [...(lost.get(r.gateway.name) ?? [])].sort();
+    const conflict = holders.length === 0
+      ? condition("Conflict", false, "NoConflict", "no older resource selects these pods")
+      : condition("Conflict", true, "PodsClaimedByOther", `some selected pods already belong to the older ${holders.join(", ")}: they stay there`);
+    statuses.set(r.gateway.name, {
+      name: r.gateway.name,
+      activeNode: r.active.name,
+      egressIP: r.egressIp,
+      selectedPods: mine.length,
+      conditions: [condition("Ready", true, "Active", `node ${r.active.name} SNATs to ${r.egressIp}`), conflict],
+    });
+    const isActive = r.active.name === input.nodeName;
+    const steer = isActive ? [] : mine.filter((p) => p.nodeName === input.nodeName).map((p) => p.ip ?? "");
+    const snat = isActive ? mine.map((p) => p.ip ?? "") : [];
+    if (steer.length === 0 && !isActive) continue;
+    programs.push({
+      name: r.gateway.name,
+      destinations: r.checked.destinations,
+      steer: sortIps(steer),
+      active: r.active,
+      snat: sortIps(snat),
+      egressIp: r.egressIp,
+      ...(r.checked.ip?.prefix === undefined ? {} : { extraPrefix: r.checked.ip.prefix }),
+    });
+  }
+  return {
+    statuses: [...statuses.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    programs: programs.slice(0, maxPrograms).map((p, i) => ({ ...p, index: i + 1 })),
+  };
+}
+
+function sortIps(ips: readonly string[]): string[] {
+  return [...new Set(ips)].sort((a, b) => (parseIp(a).value < parseIp(b).value ? -1 : parseIp(a).value > parseIp(b).value ? 1 : 0));
+}
