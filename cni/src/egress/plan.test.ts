@@ -42,7 +42,7 @@ describe("planEgress", () => {
       ],
     }]);
     expect(plan.programs).toEqual([{
-      name: "db", index: 1, destinations: ["0.0.0.0/0"], steer: ["10.247.1.5"], snat: [],
+      name: "db", index: 1, destinations: ["0.0.0.0/0"], steer: ["10.247.1.5"], snat: [], serving: false,
       active: { name: "n2", internalIp: "198.18.246.12", podCidr: "10.247.2.0/24" }, egressIp: "198.18.246.50", extraPrefix: 24,
     }]);
   });
@@ -50,6 +50,7 @@ describe("planEgress", () => {
   it("gives the active node every selected pod to SNAT and nothing to steer", () => {
     const [program] = planEgress(input([dbClients], "n2")).programs;
     expect(program?.steer).toEqual([]);
+    expect(program?.serving).toBe(true);
     expect(program?.snat).toEqual(["10.247.1.5", "10.247.3.7"]);
   });
 

@@ -184,6 +184,7 @@ export function planEgress(input: EgressInput): EgressPlan {
       destinations: r.checked.destinations,
       steer: sortIps(steer),
       active: r.active,
+      serving: isActive,
       snat: sortIps(snat),
       egressIp: r.egressIp,
       ...(r.checked.ip?.prefix === undefined ? {} : { extraPrefix: r.checked.ip.prefix }),

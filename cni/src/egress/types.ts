@@ -108,6 +108,8 @@ export interface GatewayProgram {
   /** Pod IPs of this node steered to `active` (empty on the active node itself), sorted. */
   readonly steer: readonly string[];
   readonly active: EgressTarget;
+  /** True on the active node: it SNATs (and holds the extra address) even before any pod is selected. */
+  readonly serving: boolean;
   /** On the active node: every pod IP of the resource (all nodes), SNATed to `egressIp`; else empty. */
   readonly snat: readonly string[];
   /** The egress IP (bare address). */

@@ -1,0 +1,159 @@
+/**
+ * Makes one node's kernel match its egress programs (render.ts says what and why): the nft
+ * table in one transaction, the per-program routing tables, the ip rules and the extra egress
+ * addresses. Level-based: it reads what is there (table objects, rules of its two priorities,
+ * routes of its tables, the addresses its table records) and changes only what differs, so a
+ * restarted agent adopts or cleans up what the last one left. Order keeps traffic flowing:
+ * routes before the rules that use them, rules removed before their routes, an address recorded
+ * before it is added and forgotten only after it is removed.
+ */
+import { defaults } from "@isthmus/core/constants";
+import { parseCidr, parseIp } from "@isthmus/core/net";
+import type { CommandRunner } from "../datapath/exec.js";
+import { findUnderlay } from "../agent/overlay.js";
+import { routePeers, type VxlanMode } from "../agent/overlay-plan.js";
+import { CniError } from "../plugin/errors.js";
+import { type ExistingEgressObjects, egressTable, type NextHop, type ProgramRoute, renderEgressScript, routeArgs, ruleArgs, rulePriorities, type SteerRule, steerRules, tableBase } from "./render.js";
+import type { GatewayProgram } from "./types.js";
+
+/** What the data path needs besides the programs. */
+export interface EgressApplyOptions {
+  readonly programs: readonly GatewayProgram[];
+  /** This node's InternalIP (finds the underlay interface). */
+  readonly nodeIp: string;
+  readonly mode: VxlanMode;
+  /** The cluster's own CIDRs: every node's podCIDR and the service CIDR. */
+  readonly clusterCidrs: readonly string[];
+}
+
+interface NftObject {
+  set?: { name?: string; elem?: unknown[] };
+  counter?: { name?: string; packets?: number; bytes?: number };
+}
+
+async function listTable(runner: CommandRunner): Promise<NftObject[] | undefined> {
+  const out = await runner.run(["nft", "-j", "list", "table", "ip", egressTable], { allowFailure: true });
+  if (out.code !== 0) {
+    if (out.stderr.includes("No such file or directory")) return undefined;
+    throw new CniError("IoFailure", `Cannot read nft table ip ${egressTable}: ${out.stderr.trim()}`);
+  }
+  return (JSON.parse(out.stdout) as { nftables?: NftObject[] }).nftables ?? [];
+}
+
+function existingObjects(objects: readonly NftObject[]): ExistingEgressObjects & { readonly addresses: readonly string[] } {
+  const addresses = objects.find((o) => o.set?.name === "addresses")?.set?.elem ?? [];
+  return {
+    sets: objects.flatMap((o) => (o.set?.name === undefined ? [] : [o.set.name])),
+    counters: objects.flatMap((o) => (o.counter?.name === undefined ? [] : [o.counter.name])),
+    addresses: addresses.filter((a): a is string => typeof a === "string"),
+  };
+}
+
+interface RuleJson { priority?: number; fwmark?: string; fwmask?: string; table?: string }
+
+function parseRule(r: RuleJson): SteerRule | undefined {
+  if (r.priority !== rulePriorities.main && r.priority !== rulePriorities.steer) return undefined;
+  const mark = Number(r.fwmark ?? "NaN");
+  if (!Number.isInteger(mark)) return undefined;
+  return { priority: r.priority, mark, table: r.table === "main" ? "main" : Number(r.table) };
+}
+
+const ruleKey = (r: SteerRule): string => `${String(r.priority)}/${String(r.mark)}/${String(r.table)}`;
+
+interface AddrJson { ifname?: string; addr_info?: { family?: string; local?: string; prefixlen?: number }[] }
+
+/** Where each program's steered traffic goes from this node: over the overlay, or direct on one segment. */
+function nextHops(programs: readonly GatewayProgram[], options: { readonly mode: VxlanMode; readonly underlay: { readonly device: string; readonly subnets: Parameters<typeof routePeers>[1]["underlaySubnets"] } }): ProgramRoute[] {
+  return programs.map((program) => {
+    if (program.serving || program.steer.length === 0) return { program };
+    const peer = { name: program.active.name, podCidr: parseCidr(program.active.podCidr), nodeIp: parseIp(program.active.internalIp) };
+    const direct = routePeers([peer], { mode: options.mode, underlaySubnets: options.underlay.subnets }).direct.length > 0;
+    const nextHop: NextHop = direct
+      ? { via: program.active.internalIp, dev: options.underlay.device, onlink: false }
+      : { via: peer.podCidr.network.toString(), dev: defaults.cniVxlanDevice, onlink: true };
+    return { program, nextHop };
+  });
+}
+
+/** Brings the node to `options.programs`; returns a line per change (for the log). Throws CniError on failure. */
+export async function applyEgress(runner: CommandRunner, options: EgressApplyOptions): Promise<string[]> {
+  const changes: string[] = [];
+  // Nothing to program needs no underlay: uninstall works on a node whose address is gone.
+  const underlay = options.programs.length === 0 ? { device: "", subnets: [] } : await findUnderlay(runner, parseIp(options.nodeIp));
+  const routes = nextHops(options.programs, { mode: options.mode, underlay });
+  const current = await listTable(runner);
+  const existing = existingObjects(current ?? []);
+  const wantAddresses = options.programs.filter((p) => p.serving && p.extraPrefix !== undefined).map((p) => p.egressIp);
+  const recorded = [...new Set([...wantAddresses, ...existing.addresses])].sort();
+  if (options.programs.length > 0 || current !== undefined) {
+    await runner.run(["nft", "-f", "-"], { stdin: renderEgressScript({ programs: routes, clusterCidrs: options.clusterCidrs, underlay: underlay.device, addresses: recorded }, existing) });
+  }
+
+  const wantRules = steerRules(routes);
+  const wantTables = new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [tableBase + r.program.index])));
+  for (const r of routes) {
+    if (r.nextHop === undefined) continue;
+    await runner.run(["ip", "route", "replace", ...routeArgs(r.program.index, r.nextHop)]);
+  }
+  const haveRules = (JSON.parse((await runner.run(["ip", "-j", "-4", "rule", "show"])).stdout) as RuleJson[]).map(parseRule).filter((r) => r !== undefined);
+  const wantKeys = new Set(wantRules.map(ruleKey));
+  const haveKeys = new Set(haveRules.map(ruleKey));
+  for (const rule of haveRules.filter((r) => !wantKeys.has(ruleKey(r)))) {
+    await runner.run(["ip", "rule", "del", ...ruleArgs(rule)]);
+    changes.push(`rule ${ruleKey(rule)}: remove`);
+  }
+  for (const rule of wantRules.filter((r) => !haveKeys.has(ruleKey(r)))) {
+    await runner.run(["ip", "rule", "add", ...ruleArgs(rule)]);
+    changes.push(`rule ${ruleKey(rule)}: add`);
+  }
+  for (const table of await tablesInUse(runner)) {
+    if (wantTables.has(table)) continue;
+    await runner.run(["ip", "route", "flush", "table", String(table)]);
+    changes.push(`table ${String(table)}: flush`);
+  }
+
+  const links = JSON.parse((await runner.run(["ip", "-j", "-4", "addr", "show"])).stdout) as AddrJson[];
+  const holder = (address: string): { dev: string; prefix: number } | undefined => {
+    for (const l of links) for (const a of l.addr_info ?? []) if (a.local === address && l.ifname !== undefined) return { dev: l.ifname, prefix: a.prefixlen ?? 32 };
+    return undefined;
+  };
+  for (const address of wantAddresses) {
+    if (holder(address) !== undefined) continue;
+    await runner.run(["ip", "addr", "add", `${address}/32`, "dev", underlay.device]);
+    changes.push(`address ${address}: add on ${underlay.device}`);
+  }
+  const stale = existing.addresses.filter((a) => !wantAddresses.includes(a));
+  for (const address of stale) {
+    const held = holder(address);
+    if (held !== undefined) {
+      await runner.run(["ip", "addr", "del", `${address}/${String(held.prefix)}`, "dev", held.dev]);
+      changes.push(`address ${address}: remove from ${held.dev}`);
+    }
+  }
+  if (options.programs.length === 0) {
+    if (current !== undefined) {
+      await runner.run(["nft", "delete", "table", "ip", egressTable]);
+      changes.push(`table ip ${egressTable}: delete`);
+    }
+  } else if (stale.length > 0) {
+    await runner.run(["nft", "delete", "element", "ip", egressTable, "addresses", `{ ${stale.join(", ")} }`]);
+  }
+  return changes;
+}
+
+async function tablesInUse(runner: CommandRunner): Promise<number[]> {
+  const routes = JSON.parse((await runner.run(["ip", "-j", "-4", "route", "show", "table", "all", "proto", String(defaults.cniRouteProtocol)])).stdout) as { table?: string }[];
+  const tables = routes.map((r) => Number(r.table)).filter((t) => Number.isInteger(t) && t > tableBase && t <= tableBase + 255);
+  return [...new Set(tables)];
+}
+
+/** Bytes and packets through each egress this node serves, by resource name (from the table's counters). */
+export async function readEgressCounters(runner: CommandRunner): Promise<ReadonlyMap<string, { readonly packets: number; readonly bytes: number }>> {
+  const objects = (await listTable(runner)) ?? [];
+  return new Map(objects.flatMap((o) => (o.counter?.name === undefined ? [] : [[o.counter.name, { packets: o.counter.packets ?? 0, bytes: o.counter.bytes ?? 0 }] as const])));
+}
+
+/** Removes everything of the egress gateway on this node (uninstall); idempotent. */
+export async function deleteEgress(runner: CommandRunner): Promise<string[]> {
+  return applyEgress(runner, { programs: [], nodeIp: "", mode: "always", clusterCidrs: [] });
+}

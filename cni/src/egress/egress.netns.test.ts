@@ -1,0 +1,214 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NodeRecord } from "../agent/agent.js";
+import { deleteNat } from "../agent/nat.js";
+import { deleteLocalDevices } from "../agent/overlay.js";
+import type { VxlanMode } from "../agent/overlay-plan.js";
+import { createCommandRunner } from "../datapath/exec.js";
+import { addNetns, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
+import { nodeLab } from "../testing/node-lab.js";
+import { applyEgress, deleteEgress, readEgressCounters } from "./apply.js";
+import { planEgress } from "./plan.js";
+import { counterNames, egressTable } from "./render.js";
+import type { EgressGatewayData, EgressNodeData, PodData } from "./types.js";
+
+requireRoot();
+
+// A LAN (namespace `lan`, bridge br0, also the router: 198.18.246.1) with node n1 (.11) and the
+// egress node n2 (.12); behind the router the "outside" host 203.0.113.10, whose TCP server
+// answers each connection with the source address it sees. Pods: sel and other on n1, srv on n2
+// (srv answers with the source address too).
+const lan = testNetnsName("elan");
+const outside = testNetnsName("eout");
+const nodes = [testNetnsName("e1"), testNetnsName("e2")];
+const pods = { sel: testNetnsName("esel"), other: testNetnsName("eoth"), srv: testNetnsName("esrv") };
+const podNode = { sel: 0, other: 0, srv: 1 } as const;
+const records: NodeRecord[] = [
+  { name: "n1", podCidr: "10.248.1.0/24", internalIp: "198.18.246.11" },
+  { name: "n2", podCidr: "10.248.2.0/24", internalIp: "198.18.246.12" },
+];
+const outsideIp = "203.0.113.10";
+const egressIp = "198.18.246.50";
+const ip = {} as Record<keyof typeof pods, string>;
+const servers: ChildProcess[] = [];
+let work = "";
+const lab = nodeLab({ work: () => work, nodes, records });
+const runners = nodes.map((n) => createCommandRunner({ hostNetns: netnsPath(n) }));
+const runner = (i: number): ReturnType<typeof createCommandRunner> => {
+  const r = runners[i];
+  if (r === undefined) throw new Error(`no node ${String(i)}`);
+  return r;
+};
+
+const egressNodes: EgressNodeData[] = [
+  { name: "n1", labels: {}, internalIp: "198.18.246.11", podCidr: "10.248.1.0/24", ready: true },
+  { name: "n2", labels: { "isthmus.io/egress": "true" }, internalIp: "198.18.246.12", podCidr: "10.248.2.0/24", ready: true },
+];
+const gateway = (spec: Partial<EgressGatewayData["spec"]> = {}): EgressGatewayData => ({
+  name: "db-egress",
+  createdAt: "2026-12-06T00:00:00Z",
+  spec: { podSelector: { matchLabels: { egress: "yes" } }, nodeSelector: { matchLabels: { "isthmus.io/egress": "true" } }, egressIP: `${egressIp}/24`, ...spec },
+});
+
+/** Plans both nodes for `gateways` and applies each node's programs; returns each node's changes. */
+async function program(gateways: EgressGatewayData[], mode: VxlanMode = "always"): Promise<string[][]> {
+  const podData: PodData[] = (Object.keys(pods) as (keyof typeof pods)[]).map((p) => ({ namespace: "app", name: p, labels: p === "sel" ? { egress: "yes" } : {}, ip: ip[p], nodeName: `n${String(podNode[p] + 1)}` }));
+  const out: string[][] = [];
+  for (const [i, rec] of records.entries()) {
+    const plan = planEgress({ nodeName: rec.name, gateways, nodes: egressNodes, pods: podData, namespaces: [{ name: "app", labels: {} }] });
+    out.push(await applyEgress(runner(i), { programs: plan.programs, nodeIp: rec.internalIp ?? "", mode, clusterCidrs: records.map((r) => r.podCidr ?? "") }));
+  }
+  return out;
+}
+
+/** The source address `to` sees for a new TCP connection from pod `from` (retried: a busy machine can miss a 2 s timeout). */
+async function seenBy(from: keyof typeof pods, to: string): Promise<string> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return (await sh(["socat", "-T", "3", "-u", `TCP:${to}:8080,connect-timeout=3`, "-"], pods[from])).trim();
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw new Error(`no answer from ${to} to pod ${from}`, { cause: last });
+}
+
+/** Every trace of the egress gateway in node `i`: rules of its priorities, routes of its tables, the egress address, its table. */
+async function traces(i: number): Promise<string[]> {
+  const ns = nodes[i] ?? "";
+  const rules = (await sh(["ip", "rule", "show"], ns)).split("\n").filter((l) => /^104[01]:/.test(l));
+  const routes = (await sh(["ip", "route", "show", "table", "all"], ns)).split("\n").filter((l) => /table 7[12]\d\d/.test(l));
+  const addresses = (await sh(["ip", "-4", "addr", "show"], ns)).split("\n").filter((l) => l.includes(egressIp));
+  const tables = (await sh(["nft", "list", "tables"], ns)).split("\n").filter((l) => l.includes(egressTable));
+  return [...rules, ...routes, ...addresses, ...tables];
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "isthmus-test-cni-egress-"));
+  for (const ns of [lan, outside, ...nodes, ...Object.values(pods)]) await addNetns(ns);
+  await sh(["ip", "link", "add", "br0", "type", "bridge"], lan);
+  await sh(["ip", "addr", "add", "198.18.246.1/24", "dev", "br0"], lan);
+  await sh(["ip", "link", "set", "br0", "up"], lan);
+  await sh(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], lan);
+  await sh(["ip", "link", "add", "wan", "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", outside]);
+  await sh(["ip", "addr", "add", "203.0.113.1/24", "dev", "wan"], lan);
+  await sh(["ip", "link", "set", "wan", "up"], lan);
+  await sh(["ip", "addr", "add", `${outsideIp}/24`, "dev", "eth0"], outside);
+  await sh(["ip", "link", "set", "eth0", "up"], outside);
+  await sh(["ip", "route", "add", "default", "via", "203.0.113.1"], outside);
+  for (const [i, ns] of nodes.entries()) {
+    await sh(["ip", "link", "add", `up${String(i)}`, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+    await sh(["ip", "link", "set", `up${String(i)}`, "master", "br0", "up"], lan);
+    await sh(["ip", "addr", "add", `198.18.246.${String(11 + i)}/24`, "dev", "eth0"], ns);
+    await sh(["ip", "link", "set", "eth0", "up"], ns);
+    await sh(["ip", "route", "add", "default", "via", "198.18.246.1"], ns);
+  }
+  await lab.agent(0).reconcile();
+  await lab.agent(1).reconcile();
+  for (const p of Object.keys(pods) as (keyof typeof pods)[]) ip[p] = await lab.addPod(podNode[p], pods[p]);
+  for (const ns of [outside, pods.srv, lan]) {
+    servers.push(spawn("ip", ["netns", "exec", ns, "socat", "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR"], { stdio: "ignore" }));
+    await waitFor(`server in ${ns}`, async () => (await sh(["ss", "-ltn"], ns)).includes(":8080 "));
+  }
+});
+
+afterAll(async () => {
+  for (const s of servers) s.kill();
+  for (const [i] of nodes.entries()) {
+    await deleteEgress(runner(i));
+    await deleteNat(runner(i));
+    await deleteLocalDevices(runner(i));
+  }
+  await deleteNetns(lan, outside, ...nodes, ...Object.values(pods));
+  if (work !== "") await rm(work, { recursive: true, force: true });
+});
+
+describe("egress gateway data path", () => {
+  it("without a resource every pod is seen with its node's address outside", async () => {
+    expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
+    expect(await seenBy("other", outsideIp)).toBe("198.18.246.11");
+  });
+
+  it("a selected pod on a non-egress node is seen with the egress IP; an unselected one with its node's address", async () => {
+    await program([gateway()]);
+    expect(await sh(["ip", "-4", "addr", "show", "dev", "eth0"], nodes[1])).toContain(`${egressIp}/32`);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+    expect(await seenBy("other", outsideIp)).toBe("198.18.246.11");
+    const counters = await readEgressCounters(runner(1));
+    const { tx, rx } = counterNames("db-egress");
+    expect(counters.get(tx)?.packets).toBeGreaterThan(0);
+    expect(counters.get(rx)?.packets).toBeGreaterThan(0);
+  });
+
+  it("traffic of the selected pod inside the cluster keeps its pod IP", async () => {
+    expect(await seenBy("sel", ip.srv)).toBe(ip.sel);
+  });
+
+  it("a destination the pod's node routes more specifically (as the route agent routes the clusterset) is not steered", async () => {
+    await sh(["ip", "route", "add", "203.0.113.0/24", "via", "198.18.246.1", "dev", "eth0"], nodes[0]);
+    try {
+      expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
+    } finally {
+      await sh(["ip", "route", "del", "203.0.113.0/24"], nodes[0]);
+    }
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+  });
+
+  it("a host on the pod node's own subnet is reached directly and masqueraded as before", async () => {
+    expect(await seenBy("sel", "198.18.246.1")).toBe("198.18.246.11");
+  });
+
+  it("a pod the selector no longer selects is no longer steered; the counters survive the change", async () => {
+    const { tx } = counterNames("db-egress");
+    const before = (await readEgressCounters(runner(1))).get(tx)?.packets ?? 0;
+    await program([gateway({ podSelector: { matchLabels: { egress: "other" } } })]);
+    expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
+    expect((await readEgressCounters(runner(1))).get(tx)?.packets).toBe(before);
+    await program([gateway()]);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+  });
+
+  it("re-applying the same plan changes nothing", async () => {
+    expect(await program([gateway()])).toEqual([[], []]);
+  });
+
+  it("destinations limit the steering", async () => {
+    await program([gateway({ destinations: ["192.0.2.0/24"] })]);
+    expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
+    await program([gateway({ destinations: ["203.0.113.0/28"] })]);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+  });
+
+  it("steers directly to the egress node on one segment in cross-subnet mode", async () => {
+    await program([gateway()], "cross-subnet");
+    expect(await sh(["ip", "route", "show", "table", "7101"], nodes[0])).toContain("via 198.18.246.12 dev eth0");
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+    await program([gateway()]);
+    expect(await sh(["ip", "route", "show", "table", "7101"], nodes[0])).toContain("dev isthmus.1");
+  });
+
+  it("the node's own address as egress IP adds no address", async () => {
+    await program([gateway({ egressIP: "198.18.246.12" })]);
+    expect(await traces(1)).toEqual([`table ip ${egressTable}`]);
+    expect(await seenBy("sel", outsideIp)).toBe("198.18.246.12");
+  });
+
+  it("an egress IP no node can hold programs nothing: the pod leaves through its node, not into a black hole", async () => {
+    await program([gateway({ egressIP: "192.0.2.50/24" })]);
+    for (const i of [0, 1]) expect(await traces(i)).toEqual([]);
+    expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
+  });
+
+  it("removing the resource leaves no rule, route, address or table behind", async () => {
+    await program([gateway()]);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+    expect((await traces(0)).length).toBeGreaterThan(0);
+    await program([]);
+    for (const i of [0, 1]) expect(await traces(i)).toEqual([]);
+    expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
+  });
+});
