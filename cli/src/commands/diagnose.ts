@@ -10,7 +10,7 @@ const help = `Usage: isthmus diagnose [--kubeconfig FILE] [--context NAME] [--br
 
 Without a verb: checks a joined cluster and the clusterset, each check with a remedy when it fails:
   broker reachability   the admin API answers; the cluster's last report is recent
-  cidr overlaps         no two clusters' pod/service CIDRs overlap (unless a global pool is used)
+  cidr overlaps         no two clusters' pod/service CIDRs overlap (unless both hold global blocks)
   kube-proxy mode       iptables, nftables or ipvs (the gateway routes ClusterIPs through it)
   mtu                   the tunnel device's MTU fits the underlay minus the cable's overhead
   firewall ports        every remote gateway is connected (UDP 51820 wireguard / 4790 vxlan open)

@@ -161,7 +161,10 @@ export async function joinCluster(target: ClusterTarget, request: JoinRequest, i
   const conn = adminFile === undefined ? undefined : await steps.step("connect to the broker's admin API", async () => openAdmin(await readBrokerAdmin(adminFile)));
   try {
     const broker = await steps.step("check the cluster id and CIDRs with the broker", () => checkBroker(conn, request, cidrs, existing !== undefined), (b) => b.note);
-    if (broker.global.line !== undefined) io.stderr.write(`${broker.global.line}\n`);
+    if (broker.global.line !== undefined) {
+      io.stderr.write(`${broker.global.line}\n`);
+      io.stderr.write("warning: this version allocates global addresses but its gateways do not translate them yet (docs/adr/0206): services of clusters holding a block are not reachable from the other clusters\n");
+    }
     const globalRequest = broker.global.request;
     const token = conn === undefined ? info.token : (await conn.admin.createToken({ ttlSeconds: 3600, maxUses: 3, clusterId: request.clusterId, description: `isthmus join ${request.clusterId}` })).token;
     const plan: JoinPlan = {
