@@ -13,6 +13,9 @@ import { deleteNat } from "./agent/nat.js";
 import { deleteLocalDevices } from "./agent/overlay.js";
 import { createCniServer } from "./agent/server.js";
 import { createDatapathBackend } from "./datapath/backend.js";
+import { createEgressAgent } from "./egress/agent.js";
+import { deleteEgress } from "./egress/apply.js";
+import { createEgressInformers } from "./egress/kube.js";
 import { createCommandRunner } from "./datapath/exec.js";
 import { createNetlinkHostLinks } from "./datapath/host-links.js";
 import { CniError } from "./plugin/errors.js";
@@ -44,6 +47,7 @@ if (config.uninstall) {
   await uninstallCni(paths);
   await deleteNat(runner);
   await deletePolicyTable(runner);
+  await deleteEgress(runner);
   await deleteLocalDevices(runner);
   logger.info("uninstalled: conflist, plugin, IPAM records, nft tables, bridge and VXLAN removed");
   process.exit(0);
@@ -75,7 +79,9 @@ const server = createCniServer({
 });
 
 const policy = createPolicyAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "policy" }), source: { snapshot: (node) => policyCaches.snapshot(node) } });
-const policyCaches = createPolicyInformers(kc, { logger, onChange: () => { policy.changed(); } });
+const policyCaches = createPolicyInformers(kc, { logger, onChange: () => { policy.changed(); egress.changed(); } });
+const egress = createEgressAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "egress" }), vxlanMode: config.vxlanMode, clusterCidrs: config.clusterCidrs, source: { snapshot: (node) => egressCaches.snapshot(node), writeStatus: (s) => egressCaches.writeStatus(s) } });
+const egressCaches = createEgressInformers(kc, { logger, onChange: () => { egress.changed(); }, podsAndNamespaces: () => policyCaches.snapshot(config.nodeName) });
 let metrics: MetricsServer | undefined;
 
 const components: Component[] = [
@@ -89,11 +95,14 @@ const components: Component[] = [
   // agent left stays in force (ADR 0406).
   policy,
   { name: "policy-informers", start: (signal) => policyCaches.start(signal), stop: () => policyCaches.stop() },
+  // The egress gateway (ADR 0407) reads pods and namespaces from the policy's caches.
+  egress,
+  { name: "egress-informers", start: (signal) => egressCaches.start(signal), stop: () => egressCaches.stop() },
   {
     name: "metrics",
     start: async () => {
       if (config.metricsPort === 0) return;
-      metrics = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, healthy: () => agent.isReady(), collect: async () => policyMetrics(await policy.drops(), policy.isReady()) });
+      metrics = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, healthy: () => agent.isReady(), collect: async () => [...policyMetrics(await policy.drops(), policy.isReady()), ...(await egress.metrics())] });
     },
     stop: async () => { await metrics?.close(); },
   },

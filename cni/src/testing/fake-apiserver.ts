@@ -1,6 +1,7 @@
 // A minimal Kubernetes API for the isthmus-node process test (run as its own process inside a
 // test namespace: `node cni/dist/testing/fake-apiserver.js PORT STATE.json`): lists and watches
-// Nodes and Pods (and Namespaces and NetworkPolicies, when the file has them) from a JSON file, reads single Pods, and replaces the Node list on
+// Nodes and Pods (and Namespaces, NetworkPolicies and EgressGateways, when the file has them) from a JSON file, reads single Pods, records
+// EgressGateway status patches (`GET /test/egress-status`), and replaces the Node list on
 // `POST /test/nodes` (sending ADDED/MODIFIED/DELETED events to open watches). Only what the
 // agent's informers use; never a stand-in for the real API server in the lab.
 import { readFileSync } from "node:fs";
@@ -12,12 +13,15 @@ interface Item {
 }
 
 const [portText = "0", stateFile = ""] = process.argv.slice(2);
-const state = JSON.parse(readFileSync(stateFile, "utf8")) as { nodes: Item[]; pods: Item[]; namespaces?: Item[]; networkpolicies?: Item[] };
+const state = JSON.parse(readFileSync(stateFile, "utf8")) as { nodes: Item[]; pods: Item[]; namespaces?: Item[]; networkpolicies?: Item[]; egressgateways?: Item[] };
+/** EgressGateway status subresource patches received (`GET /test/egress-status` returns them). */
+const statusPatches: unknown[] = [];
 /** Lists served as they are in the file (their watches stay open and quiet). */
 const staticLists: Readonly<Record<string, { kind: string; items: () => Item[] }>> = {
   "/api/v1/pods": { kind: "PodList", items: () => state.pods },
   "/api/v1/namespaces": { kind: "NamespaceList", items: () => state.namespaces ?? [] },
   "/apis/networking.k8s.io/v1/networkpolicies": { kind: "NetworkPolicyList", items: () => state.networkpolicies ?? [] },
+  "/apis/isthmus.io/v1alpha1/egressgateways": { kind: "EgressGatewayList", items: () => state.egressgateways ?? [] },
 };
 let revision = 1;
 const nodeWatches = new Set<ServerResponse>();
@@ -49,6 +53,22 @@ const server = createServer((req, res) => {
       state.nodes = next;
       res.end("{}");
     });
+    return;
+  }
+  const egressStatus = /^\/apis\/isthmus\.io\/v1alpha1\/egressgateways\/([^/]+)\/status$/.exec(url.pathname);
+  if (req.method === "PATCH" && egressStatus !== null) {
+    let body = "";
+    req.on("data", (b: Buffer) => (body += b.toString()));
+    req.on("end", () => {
+      statusPatches.push({ name: egressStatus[1], contentType: req.headers["content-type"], body: JSON.parse(body) as unknown });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(body);
+    });
+    return;
+  }
+  if (url.pathname === "/test/egress-status") {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify(statusPatches));
     return;
   }
   if (url.pathname === "/api/v1/nodes" && watch) {

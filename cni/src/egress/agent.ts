@@ -1,0 +1,127 @@
+/*
+ * Design notes: the egress half of isthmus-node (issue #17, ADR 0407).
+ *
+ * One key ("egress") in a reconcile queue: every EgressGateway, Node, Pod and Namespace event
+ * adds it. A pass plans this node from the whole input (plan.ts), applies the programs when they
+ * differ from what this process last applied (apply.ts; the first pass always applies, adopting
+ * or cleaning up what a previous agent left), then writes the statuses this node owns: those of
+ * the resources it serves, and, on the first Ready node by name, those of resources no node
+ * serves (someone must say why). Nothing is applied before every cache has synced once: after a
+ * restart the kernel keeps the last programs until a complete view replaces them.
+ */
+import { createReconcileQueue, type MetricFamily, type ReconcileQueue } from "@isthmus/core/runtime";
+import type { Logger } from "pino";
+import type { VxlanMode } from "../agent/overlay-plan.js";
+import type { CommandRunner } from "../datapath/exec.js";
+import { CniError } from "../plugin/errors.js";
+import { applyEgress, readEgressCounters } from "./apply.js";
+import type { EgressSource } from "./kube.js";
+import { planEgress } from "./plan.js";
+import { counterNames } from "./render.js";
+import type { EgressGatewayStatus, EgressInput } from "./types.js";
+
+/** What one pass did. */
+export type EgressPassResult = "waiting-for-caches" | "unchanged" | "applied";
+
+/** The egress component. */
+export interface EgressAgent {
+  readonly name: string;
+  /** One level-based pass (also what the queue runs). Throws CniError when the kernel or the API fails. */
+  reconcile(): Promise<EgressPassResult>;
+  /** Schedules a pass (call on every informer event). */
+  changed(): void;
+  /** Bytes and packets through each egress this node serves (from the kernel's counters). */
+  metrics(): Promise<MetricFamily[]>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link createEgressAgent}. */
+export interface EgressAgentOptions {
+  readonly nodeName: string;
+  readonly runner: CommandRunner;
+  readonly source: EgressSource;
+  readonly logger: Logger;
+  readonly vxlanMode?: VxlanMode;
+  /** The cluster's CIDRs besides the nodes' podCIDRs (the service CIDR): never steered. */
+  readonly clusterCidrs?: readonly string[];
+}
+
+/** The statuses node `input.nodeName` writes (see the design notes). */
+export function statusesToWrite(input: EgressInput, statuses: readonly EgressGatewayStatus[]): EgressGatewayStatus[] {
+  const firstReady = input.nodes.filter((n) => n.ready).map((n) => n.name).sort()[0];
+  return statuses.filter((s) => s.activeNode === input.nodeName || (s.activeNode === undefined && firstReady === input.nodeName));
+}
+
+/** Creates the agent; nothing happens until `start()` or `reconcile()`. */
+export function createEgressAgent(options: EgressAgentOptions): EgressAgent {
+  const { runner, logger, nodeName } = options;
+  let applied: string | undefined;
+  let serving: readonly string[] = [];
+
+  async function reconcile(): Promise<EgressPassResult> {
+    const input = options.source.snapshot(nodeName);
+    if (input === undefined) return "waiting-for-caches";
+    const self = input.nodes.find((n) => n.name === nodeName);
+    if (self?.internalIp === undefined) throw new CniError("TryAgainLater", `Node ${nodeName} has no InternalIP yet: the egress gateway waits for it`);
+    const plan = planEgress(input);
+    const clusterCidrs = [...new Set([...input.nodes.flatMap((n) => (n.podCidr === undefined ? [] : [n.podCidr])), ...(options.clusterCidrs ?? [])])].sort();
+    const mode = options.vxlanMode ?? "always";
+    const key = JSON.stringify([plan.programs, clusterCidrs, self.internalIp, mode]);
+    let result: EgressPassResult = "unchanged";
+    if (key !== applied) {
+      const changes = await applyEgress(runner, { programs: plan.programs, nodeIp: self.internalIp, mode, clusterCidrs });
+      applied = key;
+      serving = plan.programs.filter((p) => p.serving).map((p) => p.name);
+      logger.info({ programs: plan.programs.map((p) => ({ name: p.name, active: p.active.name, steered: p.steer.length, snat: p.snat.length })), changes }, "egress gateways applied");
+      result = "applied";
+    }
+    const failures: string[] = [];
+    for (const status of statusesToWrite(input, plan.statuses)) {
+      try {
+        if (await options.source.writeStatus(status)) logger.info({ gateway: status.name, activeNode: status.activeNode, reason: status.conditions[0]?.reason }, "egress gateway status written");
+      } catch (err) {
+        failures.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+    if (failures.length > 0) throw new CniError("IoFailure", `Cannot write ${String(failures.length)} egress gateway statuses (the data path is applied; retrying): ${failures.join("; ")}`);
+    return result;
+  }
+
+  const queue: ReconcileQueue<"egress"> = createReconcileQueue<"egress">({
+    reconcile: async () => {
+      await reconcile();
+    },
+    backoff: { baseMs: 100, maxMs: 5_000, jitter: 0.2 },
+    resyncMs: 60_000,
+    listKeys: () => ["egress"],
+    logger: logger.child({ component: "egress-queue" }),
+  });
+
+  return {
+    name: "egress-agent",
+    reconcile,
+    changed: () => {
+      queue.add("egress");
+    },
+    metrics: async () => {
+      const counters = await readEgressCounters(runner);
+      const samples = (field: "bytes" | "packets") => serving.flatMap((name) => {
+        const { tx, rx } = counterNames(name);
+        return [
+          { labels: { gateway: name, direction: "tx" }, value: counters.get(tx)?.[field] ?? 0 },
+          { labels: { gateway: name, direction: "rx" }, value: counters.get(rx)?.[field] ?? 0 },
+        ];
+      });
+      return [
+        { name: "isthmus_egress_bytes_total", help: "Bytes through an egress gateway this node serves: tx from the pods to the outside (SNATed), rx the replies.", type: "counter", samples: samples("bytes") },
+        { name: "isthmus_egress_packets_total", help: "Packets counted like isthmus_egress_bytes_total.", type: "counter", samples: samples("packets") },
+      ];
+    },
+    start: async () => {
+      await queue.start();
+      queue.add("egress");
+    },
+    stop: () => queue.stop(),
+  };
+}

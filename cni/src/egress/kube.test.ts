@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { statusesToWrite } from "./agent.js";
+import { storedStatus, toEgressGatewayData, toEgressNodeData } from "./kube.js";
+import type { EgressGatewayStatus, EgressInput } from "./types.js";
+
+const active: EgressGatewayStatus = { name: "a", activeNode: "n2", egressIP: "198.18.246.50", selectedPods: 2, conditions: [{ type: "Ready", status: "True", reason: "Active", message: "node n2 SNATs to 198.18.246.50" }] };
+const idle: EgressGatewayStatus = { name: "b", selectedPods: 0, conditions: [{ type: "Ready", status: "False", reason: "NoEligibleNode", message: "x" }] };
+
+describe("egress status", () => {
+  it("keeps a condition's transition time while its status holds and stamps a change", () => {
+    const stored = { conditions: [{ type: "Ready" as const, status: "True" as const, reason: "Active" as const, message: "old", lastTransitionTime: "2026-12-01T00:00:00.000Z" }] };
+    expect(storedStatus(active, stored, { now: "2026-12-06T00:00:00.000Z", generation: 4 }).conditions).toEqual([{ ...active.conditions[0], lastTransitionTime: "2026-12-01T00:00:00.000Z", observedGeneration: 4 }]);
+    expect(storedStatus(idle, stored, { now: "2026-12-06T00:00:00.000Z" })).toEqual({ selectedPods: 0, conditions: [{ ...idle.conditions[0], lastTransitionTime: "2026-12-06T00:00:00.000Z" }] });
+  });
+
+  it("is written by the active node, and for resources no node serves by the first Ready node", () => {
+    const input = (nodeName: string): EgressInput => ({ nodeName, gateways: [], pods: [], namespaces: [], nodes: [{ name: "n1", labels: {}, ready: false }, { name: "n2", labels: {}, ready: true }, { name: "n3", labels: {}, ready: true }] });
+    expect(statusesToWrite(input("n1"), [active, idle])).toEqual([]);
+    expect(statusesToWrite(input("n2"), [active, idle])).toEqual([active, idle]);
+    expect(statusesToWrite(input("n3"), [active, idle])).toEqual([]);
+  });
+
+  it("converts API objects", () => {
+    expect(toEgressGatewayData({ metadata: { name: "a", generation: 2, creationTimestamp: new Date("2026-12-06T00:00:00Z") }, spec: { nodeSelector: {} } })).toEqual({ name: "a", generation: 2, createdAt: "2026-12-06T00:00:00.000Z", spec: { nodeSelector: {} } });
+    expect(toEgressNodeData({ metadata: { name: "n1" }, spec: { podCIDR: "10.0.1.0/24" }, status: { addresses: [{ type: "InternalIP", address: "198.18.0.1" }], conditions: [{ type: "Ready", status: "True" }] } })).toEqual({ name: "n1", labels: {}, ready: true, internalIp: "198.18.0.1", podCidr: "10.0.1.0/24" });
+  });
+});

@@ -1,0 +1,128 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, PatchStrategy, setHeaderOptions, type V1Node } from "@kubernetes/client-node";
+import { defaults } from "@isthmus/core/constants";
+import { errorMessage } from "@isthmus/core/errors";
+import { createInformer, httpStatusOf, type ManagedInformer } from "@isthmus/core/kube";
+import type { Logger } from "pino";
+import { CniError } from "../plugin/errors.js";
+import type { EgressCondition, EgressGatewayData, EgressGatewaySpec, EgressGatewayStatus, EgressInput, EgressNodeData, NamespaceData, PodData } from "./types.js";
+
+/** The plural of the EgressGateway CRD (deploy/cni/10-egressgateway-crd.yaml). */
+export const egressGatewayPlural = "egressgateways";
+const coords = { group: defaults.apiGroup, version: defaults.apiVersion, plural: egressGatewayPlural };
+
+/** metav1.Condition as stored. */
+interface StoredCondition extends EgressCondition {
+  readonly lastTransitionTime: string;
+  readonly observedGeneration?: number;
+}
+
+/** An EgressGateway object as the API serves it. */
+export interface EgressGatewayObject extends KubernetesObject {
+  spec?: EgressGatewaySpec;
+  status?: { activeNode?: string; egressIP?: string; selectedPods?: number; conditions?: StoredCondition[] };
+}
+
+/** Where the egress agent reads the cluster and writes statuses. */
+export interface EgressSource {
+  /** The input now, or undefined until every cache has synced once. */
+  snapshot(nodeName: string): EgressInput | undefined;
+  /** Writes `status` unless the stored one already says the same; throws CniError "IoFailure". */
+  writeStatus(status: EgressGatewayStatus): Promise<boolean>;
+}
+
+/** The resource's plain data. */
+export function toEgressGatewayData(obj: EgressGatewayObject): EgressGatewayData {
+  const created = obj.metadata?.creationTimestamp as unknown;
+  const createdAt = created instanceof Date ? created.toISOString() : typeof created === "string" ? created : undefined;
+  return {
+    name: obj.metadata?.name ?? "",
+    ...(createdAt === undefined ? {} : { createdAt }),
+    ...(obj.metadata?.generation === undefined ? {} : { generation: obj.metadata.generation }),
+    spec: obj.spec ?? {},
+  };
+}
+
+/** The node's plain data. */
+export function toEgressNodeData(node: V1Node): EgressNodeData {
+  const internalIp = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+  const podCidr = node.spec?.podCIDR;
+  return {
+    name: node.metadata?.name ?? "",
+    labels: node.metadata?.labels ?? {},
+    ready: node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true,
+    ...(internalIp === undefined ? {} : { internalIp }),
+    ...(podCidr === undefined ? {} : { podCidr }),
+  };
+}
+
+/**
+ * The status to store: `status` with each condition's lastTransitionTime kept from `stored`
+ * when its status did not change (metav1.Condition semantics), now otherwise.
+ */
+export function storedStatus(status: EgressGatewayStatus, stored: EgressGatewayObject["status"], options: { readonly now: string; readonly generation?: number }): NonNullable<EgressGatewayObject["status"]> {
+  const conditions = status.conditions.map((c): StoredCondition => {
+    const old = stored?.conditions?.find((o) => o.type === c.type);
+    return { ...c, lastTransitionTime: old?.status === c.status ? old.lastTransitionTime : options.now, ...(options.generation === undefined ? {} : { observedGeneration: options.generation }) };
+  });
+  return { ...(status.activeNode === undefined ? {} : { activeNode: status.activeNode }), ...(status.egressIP === undefined ? {} : { egressIP: status.egressIP }), selectedPods: status.selectedPods, conditions };
+}
+
+/** Informers of EgressGateways and Nodes; pods and namespaces come from `podsAndNamespaces` (the policy agent's caches). */
+export interface EgressInformers extends EgressSource {
+  start(signal?: AbortSignal): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Creates the informers; `onChange` runs on every event and when a cache first syncs. */
+export function createEgressInformers(kc: KubeConfig, options: {
+  readonly logger: Logger;
+  readonly onChange: () => void;
+  readonly podsAndNamespaces: () => { readonly pods: readonly PodData[]; readonly namespaces: readonly NamespaceData[] } | undefined;
+}): EgressInformers {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const common = { kubeConfig: kc, logger: options.logger };
+  const gateways = createInformer<EgressGatewayObject>({
+    name: "egressgateways",
+    path: `/apis/${defaults.apiGroup}/${defaults.apiVersion}/${egressGatewayPlural}`,
+    list: async () => (await custom.listClusterCustomObject(coords)) as { items: EgressGatewayObject[] },
+    ...common,
+  });
+  const nodes = createInformer<V1Node>({ name: "egress-nodes", path: "/api/v1/nodes", list: () => core.listNode(), ...common });
+  const all = [gateways, nodes] as unknown as readonly ManagedInformer<never>[];
+  const synced = new Set<string>();
+  for (const informer of all) {
+    for (const event of ["add", "update", "delete"] as const) informer.on(event, () => { options.onChange(); });
+  }
+  return {
+    snapshot: (nodeName) => {
+      for (const informer of all) if (informer.ready) synced.add(informer.name);
+      const rest = options.podsAndNamespaces();
+      if (synced.size < all.length || rest === undefined) return undefined;
+      return { nodeName, gateways: gateways.list().map(toEgressGatewayData), nodes: nodes.list().map(toEgressNodeData), ...rest };
+    },
+    writeStatus: async (status) => {
+      const current = gateways.get(status.name);
+      if (current === undefined) return false;
+      const want = storedStatus(status, current.status, { now: new Date().toISOString(), ...(current.metadata?.generation === undefined ? {} : { generation: current.metadata.generation }) });
+      if (JSON.stringify(want) === JSON.stringify(current.status ?? {})) return false;
+      try {
+        await custom.patchClusterCustomObjectStatus({ ...coords, name: status.name, body: { status: want } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+        return true;
+      } catch (err) {
+        if (httpStatusOf(err) === 404) return false;
+        throw new CniError("IoFailure", `Cannot write the status of EgressGateway ${status.name}: ${errorMessage(err)}`, { cause: err });
+      }
+    },
+    start: async (signal) => {
+      for (const informer of all) await informer.start(signal);
+      for (const informer of all) {
+        // waitForReady rejects only when `signal` aborts: cancellation, not an error.
+        void informer.waitForReady(signal).then(() => { options.onChange(); }, () => undefined);
+      }
+    },
+    stop: async () => {
+      for (const informer of all) await informer.stop();
+    },
+  };
+}
