@@ -113,8 +113,9 @@ try {
     const udp = (await iperf(from, address, [...to, "-t", String(seconds), "-u", "-l", "64", "-b", "0"])).end.sum;
     const df = await iperf(from, address, [...to, "-n", "50M", "--dont-fragment"]);
     // TCP retransmits until every byte is acknowledged: a completed run means the path MTU and
-    // the MSS clamp let full-size DF segments through (a black hole would stall it).
-    return { flows100Gbps, udp64Kpps: (udp.packets - udp.lost_packets) / udp.seconds / 1000, df50MComplete: df.end.sum_sent.bytes === 50 * 1024 * 1024 };
+    // the MSS clamp let full-size DF segments through (a black hole would stall it). iperf3 -n
+    // sometimes sends one 128 KiB block more than asked (52,559,872 bytes seen): at least 50 MiB.
+    return { flows100Gbps, udp64Kpps: (udp.packets - udp.lost_packets) / udp.seconds / 1000, df50MComplete: df.end.sum_sent.bytes >= 50 * 1024 * 1024 };
   };
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -166,7 +167,8 @@ try {
         rows.push(row);
       }
     } finally {
-      await lab.exec("c2/c2-n1", ["pkill", "-f", "iperf3 -s -B"]).catch(() => "");
+      // Only this benchmark's two servers (lab exec shares the host's PID namespace).
+      for (const server of [`iperf3 -s -B ${tunnelIp} -p 5201`, `iperf3 -s -B ${referenceVxlan.far} -p 5202`]) await lab.execResult("c2/c2-n1", ["pkill", "-f", `^${server}$`]);
       await Promise.all(servers);
       await referenceVxlan.remove();
     }
