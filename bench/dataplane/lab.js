@@ -115,7 +115,7 @@ try {
     // TCP retransmits until every byte is acknowledged: a completed run means the path MTU and
     // the MSS clamp let full-size DF segments through (a black hole would stall it). iperf3 -n
     // sometimes sends one 128 KiB block more than asked (52,559,872 bytes seen): at least 50 MiB.
-    return { flows100Gbps, udp64Kpps: (udp.packets - udp.lost_packets) / udp.seconds / 1000, df50MComplete: df.end.sum_sent.bytes >= 50 * 1024 * 1024 };
+    return { flows100Gbps, udp64Kpps: (udp.packets - udp.lost_packets) / udp.seconds / 1000, df50MComplete: df.end.sum_sent.bytes >= 50 * 1024 * 1024, df50MSentBytes: df.end.sum_sent.bytes };
   };
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
