@@ -17,7 +17,7 @@
 // don't-fragment set (iperf3 -n 50M --dont-fragment) that must arrive.
 // Prints a table, writes bench/results/dataplane-lab.json. Needs root, a lab and a build.
 //
-//   node bench/dataplane/lab.js [--seconds 5] [--runs 3]
+//   node bench/dataplane/lab.js [--seconds 5] [--runs 3] [--driver wireguard|vxlan (default: both)]
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -35,6 +35,9 @@ const arg = (name, fallback) => {
 };
 const seconds = Math.min(arg("seconds", 5), 30);
 const runs = Math.min(arg("runs", 3), 10);
+const driverArg = process.argv.indexOf("--driver") < 0 ? undefined : process.argv[process.argv.indexOf("--driver") + 1];
+if (driverArg !== undefined && driverArg !== "wireguard" && driverArg !== "vxlan") throw new Error(`--driver must be wireguard or vxlan, not ${driverArg}`);
+const drivers = driverArg === undefined ? ["wireguard", "vxlan"] : [driverArg];
 if (process.getuid() !== 0) throw new Error("bench/dataplane/lab.js needs root (the lab)");
 
 // Count as a user of the shared lab, so that a test run finishing meanwhile leaves it up.
@@ -119,7 +122,7 @@ try {
   };
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-  for (const driver of ["wireguard", "vxlan"]) {
+  for (const driver of drivers) {
     console.error(`deploying the gateways with the ${driver} cable (load ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
     await lab.deploy(driver);
     const target = await ipOf("c2", "iperf-n2");
