@@ -2,12 +2,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createLogger } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeRecord } from "../agent/agent.js";
 import { deleteNat } from "../agent/nat.js";
 import { deleteLocalDevices } from "../agent/overlay.js";
 import type { VxlanMode } from "../agent/overlay-plan.js";
 import { createCommandRunner } from "../datapath/exec.js";
+import { createPolicyAgent } from "../policy/agent.js";
+import { deletePolicyTable } from "../policy/apply.js";
+import type { NetworkPolicyData } from "../policy/types.js";
 import { addNetns, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
 import { nodeLab } from "../testing/node-lab.js";
 import { applyEgress, deleteEgress, readEgressCounters } from "./apply.js";
@@ -118,6 +122,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of servers) s.kill();
+  await deletePolicyTable(runner(0));
   for (const [i] of nodes.entries()) {
     await deleteEgress(runner(i));
     await deleteNat(runner(i));
@@ -169,6 +174,19 @@ describe("egress gateway data path", () => {
     expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
     expect((await readEgressCounters(runner(1))).get(tx)?.packets).toBe(before);
     await program([gateway()]);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+  });
+
+  it("a NetworkPolicy that denies the destination still denies it through the egress gateway", async () => {
+    const policies: NetworkPolicyData[] = [];
+    const podData: PodData[] = [{ namespace: "app", name: "sel", labels: { egress: "yes" }, ip: ip.sel, nodeName: "n1" }];
+    const policy = createPolicyAgent({ nodeName: "n1", runner: runner(0), logger: createLogger({ level: "silent" }), source: { snapshot: (nodeName) => ({ nodeName, pods: podData, namespaces: [{ name: "app", labels: {} }], policies }) } });
+    policies.push({ namespace: "app", name: "no-outside", spec: { podSelector: { matchLabels: { egress: "yes" } }, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["203.0.113.0/24"] } }] }] } });
+    expect(await policy.reconcile()).toBe("applied");
+    await expect(sh(["socat", "-T", "2", "-u", `TCP:${outsideIp}:8080,connect-timeout=2`, "-"], pods.sel)).rejects.toThrow();
+    expect(await seenBy("sel", ip.srv)).toBe(ip.sel);
+    policies.length = 0;
+    expect(await policy.reconcile()).toBe("applied");
     expect(await seenBy("sel", outsideIp)).toBe(egressIp);
   });
 
