@@ -23,6 +23,12 @@ import { fileURLToPath } from "node:url";
 import { createAdminClient, createBrokerClient, joinBroker } from "@isthmus/core/brokerapi";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
+if (!existsSync(join(repo, "broker/dist/main.js"))) {
+  console.error("Build first: npx tsc -b");
+  process.exit(1);
+}
+const { startEtcdCluster } = await import(join(repo, "broker/dist/testing/etcd-cluster.js"));
+
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i < 0 ? fallback : process.argv[i + 1];
@@ -31,7 +37,6 @@ const clusters = Number(arg("clusters", 100));
 const exportsPer = Number(arg("exports", 1000));
 const probes = Number(arg("probes", 50));
 const stores = arg("store", "both") === "both" ? ["sqlite", "etcd"] : [arg("store", "sqlite")];
-const etcdBinary = process.env.ETCD_BINARY ?? "/usr/bin/etcd";
 const work = mkdtempSync(join(tmpdir(), "isthmus-bench-broker-"));
 const children = [];
 process.on("exit", () => {
@@ -86,37 +91,14 @@ async function pool(items, concurrency, fn) {
   );
 }
 
-/** Starts a 3-member etcd cluster; returns its client URLs and the member processes. */
-async function startEtcd() {
-  const members = [];
-  for (let i = 0; i < 3; i++) members.push({ name: `bench${i}`, client: await freePort(), peer: await freePort() });
-  const initial = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(",");
-  const processes = members.map((m) =>
-    start(etcdBinary, [
-      "--name", m.name,
-      "--data-dir", join(work, `etcd-${m.name}`),
-      "--listen-client-urls", `http://127.0.0.1:${m.client}`,
-      "--advertise-client-urls", `http://127.0.0.1:${m.client}`,
-      "--listen-peer-urls", `http://127.0.0.1:${m.peer}`,
-      "--initial-advertise-peer-urls", `http://127.0.0.1:${m.peer}`,
-      "--initial-cluster", initial,
-      "--initial-cluster-state", "new",
-      "--max-request-bytes", String(32 * 1024 * 1024),
-      "--logger", "zap", "--log-level", "error",
-    ]),
-  );
-  const urls = members.map((m) => `http://127.0.0.1:${m.client}`);
-  for (const url of urls) await waitFor("etcd", async () => (await (await fetch(`${url}/health`)).json()).health === "true");
-  return { endpoints: urls.join(","), urls, processes };
-}
-
 async function runStore(store) {
   const dataDir = join(work, `broker-${store}`);
   mkdirSync(dataDir, { recursive: true });
   const grpcPort = await freePort();
   const httpPort = await freePort();
-  const etcd = store === "etcd" ? await startEtcd() : undefined;
-  const extra = etcd === undefined ? [] : ["--store", "etcd", "--etcd-endpoints", etcd.endpoints];
+  // The broker tests' etcd cluster (3 members of Debian's etcd on loopback; ETCD_BINARY overrides).
+  const etcd = store === "etcd" ? await startEtcdCluster(3) : undefined;
+  const extra = etcd === undefined ? [] : ["--store", "etcd", "--etcd-endpoints", etcd.endpoints.join(",")];
   // SQLite: one broker. etcd: two replicas; the agents know both (a gRPC target with both
   // addresses, as a Service in front of the replicas would give them) and use the first.
   const replicas = [{ dir: dataDir, grpcPort, httpPort }];
@@ -253,11 +235,10 @@ async function runStore(store) {
   let leaderLossMs;
   if (etcd !== undefined) {
     const status = async (url) => (await fetch(`${url}/v3/maintenance/status`, { method: "POST", body: "{}" })).json();
-    const leader = (await status(etcd.urls[0])).leader;
+    const leader = (await status(etcd.endpoints[0])).leader;
     let index = 0;
-    for (let i = 0; i < etcd.urls.length; i++) if ((await status(etcd.urls[i])).header.member_id === leader) index = i;
-    etcd.processes[index].kill("SIGKILL");
-    await new Promise((r) => etcd.processes[index].once("exit", r));
+    for (let i = 0; i < etcd.endpoints.length; i++) if ((await status(etcd.endpoints[i])).header.member_id === leader) index = i;
+    await etcd.kill(index);
     // The first write after the leader's death waits for the election (etcd holds a proposal up
     // to its request timeout, 5 s + 2 x the election timeout, when it has no leader): reported
     // on its own; the probes then measure the clusterset running on two members.
@@ -273,6 +254,7 @@ async function runStore(store) {
   for (const a of agents) a.client.close();
   admin.close();
   for (const r of replicas) await stopReplica(r);
+  await etcd?.close();
   const result = {
     store,
     clusters,
@@ -303,10 +285,6 @@ async function runStore(store) {
   return result;
 }
 
-if (!existsSync(join(repo, "broker/dist/main.js"))) {
-  console.error("Build first: npx tsc -b");
-  process.exit(1);
-}
 const results = [];
 for (const store of stores) {
   console.error(`running ${store}...`);
