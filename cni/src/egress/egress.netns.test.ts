@@ -21,18 +21,19 @@ import type { EgressGatewayData, EgressNodeData, PodData } from "./types.js";
 
 requireRoot();
 
-// A LAN (namespace `lan`, bridge br0, also the router: 198.18.246.1) with node n1 (.11) and the
-// egress node n2 (.12); behind the router the "outside" host 203.0.113.10, whose TCP server
+// A LAN (namespace `lan`, bridge br0, also the router: 198.18.246.1) with node n1 (.11), the
+// egress node n2 (.12) and its standby n3 (.13); behind the router the "outside" host 203.0.113.10, whose TCP server
 // answers each connection with the source address it sees. Pods: sel and other on n1, srv on n2
 // (srv answers with the source address too).
 const lan = testNetnsName("elan");
 const outside = testNetnsName("eout");
-const nodes = [testNetnsName("e1"), testNetnsName("e2")];
+const nodes = [testNetnsName("e1"), testNetnsName("e2"), testNetnsName("e3")];
 const pods = { sel: testNetnsName("esel"), other: testNetnsName("eoth"), srv: testNetnsName("esrv") };
 const podNode = { sel: 0, other: 0, srv: 1 } as const;
 const records: NodeRecord[] = [
   { name: "n1", podCidr: "10.248.1.0/24", internalIp: "198.18.246.11" },
   { name: "n2", podCidr: "10.248.2.0/24", internalIp: "198.18.246.12" },
+  { name: "n3", podCidr: "10.248.3.0/24", internalIp: "198.18.246.13" },
 ];
 const outsideIp = "203.0.113.10";
 const egressIp = "198.18.246.50";
@@ -50,6 +51,7 @@ const runner = (i: number): ReturnType<typeof createCommandRunner> => {
 const egressNodes: EgressNodeData[] = [
   { name: "n1", labels: {}, internalIp: "198.18.246.11", podCidr: "10.248.1.0/24", ready: true },
   { name: "n2", labels: { "isthmus.io/egress": "true" }, internalIp: "198.18.246.12", podCidr: "10.248.2.0/24", ready: true },
+  { name: "n3", labels: { "isthmus.io/egress": "true" }, internalIp: "198.18.246.13", podCidr: "10.248.3.0/24", ready: true },
 ];
 const gateway = (spec: Partial<EgressGatewayData["spec"]> = {}): EgressGatewayData => ({
   name: "db-egress",
@@ -57,12 +59,12 @@ const gateway = (spec: Partial<EgressGatewayData["spec"]> = {}): EgressGatewayDa
   spec: { podSelector: { matchLabels: { egress: "yes" } }, nodeSelector: { matchLabels: { "isthmus.io/egress": "true" } }, egressIP: `${egressIp}/24`, ...spec },
 });
 
-/** Plans both nodes for `gateways` and applies each node's programs; returns each node's changes. */
-async function program(gateways: EgressGatewayData[], mode: VxlanMode = "always"): Promise<string[][]> {
+/** Plans every node for `gateways` and applies each node's programs; returns each node's changes. */
+async function program(gateways: EgressGatewayData[], mode: VxlanMode = "always", nodeData: readonly EgressNodeData[] = egressNodes): Promise<string[][]> {
   const podData: PodData[] = (Object.keys(pods) as (keyof typeof pods)[]).map((p) => ({ namespace: "app", name: p, labels: p === "sel" ? { egress: "yes" } : {}, ip: ip[p], nodeName: `n${String(podNode[p] + 1)}` }));
   const out: string[][] = [];
   for (const [i, rec] of records.entries()) {
-    const plan = planEgress({ nodeName: rec.name, gateways, nodes: egressNodes, pods: podData, namespaces: [{ name: "app", labels: {} }] });
+    const plan = planEgress({ nodeName: rec.name, gateways, nodes: nodeData, pods: podData, namespaces: [{ name: "app", labels: {} }] });
     out.push(await applyEgress(runner(i), { programs: plan.programs, nodeIp: rec.internalIp ?? "", mode, clusterCidrs: records.map((r) => r.podCidr ?? "") }));
   }
   return out;
@@ -111,8 +113,7 @@ beforeAll(async () => {
     await sh(["ip", "link", "set", "eth0", "up"], ns);
     await sh(["ip", "route", "add", "default", "via", "198.18.246.1"], ns);
   }
-  await lab.agent(0).reconcile();
-  await lab.agent(1).reconcile();
+  for (const i of nodes.keys()) await lab.agent(i).reconcile();
   for (const p of Object.keys(pods) as (keyof typeof pods)[]) ip[p] = await lab.addPod(podNode[p], pods[p]);
   for (const ns of [outside, pods.srv, lan]) {
     servers.push(spawn("ip", ["netns", "exec", ns, "socat", "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR"], { stdio: "ignore" }));
@@ -191,7 +192,7 @@ describe("egress gateway data path", () => {
   });
 
   it("re-applying the same plan changes nothing", async () => {
-    expect(await program([gateway()])).toEqual([[], []]);
+    expect(await program([gateway()])).toEqual([[], [], []]);
   });
 
   it("destinations limit the steering", async () => {
@@ -209,6 +210,21 @@ describe("egress gateway data path", () => {
     expect(await sh(["ip", "route", "show", "table", "7101"], nodes[0])).toContain("dev isthmus.1");
   });
 
+  it("when the egress node is no longer Ready the next eligible one serves with the same egress IP", async () => {
+    await program([gateway()]);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+    const started = performance.now();
+    await program([gateway()], "always", egressNodes.map((n) => (n.name === "n2" ? { ...n, ready: false } : n)));
+    expect(await sh(["ip", "-4", "addr", "show", "dev", "eth0"], nodes[1])).not.toContain(egressIp);
+    expect(await sh(["ip", "-4", "addr", "show", "dev", "eth0"], nodes[2])).toContain(`${egressIp}/32`);
+    expect(await sh(["ip", "route", "show", "table", "7101"], nodes[0])).toContain("via 10.248.3.0 dev isthmus.1");
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+    console.log(`egress moved to n3: replan, apply and first connection in ${(performance.now() - started).toFixed(0)} ms`);
+    await program([gateway()]);
+    expect(await sh(["ip", "-4", "addr", "show", "dev", "eth0"], nodes[2])).not.toContain(egressIp);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+  });
+
   it("the node's own address as egress IP adds no address", async () => {
     await program([gateway({ egressIP: "198.18.246.12" })]);
     expect(await traces(1)).toEqual([`table ip ${egressTable}`]);
@@ -217,7 +233,7 @@ describe("egress gateway data path", () => {
 
   it("an egress IP no node can hold programs nothing: the pod leaves through its node, not into a black hole", async () => {
     await program([gateway({ egressIP: "192.0.2.50/24" })]);
-    for (const i of [0, 1]) expect(await traces(i)).toEqual([]);
+    for (const i of nodes.keys()) expect(await traces(i)).toEqual([]);
     expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
   });
 
@@ -226,7 +242,7 @@ describe("egress gateway data path", () => {
     expect(await seenBy("sel", outsideIp)).toBe(egressIp);
     expect((await traces(0)).length).toBeGreaterThan(0);
     await program([]);
-    for (const i of [0, 1]) expect(await traces(i)).toEqual([]);
+    for (const i of nodes.keys()) expect(await traces(i)).toEqual([]);
     expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
   });
 });
