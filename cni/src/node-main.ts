@@ -81,7 +81,7 @@ const server = createCniServer({
 const policy = createPolicyAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "policy" }), source: { snapshot: (node) => policyCaches.snapshot(node) } });
 const policyCaches = createPolicyInformers(kc, { logger, onChange: () => { policy.changed(); egress.changed(); } });
 const egress = createEgressAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "egress" }), vxlanMode: config.vxlanMode, clusterCidrs: config.clusterCidrs, source: { snapshot: (node) => egressCaches.snapshot(node), writeStatus: (s) => egressCaches.writeStatus(s) } });
-const egressCaches = createEgressInformers(kc, { logger, onChange: () => { egress.changed(); }, podsAndNamespaces: () => policyCaches.snapshot(config.nodeName) });
+const egressCaches = createEgressInformers(kc, { logger, nodeName: config.nodeName, onChange: () => { egress.changed(); }, podsAndNamespaces: () => policyCaches.snapshot(config.nodeName) });
 let metrics: MetricsServer | undefined;
 
 const components: Component[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { statusesToWrite } from "./agent.js";
-import { storedStatus, toEgressGatewayData, toEgressNodeData } from "./kube.js";
+import { conditionEvents, storedStatus, toEgressGatewayData, toEgressNodeData } from "./kube.js";
 import type { EgressGatewayStatus, EgressInput } from "./types.js";
 
 const active: EgressGatewayStatus = { name: "a", activeNode: "n2", egressIP: "198.18.246.50", selectedPods: 2, conditions: [{ type: "Ready", status: "True", reason: "Active", message: "node n2 SNATs to 198.18.246.50" }] };
@@ -18,6 +18,15 @@ describe("egress status", () => {
     expect(statusesToWrite(input("n1"), [active, idle])).toEqual([]);
     expect(statusesToWrite(input("n2"), [active, idle])).toEqual([active, idle]);
     expect(statusesToWrite(input("n3"), [active, idle])).toEqual([]);
+  });
+
+  it("records an Event for a new or changed condition only, a Warning for bad news", () => {
+    const conflict: EgressGatewayStatus = { ...active, conditions: [...active.conditions, { type: "Conflict", status: "True", reason: "PodsClaimedByOther", message: "older b" }] };
+    expect(conditionEvents(idle, undefined)).toEqual([{ type: "Warning", reason: "NoEligibleNode", message: "x" }]);
+    expect(conditionEvents(conflict, { conditions: [{ ...active.conditions[0], lastTransitionTime: "t" }] } as never)).toEqual([{ type: "Warning", reason: "PodsClaimedByOther", message: "older b" }]);
+    expect(conditionEvents(active, { conditions: [{ type: "Ready", status: "False", reason: "NoEligibleNode", message: "x", lastTransitionTime: "t" }] })).toEqual([{ type: "Normal", reason: "Active", message: "node n2 SNATs to 198.18.246.50" }]);
+    expect(conditionEvents(active, { conditions: [{ ...active.conditions[0], message: "other words", lastTransitionTime: "t" }] } as never)).toEqual([]);
+    expect(conditionEvents({ ...active, conditions: [{ type: "Conflict", status: "False", reason: "NoConflict", message: "" }] }, undefined)).toEqual([]);
   });
 
   it("converts API objects", () => {

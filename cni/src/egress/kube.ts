@@ -67,6 +67,17 @@ export function storedStatus(status: EgressGatewayStatus, stored: EgressGatewayO
   return { ...(status.activeNode === undefined ? {} : { activeNode: status.activeNode }), ...(status.egressIP === undefined ? {} : { egressIP: status.egressIP }), selectedPods: status.selectedPods, conditions };
 }
 
+/** The Event to record for a condition that is new or changed its status or reason (none when it only repeats). */
+export function conditionEvents(status: EgressGatewayStatus, stored: EgressGatewayObject["status"]): { readonly type: "Normal" | "Warning"; readonly reason: string; readonly message: string }[] {
+  return status.conditions.flatMap((c) => {
+    const old = stored?.conditions?.find((o) => o.type === c.type);
+    if (old?.status === c.status && old.reason === c.reason) return [];
+    if (old === undefined && c.type === "Conflict" && c.status === "False") return [];
+    const bad = (c.type === "Ready" && c.status === "False") || (c.type === "Conflict" && c.status === "True");
+    return [{ type: bad ? "Warning" as const : "Normal" as const, reason: c.reason, message: c.message }];
+  });
+}
+
 /** Informers of EgressGateways and Nodes; pods and namespaces come from `podsAndNamespaces` (the policy agent's caches). */
 export interface EgressInformers extends EgressSource {
   start(signal?: AbortSignal): Promise<void>;
@@ -76,6 +87,8 @@ export interface EgressInformers extends EgressSource {
 /** Creates the informers; `onChange` runs on every event and when a cache first syncs. */
 export function createEgressInformers(kc: KubeConfig, options: {
   readonly logger: Logger;
+  /** Recorded as the Events' reporting instance. */
+  readonly nodeName: string;
   readonly onChange: () => void;
   readonly podsAndNamespaces: () => { readonly pods: readonly PodData[]; readonly namespaces: readonly NamespaceData[] } | undefined;
 }): EgressInformers {
@@ -91,6 +104,9 @@ export function createEgressInformers(kc: KubeConfig, options: {
   const nodes = createInformer<V1Node>({ name: "egress-nodes", path: "/api/v1/nodes", list: () => core.listNode(), ...common });
   const all = [gateways, nodes] as unknown as readonly ManagedInformer<never>[];
   const synced = new Set<string>();
+  // What this process last wrote per resource and the cached version it wrote over: until the
+  // watch brings the new version, the cache still shows the old status (no second write, no second Event).
+  const written = new Map<string, { readonly version: string | undefined; readonly key: string }>();
   for (const informer of all) {
     for (const event of ["add", "update", "delete"] as const) informer.on(event, () => { options.onChange(); });
   }
@@ -104,15 +120,38 @@ export function createEgressInformers(kc: KubeConfig, options: {
     writeStatus: async (status) => {
       const current = gateways.get(status.name);
       if (current === undefined) return false;
+      const key = JSON.stringify(status);
+      const last = written.get(status.name);
+      if (last?.key === key && last.version === current.metadata?.resourceVersion) return false;
       const want = storedStatus(status, current.status, { now: new Date().toISOString(), ...(current.metadata?.generation === undefined ? {} : { generation: current.metadata.generation }) });
       if (JSON.stringify(want) === JSON.stringify(current.status ?? {})) return false;
       try {
         await custom.patchClusterCustomObjectStatus({ ...coords, name: status.name, body: { status: want } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
-        return true;
       } catch (err) {
         if (httpStatusOf(err) === 404) return false;
         throw new CniError("IoFailure", `Cannot write the status of EgressGateway ${status.name}: ${errorMessage(err)}`, { cause: err });
       }
+      written.set(status.name, { version: current.metadata?.resourceVersion, key });
+      for (const event of conditionEvents(status, current.status)) {
+        const now = new Date();
+        try {
+          await core.createNamespacedEvent({
+            namespace: "default",
+            body: {
+              metadata: { generateName: `${status.name}.` },
+              involvedObject: { apiVersion: `${defaults.apiGroup}/${defaults.apiVersion}`, kind: "EgressGateway", name: status.name, ...(current.metadata?.uid === undefined ? {} : { uid: current.metadata.uid }) },
+              type: event.type, reason: event.reason, message: event.message,
+              source: { component: "isthmus-node", host: options.nodeName },
+              reportingComponent: "isthmus.io/isthmus-node", reportingInstance: options.nodeName,
+              firstTimestamp: now, lastTimestamp: now, count: 1,
+            },
+          });
+        } catch (err) {
+          // An Event is a courtesy: the condition is written already and says the same.
+          options.logger.warn({ err, gateway: status.name, reason: event.reason }, "cannot record an EgressGateway event; the status condition carries it");
+        }
+      }
+      return true;
     },
     start: async (signal) => {
       for (const informer of all) await informer.start(signal);

@@ -87,6 +87,10 @@ describe("isthmus-node as an egress node", () => {
     expect(byName.get("clients")?.body.status).toMatchObject({ activeNode: "n1", egressIP: egressIp, selectedPods: 1, conditions: [{ type: "Ready", status: "True", reason: "Active", observedGeneration: 3 }, { type: "Conflict", status: "False", reason: "NoConflict" }] });
     expect(byName.get("nowhere")?.body.status).toMatchObject({ selectedPods: 0, conditions: [{ type: "Ready", status: "False", reason: "NoEligibleNode" }] });
     expect(byName.get("nowhere")?.body.status.activeNode).toBeUndefined();
+    const events = JSON.parse(await get(`http://127.0.0.1:${String(port)}/test/events`)) as { involvedObject: { kind: string; name: string }; type: string; reason: string }[];
+    expect(events.map((e) => [e.involvedObject.kind, e.involvedObject.name, e.type, e.reason]).sort()).toEqual([["EgressGateway", "clients", "Normal", "Active"], ["EgressGateway", "nowhere", "Warning", "NoEligibleNode"]]);
+    // The fake API never changes the objects: later passes must not write the same status again.
+    expect((JSON.parse(await get(`http://127.0.0.1:${String(port)}/test/egress-status`)) as Patch[]).length).toBe(2);
   });
 
   it("exports bytes and packets per egress", async () => {

@@ -1,7 +1,7 @@
 // A minimal Kubernetes API for the isthmus-node process test (run as its own process inside a
 // test namespace: `node cni/dist/testing/fake-apiserver.js PORT STATE.json`): lists and watches
 // Nodes and Pods (and Namespaces, NetworkPolicies and EgressGateways, when the file has them) from a JSON file, reads single Pods, records
-// EgressGateway status patches (`GET /test/egress-status`), and replaces the Node list on
+// EgressGateway status patches (`GET /test/egress-status`) and Events (`GET /test/events`), and replaces the Node list on
 // `POST /test/nodes` (sending ADDED/MODIFIED/DELETED events to open watches). Only what the
 // agent's informers use; never a stand-in for the real API server in the lab.
 import { readFileSync } from "node:fs";
@@ -16,6 +16,8 @@ const [portText = "0", stateFile = ""] = process.argv.slice(2);
 const state = JSON.parse(readFileSync(stateFile, "utf8")) as { nodes: Item[]; pods: Item[]; namespaces?: Item[]; networkpolicies?: Item[]; egressgateways?: Item[] };
 /** EgressGateway status subresource patches received (`GET /test/egress-status` returns them). */
 const statusPatches: unknown[] = [];
+/** Events created in namespace default (`GET /test/events` returns them). */
+const events: unknown[] = [];
 /** Lists served as they are in the file (their watches stay open and quiet). */
 const staticLists: Readonly<Record<string, { kind: string; items: () => Item[] }>> = {
   "/api/v1/pods": { kind: "PodList", items: () => state.pods },
@@ -66,9 +68,19 @@ const server = createServer((req, res) => {
     });
     return;
   }
-  if (url.pathname === "/test/egress-status") {
+  if (req.method === "POST" && url.pathname === "/api/v1/namespaces/default/events") {
+    let body = "";
+    req.on("data", (b: Buffer) => (body += b.toString()));
+    req.on("end", () => {
+      events.push(JSON.parse(body) as unknown);
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(body);
+    });
+    return;
+  }
+  if (url.pathname === "/test/egress-status" || url.pathname === "/test/events") {
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify(statusPatches));
+    res.end(JSON.stringify(url.pathname === "/test/events" ? events : statusPatches));
     return;
   }
   if (url.pathname === "/api/v1/nodes" && watch) {
