@@ -1,5 +1,5 @@
 import type * as grpc from "@grpc/grpc-js";
-import { connectionInputFromWire, endpointInputFromWire, exportInputFromWire, parseWireKind, recordKey, recordOwner, type AgentServiceHandlers, type BrokerRecord, type RecordKind, type WirePublishRequestOutput, type WireWatchRequestOutput } from "@isthmus/core/brokerapi";
+import { connectionInputFromWire, endpointInputFromWire, exportInputFromWire, parseWireKind, workloadInputFromWire, recordKey, recordOwner, type AgentServiceHandlers, type BrokerRecord, type RecordKind, type WirePublishRequestOutput, type WireWatchRequestOutput } from "@isthmus/core/brokerapi";
 import { parseCluster, parseClusterId } from "@isthmus/core/model";
 import { errorMessage, isIsthmusError } from "@isthmus/core/errors";
 import { parseCidr } from "@isthmus/core/net";
@@ -183,6 +183,7 @@ function parsePublish(req: WirePublishRequestOutput, owner: string, limits: { re
     endpoint: req.endpoints.length,
     export: req.exports.length,
     connection: req.connections.length,
+    workload: req.workloads.length,
   };
   for (const [other, n] of Object.entries(counts)) {
     if (other !== kind && n > 0) {
@@ -224,6 +225,8 @@ function parsePublish(req: WirePublishRequestOutput, owner: string, limits: { re
         return req.exports.map(exportInputFromWire);
       case "connection":
         return req.connections.map(connectionInputFromWire);
+      case "workload":
+        return req.workloads.map(workloadInputFromWire);
     }
   });
   const records = inputs.map((value) => ({ kind, value }) as BrokerRecord);

@@ -6,7 +6,7 @@ import { agentServiceDefinition, createAdminClient, createBrokerClient, joinBrok
 import { createCa, issueCertificate } from "@isthmus/core/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./testing/harness.js";
-import { endpointOf, specOf } from "./testing/records.js";
+import { endpointOf, specOf, workloadOf } from "./testing/records.js";
 import { mintToken } from "./tokens.js";
 
 let tb: TestBroker;
@@ -140,6 +140,7 @@ describe("mTLS identity", () => {
     const vClient = tb.client(victim);
     await vClient.publish({ kind: "cluster", spec: specOf(5) });
     await vClient.publish({ kind: "endpoint", records: [endpointOf("kappa")] });
+    await vClient.publish({ kind: "workload", records: [workloadOf("kappa", "shop")] });
     const observer = tb.client(await tb.join("lambda"));
     const deleted: string[] = [];
     let snapshotSeen = false;
@@ -155,8 +156,8 @@ describe("mTLS identity", () => {
     const vWatch = vClient.watch({ onSnapshot: () => undefined, onChanges: () => undefined });
     await expect.poll(() => vWatch.connected).toBe(true);
     const out = await tb.admin.evictCluster({ id: "kappa" });
-    expect(out).toMatchObject({ deleted: 2, revokedCertificates: 1 });
-    await expect.poll(() => deleted.sort()).toEqual(["kappa", "kappa/gw-1"]);
+    expect(out).toMatchObject({ deleted: 3, revokedCertificates: 1 });
+    await expect.poll(() => deleted.sort()).toEqual(["kappa", "kappa/gw-1", "kappa/shop"]);
     await expect(vWatch.done).rejects.toMatchObject({ grpcCode: grpc.status.UNAUTHENTICATED });
     expect(await codeOf(vClient.publish({ kind: "cluster", spec: specOf(5) }))).toBe(grpc.status.UNAUTHENTICATED);
     await w.stop();

@@ -8,7 +8,7 @@ import { adminServiceDefinition, agentServiceDefinition, createAdminClient, crea
 import { createCa, issueCertificate } from "@isthmus/core/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./testing/harness.js";
-import { endpointOf, specOf } from "./testing/records.js";
+import { endpointOf, specOf, workloadOf } from "./testing/records.js";
 import { mintToken } from "./tokens.js";
 
 type Caller = "clusterA" | "clusterB" | "revoked" | "expired" | "otherCa" | "none" | "admin";
@@ -103,6 +103,7 @@ type Call = (c: { agent: BrokerClient; admin: AdminClient }) => Promise<unknown>
 const rpcCases: readonly { rpc: string; what: string; call: Call; expected: readonly number[] }[] = [
   // Cluster a's own records: only a may write them; b, a member too, is refused.
   { rpc: "Publish", what: "a's endpoints", call: (c) => c.agent.publish({ kind: "endpoint", records: [endpointOf("a"), endpointOf("a", "gw-2")] }), expected: [OK, DENIED, UNAUTH, UNAUTH, UNAUTH, UNAUTH, DENIED] },
+  { rpc: "Publish", what: "a's workload sets", call: (c) => c.agent.publish({ kind: "workload", records: [workloadOf("a", "shop")] }), expected: [OK, DENIED, UNAUTH, UNAUTH, UNAUTH, UNAUTH, DENIED] },
   { rpc: "Watch", what: "every kind", call: (c) => watchStatus(c.agent).then((code) => (code === OK ? undefined : Promise.reject(Object.assign(new Error("watch"), { grpcCode: code })))), expected: [OK, OK, UNAUTH, UNAUTH, UNAUTH, UNAUTH, OK] },
   { rpc: "CreateToken", what: "a join token", call: (c) => c.admin.createToken({ ttlSeconds: 60, maxUses: 1, description: "matrix probe" }), expected: adminOnly },
   { rpc: "ListTokens", what: "", call: (c) => c.admin.listTokens({}), expected: adminOnly },

@@ -1,6 +1,6 @@
 import { recordKey, recordKinds, recordOwner, type BrokerRecord, type PublishInput, type RecordKind } from "@isthmus/core/brokerapi";
 import { errorMessage } from "@isthmus/core/errors";
-import { parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, type Cluster } from "@isthmus/core/model";
+import { parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, parseWorkloadSet, type Cluster } from "@isthmus/core/model";
 import { BrokerError } from "./errors.js";
 import { planGlobalBlocks, type GlobalRange } from "./global-blocks.js";
 import { withGlobalIps } from "./global-ips.js";
@@ -163,6 +163,8 @@ function validateRecord(kind: Exclude<RecordKind, "cluster">, raw: unknown): unk
         return parseServiceExport(raw);
       case "connection":
         return parseConnectionStatus(raw);
+      case "workload":
+        return parseWorkloadSet(raw);
     }
   } catch (err) {
     throw new BrokerError("InvalidArgument", errorMessage(err), { cause: err });

@@ -94,7 +94,14 @@ describe("well-formed Publish requests with random contents", () => {
     endpoints: fc.array(fc.record({ addresses: fc.array(text, { maxLength: 3 }), hostname: text, ready: fc.boolean() }), { maxLength: 3 }),
     createdAt: text,
   });
+  const workload = fc.record({
+    clusterId: fc.oneof(fc.constant("fz"), text),
+    namespace: text,
+    namespaceLabels: fc.dictionary(text, text, { maxKeys: 3 }),
+    pods: fc.array(fc.record({ name: text, ip: text, labels: fc.dictionary(text, text, { maxKeys: 3 }) }), { maxLength: 3 }),
+  });
   const request = fc.oneof(
+    fc.record({ kind: fc.constant("KIND_WORKLOAD"), workloads: fc.array(workload, { maxLength: 3 }) }),
     fc.record({ kind: fc.constant("KIND_ENDPOINT"), endpoints: fc.array(endpoint, { maxLength: 4 }) }),
     fc.record({ kind: fc.constant("KIND_EXPORT"), exports: fc.array(exportRecord, { maxLength: 4 }) }),
     fc.record({ kind: fc.constant("KIND_CLUSTER"), cluster: fc.record({ podCidrs: fc.array(text, { maxLength: 3 }), serviceCidrs: fc.array(text, { maxLength: 3 }), labels: fc.dictionary(text, text, { maxKeys: 3 }) }) }),

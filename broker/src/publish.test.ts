@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { agentServiceDefinition, exportToWire, type BrokerApiError, type JoinResult } from "@isthmus/core/brokerapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./testing/harness.js";
-import { connectionOf, endpointOf, exportOf, exportsOf } from "./testing/records.js";
+import { connectionOf, endpointOf, exportOf, exportsOf, workloadOf } from "./testing/records.js";
 
 let tb: TestBroker;
 let c1: JoinResult;
@@ -50,6 +50,26 @@ describe("publish", () => {
     expect(snap.records.map((r) => (r.value as { name: string }).name).sort()).toEqual(["svc-0", "svc-1", "svc-9"]);
     await client.publish({ kind: "connection", records: [connectionOf("c1", "c2")] });
     expect((await tb.admin.getConnectionMatrix({})).connections).toHaveLength(1);
+  });
+
+  it("keeps workload sets level-based per namespace; another cluster's or an invalid set is refused and changes nothing", async () => {
+    const client = tb.client(c1);
+    const first = await client.publish({ kind: "workload", records: [workloadOf("c1", "shop"), workloadOf("c1", "blog", 3)] });
+    expect(first).toMatchObject({ created: 2, updated: 0, deleted: 0 });
+    const second = await client.publish({ kind: "workload", records: [workloadOf("c1", "shop", 1)] });
+    expect(second).toMatchObject({ revision: first.revision + 1, created: 0, updated: 1, deleted: 1 });
+    const snap = await tb.store.snapshot(["workload"]);
+    expect(snap.records).toEqual([{ kind: "workload", value: workloadOf("c1", "shop", 1) }]);
+    const before = tb.store.revision();
+    const denied = await failure(client.publish({ kind: "workload", records: [workloadOf("c2", "shop")] }));
+    expect(denied.grpcCode).toBe(grpc.status.PERMISSION_DENIED);
+    const pods = workloadOf("c1", "shop").pods;
+    const invalid = [
+      { ...workloadOf("c1", "shop"), pods: [...pods, { name: "other", ip: pods[0]?.ip ?? "", labels: {} }] },
+      { ...workloadOf("c1", "shop"), pods: [{ name: "v6", ip: "fd00::1", labels: {} }] },
+    ];
+    for (const record of invalid) expect((await failure(client.publish({ kind: "workload", records: [record] }))).grpcCode).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(tb.store.revision()).toBe(before);
   });
 
   it("refuses overlapping CIDRs with FAILED_PRECONDITION naming the clash", async () => {

@@ -33,6 +33,8 @@ export interface DashboardModel {
 }
 
 const kinds: readonly DashboardKind[] = ["cluster", "endpoint", "export", "connection"];
+/** True for the kinds the dashboard shows (workload sets are not shown: they are bulk data). */
+const isShown = (kind: string): kind is DashboardKind => (kinds as readonly string[]).includes(kind);
 
 /** Creates the model; `ringSize` bounds the events kept (default 500). */
 export function createDashboardModel(options: { readonly store: Store; readonly logger: Logger; readonly ringSize?: number; readonly now?: () => Date }): DashboardModel {
@@ -103,6 +105,7 @@ export function createDashboardModel(options: { readonly store: Store; readonly 
     const changes: DashboardChange[] = [];
     const events: DashboardEvent[] = [];
     for (const ch of event.changes) {
+      if (!isShown(ch.record.kind)) continue;
       const change = { type: ch.type, kind: ch.record.kind, key: ch.key, value: ch.record.value } as DashboardChange;
       if (emit) derive(change, events);
       applyChange(maps, change);
@@ -157,7 +160,7 @@ export function createDashboardModel(options: { readonly store: Store; readonly 
         else apply(e, true);
       });
       const snap = await store.snapshot([...kinds]);
-      for (const r of snap.records) applyChange(maps, { type: "put", kind: r.kind, key: recordKey(r), value: r.value });
+      for (const r of snap.records) if (isShown(r.kind)) applyChange(maps, { type: "put", kind: r.kind, key: recordKey(r), value: r.value });
       revision = snap.revision;
       floor = snap.revision;
       for (const e of buffered) {

@@ -1,5 +1,5 @@
 import { Etcd3, type IKeyValue, type Watcher } from "etcd3";
-import { recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core/brokerapi";
+import { recordKey, recordKinds, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core/brokerapi";
 import { errorMessage } from "@isthmus/core/errors";
 import { BrokerError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -338,7 +338,7 @@ export async function createEtcdStore(options: EtcdStoreOptions): Promise<Store>
       throw new BrokerError("StoreFailed", "etcd commit kept losing races to other replicas; giving up after 200 attempts");
     },
     snapshot(kinds) {
-      const wanted: readonly RecordKind[] = kinds.length === 0 ? ["cluster", "endpoint", "export", "connection"] : kinds;
+      const wanted: readonly RecordKind[] = kinds.length === 0 ? recordKinds : kinds;
       return Promise.resolve({ revision, records: wanted.flatMap((kind) => view.list(kind)) });
     },
     async changesSince(since) {

@@ -1,7 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { recordKey, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core/brokerapi";
+import { recordKey, recordKinds, recordOwner, type BrokerRecord, type RecordKind } from "@isthmus/core/brokerapi";
 import { errorMessage } from "@isthmus/core/errors";
 import { BrokerError } from "../errors.js";
 import { migrateSqlite } from "./sqlite-schema.js";
@@ -190,7 +190,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       });
     },
     snapshot(kinds) {
-      const wanted: readonly RecordKind[] = kinds.length === 0 ? ["cluster", "endpoint", "export", "connection"] : kinds;
+      const wanted: readonly RecordKind[] = kinds.length === 0 ? recordKinds : kinds;
       return run("snapshot", () => db.transaction(() => ({ revision, records: wanted.flatMap((k) => view.list(k)) }))());
     },
     changesSince(since) {

@@ -1,4 +1,4 @@
-import type { ConnectionStatus, GatewayEndpoint, ServiceExport } from "@isthmus/core/model";
+import type { ConnectionStatus, GatewayEndpoint, ServiceExport, WorkloadSet } from "@isthmus/core/model";
 
 const t0 = "2025-01-31T12:00:00.000Z";
 
@@ -33,6 +33,16 @@ export function exportOf(clusterId: string, name: string, namespace = "default")
 /** `count` exports named `svc-<offset+i>` of `clusterId`. */
 export function exportsOf(clusterId: string, count: number, offset = 0): ServiceExport[] {
   return Array.from({ length: count }, (_, i) => exportOf(clusterId, `svc-${offset + i}`));
+}
+
+/** A valid workload set of namespace `namespace` of `clusterId` with `pods` pods (10.9.0.1, 10.9.0.2, …). */
+export function workloadOf(clusterId: string, namespace: string, pods = 2): WorkloadSet {
+  return {
+    clusterId,
+    namespace,
+    namespaceLabels: { team: namespace },
+    pods: Array.from({ length: pods }, (_, i) => ({ name: `pod-${String(i)}`, ip: `10.9.${String(Math.floor((i + 1) / 256))}.${String((i + 1) % 256)}`, labels: { app: i === 0 ? "frontend" : "backend" } })),
+  };
 }
 
 /** A valid connection status from `from` to `to`. */

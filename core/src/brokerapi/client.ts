@@ -1,8 +1,8 @@
 import type * as grpc from "@grpc/grpc-js";
-import type { ConnectionStatus, GatewayEndpoint, ServiceExport } from "../model/index.js";
+import type { ConnectionStatus, GatewayEndpoint, ServiceExport, WorkloadSet } from "../model/index.js";
 import { createCsr } from "../pki/index.js";
 import { channelOptions, createChannelCredentials, unary, type BrokerConnection } from "./channel.js";
-import { connectionToWire, endpointToWire, exportToWire } from "./convert.js";
+import { connectionToWire, endpointToWire, exportToWire, workloadToWire } from "./convert.js";
 import { AgentServiceClientConstructor } from "./definitions.js";
 import { kindToWire } from "./kinds.js";
 import { type ReconnectableWatch, startWatch, type WatchHandle, type WatchOptions } from "./watch-client.js";
@@ -26,7 +26,8 @@ export type PublishInput =
     }
   | { readonly kind: "endpoint"; readonly records: readonly GatewayEndpoint[] }
   | { readonly kind: "export"; readonly records: readonly ServiceExport[] }
-  | { readonly kind: "connection"; readonly records: readonly ConnectionStatus[] };
+  | { readonly kind: "connection"; readonly records: readonly ConnectionStatus[] }
+  | { readonly kind: "workload"; readonly records: readonly WorkloadSet[] };
 
 /** The broker's answer to a publish. */
 export interface PublishResult {
@@ -128,6 +129,8 @@ function publishRequest(input: PublishInput): WirePublishRequest {
       return { kind, exports: input.records.map(exportToWire) };
     case "connection":
       return { kind, connections: input.records.map(connectionToWire) };
+    case "workload":
+      return { kind, workloads: input.records.map(workloadToWire) };
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCluster, parseConnectionStatus, parseGatewayEndpoint, parseServiceExport } from "../model/index.js";
+import { parseCluster, parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, parseWorkloadSet } from "../model/index.js";
 import { recordFromWire, recordToWire } from "./convert.js";
 import { agentServiceDefinition } from "./definitions.js";
 import { parseWireKind, recordKey, recordOwner, type BrokerRecord } from "./kinds.js";
@@ -12,6 +12,7 @@ const records: BrokerRecord[] = [
   { kind: "export", value: parseServiceExport({ clusterId: "c1", namespace: "ns", name: "web", type: "ClusterSetIP", ports: [{ port: 80, protocol: "TCP" }], clusterIp: "10.96.0.10", createdAt: t }) },
   { kind: "export", value: parseServiceExport({ clusterId: "c1", namespace: "ns", name: "db", type: "Headless", ports: [{ name: "pg", port: 5432, protocol: "TCP" }], endpoints: [{ addresses: ["10.1.0.5"], hostname: "db-0", ready: true }], createdAt: t }) },
   { kind: "connection", value: parseConnectionStatus({ fromCluster: "c1", fromGateway: "gw-1", toCluster: "c2", status: "connected", rtt: { lastMs: 1, minMs: 1, avgMs: 1, maxMs: 1, stddevMs: 0 }, lastChange: t }) },
+  { kind: "workload", value: parseWorkloadSet({ clusterId: "c1", namespace: "shop", namespaceLabels: { team: "a" }, pods: [{ name: "web-0", ip: "10.1.0.5", labels: { app: "frontend" } }, { name: "db-0", ip: "10.1.0.6", labels: {} }] }) },
 ];
 
 /** Encodes and decodes a record through the real protobuf codec, as the wire does. */
@@ -42,8 +43,8 @@ describe("model ↔ wire", () => {
   });
 
   it("keys and owners", () => {
-    expect(records.map(recordKey)).toEqual(["c1", "c1/gw-1", "c1/ns/web", "c1/ns/db", "c1/gw-1/c2"]);
-    expect(records.map(recordOwner)).toEqual(["c1", "c1", "c1", "c1", "c1"]);
+    expect(records.map(recordKey)).toEqual(["c1", "c1/gw-1", "c1/ns/web", "c1/ns/db", "c1/gw-1/c2", "c1/shop"]);
+    expect(records.map(recordOwner)).toEqual(["c1", "c1", "c1", "c1", "c1", "c1"]);
     expect(parseWireKind("KIND_EXPORT")).toBe("export");
     expect(() => parseWireKind("KIND_UNSPECIFIED")).toThrow(expect.objectContaining({ code: "InvalidMessage" }));
   });

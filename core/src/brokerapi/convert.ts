@@ -4,10 +4,12 @@ import {
   parseConnectionStatus,
   parseGatewayEndpoint,
   parseServiceExport,
+  parseWorkloadSet,
   type Cluster,
   type ConnectionStatus,
   type GatewayEndpoint,
   type ServiceExport,
+  type WorkloadSet,
 } from "../model/index.js";
 import { BrokerApiError } from "./errors.js";
 import type { BrokerRecord } from "./kinds.js";
@@ -22,6 +24,8 @@ import type {
   WireRecordOutput,
   WireServiceExport,
   WireServiceExportOutput,
+  WireWorkloadSet,
+  WireWorkloadSetOutput,
 } from "./wire.js";
 
 // Model ↔ wire. Wire → model always validates with the model's zod schemas, so anything that
@@ -147,6 +151,21 @@ export function connectionInputFromWire(w: WireConnectionStatusOutput): Record<s
   };
 }
 
+/** A workload set as a wire message. */
+export function workloadToWire(w: WorkloadSet): WireWorkloadSet {
+  return { clusterId: w.clusterId, namespace: w.namespace, namespaceLabels: { ...w.namespaceLabels }, pods: w.pods.map((p) => ({ name: p.name, ip: p.ip, labels: { ...p.labels } })) };
+}
+
+/** A wire workload set, validated. */
+export function workloadFromWire(w: WireWorkloadSetOutput): WorkloadSet {
+  return validated(parseWorkloadSet, workloadInputFromWire(w));
+}
+
+/** The plain, NOT yet validated model input of a wire workload set (validate before trusting it). */
+export function workloadInputFromWire(w: WireWorkloadSetOutput): Record<string, unknown> {
+  return { clusterId: w.clusterId, namespace: w.namespace, namespaceLabels: w.namespaceLabels, pods: w.pods.map((p) => ({ name: p.name, ip: p.ip, labels: p.labels })) };
+}
+
 /** A record as a wire `Record`. */
 export function recordToWire(record: BrokerRecord): WireRecord {
   switch (record.kind) {
@@ -158,6 +177,8 @@ export function recordToWire(record: BrokerRecord): WireRecord {
       return { export: exportToWire(record.value) };
     case "connection":
       return { connection: connectionToWire(record.value) };
+    case "workload":
+      return { workload: workloadToWire(record.value) };
   }
 }
 
@@ -167,5 +188,6 @@ export function recordFromWire(w: WireRecordOutput): BrokerRecord {
   if (w.endpoint) return { kind: "endpoint", value: endpointFromWire(w.endpoint) };
   if (w.export) return { kind: "export", value: exportFromWire(w.export) };
   if (w.connection) return { kind: "connection", value: connectionFromWire(w.connection) };
+  if (w.workload) return { kind: "workload", value: workloadFromWire(w.workload) };
   throw new BrokerApiError("InvalidMessage", "Record holds no value");
 }

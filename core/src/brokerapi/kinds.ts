@@ -1,9 +1,9 @@
-import type { Cluster, ConnectionStatus, GatewayEndpoint, ServiceExport } from "../model/index.js";
+import type { Cluster, ConnectionStatus, GatewayEndpoint, ServiceExport, WorkloadSet } from "../model/index.js";
 import { BrokerApiError } from "./errors.js";
 import type { WireKind } from "./wire.js";
 
 /** The kinds of records the broker keeps, each published level-based per cluster. */
-export const recordKinds = ["cluster", "endpoint", "export", "connection"] as const;
+export const recordKinds = ["cluster", "endpoint", "export", "connection", "workload"] as const;
 /** A kind of record (see `recordKinds`). */
 export type RecordKind = (typeof recordKinds)[number];
 
@@ -12,7 +12,8 @@ export type BrokerRecord =
   | { readonly kind: "cluster"; readonly value: Cluster }
   | { readonly kind: "endpoint"; readonly value: GatewayEndpoint }
   | { readonly kind: "export"; readonly value: ServiceExport }
-  | { readonly kind: "connection"; readonly value: ConnectionStatus };
+  | { readonly kind: "connection"; readonly value: ConnectionStatus }
+  | { readonly kind: "workload"; readonly value: WorkloadSet };
 
 /** The value type of a record of kind K. */
 export type RecordValue<K extends RecordKind> = Extract<BrokerRecord, { kind: K }>["value"];
@@ -22,6 +23,7 @@ const toWire = {
   endpoint: "KIND_ENDPOINT",
   export: "KIND_EXPORT",
   connection: "KIND_CONNECTION",
+  workload: "KIND_WORKLOAD",
 } as const satisfies Record<RecordKind, WireKind>;
 
 /** The wire enum name of a kind. */
@@ -45,6 +47,7 @@ export function recordOwner(record: BrokerRecord): string {
       return record.value.id;
     case "endpoint":
     case "export":
+    case "workload":
       return record.value.clusterId;
     case "connection":
       return record.value.fromCluster;
@@ -53,7 +56,7 @@ export function recordOwner(record: BrokerRecord): string {
 
 /**
  * The key of a record within its kind, unique across the clusterset and prefixed by the owner:
- * `c1`, `c1/<gateway>`, `c1/<namespace>/<name>`, `c1/<gateway>/<remote cluster>`.
+ * `c1`, `c1/<gateway>`, `c1/<namespace>/<name>`, `c1/<gateway>/<remote cluster>`, `c1/<namespace>`.
  */
 export function recordKey(record: BrokerRecord): string {
   switch (record.kind) {
@@ -65,5 +68,7 @@ export function recordKey(record: BrokerRecord): string {
       return `${record.value.clusterId}/${record.value.namespace}/${record.value.name}`;
     case "connection":
       return `${record.value.fromCluster}/${record.value.fromGateway}/${record.value.toCluster}`;
+    case "workload":
+      return `${record.value.clusterId}/${record.value.namespace}`;
   }
 }

@@ -17,6 +17,7 @@ export type { PublishRequest as WirePublishRequest, PublishRequest__Output as Wi
 export type { PublishResponse as WirePublishResponse, PublishResponse__Output as WirePublishResponseOutput } from "./generated/isthmus/broker/v1/PublishResponse.js";
 export type { Record as WireRecord, Record__Output as WireRecordOutput } from "./generated/isthmus/broker/v1/Record.js";
 export type { ServiceExport as WireServiceExport, ServiceExport__Output as WireServiceExportOutput } from "./generated/isthmus/broker/v1/ServiceExport.js";
+export type { WorkloadSet as WireWorkloadSet, WorkloadSet__Output as WireWorkloadSetOutput } from "./generated/isthmus/broker/v1/WorkloadSet.js";
 export type { TokenInfo as WireTokenInfo, TokenInfo__Output as WireTokenInfoOutput } from "./generated/isthmus/broker/v1/TokenInfo.js";
 export type { WatchEvent as WireWatchEvent, WatchEvent__Output as WireWatchEventOutput } from "./generated/isthmus/broker/v1/WatchEvent.js";
 export type { WatchRequest as WireWatchRequest, WatchRequest__Output as WireWatchRequestOutput } from "./generated/isthmus/broker/v1/WatchRequest.js";

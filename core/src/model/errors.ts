@@ -8,7 +8,8 @@ export type ModelErrorCode =
   | "InvalidGatewayEndpoint"
   | "InvalidServiceExport"
   | "InvalidConnectionStatus"
-  | "InvalidGlobalRequest";
+  | "InvalidGlobalRequest"
+  | "InvalidWorkloadSet";
 
 /** A model value failed validation; `issues` lists every problem found, one line each. */
 export class ModelError extends IsthmusError<ModelErrorCode> {

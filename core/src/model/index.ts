@@ -8,3 +8,4 @@ export * from "./gateway-endpoint.js";
 export * from "./service-export.js";
 export * from "./connection-status.js";
 export * from "./global-request.js";
+export * from "./workload-set.js";

@@ -30,6 +30,8 @@ import type { ServiceEndpoint as _isthmus_broker_v1_ServiceEndpoint, ServiceEndp
 import type { ServiceExport as _isthmus_broker_v1_ServiceExport, ServiceExport__Output as _isthmus_broker_v1_ServiceExport__Output } from './isthmus/broker/v1/ServiceExport.js';
 import type { ServicePort as _isthmus_broker_v1_ServicePort, ServicePort__Output as _isthmus_broker_v1_ServicePort__Output } from './isthmus/broker/v1/ServicePort.js';
 import type { TokenInfo as _isthmus_broker_v1_TokenInfo, TokenInfo__Output as _isthmus_broker_v1_TokenInfo__Output } from './isthmus/broker/v1/TokenInfo.js';
+import type { WorkloadPod as _isthmus_broker_v1_WorkloadPod, WorkloadPod__Output as _isthmus_broker_v1_WorkloadPod__Output } from './isthmus/broker/v1/WorkloadPod.js';
+import type { WorkloadSet as _isthmus_broker_v1_WorkloadSet, WorkloadSet__Output as _isthmus_broker_v1_WorkloadSet__Output } from './isthmus/broker/v1/WorkloadSet.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -69,6 +71,8 @@ export interface ProtoGrpcType {
         ServiceExport: MessageTypeDefinition<_isthmus_broker_v1_ServiceExport, _isthmus_broker_v1_ServiceExport__Output>
         ServicePort: MessageTypeDefinition<_isthmus_broker_v1_ServicePort, _isthmus_broker_v1_ServicePort__Output>
         TokenInfo: MessageTypeDefinition<_isthmus_broker_v1_TokenInfo, _isthmus_broker_v1_TokenInfo__Output>
+        WorkloadPod: MessageTypeDefinition<_isthmus_broker_v1_WorkloadPod, _isthmus_broker_v1_WorkloadPod__Output>
+        WorkloadSet: MessageTypeDefinition<_isthmus_broker_v1_WorkloadSet, _isthmus_broker_v1_WorkloadSet__Output>
       }
     }
   }

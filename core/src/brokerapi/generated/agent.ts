@@ -21,6 +21,8 @@ import type { ServicePort as _isthmus_broker_v1_ServicePort, ServicePort__Output
 import type { SnapshotChunk as _isthmus_broker_v1_SnapshotChunk, SnapshotChunk__Output as _isthmus_broker_v1_SnapshotChunk__Output } from './isthmus/broker/v1/SnapshotChunk.js';
 import type { WatchEvent as _isthmus_broker_v1_WatchEvent, WatchEvent__Output as _isthmus_broker_v1_WatchEvent__Output } from './isthmus/broker/v1/WatchEvent.js';
 import type { WatchRequest as _isthmus_broker_v1_WatchRequest, WatchRequest__Output as _isthmus_broker_v1_WatchRequest__Output } from './isthmus/broker/v1/WatchRequest.js';
+import type { WorkloadPod as _isthmus_broker_v1_WorkloadPod, WorkloadPod__Output as _isthmus_broker_v1_WorkloadPod__Output } from './isthmus/broker/v1/WorkloadPod.js';
+import type { WorkloadSet as _isthmus_broker_v1_WorkloadSet, WorkloadSet__Output as _isthmus_broker_v1_WorkloadSet__Output } from './isthmus/broker/v1/WorkloadSet.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -52,6 +54,8 @@ export interface ProtoGrpcType {
         SnapshotChunk: MessageTypeDefinition<_isthmus_broker_v1_SnapshotChunk, _isthmus_broker_v1_SnapshotChunk__Output>
         WatchEvent: MessageTypeDefinition<_isthmus_broker_v1_WatchEvent, _isthmus_broker_v1_WatchEvent__Output>
         WatchRequest: MessageTypeDefinition<_isthmus_broker_v1_WatchRequest, _isthmus_broker_v1_WatchRequest__Output>
+        WorkloadPod: MessageTypeDefinition<_isthmus_broker_v1_WorkloadPod, _isthmus_broker_v1_WorkloadPod__Output>
+        WorkloadSet: MessageTypeDefinition<_isthmus_broker_v1_WorkloadSet, _isthmus_broker_v1_WorkloadSet__Output>
       }
     }
   }

@@ -87,6 +87,11 @@ export const brokerApiDescriptor = {
                       "rule": "repeated",
                       "type": "ConnectionStatus",
                       "id": 5
+                    },
+                    "workloads": {
+                      "rule": "repeated",
+                      "type": "WorkloadSet",
+                      "id": 6
                     }
                   }
                 },
@@ -245,7 +250,8 @@ export const brokerApiDescriptor = {
                     "KIND_CLUSTER": 1,
                     "KIND_ENDPOINT": 2,
                     "KIND_EXPORT": 3,
-                    "KIND_CONNECTION": 4
+                    "KIND_CONNECTION": 4,
+                    "KIND_WORKLOAD": 5
                   }
                 },
                 "ClusterSpec": {
@@ -623,6 +629,45 @@ export const brokerApiDescriptor = {
                     }
                   }
                 },
+                "WorkloadPod": {
+                  "fields": {
+                    "name": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "ip": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "labels": {
+                      "keyType": "string",
+                      "type": "string",
+                      "id": 3
+                    }
+                  }
+                },
+                "WorkloadSet": {
+                  "fields": {
+                    "clusterId": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "namespace": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "namespaceLabels": {
+                      "keyType": "string",
+                      "type": "string",
+                      "id": 3
+                    },
+                    "pods": {
+                      "rule": "repeated",
+                      "type": "WorkloadPod",
+                      "id": 4
+                    }
+                  }
+                },
                 "Record": {
                   "oneofs": {
                     "value": {
@@ -630,7 +675,8 @@ export const brokerApiDescriptor = {
                         "cluster",
                         "endpoint",
                         "export",
-                        "connection"
+                        "connection",
+                        "workload"
                       ]
                     }
                   },
@@ -650,6 +696,10 @@ export const brokerApiDescriptor = {
                     "connection": {
                       "type": "ConnectionStatus",
                       "id": 4
+                    },
+                    "workload": {
+                      "type": "WorkloadSet",
+                      "id": 5
                     }
                   }
                 },

@@ -9,6 +9,7 @@ export const Kind = {
   KIND_ENDPOINT: 'KIND_ENDPOINT',
   KIND_EXPORT: 'KIND_EXPORT',
   KIND_CONNECTION: 'KIND_CONNECTION',
+  KIND_WORKLOAD: 'KIND_WORKLOAD',
 } as const;
 
 /**
@@ -25,6 +26,8 @@ export type Kind =
   | 3
   | 'KIND_CONNECTION'
   | 4
+  | 'KIND_WORKLOAD'
+  | 5
 
 /**
  * The kinds of records; each is published level-based, as a whole set per cluster.

@@ -5,6 +5,7 @@ import type { ClusterSpec as _isthmus_broker_v1_ClusterSpec, ClusterSpec__Output
 import type { GatewayEndpoint as _isthmus_broker_v1_GatewayEndpoint, GatewayEndpoint__Output as _isthmus_broker_v1_GatewayEndpoint__Output } from '../../../isthmus/broker/v1/GatewayEndpoint.js';
 import type { ServiceExport as _isthmus_broker_v1_ServiceExport, ServiceExport__Output as _isthmus_broker_v1_ServiceExport__Output } from '../../../isthmus/broker/v1/ServiceExport.js';
 import type { ConnectionStatus as _isthmus_broker_v1_ConnectionStatus, ConnectionStatus__Output as _isthmus_broker_v1_ConnectionStatus__Output } from '../../../isthmus/broker/v1/ConnectionStatus.js';
+import type { WorkloadSet as _isthmus_broker_v1_WorkloadSet, WorkloadSet__Output as _isthmus_broker_v1_WorkloadSet__Output } from '../../../isthmus/broker/v1/WorkloadSet.js';
 
 export interface PublishRequest {
   'kind'?: (_isthmus_broker_v1_Kind);
@@ -24,6 +25,10 @@ export interface PublishRequest {
    * KIND_CONNECTION: all connection statuses reported by the caller's cluster.
    */
   'connections'?: (_isthmus_broker_v1_ConnectionStatus)[];
+  /**
+   * KIND_WORKLOAD: the pods of every namespace the caller's cluster shares, one set per namespace.
+   */
+  'workloads'?: (_isthmus_broker_v1_WorkloadSet)[];
 }
 
 export interface PublishRequest__Output {
@@ -44,4 +49,8 @@ export interface PublishRequest__Output {
    * KIND_CONNECTION: all connection statuses reported by the caller's cluster.
    */
   'connections': (_isthmus_broker_v1_ConnectionStatus__Output)[];
+  /**
+   * KIND_WORKLOAD: the pods of every namespace the caller's cluster shares, one set per namespace.
+   */
+  'workloads': (_isthmus_broker_v1_WorkloadSet__Output)[];
 }
