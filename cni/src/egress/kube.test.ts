@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { statusesToWrite } from "./agent.js";
-import { conditionEvents, storedStatus, toEgressGatewayData, toEgressNodeData } from "./kube.js";
+import { canonicalJson, conditionEvents, storedStatus, toEgressGatewayData, toEgressNodeData } from "./kube.js";
 import type { EgressGatewayStatus, EgressInput } from "./types.js";
 
 const active: EgressGatewayStatus = { name: "a", activeNode: "n2", egressIP: "198.18.246.50", selectedPods: 2, conditions: [{ type: "Ready", status: "True", reason: "Active", message: "node n2 SNATs to 198.18.246.50" }] };
@@ -27,6 +27,13 @@ describe("egress status", () => {
     expect(conditionEvents(active, { conditions: [{ type: "Ready", status: "False", reason: "NoEligibleNode", message: "x", lastTransitionTime: "t" }] })).toEqual([{ type: "Normal", reason: "Active", message: "node n2 SNATs to 198.18.246.50" }]);
     expect(conditionEvents(active, { conditions: [{ ...active.conditions[0], message: "other words", lastTransitionTime: "t" }] } as never)).toEqual([]);
     expect(conditionEvents({ ...active, conditions: [{ type: "Conflict", status: "False", reason: "NoConflict", message: "" }] }, undefined)).toEqual([]);
+  });
+
+  it("compares stored statuses whatever the order of their fields (the API server sorts them)", () => {
+    const want = storedStatus(active, undefined, { now: "t", generation: 1 });
+    const fromServer = JSON.parse(JSON.stringify({ conditions: (want.conditions ?? []).map((c) => Object.fromEntries(Object.entries(c).sort())), selectedPods: 2, egressIP: want.egressIP, activeNode: want.activeNode })) as unknown;
+    expect(JSON.stringify(fromServer)).not.toBe(JSON.stringify(want));
+    expect(canonicalJson(fromServer)).toBe(canonicalJson(want));
   });
 
   it("converts API objects", () => {

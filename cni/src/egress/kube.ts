@@ -67,6 +67,11 @@ export function storedStatus(status: EgressGatewayStatus, stored: EgressGatewayO
   return { ...(status.activeNode === undefined ? {} : { activeNode: status.activeNode }), ...(status.egressIP === undefined ? {} : { egressIP: status.egressIP }), selectedPods: status.selectedPods, conditions };
 }
 
+/** JSON with every object's keys sorted: the API server returns a custom object's fields in its own order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+}
+
 /** The Event to record for a condition that is new or changed its status or reason (none when it only repeats). */
 export function conditionEvents(status: EgressGatewayStatus, stored: EgressGatewayObject["status"]): { readonly type: "Normal" | "Warning"; readonly reason: string; readonly message: string }[] {
   return status.conditions.flatMap((c) => {
@@ -124,7 +129,7 @@ export function createEgressInformers(kc: KubeConfig, options: {
       const last = written.get(status.name);
       if (last?.key === key && last.version === current.metadata?.resourceVersion) return false;
       const want = storedStatus(status, current.status, { now: new Date().toISOString(), ...(current.metadata?.generation === undefined ? {} : { generation: current.metadata.generation }) });
-      if (JSON.stringify(want) === JSON.stringify(current.status ?? {})) return false;
+      if (canonicalJson(want) === canonicalJson(current.status ?? {})) return false;
       try {
         await custom.patchClusterCustomObjectStatus({ ...coords, name: status.name, body: { status: want } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
       } catch (err) {
