@@ -86,7 +86,7 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
   const wantAddresses = options.programs.filter((p) => p.serving && p.extraPrefix !== undefined).map((p) => p.egressIp);
   const recorded = [...new Set([...wantAddresses, ...existing.addresses])].sort();
   if (options.programs.length > 0 || current !== undefined) {
-    await runner.run(["nft", "-f", "-"], { stdin: renderEgressScript({ programs: routes, clusterCidrs: options.clusterCidrs, underlay: underlay.device, addresses: recorded }, existing) });
+    await runner.run(["nft", "-f", "-"], { stdin: renderEgressScript({ programs: routes, clusterCidrs: options.clusterCidrs, addresses: recorded }, existing) });
   }
 
   const wantRules = steerRules(routes);

@@ -22,9 +22,11 @@ import type { EgressGatewayData, EgressNodeData, PodData } from "./types.js";
 requireRoot();
 
 // A LAN (namespace `lan`, bridge br0, also the router: 198.18.246.1) with node n1 (.11), the
-// egress node n2 (.12) and its standby n3 (.13); behind the router the "outside" host 203.0.113.10, whose TCP server
-// answers each connection with the source address it sees. Pods: sel and other on n1, srv on n2
-// (srv answers with the source address too).
+// egress node n2 (.12) and its standby n3 (.13); behind the router, on the WAN bridge br1
+// (203.0.113.1), the "outside" host 203.0.113.10, whose TCP server answers each connection with
+// the source address it sees. n2 is multi-homed like the lab's gateway nodes: its wan0
+// (203.0.113.12) reaches the outside directly, while the egress IP lives on its LAN interface.
+// Pods: sel and other on n1, srv on n2 (srv answers with the source address too).
 const lan = testNetnsName("elan");
 const outside = testNetnsName("eout");
 const nodes = [testNetnsName("e1"), testNetnsName("e2"), testNetnsName("e3")];
@@ -100,9 +102,11 @@ beforeAll(async () => {
   await sh(["ip", "addr", "add", "198.18.246.1/24", "dev", "br0"], lan);
   await sh(["ip", "link", "set", "br0", "up"], lan);
   await sh(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], lan);
+  await sh(["ip", "link", "add", "br1", "type", "bridge"], lan);
+  await sh(["ip", "addr", "add", "203.0.113.1/24", "dev", "br1"], lan);
+  await sh(["ip", "link", "set", "br1", "up"], lan);
   await sh(["ip", "link", "add", "wan", "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", outside]);
-  await sh(["ip", "addr", "add", "203.0.113.1/24", "dev", "wan"], lan);
-  await sh(["ip", "link", "set", "wan", "up"], lan);
+  await sh(["ip", "link", "set", "wan", "master", "br1", "up"], lan);
   await sh(["ip", "addr", "add", `${outsideIp}/24`, "dev", "eth0"], outside);
   await sh(["ip", "link", "set", "eth0", "up"], outside);
   await sh(["ip", "route", "add", "default", "via", "203.0.113.1"], outside);
@@ -113,6 +117,10 @@ beforeAll(async () => {
     await sh(["ip", "link", "set", "eth0", "up"], ns);
     await sh(["ip", "route", "add", "default", "via", "198.18.246.1"], ns);
   }
+  await sh(["ip", "link", "add", "wan1", "netns", lan, "type", "veth", "peer", "name", "wan0", "netns", nodes[1] ?? ""]);
+  await sh(["ip", "link", "set", "wan1", "master", "br1", "up"], lan);
+  await sh(["ip", "addr", "add", "203.0.113.12/24", "dev", "wan0"], nodes[1]);
+  await sh(["ip", "link", "set", "wan0", "up"], nodes[1]);
   for (const i of nodes.keys()) await lab.agent(i).reconcile();
   for (const p of Object.keys(pods) as (keyof typeof pods)[]) ip[p] = await lab.addPod(podNode[p], pods[p]);
   for (const ns of [outside, pods.srv, lan]) {
@@ -229,6 +237,13 @@ describe("egress gateway data path", () => {
     await program([gateway({ egressIP: "198.18.246.12" })]);
     expect(await traces(1)).toEqual([`table ip ${egressTable}`]);
     expect(await seenBy("sel", outsideIp)).toBe("198.18.246.12");
+  });
+
+  it("the multi-homed egress node SNATs what leaves through its WAN interface, not its LAN one", async () => {
+    await program([gateway()]);
+    expect(await sh(["ip", "route", "get", outsideIp], nodes[1])).toContain("dev wan0");
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+    expect(await sh(["ip", "route", "get", outsideIp], nodes[2])).toContain("dev eth0");
   });
 
   it("an egress IP no node can hold programs nothing: the pod leaves through its node, not into a black hole", async () => {

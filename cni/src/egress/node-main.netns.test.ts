@@ -75,7 +75,8 @@ describe("isthmus-node as an egress node", () => {
     agent = inNode(args(["--kubeconfig", join(work, "kubeconfig"), "--metrics-port", String(metricsPort), "--metrics-host", "127.0.0.1"]));
     agent.stderr?.on("data", (b: Buffer) => process.stderr.write(b));
     agent.stdout?.on("data", (b: Buffer) => process.stderr.write(b));
-    await waitFor("the egress table", async () => (await sh(["nft", "list", "tables"], node)).includes("ip isthmus-egress"), 30_000);
+    // The address is recorded in the table before it is added: wait for both.
+    await waitFor("the egress table and address", async () => (await sh(["nft", "list", "tables"], node)).includes("ip isthmus-egress") && (await sh(["ip", "-4", "addr", "show", "dev", "eth0"], node)).includes(egressIp), 30_000);
     const table = await sh(["nft", "list", "table", "ip", "isthmus-egress"], node);
     expect(table).toContain("10.253.2.9");
     expect(table).toMatch(new RegExp(`snat (ip )?to ${egressIp.replaceAll(".", "\\.")}`));

@@ -10,7 +10,7 @@ const hop = { via: "10.248.2.0", dev: "isthmus.1", onlink: true };
 
 describe("renderEgressScript", () => {
   it("marks a steering node's pods and keeps the masquerade off them only towards the egress node", () => {
-    const script = renderEgressScript({ programs: [{ program: { ...base, steer: ["10.248.1.5"] }, nextHop: hop }], clusterCidrs: ["10.248.0.0/16"], underlay: "eth0", addresses: [] }, { sets: [], counters: [] });
+    const script = renderEgressScript({ programs: [{ program: { ...base, steer: ["10.248.1.5"] }, nextHop: hop }], clusterCidrs: ["10.248.0.0/16"], addresses: [] }, { sets: [], counters: [] });
     expect(script).toContain("add element ip isthmus-egress s_db_egress { 10.248.1.5 }");
     expect(script).toContain("add rule ip isthmus-egress steer ip saddr @s_db_egress ip daddr @d_db_egress ip daddr != @cluster meta mark set meta mark & 0xff00ffff | 0x00020000");
     expect(script).toContain("add rule ip isthmus-egress nat meta mark & 0x00ff0000 == 0x00020000 rt ip nexthop 10.248.2.0 snat ip to ip saddr");
@@ -18,8 +18,8 @@ describe("renderEgressScript", () => {
   });
 
   it("SNATs and counts on the serving node, and deletes what gone resources left", () => {
-    const script = renderEgressScript({ programs: [{ program: { ...base, serving: true, snat: ["10.248.1.5", "10.248.2.7"] } }], clusterCidrs: [], underlay: "eth0", addresses: ["198.18.246.50"] }, { sets: ["cluster", "addresses", "d_old", "n_old"], counters: ["tx_old", "rx_old", "tx_db_egress"] });
-    expect(script).toContain('add rule ip isthmus-egress nat ip saddr @n_db_egress ip daddr @d_db_egress ip daddr != @cluster oifname "eth0" snat ip to 198.18.246.50');
+    const script = renderEgressScript({ programs: [{ program: { ...base, serving: true, snat: ["10.248.1.5", "10.248.2.7"] } }], clusterCidrs: [], addresses: ["198.18.246.50"] }, { sets: ["cluster", "addresses", "d_old", "n_old"], counters: ["tx_old", "rx_old", "tx_db_egress"] });
+    expect(script).toContain('add rule ip isthmus-egress nat ip saddr @n_db_egress ip daddr @d_db_egress ip daddr != @cluster oifname != "isthmus*" oifname != "vx-isthmus" snat ip to 198.18.246.50');
     expect(script).toContain("add element ip isthmus-egress addresses { 198.18.246.50 }");
     expect(script).toContain("counter name tx_db_egress");
     expect(script.split("\n").filter((l) => l.startsWith("delete"))).toEqual(["delete set ip isthmus-egress d_old", "delete set ip isthmus-egress n_old", "delete counter ip isthmus-egress tx_old", "delete counter ip isthmus-egress rx_old"]);

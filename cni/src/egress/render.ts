@@ -16,8 +16,8 @@
  *     identity SNAT, so the masquerade of `ip isthmus-node` (srcnat + 10) leaves it alone and the
  *     egress node sees the pod's own address.
  * Egress node (active): chain `nat` SNATs packets from the resource's pod IPs (every node's) to
- *   its destinations that leave through the interface holding this node's InternalIP to the
- *   egress IP; replies are un-NATed by conntrack and routed back to the pod over the overlay.
+ *   its destinations that leave through an interface that is not the project's own (see
+ *   `outward`) to the egress IP; replies are un-NATed by conntrack and routed back to the pod over the overlay.
  *   An egress IP `A/len` that is not the node's own is added as `A/32` to that interface and
  *   recorded in the set `addresses` before it is added, so a restarted agent knows which
  *   addresses are its own to remove.
@@ -65,8 +65,6 @@ export interface EgressRenderInput {
   readonly programs: readonly ProgramRoute[];
   /** The cluster's own CIDRs (every podCIDR, the service CIDR): never steered, never SNATed. */
   readonly clusterCidrs: readonly string[];
-  /** The interface holding this node's InternalIP (where SNATed traffic leaves and extra addresses go). */
-  readonly underlay: string;
   /** Extra addresses to record as ours (wanted plus any still to be removed). */
   readonly addresses: readonly string[];
 }
@@ -85,6 +83,17 @@ export function objectName(name: string): string {
 /** The counters of a program: transmitted (pod → outside) and received (replies). */
 export function counterNames(name: string): { readonly tx: string; readonly rx: string } {
   return { tx: `tx_${objectName(name)}`, rx: `rx_${objectName(name)}` };
+}
+
+/**
+ * Matches an interface that is not one of the project's own: not `isthmus0`, `isthmus.1` (the
+ * pod network), the gateway's cable devices (`isthmus-wg`, `isthmus-vxlan`) or the route agent's
+ * `vx-isthmus`. The egress node SNATs what leaves through any other interface — the one holding
+ * its InternalIP or, on a multi-homed node (the lab's gateway nodes have a WAN interface), any
+ * other — and never what goes to other nodes' pods or to other clusters.
+ */
+function outward(key: "oifname" | "iifname"): string {
+  return `${key} != "isthmus*" ${key} != "${defaults.routeAgentDevice}"`;
 }
 
 /** The `nft -f` script that makes the table exactly `input` in one transaction. */
@@ -133,9 +142,9 @@ export function renderEgressScript(input: EgressRenderInput, existing: ExistingE
         ...(p.snat.length > 0 ? [`add element ${t} ${snat} { ${p.snat.join(", ")} }`] : []),
         `add counter ${t} ${tx}`,
         `add counter ${t} ${rx}`,
-        `add rule ${t} nat ip saddr @${snat} ip daddr @${dst} ip daddr != @cluster oifname "${input.underlay}" snat ip to ${p.egressIp}`,
-        `add rule ${t} count ip saddr @${snat} ip daddr @${dst} ip daddr != @cluster oifname "${input.underlay}" counter name ${tx}`,
-        `add rule ${t} count ip daddr @${snat} ip saddr @${dst} ip saddr != @cluster iifname "${input.underlay}" counter name ${rx}`,
+        `add rule ${t} nat ip saddr @${snat} ip daddr @${dst} ip daddr != @cluster ${outward("oifname")} snat ip to ${p.egressIp}`,
+        `add rule ${t} count ip saddr @${snat} ip daddr @${dst} ip daddr != @cluster ${outward("oifname")} counter name ${tx}`,
+        `add rule ${t} count ip daddr @${snat} ip saddr @${dst} ip saddr != @cluster ${outward("iifname")} counter name ${rx}`,
       );
     }
   }
