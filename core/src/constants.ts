@@ -24,6 +24,12 @@ export const defaults = Object.freeze({
   brokerCredentialsSecret: "isthmus-broker-credentials",
   /** Fixed pod IP annotation. */
   podIpAnnotation: "isthmus.io/ip-address",
+  /** Namespace label (value "true") that shares the namespace's pods, with their labels, with the clusterset (ADR 0406). */
+  sharePodsLabel: "isthmus.io/share-pods",
+  /** The label key by which a NetworkPolicy peer's podSelector names pods of other clusters (ADR 0406). */
+  clusterLabel: "isthmus.io/cluster",
+  /** Plural of the cluster-scoped RemotePodSet (isthmus.io/v1alpha1): another cluster's shared pods, written by isthmus-dns, read by isthmus-node. */
+  remotePodSetPlural: "remotepodsets",
   /** Broker ports: gRPC over TLS, HTTP for health and metrics. */
   brokerGrpcPort: 7443,
   brokerHttpPort: 7080,

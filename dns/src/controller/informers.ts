@@ -1,4 +1,4 @@
-import { CustomObjectsApi, DiscoveryV1Api, type KubernetesListObject, type V1EndpointSlice, type V1Namespace, type V1Service } from "@kubernetes/client-node";
+import { CustomObjectsApi, DiscoveryV1Api, type KubernetesListObject, type V1EndpointSlice, type V1Namespace, type V1Pod, type V1Service } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core/constants";
 import { createInformer, type KubeClient, type ManagedInformer } from "@isthmus/core/kube";
 import { type Logger } from "@isthmus/core/runtime";
@@ -6,8 +6,9 @@ import { managedByValue, mcsLabels } from "../mcs/index.js";
 import { mcsPlurals, type ServiceExportResource, type ServiceImportResource } from "./kube-api.js";
 
 // The caches the MCS controller and the DNS index read: ServiceExports, Services and
-// EndpointSlices of every namespace, the ServiceImports we manage, and the Namespaces (an
-// import goes only into a namespace that exists, and is made as soon as it is created).
+// EndpointSlices of every namespace, the ServiceImports we manage, the Namespaces (an
+// import goes only into a namespace that exists, and is made as soon as it is created) and the
+// Pods (those of shared namespaces are published for network policy, workloads.ts).
 // Every replica runs them (the derived Services' cluster IPs feed DNS everywhere); only the
 // leader writes.
 
@@ -19,7 +20,9 @@ export interface McsInformers {
   readonly slices: ManagedInformer<V1EndpointSlice>;
   /** Namespaces, cluster-scoped (keys are names). */
   readonly namespaces: ManagedInformer<V1Namespace>;
-  /** All five, for starting, stopping and readiness. */
+  /** Pods of every namespace (the shared ones are published for network policy; workloads.ts). */
+  readonly pods: ManagedInformer<V1Pod>;
+  /** All six, for starting, stopping and readiness. */
   readonly all: readonly ManagedInformer<never>[];
 }
 
@@ -69,5 +72,12 @@ export function createMcsInformers(client: KubeClient, logger: Logger): McsInfor
     kubeConfig: client.config,
     logger,
   });
-  return { exports, imports, services, slices, namespaces, all: [exports, imports, services, slices, namespaces] as unknown as ManagedInformer<never>[] };
+  const pods = createInformer<V1Pod>({
+    name: "pods",
+    path: "/api/v1/pods",
+    list: () => client.core.listPodForAllNamespaces(),
+    kubeConfig: client.config,
+    logger,
+  });
+  return { exports, imports, services, slices, namespaces, pods, all: [exports, imports, services, slices, namespaces, pods] as unknown as ManagedInformer<never>[] };
 }

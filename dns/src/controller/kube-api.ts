@@ -2,6 +2,7 @@ import { CustomObjectsApi, DiscoveryV1Api, type CoreV1Api, type KubernetesObject
 import { defaults } from "@isthmus/core/constants";
 import { httpStatusOf, toKubeError, type KubeClient, type Plain } from "@isthmus/core/kube";
 import type { Condition, EndpointSliceJson, ServiceJson, ServiceImportObject } from "../mcs/index.js";
+import { remotePodSetManagedBy, type RemotePodSetApi, type RemotePodSetResource } from "./workloads.js";
 
 // The Kubernetes writes of the MCS controller, in one small interface so the reconcilers read
 // as intent ("create this import") and every failure becomes a KubeError naming the object.
@@ -146,5 +147,28 @@ export function createMcsKubeApi(client: KubeClient): McsKubeApi {
     },
     deleteSlice: (namespace, name) =>
       kubeDelete(`Cannot delete EndpointSlice ${namespace}/${name}`, () => discovery.deleteNamespacedEndpointSlice({ namespace, name })),
+  };
+}
+
+/** The RemotePodSetApi over a real API server (cluster-scoped custom objects of isthmus.io). */
+export function createRemotePodSetApi(client: KubeClient): RemotePodSetApi {
+  const custom = client.api(CustomObjectsApi);
+  const sets = { group: defaults.apiGroup, version: defaults.apiVersion, plural: defaults.remotePodSetPlural };
+  const labelSelector = `${remotePodSetManagedBy.key}=${remotePodSetManagedBy.value}`;
+  return {
+    list: () =>
+      kube("Cannot list RemotePodSets", async () => {
+        const list = (await custom.listClusterCustomObject({ ...sets, labelSelector })) as { items?: RemotePodSetResource[] };
+        return list.items ?? [];
+      }),
+    create: (body) =>
+      kube(`Cannot create RemotePodSet ${body.metadata?.name ?? ""}`, async () => {
+        await custom.createClusterCustomObject({ ...sets, body });
+      }),
+    replace: (body) =>
+      kube(`Cannot replace RemotePodSet ${body.metadata?.name ?? ""}`, async () => {
+        await custom.replaceClusterCustomObject({ ...sets, name: body.metadata?.name ?? "", body });
+      }),
+    delete: (name) => kubeDelete(`Cannot delete RemotePodSet ${name}`, () => custom.deleteClusterCustomObject({ ...sets, name })),
   };
 }

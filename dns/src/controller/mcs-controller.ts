@@ -6,14 +6,16 @@ import { mcsLabels } from "../mcs/index.js";
 import { clusterIpsOf } from "./canonical.js";
 import { createClustersetState, type ClustersetState } from "./clusterset-state.js";
 import { createMcsInformers, type McsInformers } from "./informers.js";
-import { createMcsKubeApi, type McsKubeApi } from "./kube-api.js";
+import { createMcsKubeApi, createRemotePodSetApi, type McsKubeApi } from "./kube-api.js";
 import { createLeaderWork } from "./leader-work.js";
+import { createWorkloadSharing, type RemotePodSetApi } from "./workloads.js";
 
 // The MCS controller of one isthmus-dns replica. Every replica runs the informers and the
 // broker watch, so every replica's DNS index holds the merged clusterset (with the clusterset
 // IPs read from the derived Services). One replica, elected by the Lease, also writes: it
 // publishes the cluster's exports and keeps ServiceImports, their slices and derived Services
-// current (leader-work.ts). Start order: informers (synced), broker watch, leader election;
+// current (leader-work.ts); it also publishes the pods of shared namespaces and mirrors the
+// other clusters' into RemotePodSets for network policy (workloads.ts). Start order: informers (synced), broker watch, leader election;
 // stop in reverse.
 
 /** Options of `createMcsController`. */
@@ -39,6 +41,7 @@ export interface McsControllerOptions {
   /** Injectable for tests; default informers and API over `kube`. */
   readonly informers?: McsInformers;
   readonly api?: McsKubeApi;
+  readonly remotePodSets?: RemotePodSetApi;
 }
 
 /** A running MCS controller (a lifecycle component). */
@@ -64,6 +67,15 @@ export function createMcsController(options: McsControllerOptions): McsControlle
   const informers = options.informers ?? createMcsInformers(options.kube, log);
   const api = options.api ?? createMcsKubeApi(options.kube);
   const backoff = options.backoff ?? defaultBackoff;
+  const sharing = createWorkloadSharing({
+    clusterId: options.clusterId,
+    informers,
+    api: options.remotePodSets ?? createRemotePodSetApi(options.kube),
+    broker: options.broker,
+    backoff,
+    resyncMs: options.resyncMs,
+    logger: log,
+  });
   let leaderWork: ReturnType<typeof createLeaderWork> | undefined;
   let snapshotApplied = false;
   let watch: WatchHandle | undefined;
@@ -108,14 +120,16 @@ export function createMcsController(options: McsControllerOptions): McsControlle
       for (const informer of informers.all) await informer.waitForReady(signal, options.syncTimeoutMs);
       log.info({ keys: informers.all.map((i) => `${i.name}=${String(i.list().length)}`) }, "informers synced");
       watch = options.broker.watch({
-        kinds: ["export", "connection"],
+        kinds: ["export", "connection", "workload"],
         onSnapshot: (snapshot) => {
           state.applySnapshot(snapshot.records);
+          sharing.applySnapshot(snapshot.records);
           snapshotApplied = true;
           log.info({ revision: snapshot.revision, records: snapshot.records.length }, "broker snapshot applied");
         },
         onChanges: (batch) => {
           state.applyChanges(batch.changes);
+          sharing.applyChanges(batch.changes);
         },
         onConnectionChange: (connected, err) => {
           if (connected) log.info("broker watch connected");
@@ -138,7 +152,7 @@ export function createMcsController(options: McsControllerOptions): McsControlle
           const work = makeLeaderWork();
           leaderWork = work;
           try {
-            await work.run(leading);
+            await Promise.all([work.run(leading), sharing.run(leading)]);
           } finally {
             leaderWork = undefined;
           }

@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1EndpointSlice, V1Namespace, V1Service } from "@kubernetes/client-node";
+import type { KubernetesObject, V1EndpointSlice, V1Namespace, V1Pod, V1Service } from "@kubernetes/client-node";
 import { createFakeUnderlyingInformer, createInformer, KubeError, objectKey, type FakeUnderlyingInformer, type ManagedInformer, type Plain } from "@isthmus/core/kube";
 import type { EndpointSliceJson, ServiceJson } from "../../mcs/index.js";
 import type { McsInformers } from "../informers.js";
@@ -31,6 +31,7 @@ interface Caches {
   readonly services: FakeUnderlyingInformer<V1Service>;
   readonly slices: FakeUnderlyingInformer<V1EndpointSlice>;
   readonly namespaces: FakeUnderlyingInformer<V1Namespace>;
+  readonly pods: FakeUnderlyingInformer<V1Pod>;
 }
 
 function managed<T extends KubernetesObject>(name: string, fake: FakeUnderlyingInformer<T>): ManagedInformer<T> {
@@ -47,6 +48,7 @@ export function createFakeCluster(options: { readonly namespaces: readonly strin
     services: createFakeUnderlyingInformer<V1Service>(),
     slices: createFakeUnderlyingInformer<V1EndpointSlice>(),
     namespaces: createFakeUnderlyingInformer<V1Namespace>(options.namespaces.map(namespaceObject)),
+    pods: createFakeUnderlyingInformer<V1Pod>(),
   };
   const informers = {
     exports: managed("serviceexports", caches.exports),
@@ -54,6 +56,7 @@ export function createFakeCluster(options: { readonly namespaces: readonly strin
     services: managed("services", caches.services),
     slices: managed("endpointslices", caches.slices),
     namespaces: managed("namespaces", caches.namespaces),
+    pods: managed("pods", caches.pods),
   };
   const all = Object.values(informers) as unknown as ManagedInformer<never>[];
   const writes: string[] = [];
