@@ -91,6 +91,10 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
 
   const wantRules = steerRules(routes);
   const wantTables = new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [tableBase + r.program.index])));
+  for (const dev of new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [r.nextHop.dev])))) {
+    // Replies carry the steering mark back (render.ts); the reverse-path check uses it only with this set.
+    await runner.run(["sysctl", "-q", "-w", `net/ipv4/conf/${dev}/src_valid_mark=1`]);
+  }
   for (const r of routes) {
     if (r.nextHop === undefined) continue;
     await runner.run(["ip", "route", "replace", ...routeArgs(r.program.index, r.nextHop)]);

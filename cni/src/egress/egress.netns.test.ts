@@ -199,6 +199,17 @@ describe("egress gateway data path", () => {
     expect(await seenBy("sel", outsideIp)).toBe(egressIp);
   });
 
+  it("works with strict reverse-path filtering on the pod's node (replies come back over the overlay)", async () => {
+    await sh(["sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=1"], nodes[0]);
+    try {
+      expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+      expect(await seenBy("other", outsideIp)).toBe("198.18.246.11");
+      expect(await seenBy("sel", ip.srv)).toBe(ip.sel);
+    } finally {
+      await sh(["sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0"], nodes[0]);
+    }
+  });
+
   it("re-applying the same plan changes nothing", async () => {
     expect(await program([gateway()])).toEqual([[], [], []]);
   });

@@ -12,7 +12,8 @@ describe("renderEgressScript", () => {
   it("marks a steering node's pods and keeps the masquerade off them only towards the egress node", () => {
     const script = renderEgressScript({ programs: [{ program: { ...base, steer: ["10.248.1.5"] }, nextHop: hop }], clusterCidrs: ["10.248.0.0/16"], addresses: [] }, { sets: [], counters: [] });
     expect(script).toContain("add element ip isthmus-egress s_db_egress { 10.248.1.5 }");
-    expect(script).toContain("add rule ip isthmus-egress steer ip saddr @s_db_egress ip daddr @d_db_egress ip daddr != @cluster meta mark set meta mark & 0xff00ffff | 0x00020000");
+    expect(script).toContain("add rule ip isthmus-egress steer ip saddr @s_db_egress ip daddr @d_db_egress ip daddr != @cluster meta mark set meta mark & 0xff00ffff | 0x00020000 ct mark set ct mark & 0xff00ffff | 0x00020000");
+    expect(script).toContain("add rule ip isthmus-egress steer ct direction reply ct mark & 0x00ff0000 == 0x00020000 meta mark set meta mark & 0xff00ffff | 0x00020000");
     expect(script).toContain("add rule ip isthmus-egress nat meta mark & 0x00ff0000 == 0x00020000 rt ip nexthop 10.248.2.0 snat ip to ip saddr");
     expect(script).not.toContain("snat ip to 198.18.246.50");
   });

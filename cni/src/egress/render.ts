@@ -12,6 +12,10 @@
  *     route is `default via <active node> proto 148` over the overlay (`isthmus.1`, onlink to the
  *     node's VTEP address) or, with `--vxlan-mode cross-subnet` and the node on this node's
  *     segment, directly to its InternalIP.
+ *   - the mark is saved in the connection's mark and put back on its replies, and the next hop's
+ *     device gets `src_valid_mark=1`: the reverse-path check of a reply (from an outside address,
+ *     arriving over the overlay) then looks up the same rules and finds the same device, so a
+ *     strict `rp_filter` passes it.
  *   - chain `nat` (postrouting, srcnat - 10): a steered packet routed to that next hop gets an
  *     identity SNAT, so the masquerade of `ip isthmus-node` (srcnat + 10) leaves it alone and the
  *     egress node sees the pod's own address.
@@ -127,7 +131,8 @@ export function renderEgressScript(input: EgressRenderInput, existing: ExistingE
         `add set ${t} ${steer} { type ipv4_addr; }`,
         `flush set ${t} ${steer}`,
         `add element ${t} ${steer} { ${p.steer.join(", ")} }`,
-        `add rule ${t} steer ip saddr @${steer} ip daddr @${dst} ip daddr != @cluster meta mark set meta mark & ${hex(~markMask >>> 0)} | ${mark}`,
+        `add rule ${t} steer ip saddr @${steer} ip daddr @${dst} ip daddr != @cluster meta mark set meta mark & ${hex(~markMask >>> 0)} | ${mark} ct mark set ct mark & ${hex(~markMask >>> 0)} | ${mark}`,
+        `add rule ${t} steer ct direction reply ct mark & ${hex(markMask)} == ${mark} meta mark set meta mark & ${hex(~markMask >>> 0)} | ${mark}`,
         `add rule ${t} nat meta mark & ${hex(markMask)} == ${mark} rt ip nexthop ${nextHop.via} snat ip to ip saddr`,
       );
     }
