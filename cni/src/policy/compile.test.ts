@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { allows, type Flow } from "../testing/policy-eval.js";
 import { compilePolicies, counterName, policyTypes } from "./compile.js";
-import type { NetworkPolicyData, PodData, PolicySpec } from "./types.js";
+import type { NetworkPolicyData, PodData, PolicySpec, RemotePodSetData } from "./types.js";
 
 // Three namespaces x, y, z with pods a, b, c each; a and b of x, and a of y and z, run on n1.
 const ips: Record<string, string> = {
@@ -241,4 +241,48 @@ describe("compilePolicies", () => {
     }
     expect([allows(a, tcp("y/b", "x/a", 69)), allows(a, tcp("y/b", "x/a", 95)), allows(a, tcp("y/b", "x/a", 101)), allows(a, tcp("10.9.9.9", "x/a", 80)), allows(a, tcp("10.9.9.9", "x/a", 95))]).toEqual([false, true, false, true, false]);
   });
+
+  describe("peers in other clusters (RemotePodSets, isthmus.io/cluster)", () => {
+    // c1 shares namespace x (labelled team=web) with a frontend and a worker, and namespace q; c3 shares x too.
+    const remotePods: RemotePodSetData[] = [
+      { clusterId: "c1", namespace: "x", namespaceLabels: { team: "web" }, pods: [{ name: "fe", ip: "10.1.0.5", labels: { app: "frontend" } }, { name: "wk", ip: "10.1.0.6", labels: { app: "worker" } }] },
+      { clusterId: "c1", namespace: "q", namespaceLabels: { team: "web" }, pods: [{ name: "fe", ip: "10.1.0.7", labels: { app: "frontend" } }] },
+      { clusterId: "c3", namespace: "x", namespaceLabels: {}, pods: [{ name: "fe", ip: "10.3.0.5", labels: { app: "frontend" } }] },
+    ];
+    const withRemote = (policies: NetworkPolicyData[]) => compilePolicies({ nodeName: "n1", policies, pods, namespaces, remotePods });
+    const only = (podSelector: PolicySpec["podSelector"], namespaceSelector?: PolicySpec["podSelector"]) =>
+      withRemote([policy("x", "remote", { podSelector: { matchLabels: { pod: "a" } }, ingress: [{ from: [{ ...(podSelector === undefined ? {} : { podSelector }), ...(namespaceSelector === undefined ? {} : { namespaceSelector }) }] }] })]);
+
+    it("a podSelector with the cluster key selects that cluster's pods of the policy's namespace, never local pods", () => {
+      const r = only({ matchLabels: { "isthmus.io/cluster": "c1", app: "frontend" } });
+      expect(allows(r, tcp("10.1.0.5", "x/a"))).toBe(true);
+      expect(allows(r, tcp("10.1.0.6", "x/a"))).toBe(false);
+      expect(allows(r, tcp("10.1.0.7", "x/a"))).toBe(false);
+      expect(allows(r, tcp("10.3.0.5", "x/a"))).toBe(false);
+      expect(allows(r, tcp("x/b", "x/a"))).toBe(false);
+      expect(allows(r, tcp("10.1.0.5", "x/b"))).toBe(true);
+    });
+
+    it("with a namespaceSelector, matches the remote namespaces' labels; expressions on the key select several clusters", () => {
+      const r = only({ matchLabels: { "isthmus.io/cluster": "c1", app: "frontend" } }, { matchLabels: { team: "web" } });
+      expect(allows(r, tcp("10.1.0.5", "x/a"))).toBe(true);
+      expect(allows(r, tcp("10.1.0.7", "x/a"))).toBe(true);
+      expect(allows(r, tcp("10.3.0.5", "x/a"))).toBe(false);
+      const any = only({ matchExpressions: [{ key: "isthmus.io/cluster", operator: "Exists" }], matchLabels: { app: "frontend" } });
+      expect(["10.1.0.5", "10.1.0.6", "10.1.0.7", "10.3.0.5"].map((src) => allows(any, tcp(src, "x/a")))).toEqual([true, false, false, true]);
+      const notC1 = only({ matchExpressions: [{ key: "isthmus.io/cluster", operator: "NotIn", values: ["c1"] }] });
+      expect(["10.1.0.5", "10.3.0.5"].map((src) => allows(notC1, tcp(src, "x/a")))).toEqual([false, true]);
+    });
+
+    it("a selector without the key still selects only this cluster's pods, and remote pods are egress peers too", () => {
+      const local = only({ matchLabels: { app: "frontend" } });
+      expect(allows(local, tcp("10.1.0.5", "x/a"))).toBe(false);
+      const egress = withRemote([policy("x", "out", { podSelector: { matchLabels: { pod: "a" } }, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: { matchLabels: { "isthmus.io/cluster": "c1", app: "frontend" } } }], ports: [{ port: 80 }, { port: "web" }] }] })]);
+      expect(allows(egress, tcp("x/a", "10.1.0.5"))).toBe(true);
+      expect(allows(egress, tcp("x/a", "10.1.0.5", 81))).toBe(false);
+      expect(allows(egress, tcp("x/a", "10.1.0.6"))).toBe(false);
+      expect(withRemote([]).ingress.isolated).toEqual([]);
+    });
+  });
 });
+

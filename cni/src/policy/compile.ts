@@ -17,6 +17,12 @@
  *   omitted, or a named port: for ingress resolved on the target pod, for egress on each
  *   destination pod the rule's peers select (for an ipBlock peer, the known pods inside it). A
  *   named port a pod does not have matches nothing on that pod (and is reported as a warning).
+ * - Pods of other clusters (RemotePodSets, ADR 0406): a peer whose podSelector names the key
+ *   `isthmus.io/cluster` (matchLabels or an expression) selects among other clusters' shared
+ *   pods only, each carrying that label with its cluster's id; its namespaceSelector matches
+ *   their namespaces' labels, and without one the namespace of the same name as the policy's.
+ *   Such a peer never selects this cluster's pods (add a peer without the key for those).
+ *   Remote pods have no named ports.
  * - Elements are made disjoint per pod and protocol (overlapping ipBlocks are valid input,
  *   overlapping elements are not for nftables).
  * - Replies are allowed by conntrack in the rendered table, not here. Only IPv4: the pod network
@@ -25,9 +31,10 @@
  *   packet (a drop chain per distinct set of such policies).
  */
 import { createHash } from "node:crypto";
+import { defaults } from "@isthmus/core/constants";
 import { addressRange, allAddresses, allPorts, type Box, cidrRange, disjointBoxes, inRanges, mergeRanges, type Range, subtractRanges } from "./ranges.js";
 import { matchesSelector } from "./selector.js";
-import type { NetworkPolicyData, PodData, PolicyInput, PolicyPeer, PolicyPort } from "./types.js";
+import type { LabelSelector, NetworkPolicyData, PodData, PolicyInput, PolicyPeer, PolicyPort } from "./types.js";
 
 /** "ingress" or "egress". */
 export type Direction = "ingress" | "egress";
@@ -98,7 +105,14 @@ interface Context {
   /** Pods that can be peers: with an IPv4 address, not on the host network. */
   readonly peers: readonly (PodData & { readonly value: number })[];
   readonly namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** Other clusters' shared pods, labelled with `isthmus.io/cluster`, and their namespaces' labels. */
+  readonly remote: readonly (PodData & { readonly value: number; readonly namespaceLabels: Readonly<Record<string, string>> })[];
   readonly warnings: Set<string>;
+}
+
+/** True when `selector` names the cluster label key, i.e. selects pods of other clusters. */
+export function namesCluster(selector: LabelSelector): boolean {
+  return Object.hasOwn(selector.matchLabels ?? {}, defaults.clusterLabel) || (selector.matchExpressions ?? []).some((r) => r.key === defaults.clusterLabel);
 }
 
 interface ResolvedPeer {
@@ -126,6 +140,13 @@ function resolvePeer(ctx: Context, policy: NetworkPolicyData, peer: PolicyPeer):
     return { ranges: [], pods: [] };
   }
   const { podSelector, namespaceSelector } = peer;
+  if (podSelector !== undefined && namesCluster(podSelector)) {
+    const remote = ctx.remote.filter((p) => {
+      const inNamespace = namespaceSelector === undefined ? p.namespace === policy.namespace : matchesSelector(namespaceSelector, p.namespaceLabels);
+      return inNamespace && matchesSelector(podSelector, p.labels);
+    });
+    return { ranges: mergeRanges(remote.map((p) => ({ start: p.value, end: p.value }))), pods: remote };
+  }
   const pods = ctx.peers.filter((p) => {
     const inNamespace = namespaceSelector === undefined ? p.namespace === policy.namespace : matchesSelector(namespaceSelector, ctx.namespaceLabels.get(p.namespace) ?? {});
     return inNamespace && (podSelector === undefined || matchesSelector(podSelector, p.labels));
@@ -222,6 +243,12 @@ export function compilePolicies(input: PolicyInput): PolicyRuleset {
       return range === undefined ? [] : [{ ...p, value: range.start }];
     }),
     namespaceLabels: new Map(input.namespaces.map((n) => [n.name, n.labels])),
+    remote: (input.remotePods ?? []).flatMap((set) =>
+      set.pods.flatMap((p) => {
+        const range = addressRange(p.ip);
+        return range === undefined ? [] : [{ namespace: set.namespace, name: p.name, labels: { ...p.labels, [defaults.clusterLabel]: set.clusterId }, value: range.start, namespaceLabels: set.namespaceLabels }];
+      }),
+    ),
     warnings: new Set(),
   };
   const locals = localPods(ctx);

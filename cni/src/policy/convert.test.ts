@@ -1,6 +1,6 @@
 import { V1NetworkPolicy, V1NetworkPolicyIngressRule, V1NetworkPolicySpec, type V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { toPodData, toPolicyData } from "./convert.js";
+import { toPodData, toPolicyData, toRemotePodSetData } from "./convert.js";
 
 const wire = {
   apiVersion: "networking.k8s.io/v1",
@@ -39,5 +39,14 @@ describe("toPodData", () => {
     };
     expect(toPodData(pod)).toEqual({ namespace: "x", name: "a", labels: { app: "a" }, ip: "10.0.0.5", nodeName: "n1", ports: [{ name: "http", port: 80 }, { name: "dns", port: 53, protocol: "UDP" }] });
     expect(toPodData({ metadata: { name: "a", namespace: "x" }, status: { phase: "Succeeded", podIP: "10.0.0.5" } })).toBeUndefined();
+  });
+});
+
+describe("toRemotePodSetData", () => {
+  it("reads a RemotePodSet's spec, defaulting absent labels, and skips one without cluster or namespace", () => {
+    const spec = { clusterId: "c1", namespace: "shop", pods: [{ name: "fe", ip: "10.1.0.5" }] };
+    expect(toRemotePodSetData({ metadata: { name: "c1.shop" }, spec })).toEqual({ clusterId: "c1", namespace: "shop", namespaceLabels: {}, pods: [{ name: "fe", ip: "10.1.0.5", labels: {} }] });
+    expect(toRemotePodSetData({ metadata: { name: "c1.x" }, spec: { namespace: "x" } })).toBeUndefined();
+    expect(toRemotePodSetData({ metadata: { name: "none" } })).toBeUndefined();
   });
 });

@@ -3,8 +3,8 @@
  * (types.ts). Type imports only: whoever converts (the agent's informers, `isthmus diagnose
  * policy`) has loaded the Kubernetes client already; this file loads nothing.
  */
-import type { V1Namespace, V1NetworkPolicy, V1Pod } from "@kubernetes/client-node";
-import type { IngressRule, NamespaceData, NamedPort, NetworkPolicyData, PodData } from "./types.js";
+import type { KubernetesObject, V1Namespace, V1NetworkPolicy, V1Pod } from "@kubernetes/client-node";
+import type { IngressRule, NamespaceData, NamedPort, NetworkPolicyData, PodData, RemotePodSetData } from "./types.js";
 
 /** The pod's plain data; undefined for pods that hold no address any more (Succeeded, Failed). */
 export function toPodData(pod: V1Pod): PodData | undefined {
@@ -54,5 +54,27 @@ export function toPolicyData(policy: V1NetworkPolicy): NetworkPolicyData {
       ...(ingress === undefined ? {} : { ingress }),
       ...(spec.egress === undefined ? {} : { egress: spec.egress }),
     },
+  };
+}
+
+/** A RemotePodSet as listed or watched (isthmus.io/v1alpha1; plain JSON). */
+export interface RemotePodSetObject extends KubernetesObject {
+  readonly spec?: {
+    readonly clusterId?: string;
+    readonly namespace?: string;
+    readonly namespaceLabels?: Readonly<Record<string, string>>;
+    readonly pods?: readonly { readonly name: string; readonly ip: string; readonly labels?: Readonly<Record<string, string>> }[];
+  };
+}
+
+/** The set's plain data; undefined when its spec lacks the cluster or namespace (never written so by isthmus-dns; the CRD requires both). */
+export function toRemotePodSetData(set: RemotePodSetObject): RemotePodSetData | undefined {
+  const spec = set.spec;
+  if (spec?.clusterId === undefined || spec.namespace === undefined) return undefined;
+  return {
+    clusterId: spec.clusterId,
+    namespace: spec.namespace,
+    namespaceLabels: spec.namespaceLabels ?? {},
+    pods: (spec.pods ?? []).map((p) => ({ name: p.name, ip: p.ip, labels: p.labels ?? {} })),
   };
 }

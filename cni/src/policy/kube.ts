@@ -1,7 +1,8 @@
-import { CoreV1Api, type KubeConfig, NetworkingV1Api, type V1Namespace, type V1NetworkPolicy, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, NetworkingV1Api, type V1Namespace, type V1NetworkPolicy, type V1Pod } from "@kubernetes/client-node";
+import { defaults } from "@isthmus/core/constants";
 import { createInformer, type ManagedInformer } from "@isthmus/core/kube";
 import type { Logger } from "pino";
-import { toNamespaceData, toPodData, toPolicyData } from "./convert.js";
+import { type RemotePodSetObject, toNamespaceData, toPodData, toPolicyData, toRemotePodSetData } from "./convert.js";
 import type { PolicyInput } from "./types.js";
 
 /** Where the policy agent reads the cluster from. */
@@ -10,14 +11,15 @@ export interface PolicySource {
   snapshot(nodeName: string): PolicyInput | undefined;
 }
 
-/** The three informers of the policy agent as one source, plus their lifecycle. */
+/** The four informers of the policy agent as one source, plus their lifecycle. */
 export interface PolicyInformers extends PolicySource {
   start(signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Informers (core's self-healing wrappers) of every Pod, Namespace and NetworkPolicy; `onChange`
+ * Informers (core's self-healing wrappers) of every Pod, Namespace, NetworkPolicy and
+ * RemotePodSet (other clusters' shared pods, written by isthmus-dns; ADR 0406); `onChange`
  * runs on every event and when a cache becomes ready. After a cache has synced once it keeps
  * serving while its watch reconnects (stale, never partial).
  */
@@ -33,7 +35,17 @@ export function createPolicyInformers(kc: KubeConfig, options: { readonly logger
     list: () => networking.listNetworkPolicyForAllNamespaces(),
     ...common,
   });
-  const all = [pods, namespaces, policies] as unknown as readonly ManagedInformer<never>[];
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const group = defaults.apiGroup;
+  const version = defaults.apiVersion;
+  const plural = defaults.remotePodSetPlural;
+  const remote = createInformer<RemotePodSetObject>({
+    name: "remotepodsets",
+    path: `/apis/${group}/${version}/${plural}`,
+    list: async () => (await custom.listClusterCustomObject({ group, version, plural })) as KubernetesListObject<RemotePodSetObject>,
+    ...common,
+  });
+  const all = [pods, namespaces, policies, remote] as unknown as readonly ManagedInformer<never>[];
   const synced = new Set<string>();
   for (const informer of all) {
     for (const event of ["add", "update", "delete"] as const) informer.on(event, () => { options.onChange(); });
@@ -47,6 +59,7 @@ export function createPolicyInformers(kc: KubeConfig, options: { readonly logger
         pods: pods.list().map(toPodData).filter((p) => p !== undefined),
         namespaces: namespaces.list().map(toNamespaceData),
         policies: policies.list().map(toPolicyData),
+        remotePods: remote.list().flatMap((o) => toRemotePodSetData(o) ?? []),
       };
     },
     start: async (signal) => {

@@ -97,10 +97,20 @@ export interface NamespaceData {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** Everything the compiler reads: the cluster's policies, pods and namespaces, and this node's name. */
+/** One namespace's pods shared by another cluster (a RemotePodSet's spec). */
+export interface RemotePodSetData {
+  readonly clusterId: string;
+  readonly namespace: string;
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  readonly pods: readonly { readonly name: string; readonly ip: string; readonly labels: Readonly<Record<string, string>> }[];
+}
+
+/** Everything the compiler reads: the cluster's policies, pods and namespaces, other clusters' shared pods, and this node's name. */
 export interface PolicyInput {
   readonly nodeName: string;
   readonly policies: readonly NetworkPolicyData[];
   readonly pods: readonly PodData[];
   readonly namespaces: readonly NamespaceData[];
+  /** Other clusters' shared pods (RemotePodSets); absent = none. */
+  readonly remotePods?: readonly RemotePodSetData[];
 }

@@ -1,6 +1,6 @@
 // A minimal Kubernetes API for the isthmus-node process test (run as its own process inside a
 // test namespace: `node cni/dist/testing/fake-apiserver.js PORT STATE.json`): lists and watches
-// Nodes and Pods (and Namespaces, NetworkPolicies and EgressGateways, when the file has them) from a JSON file, reads single Pods, records
+// Nodes and Pods (and Namespaces, NetworkPolicies, EgressGateways and RemotePodSets, when the file has them) from a JSON file, reads single Pods, records
 // EgressGateway status patches (`GET /test/egress-status`) and Events (`GET /test/events`), and replaces the Node list on
 // `POST /test/nodes` (sending ADDED/MODIFIED/DELETED events to open watches). Only what the
 // agent's informers use; never a stand-in for the real API server in the lab.
@@ -13,7 +13,7 @@ interface Item {
 }
 
 const [portText = "0", stateFile = ""] = process.argv.slice(2);
-const state = JSON.parse(readFileSync(stateFile, "utf8")) as { nodes: Item[]; pods: Item[]; namespaces?: Item[]; networkpolicies?: Item[]; egressgateways?: Item[] };
+const state = JSON.parse(readFileSync(stateFile, "utf8")) as { nodes: Item[]; pods: Item[]; namespaces?: Item[]; networkpolicies?: Item[]; egressgateways?: Item[]; remotepodsets?: Item[] };
 /** EgressGateway status subresource patches received (`GET /test/egress-status` returns them). */
 const statusPatches: unknown[] = [];
 /** Events created in namespace default (`GET /test/events` returns them). */
@@ -24,6 +24,7 @@ const staticLists: Readonly<Record<string, { kind: string; items: () => Item[] }
   "/api/v1/namespaces": { kind: "NamespaceList", items: () => state.namespaces ?? [] },
   "/apis/networking.k8s.io/v1/networkpolicies": { kind: "NetworkPolicyList", items: () => state.networkpolicies ?? [] },
   "/apis/isthmus.io/v1alpha1/egressgateways": { kind: "EgressGatewayList", items: () => state.egressgateways ?? [] },
+  "/apis/isthmus.io/v1alpha1/remotepodsets": { kind: "RemotePodSetList", items: () => state.remotepodsets ?? [] },
 };
 let revision = 1;
 const nodeWatches = new Set<ServerResponse>();
