@@ -8,7 +8,7 @@ import { renderData, renderObject, type Column } from "../output.js";
 
 const help = `Usage: isthmus show <what> [--broker-admin FILE] [-o table|json|yaml]
 
-Shows the clusterset as the broker sees it (admin API).
+Shows the clusterset as the broker sees it (admin API), or a member cluster's egress gateways.
 
 What:
   clusters      joined clusters: CIDRs, global CIDR, when joined and last seen
@@ -17,6 +17,8 @@ What:
   exports       exported services: cluster, namespace, name, type, cluster and global IP, ports
   networks      every cluster's pod, service and global CIDRs
   versions      the CLI, the broker and (with --kubeconfig) the images of the agents in a cluster
+  egress        a member cluster's EgressGateways (--kubeconfig/--context; no broker): active
+                node, egress IP, pods, Ready reason, conflicts
 
 Options:
   --broker-admin FILE   The admin file (default ./broker-admin.json)
@@ -25,7 +27,8 @@ Options:
 Examples:
   isthmus show connections
   isthmus show exports -o json
-  isthmus show versions --kubeconfig "$(isthmus lab kubeconfig c1)"`;
+  isthmus show versions --kubeconfig "$(isthmus lab kubeconfig c1)"
+  isthmus show egress --kubeconfig "$(isthmus lab kubeconfig c1)"`;
 
 interface Shown {
   rows: readonly Record<string, unknown>[];
@@ -120,10 +123,17 @@ export function createShowCommand(): Command {
     async run(args, io) {
       const { values, positionals } = parseCommandArgs(args, { ...clusterOptions, "broker-admin": { type: "string" }, output: { type: "string", short: "o" } });
       const [what, ...extra] = positionals;
-      if (what === undefined) throw new CliError("UsageError", "show needs what to show: clusters, endpoints, connections, exports, networks or versions");
+      if (what === undefined) throw new CliError("UsageError", "show needs what to show: clusters, endpoints, connections, exports, networks, versions or egress");
       if (extra.length > 0) throw new CliError("UsageError", `Unexpected argument "${extra[0] ?? ""}"`);
       const format = parseOutputFormat(values.output);
-      if (!["clusters", "endpoints", "connections", "exports", "networks", "versions"].includes(what)) throw new CliError("UsageError", `Unknown thing to show "${what}": use clusters, endpoints, connections, exports, networks or versions`);
+      if (what === "egress") {
+        const { egressRows, listEgressGateways } = await import("./show-egress.js");
+        const rows = egressRows(await listEgressGateways((await connectCluster(values, io)).custom)) as unknown as Record<string, unknown>[];
+        const columns = [col("NAME", "name"), col("READY", "ready"), col("ACTIVE-NODE", "activeNode"), col("EGRESS-IP", "egressIp"), col("PODS", "pods"), col("DESTINATIONS", "destinations"), col("CONFLICT", "conflict"), col("MESSAGE", "message")];
+        io.stdout.write(format === "table" ? renderData("table", rows, columns) : renderObject(format, rows));
+        return 0;
+      }
+      if (!["clusters", "endpoints", "connections", "exports", "networks", "versions"].includes(what)) throw new CliError("UsageError", `Unknown thing to show "${what}": use clusters, endpoints, connections, exports, networks, versions or egress`);
       const conn = await openAdmin(await readBrokerAdmin(resolve(values["broker-admin"] ?? "broker-admin.json")));
       try {
         io.stdout.write(await showData(what, conn, { format, cluster: values, io }));
