@@ -83,7 +83,16 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
   const routes = nextHops(options.programs, { mode: options.mode, underlay });
   const current = await listTable(runner);
   const existing = existingObjects(current ?? []);
-  const wantAddresses = options.programs.filter((p) => p.serving && p.extraPrefix !== undefined).map((p) => p.egressIp);
+  const links = JSON.parse((await runner.run(["ip", "-j", "-4", "addr", "show"])).stdout) as AddrJson[];
+  const holder = (address: string): { dev: string; prefix: number } | undefined => {
+    for (const l of links) for (const a of l.addr_info ?? []) if (a.local === address && l.ifname !== undefined) return { dev: l.ifname, prefix: a.prefixlen ?? 32 };
+    return undefined;
+  };
+  // An address the node holds that this table did not record is not ours: never record it, so never remove it.
+  const wantAddresses = options.programs
+    .filter((p) => p.serving && p.extraPrefix !== undefined && p.egressIp !== options.nodeIp)
+    .map((p) => p.egressIp)
+    .filter((a) => holder(a) === undefined || existing.addresses.includes(a));
   const recorded = [...new Set([...wantAddresses, ...existing.addresses])].sort();
   if (options.programs.length > 0 || current !== undefined) {
     await runner.run(["nft", "-f", "-"], { stdin: renderEgressScript({ programs: routes, clusterCidrs: options.clusterCidrs, addresses: recorded }, existing) });
@@ -116,11 +125,6 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
     changes.push(`table ${String(table)}: flush`);
   }
 
-  const links = JSON.parse((await runner.run(["ip", "-j", "-4", "addr", "show"])).stdout) as AddrJson[];
-  const holder = (address: string): { dev: string; prefix: number } | undefined => {
-    for (const l of links) for (const a of l.addr_info ?? []) if (a.local === address && l.ifname !== undefined) return { dev: l.ifname, prefix: a.prefixlen ?? 32 };
-    return undefined;
-  };
   for (const address of wantAddresses) {
     if (holder(address) !== undefined) continue;
     await runner.run(["ip", "addr", "add", `${address}/32`, "dev", underlay.device]);

@@ -250,6 +250,19 @@ describe("egress gateway data path", () => {
     expect(await seenBy("sel", outsideIp)).toBe("198.18.246.12");
   });
 
+  it("an address the egress node already holds is used but never recorded, so never removed", async () => {
+    await sh(["ip", "addr", "add", "198.18.246.60/24", "dev", "eth0"], nodes[1]);
+    try {
+      await program([gateway({ egressIP: "198.18.246.60/24" })]);
+      expect(await seenBy("sel", outsideIp)).toBe("198.18.246.60");
+      expect(await sh(["nft", "list", "set", "ip", egressTable, "addresses"], nodes[1])).not.toContain("198.18.246.60");
+      await program([]);
+      expect(await sh(["ip", "-4", "addr", "show", "dev", "eth0"], nodes[1])).toContain("198.18.246.60/24");
+    } finally {
+      await sh(["ip", "addr", "del", "198.18.246.60/24", "dev", "eth0"], nodes[1]);
+    }
+  });
+
   it("the multi-homed egress node SNATs what leaves through its WAN interface, not its LAN one", async () => {
     await program([gateway()]);
     expect(await sh(["ip", "route", "get", outsideIp], nodes[1])).toContain("dev wan0");

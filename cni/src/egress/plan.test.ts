@@ -66,6 +66,12 @@ describe("planEgress", () => {
     expect(plan.programs[0]?.steer).toEqual(["10.247.1.5", "10.247.1.6", "10.247.1.8"]);
   });
 
+  it("never treats the active node's own InternalIP as an extra address, even written with a prefix", () => {
+    const plan = planEgress(input([gw("x", { nodeSelector: egressNodes, egressIP: "198.18.246.12/24" })], "n2"));
+    expect(plan.programs[0]?.egressIp).toBe("198.18.246.12");
+    expect(plan.programs[0]?.extraPrefix).toBeUndefined();
+  });
+
   it("lets only the node holding a bare egress IP serve", () => {
     const plan = planEgress(input([gw("x", { nodeSelector: egressNodes, egressIP: "198.18.247.13" })]));
     expect(plan.statuses[0]?.activeNode).toBe("n3");

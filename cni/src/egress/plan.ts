@@ -187,7 +187,8 @@ export function planEgress(input: EgressInput): EgressPlan {
       serving: isActive,
       snat: sortIps(snat),
       egressIp: r.egressIp,
-      ...(r.checked.ip?.prefix === undefined ? {} : { extraPrefix: r.checked.ip.prefix }),
+      // `A/len` naming the node's own InternalIP adds nothing: that address is the node's, not ours.
+      ...(r.checked.ip?.prefix === undefined || r.egressIp === r.active.internalIp ? {} : { extraPrefix: r.checked.ip.prefix }),
     });
   }
   return {
