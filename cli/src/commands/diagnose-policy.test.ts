@@ -67,6 +67,19 @@ describe("diagnoseFlow", () => {
     expect(text).toContain("shop/web-from-ops ingress[0]: from does not match 192.0.2.10, ports do not match");
   });
 
+  it("explains a peer naming pods of another cluster (isthmus.io/cluster) from the RemotePodSets", () => {
+    const remote: PolicyInput = {
+      ...input,
+      remotePods: [{ clusterId: "c2", namespace: "shop", namespaceLabels: {}, pods: [{ name: "fe", ip: "10.2.0.5", labels: { app: "frontend" } }, { name: "wk", ip: "10.2.0.6", labels: { app: "worker" } }] }],
+      policies: [{ namespace: "shop", name: "from-c2-frontend", spec: { podSelector: { matchLabels: { app: "web" } }, ingress: [{ from: [{ podSelector: { matchLabels: { "isthmus.io/cluster": "c2", app: "frontend" } } }] }] } }],
+    };
+    const web = parseFlowEnd("shop/web:8080", { role: "DST" });
+    expect(diagnoseFlow(remote, { src: parseFlowEnd("10.2.0.5", { role: "SRC" }), dst: web, cluster: "c1" }).allowed).toBe(true);
+    const denied = diagnoseFlow(remote, { src: parseFlowEnd("10.2.0.6", { role: "SRC" }), dst: web, cluster: "c1" });
+    expect(denied.allowed).toBe(false);
+    expect(renderDiagnosis(denied)).toContain("shop/from-c2-frontend ingress[0]: from does not match 10.2.0.6");
+  });
+
   it("fails clearly on an unknown pod, a pod without an address and an unknown port name", () => {
     expect(() => diagnoseFlow(input, { src: parseFlowEnd("shop/nope", { role: "SRC" }), dst: parseFlowEnd("shop/web:80", { role: "DST" }), cluster: "c1" })).toThrow(/No pod shop\/nope in cluster c1$/);
     expect(() => diagnoseFlow(input, { src: parseFlowEnd("gone/x", { role: "SRC" }), dst: parseFlowEnd("shop/web:80", { role: "DST" }), cluster: "c1" })).toThrow(/no namespace gone either/);

@@ -3,8 +3,10 @@
  * the cluster's NetworkPolicies, Pods and Namespaces once and asks the node agent's own compiler
  * (`explainFlow` of `@isthmus/cni/policy`), so the answer is what isthmus-node enforces.
  */
-import { NetworkingV1Api } from "@kubernetes/client-node";
-import { explainFlow, type DirectionVerdict, type FlowExplanation, type PodData, type PolicyInput, toNamespaceData, toPodData, toPolicyData } from "@isthmus/cni/policy";
+import { CustomObjectsApi, NetworkingV1Api } from "@kubernetes/client-node";
+import { defaults } from "@isthmus/core/constants";
+import { httpStatusOf } from "@isthmus/core/kube";
+import { explainFlow, type DirectionVerdict, type FlowExplanation, type PodData, type PolicyInput, type RemotePodSetObject, toNamespaceData, toPodData, toPolicyData, toRemotePodSetData } from "@isthmus/cni/policy";
 import { CliError, type CommandIo, type OutputFormat, parseCommandArgs, parseOutputFormat } from "../command.js";
 import { clusterOptions, connectCluster } from "../kube/cluster.js";
 import { renderObject } from "../output.js";
@@ -119,12 +121,22 @@ export function renderDiagnosis(d: PolicyDiagnosis): string {
 
 async function readPolicyInput(target: Awaited<ReturnType<typeof connectCluster>>): Promise<PolicyInput> {
   const networking = target.kube.api(NetworkingV1Api);
-  const [pods, namespaces, policies] = await Promise.all([target.kube.core.listPodForAllNamespaces(), target.kube.core.listNamespace(), networking.listNetworkPolicyForAllNamespaces()]);
+  const custom = target.kube.api(CustomObjectsApi);
+  // Other clusters' shared pods (ADR 0406); a cluster without the CRD has none.
+  const remote = custom.listClusterCustomObject({ group: defaults.apiGroup, version: defaults.apiVersion, plural: defaults.remotePodSetPlural }).then(
+    (list) => (list as { items?: RemotePodSetObject[] }).items ?? [],
+    (err: unknown) => {
+      if (httpStatusOf(err) === 404) return [];
+      throw err;
+    },
+  );
+  const [pods, namespaces, policies, remoteSets] = await Promise.all([target.kube.core.listPodForAllNamespaces(), target.kube.core.listNamespace(), networking.listNetworkPolicyForAllNamespaces(), remote]);
   return {
     nodeName: "",
     pods: pods.items.map(toPodData).filter((p) => p !== undefined),
     namespaces: namespaces.items.map(toNamespaceData),
     policies: policies.items.map(toPolicyData),
+    remotePods: remoteSets.flatMap((s) => toRemotePodSetData(s) ?? []),
   };
 }
 
