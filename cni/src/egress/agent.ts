@@ -70,7 +70,7 @@ export function createEgressAgent(options: EgressAgentOptions): EgressAgent {
     const key = JSON.stringify([plan.programs, clusterCidrs, self.internalIp, mode]);
     let result: EgressPassResult = "unchanged";
     if (key !== applied) {
-      const changes = await applyEgress(runner, { programs: plan.programs, nodeIp: self.internalIp, mode, clusterCidrs });
+      const changes = await applyEgress(runner, { programs: plan.programs, nodeIp: self.internalIp, mode, clusterCidrs, onWarning: (message) => { logger.warn(message); } });
       applied = key;
       serving = plan.programs.filter((p) => p.serving).map((p) => p.name);
       logger.info({ programs: plan.programs.map((p) => ({ name: p.name, active: p.active.name, steered: p.steer.length, snat: p.snat.length })), changes }, "egress gateways applied");

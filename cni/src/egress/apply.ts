@@ -24,6 +24,8 @@ export interface EgressApplyOptions {
   readonly mode: VxlanMode;
   /** The cluster's own CIDRs: every node's podCIDR and the service CIDR. */
   readonly clusterCidrs: readonly string[];
+  /** Told what failed but is safe to continue past (the caller logs it at warn). */
+  readonly onWarning?: (message: string) => void;
 }
 
 interface NftObject {
@@ -129,6 +131,7 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
     if (holder(address) !== undefined) continue;
     await runner.run(["ip", "addr", "add", `${address}/32`, "dev", underlay.device]);
     changes.push(`address ${address}: add on ${underlay.device}`);
+    announce(runner, { address, device: underlay.device, ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }) });
   }
   const stale = existing.addresses.filter((a) => !wantAddresses.includes(a));
   for (const address of stale) {
@@ -147,6 +150,22 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
     await runner.run(["nft", "delete", "element", "ip", egressTable, "addresses", `{ ${stale.join(", ")} }`]);
   }
   return changes;
+}
+
+/**
+ * Sends two unsolicited ARPs for `address` (the first at once, the second a second later) without
+ * waiting for them: the segment's router and hosts may still hold the address at the MAC of the
+ * node that served it before (dead or not) and would keep sending the replies there. A failure
+ * (no `arping` on the node) goes to `onWarning`: neighbours then learn the address when their
+ * entry for it expires.
+ */
+function announce(runner: CommandRunner, options: { readonly address: string; readonly device: string; readonly onWarning?: (message: string) => void }): void {
+  const { address, device } = options;
+  void runner.run(["arping", "-U", "-c", "2", "-I", device, address], { allowFailure: true })
+    .catch((err: unknown) => ({ code: -1, stderr: err instanceof Error ? err.message : String(err) }))
+    .then((arp) => {
+      if (arp.code !== 0) options.onWarning?.(`Cannot announce egress address ${address} on ${device} (arping: ${arp.stderr.trim() || `exit ${String(arp.code)}`}): neighbours learn it when their entry for it expires`);
+    });
 }
 
 async function tablesInUse(runner: CommandRunner): Promise<number[]> {

@@ -244,6 +244,31 @@ describe("egress gateway data path", () => {
     expect(await seenBy("sel", outsideIp)).toBe(egressIp);
   });
 
+  it("when the egress node dies the standby announces the egress IP, so the router forgets the dead node at once", async () => {
+    await program([gateway()]);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+    // The router knows the egress IP at n2's MAC (as after any traffic through n2); n2 now loses both its links.
+    const n2Mac = (JSON.parse(await sh(["ip", "-j", "link", "show", "dev", "eth0"], nodes[1])) as { address: string }[])[0]?.address ?? "";
+    await sh(["ip", "neigh", "replace", egressIp, "lladdr", n2Mac, "dev", "br0", "nud", "reachable"], lan);
+    await sh(["ip", "link", "set", "eth0", "down"], nodes[1]);
+    await sh(["ip", "link", "set", "wan0", "down"], nodes[1]);
+    try {
+      const started = performance.now();
+      await program([gateway()], "always", egressNodes.map((n) => (n.name === "n2" ? { ...n, ready: false } : n)));
+      const n3Mac = (JSON.parse(await sh(["ip", "-j", "link", "show", "dev", "eth0"], nodes[2])) as { address: string }[])[0]?.address;
+      await waitFor("the router to learn the egress IP at n3", async () => (await sh(["ip", "neigh", "show", egressIp], lan)).includes(`lladdr ${n3Mac ?? "?"}`), 3_000);
+      const seen = await sh(["socat", "-T", "3", "-u", `TCP:${outsideIp}:8080,connect-timeout=3`, "-"], pods.sel);
+      expect(seen.trim()).toBe(egressIp);
+      console.log(`egress moved off a dead n2: replan, apply and first connection in ${(performance.now() - started).toFixed(0)} ms`);
+    } finally {
+      await sh(["ip", "link", "set", "eth0", "up"], nodes[1]);
+      await sh(["ip", "link", "set", "wan0", "up"], nodes[1]);
+      await sh(["ip", "route", "replace", "default", "via", "198.18.246.1"], nodes[1]);
+    }
+    await program([gateway()]);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+  });
+
   it("the node's own address as egress IP adds no address", async () => {
     await program([gateway({ egressIP: "198.18.246.12" })]);
     expect(await traces(1)).toEqual([`table ip ${egressTable}`]);
