@@ -22,7 +22,7 @@
  * - A resource that is not Ready programs nothing: its pods leave through their own node as if
  *   it did not exist (masqueraded to the node's address), never into a black hole.
  */
-import { isCidr, isIp, parseCidrLoose, parseIp } from "@isthmus/core/net";
+import { isIp, parseCidrLoose, parseIp } from "@isthmus/core/net";
 import { matchesSelector } from "../policy/selector.js";
 import type { EgressCondition, EgressGatewayData, EgressGatewayStatus, EgressInput, EgressNodeData, EgressPlan, EgressTarget, GatewayProgram, LabelSelector, PodData } from "./types.js";
 
@@ -55,7 +55,7 @@ export function checkSpec(gateway: EgressGatewayData): Checked | string {
   }
   const destinations: string[] = [];
   for (const text of spec.destinations ?? []) {
-    if (!isCidr(text) && !isCidrLoose(text)) return `spec.destinations: "${text}" is not a CIDR`;
+    if (!isCidrLoose(text)) return `spec.destinations: "${text}" is not a CIDR`;
     const cidr = parseCidrLoose(text);
     if (cidr.family !== 4) return `spec.destinations: "${text}" is not IPv4 (the pod network is IPv4)`;
     destinations.push(cidr.toString());
