@@ -25,6 +25,9 @@ const alias = packages.flatMap((p) => {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // expect.poll waits on a condition; its 1 s default deadline is tight on a loaded 2-core CI
+    // machine (a watch snapshot took longer once). A test that needs another deadline says so.
+    expect: { poll: { timeout: 10_000 } },
     projects: [
       {
         extends: true,

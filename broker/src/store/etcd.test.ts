@@ -117,7 +117,7 @@ describe("etcd store", () => {
     const hub = createWatchHub({ store: b, logger: createSilentLogger() });
     const received: WireWatchEvent[] = [];
     hub.open({ kinds: [], since: 0, peer: "test", sink: { write: (e) => received.push(e) > 0, onceDrain: () => undefined, end: () => undefined, fail: () => undefined } });
-    await expect.poll(() => received.some((e) => e.snapshot?.last === true)).toBe(true);
+    await expect.poll(() => received.some((e) => e.snapshot?.last === true), { timeout: 10_000 }).toBe(true);
     const dashboard = createDashboardModel({ store: b, logger: createSilentLogger() });
     await dashboard.start();
 
