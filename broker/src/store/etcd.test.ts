@@ -134,7 +134,9 @@ describe("etcd store", () => {
 
     await expect.poll(() => b.revision(), { timeout: 30_000 }).toBe(a.revision());
     expect(await b.snapshot([])).toEqual(await a.snapshot([]));
-    expect(events.filter((e) => e.rebuilt === true)).toHaveLength(1);
+    // The rebuild sets the revision while it lists, and tells its listeners once it follows the
+    // log again: wait for that event rather than read it the moment the revision matches.
+    await expect.poll(() => events.filter((e) => e.rebuilt === true).length).toBe(1);
     // The hub's watcher got a fresh snapshot flagged reset, holding exactly a's records.
     await expect.poll(() => received.filter((e) => e.snapshot?.reset === true && e.snapshot.last === true).length, { timeout: 10_000 }).toBe(1);
     const reset = received.slice(received.findIndex((e) => e.snapshot?.reset === true));
