@@ -6,12 +6,11 @@
 // bench/results/cni.json. Everything lives in namespaces named isthmus-test-cni-bench-*.
 //
 //   node bench/cni/run.js [--pods 50] [--seconds 3] [--runs 5]
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createScratch, numberArg } from "./scratch.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dist = (p) => join(repo, "cni", "dist", p);
@@ -22,35 +21,14 @@ const { createNodeAgent } = await import(dist("agent/agent.js"));
 const { createLogger } = await import("@isthmus/core/runtime");
 const { parseCidr } = await import("@isthmus/core/net");
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
+const arg = numberArg;
 const podCount = arg("pods", 50);
 const seconds = arg("seconds", 3);
 const runs = arg("runs", 5);
 if (process.getuid() !== 0) throw new Error("bench/cni needs root (network namespaces)");
 
-const tag = randomBytes(3).toString("hex");
-const ns = (role) => `isthmus-test-cni-bench-${role}-${tag}`;
-const created = [];
-const work = mkdtempSync(join(tmpdir(), "isthmus-test-cni-bench-"));
+const { ns, work, sh, addNs } = createScratch("bench");
 const logger = createLogger({ level: "silent" });
-
-function sh(argv, netns) {
-  const full = netns === undefined ? argv : ["ip", "netns", "exec", netns, ...argv];
-  return execFileSync(full[0], full.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-function addNs(name) {
-  sh(["ip", "netns", "add", name]);
-  created.push(name);
-  sh(["ip", "link", "set", "lo", "up"], name);
-}
-function cleanup() {
-  for (const name of created.reverse()) spawnSync("ip", ["netns", "del", name]);
-  rmSync(work, { recursive: true, force: true });
-}
-process.on("exit", cleanup);
 
 /** Runs a plugin binary in the node namespace as a runtime would; returns ms and stdout. */
 function invoke(binary, node, env, stdin) {

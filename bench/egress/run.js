@@ -10,11 +10,11 @@
 //
 //   node bench/egress/run.js [--seconds 3] [--runs 5]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createScratch, numberArg } from "../cni/scratch.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dist = (p) => join(repo, "cni", "dist", p);
@@ -23,35 +23,12 @@ const { createCommandRunner } = await import(dist("datapath/exec.js"));
 const { planEgress } = await import(dist("egress/plan.js"));
 const { applyEgress, readEgressCounters } = await import(dist("egress/apply.js"));
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
+const arg = numberArg;
 const seconds = arg("seconds", 3);
 const runs = arg("runs", 5);
 if (process.getuid() !== 0) throw new Error("bench/egress needs root (network namespaces)");
 
-const tag = randomBytes(3).toString("hex");
-const ns = (role) => `isthmus-test-cni-ebench-${role}-${tag}`;
-const created = [];
-const work = mkdtempSync(join(tmpdir(), "isthmus-test-cni-ebench-"));
-const children = [];
-
-function sh(argv, netns) {
-  const full = netns === undefined ? argv : ["ip", "netns", "exec", netns, ...argv];
-  return execFileSync(full[0], full.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-function addNs(name) {
-  sh(["ip", "netns", "add", name]);
-  created.push(name);
-  sh(["ip", "link", "set", "lo", "up"], name);
-}
-function cleanup() {
-  for (const c of children) c.kill();
-  for (const name of created.reverse()) spawnSync("ip", ["netns", "del", name]);
-  rmSync(work, { recursive: true, force: true });
-}
-process.on("exit", cleanup);
+const { ns, work, sh, addNs, children } = createScratch("ebench");
 
 const lan = ns("lan");
 const outside = ns("out");

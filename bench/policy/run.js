@@ -8,12 +8,12 @@
 // Everything lives in namespaces named isthmus-test-cni-pbench-*.
 //
 //   node bench/policy/run.js [--seconds 3] [--runs 3] [--updates 50]
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createScratch, numberArg } from "../cni/scratch.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dist = (p) => join(repo, "cni", "dist", p);
@@ -24,35 +24,14 @@ const { handleCniInvocation } = await import(dist("plugin/dispatch.js"));
 const { createPolicyAgent } = await import(dist("policy/agent.js"));
 const { createLogger } = await import("@isthmus/core/runtime");
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
+const arg = numberArg;
 const seconds = arg("seconds", 3);
 const runs = arg("runs", 3);
 const updates = arg("updates", 50);
 if (process.getuid() !== 0) throw new Error("bench/policy needs root (network namespaces)");
 
-const tag = randomBytes(3).toString("hex");
-const ns = (role) => `isthmus-test-cni-pbench-${role}-${tag}`;
-const created = [];
-const work = mkdtempSync(join(tmpdir(), "isthmus-test-cni-pbench-"));
+const { ns, work, sh, addNs } = createScratch("pbench");
 const logger = createLogger({ level: "silent" });
-
-function sh(argv, netns) {
-  const full = netns === undefined ? argv : ["ip", "netns", "exec", netns, ...argv];
-  return execFileSync(full[0], full.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-function addNs(name) {
-  sh(["ip", "netns", "add", name]);
-  created.push(name);
-  sh(["ip", "link", "set", "lo", "up"], name);
-}
-function cleanup() {
-  for (const name of created.reverse()) spawnSync("ip", ["netns", "del", name]);
-  rmSync(work, { recursive: true, force: true });
-}
-process.on("exit", cleanup);
 const percentile = (values, p) => {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
