@@ -47,6 +47,8 @@ export const defaults = Object.freeze({
   cniVni: 1,
   cniVxlanPort: 8472,
   cniBridge: "isthmus0",
+  /** UDP port on which isthmus-node probes and answers the egress nodes' liveness probes (ADR 0407). */
+  egressProbePort: 4801,
   /** Route protocol number marking isthmus-node's routes to other nodes (`ip route … proto 148`; the gateway's is 149). */
   cniRouteProtocol: 148,
   /** Bytes of VXLAN overhead subtracted from the underlay MTU. */
