@@ -39,6 +39,23 @@ describe("route agent data path (vx-isthmus)", () => {
     expect(await onNode.sync({ activeIp: "198.18.50.2", subnets })).toEqual([]);
   });
 
+  it("keeps pod source addresses to remote subnets when the node's CNI masquerades its pods (flannel's --ip-masq)", async () => {
+    await ipIn(node, ["addr", "add", "10.98.0.5/32", "dev", "lo"]);
+    await ipIn(gw, ["route", "add", "10.98.0.0/16", "via", "198.18.50.1"]);
+    // flannel's rule for its pod network 10.98.0.0/16, in iptables' nat table.
+    await execIn(node, "iptables", ["-t", "nat", "-A", "POSTROUTING", "-s", "10.98.0.0/16", "!", "-d", "224.0.0.0/4", "-j", "MASQUERADE", "--random-fully"]);
+    await execIn(gw, "nft", ["add", "table", "ip", "seen"]);
+    await execIn(gw, "nft", ["add", "chain", "ip", "seen", "input", "{ type filter hook input priority filter; }"]);
+    await execIn(gw, "nft", ["add", "rule", "ip", "seen", "input", "ip", "saddr", "10.98.0.5", "counter"]);
+    const seen = async (): Promise<number> => Number(/packets (\d+)/.exec(await execIn(gw, "nft", ["list", "chain", "ip", "seen", "input"]))?.[1] ?? -1);
+    // The masquerade is in force: to the gateway's own address the source is rewritten.
+    expect(await execIn(node, "ping", ["-n", "-c", "1", "-W", "1", "-I", "10.98.0.5", "198.18.50.2"])).toContain("1 received");
+    expect(await seen()).toBe(0);
+    // To a remote subnet it is not: the far side sees the pod's address (and answers it).
+    expect(await execIn(node, "ping", ["-n", "-c", "2", "-i", "0.2", "-W", "1", "-I", "10.98.0.5", "10.99.0.1"])).toContain("2 received");
+    expect(await seen()).toBe(2);
+  });
+
   it("withdraws its routes when its own node becomes the active gateway", async () => {
     await onNode.sync({ activeIp: undefined, subnets });
     expect((await ipIn(node, ["route", "show", "proto", "149"])).trim()).toBe("");

@@ -7,6 +7,11 @@
 // decapsulates what the other nodes send. Replies come back through the normal pod routes, so
 // reverse-path filtering on the device is loose. Remote subnets also go into the CNI's
 // `remote_cidrs` set, so pod traffic to them is not masqueraded and source IPs survive.
+// Another CNI masquerades on its own (flannel's `--ip-masq`: MASQUERADE of the pod network to
+// anything outside it, in iptables' nat table at priority srcnat): our table NATs traffic to
+// remote subnets to its own source address first (priority srcnat - 5), and netfilter NATs a
+// connection once per hook, so no later chain rewrites it. The rule lives in our table, which
+// the other CNI never touches, so it survives the CNI re-creating its own rules.
 import { defaults } from "@isthmus/core/constants";
 import { type Logger } from "@isthmus/core/runtime";
 import { gatewayDefaults } from "../constants.js";
@@ -59,6 +64,9 @@ export function createRouteAgentDatapath(options: { nodeIp: string; mtu: number;
       `add set ${own} remote { type ipv4_addr; flags interval; auto-merge; }`,
       `add chain ${own} postrouting { type filter hook postrouting priority srcnat - 5; policy accept; }`,
       `add rule ${own} postrouting ip saddr @remote meta mark & ${mark} == ${mark} meta mark set meta mark & ${keep}`,
+      // After Globalnet's SNAT (srcnat - 10), before any masquerade (srcnat and later).
+      `add chain ${own} keep_source { type nat hook postrouting priority srcnat - 5; policy accept; }`,
+      `add rule ${own} keep_source ip daddr @remote snat ip to ip saddr`,
       ...elements,
     ];
     await tool.nft(`${lines.join("\n")}\n`);
