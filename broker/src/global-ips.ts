@@ -1,4 +1,5 @@
-import { allocateAddress, contains, nthAddress, parseCidr, parseIp, type IpAddress } from "@isthmus/core/net";
+import { globalEgressAddress } from "@isthmus/core/model";
+import { allocateAddress, contains, parseCidr, parseIp, type IpAddress } from "@isthmus/core/net";
 import { BrokerError } from "./errors.js";
 
 // Design notes (docs/adr/0206-global-addresses.md): a ClusterSetIP export of a cluster that
@@ -9,9 +10,9 @@ import { BrokerError } from "./errors.js";
 // first address (network) is never handed out and its second is held for the cluster's egress
 // address (the gateway SNATs local pods to it). Pure.
 
-/** The address of `block` the gateway SNATs the cluster's pods to (the block's second address). */
+/** The address of `block` the gateway SNATs the cluster's pods to (core's {@link globalEgressAddress}). */
 export function egressAddressOf(block: string): IpAddress {
-  return nthAddress(parseCidr(block), 1);
+  return parseIp(globalEgressAddress(block));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { parseCidr } from "../net/index.js";
+import { formatIp, nthAddress, parseCidr } from "../net/index.js";
 import { ModelError } from "./errors.js";
 
 /**
@@ -56,4 +56,12 @@ export function globalSpecFields(request: GlobalRequest | undefined): { global?:
     case "block":
       return { global: true, globalCidr: request.cidr };
   }
+}
+
+/**
+ * The address of a global block its cluster's pods leave as (the block's second address): the
+ * broker never hands it to an export, the active gateway SNATs to it (docs/adr/0206).
+ */
+export function globalEgressAddress(block: string): string {
+  return formatIp(nthAddress(parseCidr(block), 1));
 }

@@ -6,15 +6,20 @@
 // candidates (so remotes know the standbys), and the connection statuses. One serialized,
 // level-based reconcile applies everything; events (broker watch, Gateway informer, role and
 // health changes) and a periodic resync trigger it. Broker calls run apart from the data path,
-// so a broker outage never stalls the tunnel.
-import { CustomObjectsApi, type V1Node } from "@kubernetes/client-node";
+// so a broker outage never stalls the tunnel. A cluster that holds a global block (ADR 0206):
+// every candidate takes its tunnel address from the block (re-creating the cable on it when the
+// block arrives), and the active one alone programs the translation table from the broker's
+// exports and the exported services' EndpointSlices; any other gateway removes it.
+import { CustomObjectsApi, DiscoveryV1Api, type V1EndpointSlice, type V1Node } from "@kubernetes/client-node";
 import { createBrokerClient, type BrokerClient, type WatchHandle } from "@isthmus/core/brokerapi";
 import { defaults } from "@isthmus/core/constants";
 import { errorMessage } from "@isthmus/core/errors";
 import { createInformer, createKubeClient, createKubeLeaseClient, type KubeClient, type ManagedInformer } from "@isthmus/core/kube";
 import { ensureBrokerCredentials, keepBrokerCredentials } from "@isthmus/core/membership";
 import { type GatewayEndpoint, globalSpecFields, parseGlobalRequest } from "@isthmus/core/model";
+import { isIp } from "@isthmus/core/net";
 import { startMetricsServer, type Logger, type MetricsServer } from "@isthmus/core/runtime";
+import { applyGlobalNat, removeGlobalNat, renderGlobalNat } from "../cable/global-nat.js";
 import { createCableRegistry } from "../cable/registry.js";
 import type { CableDriver } from "../cable/driver.js";
 import { createVxlanCable } from "../cable/vxlan/driver.js";
@@ -22,13 +27,15 @@ import { createWireguardCable } from "../cable/wireguard/driver.js";
 import { createHealthProber, type HealthProber } from "../health/prober.js";
 import { defaultHealthPolicy } from "../health/peer-health.js";
 import { createIcmpProbeSource } from "../health/icmp-source.js";
+import { createIpTool } from "../system/ip.js";
 import { publicKeyFromPrivate } from "../wireguard/keys.js";
 import { createBrokerState } from "./broker-state.js";
 import { createCampaign, type Campaign } from "./campaign.js";
 import { keyFilePath, type GatewayConfig } from "./config.js";
-import { discoverEndpoint, hostOf } from "./endpoint.js";
+import { discoverEndpoint, hostOf, tunnelAddress } from "./endpoint.js";
 import { createFailoverTracker } from "./failover.js";
-import { gatewaysPath, listGateways, writeGatewayStatus, type GatewayObject } from "./gateway-resource.js";
+import { gatewaysPath, listGateways, readGateway, writeGatewayStatus, type GatewayObject } from "./gateway-resource.js";
+import { ownGlobalBlock, planGlobalNat, serviceNameLabel } from "./global-plan.js";
 import { loadOrCreatePrivateKey } from "./key-store.js";
 import { applyRoutingSysctls, isLinkUp, listLocalAddresses, underlayDevice } from "./node-net.js";
 import { planPeers, type PlannedPeer } from "./peer-plan.js";
@@ -74,11 +81,16 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   if (key?.created === true) log.info({ keyFile: keyFilePath(config) }, "generated a WireGuard key pair");
   const publicKey = key === undefined ? undefined : publicKeyFromPrivate(key.privateKey);
   const port = config.cableDriver === "wireguard" ? config.wireguardPort : config.vxlanPort;
+  // The tunnel address follows the cluster's global block, which only the broker tells: until its
+  // first snapshot a restarted gateway keeps the address its Gateway resource last published.
+  let globalBlock: string | undefined;
+  const wantedTunnelIp = (): string => tunnelAddress(node, config.tunnelIp, globalBlock === undefined ? undefined : { block: globalBlock, podCidrs: config.podCidrs });
+  const published = config.tunnelIp === undefined ? (await readGateway(custom, config.nodeName))?.status?.endpoint.healthCheckIp : undefined;
+  let tunnelIp = published !== undefined && isIp(published) ? published : wantedTunnelIp();
   const discover = async (): Promise<Omit<GatewayEndpoint, "role">> =>
     discoverEndpoint(node, {
-      clusterId, driver: config.cableDriver, port, localAddresses: (await listLocalAddresses()).map((a) => a.address),
+      clusterId, driver: config.cableDriver, port, localAddresses: (await listLocalAddresses()).map((a) => a.address), tunnelIp,
       ...(publicKey === undefined ? {} : { publicKey }), ...(config.publicIp === undefined ? {} : { publicIp: config.publicIp }),
-      ...(config.tunnelIp === undefined ? {} : { tunnelIp: config.tunnelIp }),
     });
   let endpoint = await discover();
   const localIp = endpoint.behindNat ? endpoint.privateIp : endpoint.publicIp;
@@ -87,7 +99,9 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   const wanDevice = await underlayDevice(endpoint.behindNat ? hostOf(connection.address) : localIp);
   log.info({ publicIp: endpoint.publicIp, privateIp: endpoint.privateIp, behindNat: endpoint.behindNat, tunnelIp: endpoint.healthCheckIp, wanDevice, publicKey }, "endpoint discovered");
 
-  const cable = createGatewayCable(config, { ...(key === undefined ? {} : { privateKey: key.privateKey }), tunnelIp: endpoint.healthCheckIp, localIp, logger: log });
+  const makeCable = (address: string): CableDriver =>
+    createGatewayCable(config, { ...(key === undefined ? {} : { privateKey: key.privateKey }), tunnelIp: address, localIp, logger: log });
+  let cable = makeCable(tunnelIp);
   await cable.init();
   const cableDevice = config.cableDriver === "wireguard" ? defaults.wireguardDevice : "isthmus-vxlan";
   const sysctls = await applyRoutingSysctls([cableDevice]);
@@ -116,8 +130,8 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   };
   const settleTimer = roleSettled ? undefined : setTimeout(settle, config.leaseDurationMs);
 
-  const prober: HealthProber = createHealthProber({
-    source: createIcmpProbeSource({ logger: log, sourceAddress: endpoint.healthCheckIp }),
+  const makeProber = (sourceAddress: string): HealthProber => createHealthProber({
+    source: createIcmpProbeSource({ logger: log, sourceAddress }),
     logger: log,
     intervalMs: config.probeIntervalMs,
     timeoutMs: config.probeTimeoutMs,
@@ -133,6 +147,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       trigger();
     },
   });
+  let prober = makeProber(tunnelIp);
 
   const gateways: ManagedInformer<GatewayObject> = createInformer<GatewayObject>({
     name: "gateways", path: gatewaysPath, list: () => listGateways(custom), kubeConfig: kube.config, logger: log,
@@ -144,6 +159,47 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     },
   });
   const publisher: Publisher = createPublisher({ broker, logger: log });
+  const discovery = kube.api(DiscoveryV1Api);
+  const slices: ManagedInformer<V1EndpointSlice> = createInformer<V1EndpointSlice>({
+    name: "endpointslices", path: "/apis/discovery.k8s.io/v1/endpointslices", list: () => discovery.listEndpointSliceForAllNamespaces(), kubeConfig: kube.config, logger: log,
+  });
+  const natTool = createIpTool(undefined);
+  // The translation last programmed ("" = removed; undefined = whatever the node had at start).
+  let natApplied: string | undefined;
+
+  /** Moves the tunnel to `address`: the cable is re-created on it (adopting the device) and the probes start from it. */
+  const retunnel = async (address: string): Promise<void> => {
+    log.info({ from: tunnelIp, to: address, globalBlock }, "the tunnel address follows the cluster's global block; re-creating the cable on it");
+    await cable.release();
+    cable = makeCable(address);
+    await cable.init();
+    prober.stop();
+    prober = makeProber(address);
+    tunnelIp = address;
+    endpoint = { ...endpoint, healthCheckIp: address };
+  };
+
+  /**
+   * The active gateway of a cluster with a block programs the translation; every other gateway
+   * removes it. Backends come from the EndpointSlices: until they are synced the table stays as
+   * it is. A failure is logged and retried by the next reconcile: the tunnel keeps running.
+   */
+  const syncGlobalNat = async (active: boolean): Promise<void> => {
+    try {
+      const spec = active ? planGlobalNat({ clusterId, clusters: state.clusters(), exports: state.exports(), slices: slices.list(), device: cableDevice, podCidrs: config.podCidrs }) : undefined;
+      if (spec !== undefined && !slices.ready) return;
+      const script = spec === undefined ? "" : renderGlobalNat(spec);
+      if (script === natApplied) return;
+      if (spec === undefined) await removeGlobalNat(natTool);
+      else await applyGlobalNat(natTool, spec);
+      if (natApplied !== undefined || spec !== undefined) {
+        log.info({ egressIp: spec?.egressIp, services: spec?.services.map((x) => x.globalIp) }, spec === undefined ? "global address translation removed" : "global address translation programmed");
+      }
+      natApplied = script;
+    } catch (err) {
+      log.error({ err }, "cannot program the global address translation; the tunnel keeps running, the next reconcile retries");
+    }
+  };
 
   const views = (): PeerView[] => {
     const snapshots = prober.snapshots();
@@ -186,6 +242,9 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     // Until the first broker snapshot the device keeps what it has (adopted after a restart):
     // an empty peer set would only mean "not known yet", never "remove everything".
     if (brokerSynced && roleSettled) {
+      globalBlock = ownGlobalBlock(clusterId, state.clusters());
+      const wanted = wantedTunnelIp();
+      if (wanted !== tunnelIp) await retunnel(wanted);
       failover.observe(state.endpoints());
       planned = planPeers({
         localClusterId: clusterId, driver: config.cableDriver, clusters: state.clusters(), endpoints: state.endpoints(),
@@ -198,6 +257,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       await cable.sync(holdMs > 0 ? [] : planned.map((p) => p.peer));
       if (holdMs > 0) setTimeout(trigger, holdMs + 10);
       prober.setTargets(active ? planned.map((p) => ({ id: p.peer.clusterId, address: p.peer.tunnelIp })) : []);
+      await syncGlobalNat(active);
     }
     const connections = views().map((v) => gatewayConnection(v, { active, driver: config.cableDriver }));
     if (active) {
@@ -230,7 +290,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   const openWatch = (): void => {
     const since = watch?.revision;
     const handle = broker.watch({
-      kinds: ["cluster", "endpoint"],
+      kinds: ["cluster", "endpoint", "export"],
       ...(since === undefined || since === 0 ? {} : { sinceRevision: since }),
       onSnapshot: (snapshot) => {
         state.applySnapshot(snapshot);
@@ -253,6 +313,15 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   gateways.on("update", trigger);
   gateways.on("delete", trigger);
   await gateways.start();
+  // Only slices of this cluster's exported services matter (a busy cluster changes others often).
+  const onSlice = (slice: V1EndpointSlice): void => {
+    const service = slice.metadata?.labels?.[serviceNameLabel];
+    if (state.exports().some((e) => e.clusterId === clusterId && e.namespace === slice.metadata?.namespace && e.name === service)) trigger();
+  };
+  slices.on("add", onSlice);
+  slices.on("update", onSlice);
+  slices.on("delete", onSlice);
+  await slices.start();
 
   let linkUp = wanDevice === undefined ? true : await isLinkUp(wanDevice);
   await campaign.setEligible(linkUp);
@@ -309,6 +378,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       stopRenewal();
       broker.close();
       await gateways.stop();
+      await slices.stop();
       await metrics?.close();
       await cable.release();
       log.info("gateway agent stopped; the data plane keeps running");

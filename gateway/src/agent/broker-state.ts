@@ -1,5 +1,5 @@
 import { recordKey, type BrokerRecord, type WatchChangeBatch, type WatchSnapshot } from "@isthmus/core/brokerapi";
-import { type Cluster, type GatewayEndpoint } from "@isthmus/core/model";
+import { type Cluster, type GatewayEndpoint, type ServiceExport } from "@isthmus/core/model";
 
 /** The broker records a gateway acts on, kept current from one watch. */
 export interface BrokerState {
@@ -9,6 +9,8 @@ export interface BrokerState {
   applyChanges(batch: WatchChangeBatch): void;
   clusters(): Cluster[];
   endpoints(): GatewayEndpoint[];
+  /** The exports (a cluster with a global block: their global IPs, docs/adr/0206). */
+  exports(): ServiceExport[];
 }
 
 /** Creates an empty {@link BrokerState}. */
@@ -29,5 +31,6 @@ export function createBrokerState(): BrokerState {
     },
     clusters: () => [...records.values()].flatMap((r) => (r.kind === "cluster" ? [r.value] : [])),
     endpoints: () => [...records.values()].flatMap((r) => (r.kind === "endpoint" ? [r.value] : [])),
+    exports: () => [...records.values()].flatMap((r) => (r.kind === "export" ? [r.value] : [])),
   };
 }

@@ -1,6 +1,6 @@
 import type { V1Node } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { discoverEndpoint, hostOf, tunnelAddress } from "./endpoint.js";
+import { discoverEndpoint, globalTunnelAddress, hostOf, tunnelAddress } from "./endpoint.js";
 import { AgentError } from "./errors.js";
 
 const node = (extra: { annotations?: Record<string, string>; external?: string; podCidr?: string } = {}): V1Node => ({
@@ -33,6 +33,17 @@ describe("endpoint discovery", () => {
     const bare: V1Node = { metadata: { name: "x" }, spec: {}, status: { addresses: [] } };
     expect(() => tunnelAddress(bare, undefined)).toThrow(AgentError);
     expect(() => discoverEndpoint(bare, { ...inputs, localAddresses: [] })).toThrow(/no InternalIP/);
+  });
+
+  it("takes the tunnel address of a cluster with a global block from the block, one per node, counted down from its top", () => {
+    const global = { block: "242.1.0.0/16", podCidrs: ["10.2.0.0/16"] };
+    expect(tunnelAddress(node({ podCidr: "10.2.0.0/24" }), undefined, global)).toBe("242.1.255.254");
+    expect(tunnelAddress(node({ podCidr: "10.2.3.0/24" }), undefined, global)).toBe("242.1.255.251");
+    // Two clusters made by one installer: same pod CIDRs, same node numbers, different blocks.
+    expect(globalTunnelAddress({ block: "242.0.0.0/16", podCidrs: ["10.2.0.0/16"] }, "10.2.3.0/24")).toBe("242.0.255.251");
+    // The override still wins; a tiny block keeps its one upper address.
+    expect(tunnelAddress(node(), "10.2.255.254", global)).toBe("10.2.255.254");
+    expect(globalTunnelAddress({ block: "242.3.0.0/30", podCidrs: ["10.2.0.0/16"] }, "10.2.7.0/24")).toBe("242.3.0.2");
   });
 
   it("takes the host out of a broker address (the NAT case finds its underlay by the route to it)", () => {

@@ -87,6 +87,16 @@ export async function writeGatewayStatus(api: CustomObjectsApi, node: V1Node, st
   }
 }
 
+/** This node's Gateway object, or undefined when there is none yet. Throws AgentError "KubeFailed". */
+export async function readGateway(api: CustomObjectsApi, name: string): Promise<GatewayObject | undefined> {
+  try {
+    return (await api.getClusterCustomObject({ ...coords, name })) as GatewayObject;
+  } catch (err) {
+    if (httpStatus(err) === 404) return undefined;
+    throw new AgentError("KubeFailed", `Cannot read Gateway ${name}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
 /** Deletes this node's Gateway object (uninstall); a missing one is fine. */
 export async function deleteGateway(api: CustomObjectsApi, name: string): Promise<void> {
   try {

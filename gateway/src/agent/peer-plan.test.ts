@@ -2,6 +2,7 @@ import type { Cluster, GatewayEndpoint } from "@isthmus/core/model";
 import { describe, expect, it } from "vitest";
 import { createFailoverTracker } from "./failover.js";
 import { planPeers, type PeerPlanInput } from "./peer-plan.js";
+import { checkPeers } from "../cable/peers.js";
 
 const key = (n: number): string => Buffer.alloc(32, n).toString("base64");
 const cluster = (id: string, i: number): Cluster => ({
@@ -23,6 +24,18 @@ describe("planPeers", () => {
     const planned = planPeers(base);
     expect(planned.map((p) => [p.peer.clusterId, p.endpoint.hostname, p.peer.remoteIp, p.peer.cidrs])).toEqual([["c2", "c2-n1", "203.0.113.12", ["10.2.0.0/16", "10.102.0.0/16"]]]);
     expect(planned[0]?.peer).toMatchObject({ publicKey: key(12), tunnelIp: "10.2.12.1", routed: true, behindNat: false });
+  });
+
+  it("routes a remote cluster with a global block by its block alone, the others by their CIDRs, so overlapping clusters pass checkPeers", () => {
+    const c2 = { ...cluster("c2", 1), globalCidr: "242.1.0.0/16" };
+    const c3 = cluster("c3", 3);
+    const endpoints = [...base.endpoints, { ...endpoint("c3", "c3-n1", "active", 13), healthCheckIp: "10.3.13.1" }].map((e) => (e.clusterId === "c2" ? { ...e, healthCheckIp: e.hostname === "c2-n1" ? "242.1.255.254" : "242.1.255.253" } : e));
+    const planned = planPeers({ ...base, clusters: [{ ...cluster("c1", 1), globalCidr: "242.0.0.0/16" }, c2, c3], endpoints });
+    expect(planned.map((p) => [p.peer.clusterId, p.subnets, p.peer.tunnelIp])).toEqual([
+      ["c2", ["242.1.0.0/16"], "242.1.255.254"],
+      ["c3", ["10.3.0.0/16", "10.103.0.0/16"], "10.3.13.1"],
+    ]);
+    expect(() => { checkPeers(planned.map((p) => p.peer), "wireguard"); }).not.toThrow();
   });
 
   it("switches to the standby while the active one carries a probe-failure mark, and back when it expires", () => {

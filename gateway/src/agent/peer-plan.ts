@@ -40,7 +40,7 @@ export interface PeerPlanInput {
 export interface PlannedPeer {
   readonly peer: CablePeer;
   readonly endpoint: GatewayEndpoint;
-  /** The remote cluster's CIDRs (pod, then service). */
+  /** What we route to the remote cluster: its global block, or its CIDRs (pod, then service). */
   readonly subnets: readonly string[];
 }
 
@@ -67,6 +67,14 @@ export function chooseEndpoint(clusterId: string, endpoints: readonly GatewayEnd
   return ranked.reduce<GatewayEndpoint | undefined>((best, e) => (best === undefined || markedAt(e) < markedAt(best) ? e : best), undefined);
 }
 
+/**
+ * What a remote cluster is reached by: its global block when it holds one (its real CIDRs may be
+ * another cluster's too, docs/adr/0206), else its pod and service CIDRs.
+ */
+export function remoteSubnetsOf(cluster: Cluster): string[] {
+  return cluster.globalCidr === undefined ? [...cluster.podCidrs, ...cluster.serviceCidrs] : [cluster.globalCidr];
+}
+
 /** The desired cable peers: one per remote cluster that has CIDRs and an endpoint of our driver. */
 export function planPeers(input: PeerPlanInput): PlannedPeer[] {
   const planned: PlannedPeer[] = [];
@@ -75,7 +83,7 @@ export function planPeers(input: PeerPlanInput): PlannedPeer[] {
     const candidates = input.endpoints.filter((e) => e.clusterId === cluster.id && e.cableDriver === input.driver);
     const endpoint = chooseEndpoint(cluster.id, candidates, input);
     if (endpoint === undefined) continue;
-    const subnets = [...cluster.podCidrs, ...cluster.serviceCidrs];
+    const subnets = remoteSubnetsOf(cluster);
     const dial = chooseDialAddress(input.local, endpoint);
     planned.push({
       endpoint,
@@ -95,7 +103,11 @@ export function planPeers(input: PeerPlanInput): PlannedPeer[] {
   return planned;
 }
 
-/** A fingerprint of one cluster's endpoint set; when it changes, that cluster's marks are dropped. */
+/**
+ * A fingerprint of one cluster's endpoint set; when it changes, that cluster's marks are dropped.
+ * It includes the tunnel addresses: a cluster that gets a global block moves its gateways' tunnel
+ * addresses into it, and probes of the old ones failing meanwhile must not outlive the move.
+ */
 export function endpointSetFingerprint(endpoints: readonly GatewayEndpoint[]): string {
-  return JSON.stringify(rankEndpoints(endpoints).map((e) => [e.hostname, e.role, e.publicIp, e.port, e.wireguardPublicKey ?? ""]));
+  return JSON.stringify(rankEndpoints(endpoints).map((e) => [e.hostname, e.role, e.publicIp, e.port, e.wireguardPublicKey ?? "", e.healthCheckIp]));
 }

@@ -7,7 +7,7 @@ export interface LinkSettings {
   readonly mtu: number;
   /** MAC address (VXLAN VTEP); absent = leave as is. */
   readonly mac?: string;
-  /** Address to assign, `ip/prefix`. */
+  /** The device's one address of its family, `ip/prefix` (others of that family are removed). */
   readonly address: string;
 }
 
@@ -21,6 +21,14 @@ export async function ensureLinkSettings(tool: IpTool, device: string, settings:
   if (link === undefined) throw new CableError("ProgrammingFailed", `Device ${device} does not exist`);
   if (link.mtu !== settings.mtu) await tool.ip(["link", "set", "dev", device, "mtu", String(settings.mtu)]);
   if (settings.mac !== undefined && link.address !== settings.mac) await tool.ip(["link", "set", "dev", device, "address", settings.mac]);
-  if (!(await tool.listAddresses(device)).includes(settings.address)) await tool.ip(["addr", "replace", settings.address, "dev", device]);
+  const addresses = await tool.listAddresses(device);
+  if (!addresses.includes(settings.address)) await tool.ip(["addr", "replace", settings.address, "dev", device]);
+  // The device holds exactly one address of its family: a tunnel address that changed (the
+  // cluster got a global block, docs/adr/0206) must not linger as a second source. IPv6
+  // link-local addresses are the kernel's own.
+  const v6 = settings.address.includes(":");
+  for (const stale of addresses) {
+    if (stale !== settings.address && stale.includes(":") === v6 && !stale.startsWith("fe80:")) await tool.ip(["addr", "del", stale, "dev", device]);
+  }
   if (!link.flags.includes("UP")) await tool.ip(["link", "set", "dev", device, "up"]);
 }
