@@ -18,7 +18,10 @@ import type { NetworkPolicyData, PodData, PolicyInput } from "./types.js";
 requireRoot();
 
 // Two node namespaces on one LAN; on n1 pods x/a, x/b (same bridge) and y/c, on n2 pod y/d.
-// Every pod serves TCP 80, TCP 81 and UDP 53 (answering "ok"); probes are new connections.
+// Every pod serves TCP 80, TCP 81 and UDP 53 (answering "ok"); probes are new connections. The UDP
+// server reads the datagram before answering: with `EXEC:echo ok`, socat's child wrote the datagram
+// into an echo that had often exited already, died of EPIPE before sending "ok", and a loaded
+// machine made that race likely (a CI failure).
 const lan = testNetnsName("plan");
 const nodes = [testNetnsName("p1"), testNetnsName("p2")];
 const podNames = ["x/a", "x/b", "y/c", "y/d"] as const;
@@ -101,7 +104,7 @@ beforeAll(async () => {
   await lab.agent(1).reconcile();
   for (const p of podNames) {
     ip[p] = await lab.addPod(podNode[p], podNs[p]);
-    for (const argv of [["TCP-LISTEN:80,fork,reuseaddr", "EXEC:echo ok"], ["TCP-LISTEN:81,fork,reuseaddr", "EXEC:echo ok"], ["UDP-RECVFROM:53,fork", "EXEC:echo ok"]]) {
+    for (const argv of [["TCP-LISTEN:80,fork,reuseaddr", "EXEC:echo ok"], ["TCP-LISTEN:81,fork,reuseaddr", "EXEC:echo ok"], ["UDP-RECVFROM:53,fork", "SYSTEM:read line; echo ok"]]) {
       servers.push(spawn("ip", ["netns", "exec", podNs[p], "socat", ...argv], { stdio: "ignore" }));
     }
     await waitFor(`servers of ${p}`, async () => {
