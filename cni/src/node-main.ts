@@ -2,6 +2,7 @@
 // reads the environment, handles signals and exits. `--uninstall` removes everything it made.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { defaults } from "@isthmus/core/constants";
 import { errorMessage } from "@isthmus/core/errors";
 import { parseCidr } from "@isthmus/core/net";
 import { type Component, createLifecycle, createLogger, exitOnStopSignal, type MetricsServer, startMetricsServer } from "@isthmus/core/runtime";
@@ -16,6 +17,7 @@ import { createDatapathBackend } from "./datapath/backend.js";
 import { createEgressAgent } from "./egress/agent.js";
 import { deleteEgress } from "./egress/apply.js";
 import { createEgressInformers } from "./egress/kube.js";
+import { createEgressLiveness } from "./egress/liveness.js";
 import { createCommandRunner } from "./datapath/exec.js";
 import { createNetlinkHostLinks } from "./datapath/host-links.js";
 import { CniError } from "./plugin/errors.js";
@@ -80,7 +82,8 @@ const server = createCniServer({
 
 const policy = createPolicyAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "policy" }), source: { snapshot: (node) => policyCaches.snapshot(node) } });
 const policyCaches = createPolicyInformers(kc, { logger, onChange: () => { policy.changed(); egress.changed(); } });
-const egress = createEgressAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "egress" }), vxlanMode: config.vxlanMode, clusterCidrs: config.clusterCidrs, source: { snapshot: (node) => egressCaches.snapshot(node), writeStatus: (s) => egressCaches.writeStatus(s) } });
+const egressLiveness = createEgressLiveness({ nodeName: config.nodeName, port: defaults.egressProbePort, logger, onChange: () => { egress.changed(); } });
+const egress = createEgressAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "egress" }), vxlanMode: config.vxlanMode, clusterCidrs: config.clusterCidrs, liveness: egressLiveness, source: { snapshot: (node) => egressCaches.snapshot(node), writeStatus: (s) => egressCaches.writeStatus(s) } });
 const egressCaches = createEgressInformers(kc, { logger, nodeName: config.nodeName, onChange: () => { egress.changed(); }, podsAndNamespaces: () => policyCaches.snapshot(config.nodeName) });
 let metrics: MetricsServer | undefined;
 
@@ -95,7 +98,9 @@ const components: Component[] = [
   // agent left stays in force (ADR 0406).
   policy,
   { name: "policy-informers", start: (signal) => policyCaches.start(signal), stop: () => policyCaches.stop() },
-  // The egress gateway (ADR 0407) reads pods and namespaces from the policy's caches.
+  // The egress gateway (ADR 0407) reads pods and namespaces from the policy's caches; its probe
+  // socket answers other nodes before its own first pass.
+  { name: "egress-liveness", start: () => egressLiveness.start(), stop: () => egressLiveness.stop() },
   egress,
   { name: "egress-informers", start: (signal) => egressCaches.start(signal), stop: () => egressCaches.stop() },
   {

@@ -8,6 +8,10 @@
  * the resources it serves, and, on the first Ready node by name, those of resources no node
  * serves (someone must say why). Nothing is applied before every cache has synced once: after a
  * restart the kernel keeps the last programs until a complete view replaces them.
+ *
+ * Liveness (liveness.ts): each pass hands the planner the nodes this node's probes find dead and
+ * hands the prober the nodes the plan says to probe; a change of liveness schedules a pass. A
+ * node cut off from every peer writes no status (its view is its own).
  */
 import { createReconcileQueue, type MetricFamily, type ReconcileQueue } from "@isthmus/core/runtime";
 import type { Logger } from "pino";
@@ -16,6 +20,7 @@ import type { CommandRunner } from "../datapath/exec.js";
 import { CniError } from "../plugin/errors.js";
 import { applyEgress, readEgressCounters } from "./apply.js";
 import type { EgressSource } from "./kube.js";
+import type { EgressLiveness } from "./liveness.js";
 import { planEgress } from "./plan.js";
 import { counterNames } from "./render.js";
 import type { EgressGatewayStatus, EgressInput } from "./types.js";
@@ -45,6 +50,8 @@ export interface EgressAgentOptions {
   readonly vxlanMode?: VxlanMode;
   /** The cluster's CIDRs besides the nodes' podCIDRs (the service CIDR): never steered. */
   readonly clusterCidrs?: readonly string[];
+  /** The probes of the egress nodes; without it only the Ready condition says which nodes are alive. */
+  readonly liveness?: Pick<EgressLiveness, "setPeers" | "unreachable">;
 }
 
 /** The statuses node `input.nodeName` writes (see the design notes). */
@@ -58,24 +65,33 @@ export function createEgressAgent(options: EgressAgentOptions): EgressAgent {
   const { runner, logger, nodeName } = options;
   let applied: string | undefined;
   let serving: readonly string[] = [];
+  let servedAddresses: readonly string[] = [];
 
   async function reconcile(): Promise<EgressPassResult> {
-    const input = options.source.snapshot(nodeName);
-    if (input === undefined) return "waiting-for-caches";
-    const self = input.nodes.find((n) => n.name === nodeName);
+    const cached = options.source.snapshot(nodeName);
+    if (cached === undefined) return "waiting-for-caches";
+    const self = cached.nodes.find((n) => n.name === nodeName);
     if (self?.internalIp === undefined) throw new CniError("TryAgainLater", `Node ${nodeName} has no InternalIP yet: the egress gateway waits for it`);
+    const unreachable = options.liveness?.unreachable() ?? [];
+    const input: EgressInput = { ...cached, unreachable };
     const plan = planEgress(input);
+    const addressOf = new Map(input.nodes.flatMap((n) => (n.internalIp === undefined ? [] : [[n.name, n.internalIp] as const])));
+    options.liveness?.setPeers(new Map(plan.probe.flatMap((name) => { const a = addressOf.get(name); return a === undefined ? [] : [[name, a] as const]; })));
     const clusterCidrs = [...new Set([...input.nodes.flatMap((n) => (n.podCidr === undefined ? [] : [n.podCidr])), ...(options.clusterCidrs ?? [])])].sort();
     const mode = options.vxlanMode ?? "always";
     const key = JSON.stringify([plan.programs, clusterCidrs, self.internalIp, mode]);
     let result: EgressPassResult = "unchanged";
     if (key !== applied) {
-      const changes = await applyEgress(runner, { programs: plan.programs, nodeIp: self.internalIp, mode, clusterCidrs, onWarning: (message) => { logger.warn(message); } });
+      const addresses = plan.programs.filter((p) => p.serving && p.extraPrefix !== undefined).map((p) => p.egressIp);
+      const reannounce = addresses.filter((a) => !servedAddresses.includes(a));
+      const changes = await applyEgress(runner, { programs: plan.programs, nodeIp: self.internalIp, mode, clusterCidrs, reannounce, onWarning: (message) => { logger.warn(message); } });
       applied = key;
       serving = plan.programs.filter((p) => p.serving).map((p) => p.name);
-      logger.info({ programs: plan.programs.map((p) => ({ name: p.name, active: p.active.name, steered: p.steer.length, snat: p.snat.length })), changes }, "egress gateways applied");
+      servedAddresses = addresses;
+      logger.info({ programs: plan.programs.map((p) => ({ name: p.name, active: p.active.name, steered: p.steer.length, snat: p.snat.length })), unreachable, changes }, "egress gateways applied");
       result = "applied";
     }
+    if (unreachable.includes(nodeName)) return result;
     const failures: string[] = [];
     for (const status of statusesToWrite(input, plan.statuses)) {
       try {

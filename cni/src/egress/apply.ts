@@ -24,6 +24,12 @@ export interface EgressApplyOptions {
   readonly mode: VxlanMode;
   /** The cluster's own CIDRs: every node's podCIDR and the service CIDR. */
   readonly clusterCidrs: readonly string[];
+  /**
+   * Extra addresses to announce even when the node holds them already: ones this process did not
+   * serve before (a node that comes back may still hold the address while the segment learnt it
+   * at the standby's MAC).
+   */
+  readonly reannounce?: readonly string[];
   /** Told what failed but is safe to continue past (the caller logs it at warn). */
   readonly onWarning?: (message: string) => void;
 }
@@ -99,6 +105,18 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
   if (options.programs.length > 0 || current !== undefined) {
     await runner.run(["nft", "-f", "-"], { stdin: renderEgressScript({ programs: routes, clusterCidrs: options.clusterCidrs, addresses: recorded }, existing) });
   }
+  // A node taking over adds and announces the address right after its SNAT rule: the segment's
+  // router sends replies to whoever announced last, and the steering nodes may switch first.
+  const warn = options.onWarning === undefined ? {} : { onWarning: options.onWarning };
+  for (const address of wantAddresses) {
+    if (holder(address) !== undefined) {
+      if (options.reannounce?.includes(address) === true) announce(runner, { address, device: underlay.device, ...warn });
+      continue;
+    }
+    await runner.run(["ip", "addr", "add", `${address}/32`, "dev", underlay.device]);
+    changes.push(`address ${address}: add on ${underlay.device}`);
+    announce(runner, { address, device: underlay.device, ...warn });
+  }
 
   const wantRules = steerRules(routes);
   const wantTables = new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [tableBase + r.program.index])));
@@ -127,12 +145,6 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
     changes.push(`table ${String(table)}: flush`);
   }
 
-  for (const address of wantAddresses) {
-    if (holder(address) !== undefined) continue;
-    await runner.run(["ip", "addr", "add", `${address}/32`, "dev", underlay.device]);
-    changes.push(`address ${address}: add on ${underlay.device}`);
-    announce(runner, { address, device: underlay.device, ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }) });
-  }
   const stale = existing.addresses.filter((a) => !wantAddresses.includes(a));
   for (const address of stale) {
     const held = holder(address);

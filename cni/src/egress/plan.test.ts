@@ -144,3 +144,47 @@ describe("planEgress", () => {
     expect(b).toEqual(a);
   });
 });
+
+describe("planEgress with liveness", () => {
+  const both = gw("both", { podSelector: { matchLabels: { app: "client" } }, nodeSelector: egressNodes });
+
+  it("skips a candidate this node's probes find dead: the next one serves with its own address", () => {
+    const plan = planEgress(input([both], "n1", { unreachable: ["n2"] }));
+    expect(plan.statuses[0]).toMatchObject({ activeNode: "n3", egressIP: "198.18.247.13" });
+    expect(plan.programs[0]?.active.name).toBe("n3");
+    expect(planEgress(input([both], "n3", { unreachable: ["n2"] })).programs[0]?.serving).toBe(true);
+  });
+
+  it("keeps the egress IP when the standby can hold it", () => {
+    const extra = gw("extra", { podSelector: { matchLabels: { app: "client" } }, nodeSelector: egressNodes, egressIP: "198.18.0.50/15" });
+    expect(planEgress(input([extra])).statuses[0]).toMatchObject({ activeNode: "n2", egressIP: "198.18.0.50" });
+    expect(planEgress(input([extra], "n1", { unreachable: ["n2"] })).statuses[0]).toMatchObject({ activeNode: "n3", egressIP: "198.18.0.50" });
+  });
+
+  it("reports NoReachableNode and programs nothing when no candidate answers", () => {
+    const plan = planEgress(input([both], "n1", { unreachable: ["n2", "n3"] }));
+    expect(plan.statuses[0]?.conditions).toEqual([{ type: "Ready", status: "False", reason: "NoReachableNode", message: "the nodes that can serve (n2, n3) do not answer the probes of node n1" }]);
+    expect(plan.programs).toEqual([]);
+    // Still probed, so that their return is seen.
+    expect(plan.probe).toEqual(["n2", "n3"]);
+  });
+
+  it("a candidate cut off from everyone (itself unreachable) stops serving", () => {
+    const plan = planEgress(input([both], "n2", { unreachable: ["n1", "n2", "n3"] }));
+    expect(plan.programs).toEqual([]);
+  });
+
+  it("probes: a pod node its candidates, a candidate the others, the pod nodes and two witnesses", () => {
+    const more: EgressNodeData[] = [...nodes, { name: "n4", labels: {}, internalIp: "198.18.246.14", podCidr: "10.247.4.0/24", ready: true }, { name: "n5", labels: {}, internalIp: "198.18.246.15", podCidr: "10.247.5.0/24", ready: true }];
+    expect(planEgress({ ...input([both], "n1"), nodes: more }).probe).toEqual(["n2", "n3"]);
+    expect(planEgress({ ...input([both], "n2"), nodes: more }).probe).toEqual(["n1", "n3"]);
+    expect(planEgress({ ...input([both], "n3"), nodes: more }).probe).toEqual(["n1", "n2"]);
+    // A node with neither pods nor a candidacy probes nothing; nothing to probe without a resource.
+    expect(planEgress({ ...input([both], "n4"), nodes: more }).probe).toEqual([]);
+    expect(planEgress({ ...input([], "n2"), nodes: more }).probe).toEqual([]);
+    // Witnesses: the first other Ready nodes by name, also for a candidate with no pods anywhere.
+    const lonely = gw("lonely", { podSelector: { matchLabels: { app: "none" } }, nodeSelector: { matchLabels: { role: "edge" } } });
+    const edge = more.map((n) => (n.name === "n5" ? { ...n, labels: { role: "edge" } } : n));
+    expect(planEgress({ ...input([lonely], "n5"), nodes: edge }).probe).toEqual(["n1", "n2"]);
+  });
+});

@@ -13,8 +13,10 @@
  *   address is added to the node's interface on that subnet), with a bare `A` only the node
  *   whose InternalIP it is. None: Ready=False "NoEligibleNode" (the selector matches no usable
  *   node) or "EgressIPNotOnAnyNode" (nodes match, but none can hold the address).
- * - Active node: the first eligible node by name (deterministic on every node). Failover by
- *   probing (issue #17's HA) replaces this choice; the data path does not depend on how it is made.
+ * - Active node: the first eligible node by name that this node's probes do not find dead
+ *   (`input.unreachable`, liveness.ts): every node applies the same rule to its own probes, so
+ *   they agree once each has seen a death. Eligible nodes but none reachable: Ready=False
+ *   "NoReachableNode". The plan also says which nodes this node probes (`probe`).
  * - Pods: selected by namespaceSelector (on the namespace's labels) and podSelector, with an
  *   IPv4 address, not host-network. A pod that several Ready resources select belongs to the
  *   oldest (creationTimestamp, then name); the others report Conflict=True
@@ -118,6 +120,8 @@ function selects(gateway: EgressGatewayData, pod: PodData, nsLabels: ReadonlyMap
 export function planEgress(input: EgressInput): EgressPlan {
   const statuses = new Map<string, EgressGatewayStatus>();
   const ready: Ready[] = [];
+  const potential: { readonly gateway: EgressGatewayData; readonly candidates: readonly string[] }[] = [];
+  const unreachable = new Set(input.unreachable ?? []);
   for (const gateway of [...input.gateways].sort(byAge)) {
     const checked = checkSpec(gateway);
     if (typeof checked === "string") {
@@ -125,8 +129,14 @@ export function planEgress(input: EgressInput): EgressPlan {
       continue;
     }
     const matching = input.nodes.filter((n) => n.ready && matchesSelector(gateway.spec.nodeSelector ?? {}, n.labels)).map(target).filter((t) => t !== undefined).sort((a, b) => a.name.localeCompare(b.name));
-    const eligible = matching.filter((n) => canHold(n, checked.ip));
-    const active = eligible[0];
+    const candidates = matching.filter((n) => canHold(n, checked.ip));
+    if (candidates.length > 0) potential.push({ gateway, candidates: candidates.map((n) => n.name) });
+    const active = candidates.find((n) => !unreachable.has(n.name));
+    if (active === undefined && candidates.length > 0) {
+      const names = candidates.map((n) => n.name).join(", ");
+      statuses.set(gateway.name, { name: gateway.name, selectedPods: 0, conditions: [condition("Ready", false, "NoReachableNode", `the nodes that can serve (${names}) do not answer the probes of node ${input.nodeName}`)] });
+      continue;
+    }
     if (active === undefined) {
       const conditions = matching.length === 0
         ? [condition("Ready", false, "NoEligibleNode", "spec.nodeSelector matches no Ready node with an InternalIP and a podCIDR")]
@@ -140,6 +150,7 @@ export function planEgress(input: EgressInput): EgressPlan {
   }
 
   const nsLabels = new Map(input.namespaces.map((n) => [n.name, n.labels] as const));
+  const probe = probeSet(input, potential, nsLabels);
   const owner = new Map<string, string>();
   const pods = new Map<string, PodData[]>();
   const lost = new Map<string, Set<string>>();
@@ -194,7 +205,25 @@ export function planEgress(input: EgressInput): EgressPlan {
   return {
     statuses: [...statuses.values()].sort((a, b) => a.name.localeCompare(b.name)),
     programs: programs.slice(0, maxPrograms).map((p, i) => ({ ...p, index: i + 1 })),
+    probe,
   };
+}
+
+/** The nodes `input.nodeName` probes (see EgressPlan.probe), from the candidates of every resource that could serve. */
+function probeSet(input: EgressInput, potential: readonly { readonly gateway: EgressGatewayData; readonly candidates: readonly string[] }[], nsLabels: ReadonlyMap<string, Readonly<Record<string, string>>>): string[] {
+  const self = input.nodeName;
+  const out = new Set<string>();
+  const witnesses = input.nodes.filter((n) => n.ready && n.internalIp !== undefined && n.name !== self).map((n) => n.name).sort().slice(0, 2);
+  for (const { gateway, candidates } of potential) {
+    const podNodes = new Set(input.pods.filter((p) => p.nodeName !== undefined && selects(gateway, p, nsLabels)).map((p) => p.nodeName ?? ""));
+    if (candidates.includes(self)) {
+      for (const name of [...candidates, ...podNodes, ...witnesses]) out.add(name);
+    } else if (podNodes.has(self)) {
+      for (const name of candidates) out.add(name);
+    }
+  }
+  out.delete(self);
+  return [...out].sort();
 }
 
 function sortIps(ips: readonly string[]): string[] {

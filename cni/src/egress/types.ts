@@ -57,6 +57,11 @@ export interface EgressInput {
   readonly nodes: readonly EgressNodeData[];
   readonly pods: readonly PodData[];
   readonly namespaces: readonly NamespaceData[];
+  /**
+   * Nodes this node's probes find dead (liveness.ts), and this node itself when it is cut off
+   * from every peer: never chosen as an egress node, whatever their Ready condition says.
+   */
+  readonly unreachable?: readonly string[];
 }
 
 /** Condition types on EgressGateway.status. */
@@ -65,11 +70,12 @@ export type EgressConditionType = "Ready" | "Conflict";
 /**
  * Reasons: Ready=True "Active"; Ready=False "InvalidSpec", "NoEligibleNode" (the node selector
  * matches no Ready node with an InternalIP and a podCIDR), "EgressIPNotOnAnyNode" (the egress IP
- * is no eligible node's InternalIP and, with a prefix, no eligible node is on its subnet);
+ * is no eligible node's InternalIP and, with a prefix, no eligible node is on its subnet),
+ * "NoReachableNode" (nodes can hold it, but none answers this node's probes);
  * Conflict=True "PodsClaimedByOther" (an older resource selects some of the same pods: they
  * stay with it), Conflict=False "NoConflict".
  */
-export type EgressConditionReason = "Active" | "InvalidSpec" | "NoEligibleNode" | "EgressIPNotOnAnyNode" | "PodsClaimedByOther" | "NoConflict";
+export type EgressConditionReason = "Active" | "InvalidSpec" | "NoEligibleNode" | "EgressIPNotOnAnyNode" | "NoReachableNode" | "PodsClaimedByOther" | "NoConflict";
 
 /** One metav1.Condition without the transition time (the status writer keeps that). */
 export interface EgressCondition {
@@ -124,4 +130,10 @@ export interface EgressPlan {
   readonly statuses: readonly EgressGatewayStatus[];
   /** This node's programs: gateways with local pods to steer or that this node serves, sorted by name. */
   readonly programs: readonly GatewayProgram[];
+  /**
+   * Nodes this node probes (sorted): on a node with steered pods, the candidates of their
+   * resources; on a candidate, the other candidates, the nodes with the resource's pods and two
+   * witnesses (the first other Ready nodes by name), so that a cut-off candidate notices.
+   */
+  readonly probe: readonly string[];
 }
