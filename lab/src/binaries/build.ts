@@ -18,15 +18,22 @@ export interface BuildRecipe {
   readonly pkg: string;
   /** Extra `-ldflags` (version stamps). */
   readonly ldflags: string;
+  /** Builds with cgo (flanneld's UDP backend needs it); every other tool builds without. */
+  readonly cgo?: boolean;
 }
 
 const buildTimeoutMs = 45 * 60_000;
 
-/** The environment every `go` invocation runs with: no toolchain download, no cgo, our caches. */
+/** The environment every `go` invocation runs with: no toolchain download, no cgo (unless a recipe asks), our caches. */
 export function goEnv(base: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
   return { ...env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
+}
+
+/** The environment of one recipe's build: `goEnv`'s, with cgo on where the recipe asks for it. */
+function recipeEnv(recipe: BuildRecipe, env: Record<string, string>): Record<string, string> {
+  return recipe.cgo === true ? { ...env, CGO_ENABLED: "1" } : env;
 }
 
 async function writeModule(dir: string, requires: string[], replaces: string[]): Promise<void> {
@@ -83,6 +90,12 @@ function helmLdflags(): string {
   ].join(" ");
 }
 
+/**
+ * flannel v0.28.10 requires tencentcloud-sdk-go's vpc module at v1.3.188, which the module proxy
+ * refuses (403); its tencentvpc backend (not used by the lab) builds against v1.3.75.
+ */
+const flannelReplaces = ["github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc => github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc v1.3.75"];
+
 /** The recipes of every binary and tool, keyed like `binaryNames` and `toolNames`. */
 export function createRecipes(env: Record<string, string>): Record<BinaryKey | ToolKey, BuildRecipe> {
   const kube = (cmd: string): BuildRecipe => ({
@@ -107,6 +120,14 @@ export function createRecipes(env: Record<string, string>): Record<BinaryKey | T
     coredns: simple(`coredns-${pins.coredns}`, `github.com/coredns/coredns ${pins.coredns}`, "github.com/coredns/coredns"),
     wireguardGo: simple(`wireguard-go-${pins.wireguardGo}`, `golang.zx2c4.com/wireguard ${pins.wireguardGo}`, "golang.zx2c4.com/wireguard"),
     helm: simple(`helm-${pins.helm}`, `helm.sh/helm/v3 ${pins.helm}`, "helm.sh/helm/v3/cmd/helm", helmLdflags()),
+    flanneld: {
+      id: `flannel-${pins.flannel}`,
+      prepare: (dir) => writeModule(dir, [`github.com/flannel-io/flannel ${pins.flannel}`], flannelReplaces),
+      pkg: "github.com/flannel-io/flannel",
+      ldflags: `-X github.com/flannel-io/flannel/pkg/version.Version=${pins.flannel}`,
+      cgo: true,
+    },
+    flannelCni: simple(`flannel-cni-${pins.flannelCni}`, `github.com/containernetworking/plugins ${pins.flannelCni}`, "github.com/containernetworking/plugins/plugins/meta/flannel"),
   };
 }
 
@@ -135,7 +156,7 @@ export async function buildGroup(
     // With -o naming a directory, go build writes each main package there under its last path element.
     await runCommand(["go", "build", "-trimpath", `-ldflags=${ldflags}`, "-o", `${outDir}/`, ...targets.map((t) => t.pkg)], {
       cwd: moduleDir,
-      env: options.env,
+      env: recipeEnv(recipe, options.env),
       timeoutMs: buildTimeoutMs,
       maxOutputBytes: 4 << 20,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -158,7 +179,7 @@ export async function buildBinary(
   const ldflags = ["-s -w", recipe.ldflags].filter((s) => s !== "").join(" ");
   await runCommand(["go", "build", "-trimpath", `-ldflags=${ldflags}`, "-o", partial, recipe.pkg], {
     cwd: moduleDir,
-    env: options.env,
+    env: recipeEnv(recipe, options.env),
     timeoutMs: buildTimeoutMs,
     maxOutputBytes: 4 << 20,
     ...(options.signal ? { signal: options.signal } : {}),

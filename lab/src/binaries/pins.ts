@@ -16,6 +16,13 @@ export const pins = Object.freeze({
   wireguardGo: "v0.0.0-20260522210424-ecfc5a8d5446",
   /** helm.sh/helm/v3: renders and lints the chart in deploy/helm (tests only, not the lab). */
   helm: "v3.22.0",
+  /** github.com/flannel-io/flannel: flanneld of lab clusters run with `--cni flannel` (ADR 0408). */
+  flannel: "v0.28.10",
+  /**
+   * github.com/containernetworking/plugins: its last release with `plugins/meta/flannel`, the
+   * flannel CNI plugin (the module proxy refuses github.com/flannel-io/cni-plugin; ADR 0408).
+   */
+  flannelCni: "v0.9.1",
 });
 
 /** The tools the lab needs, by the file name each has in a binaries directory. */
@@ -33,9 +40,14 @@ export const binaryNames = Object.freeze({
 /** A key of `binaryNames`. */
 export type BinaryKey = keyof typeof binaryNames;
 
-/** Tools that tests need besides the lab, built on demand only (`ensureTool`). */
+/**
+ * Tools built on demand only (`ensureTool`): Helm for tests, flanneld and the flannel CNI plugin
+ * for labs with a flannel cluster.
+ */
 export const toolNames = Object.freeze({
   helm: "helm",
+  flanneld: "flanneld",
+  flannelCni: "flannel",
 });
 
 /** A key of `toolNames`. */

@@ -40,6 +40,9 @@ export const coldBuildSeconds: Readonly<Record<string, number>> = Object.freeze(
   coredns: 150,
   "wireguard-go": 15,
   helm: 300,
+  // Issue #18 (previous session's cold build; flannel's modules are many, its binary 54 MB).
+  flannel: 360,
+  "flannel-cni": 30,
 });
 
 /**

@@ -38,6 +38,11 @@ export const kubeletConfigSchema = z
      * put first on the PATH of `isthmus/*` containers as the image's /usr/local/bin would be.
      */
     imageToolsDir: absolutePath.optional(),
+    /**
+     * Third-party images the lab runs as built binaries, by repository without the tag
+     * (`ghcr.io/flannel-io/flannel` → the lab's flanneld); see images.ts.
+     */
+    nativeImages: z.record(z.string().min(1), absolutePath).default({}),
     /** Audience of projected service-account tokens (the API server's issuer). */
     serviceAccountIssuer: z.url(),
     /** Where pods reach the API server (KUBERNETES_SERVICE_HOST/PORT). */

@@ -31,16 +31,44 @@ describe("parseImage", () => {
   );
 });
 
+describe("native images", () => {
+  const native = { "ghcr.io/flannel-io/flannel": "/cache/flannel-v0.28.10/flanneld" };
+
+  it("maps a configured third-party repository, any tag or digest, to its binary", () => {
+    for (const image of ["ghcr.io/flannel-io/flannel:v0.28.10", "ghcr.io/flannel-io/flannel", `ghcr.io/flannel-io/flannel@sha256:${"a".repeat(64)}`]) {
+      expect(parseImage(image, "/repo", native)).toEqual({ type: "native", name: "ghcr.io/flannel-io/flannel", entry: "/cache/flannel-v0.28.10/flanneld", leadingArgs: [] });
+    }
+    expect(parseImage("isthmus/node", "/repo", native).type).toBe("component");
+  });
+
+  it("runs the binary itself in place of the image's command[0], without node", () => {
+    const target = parseImage("ghcr.io/flannel-io/flannel:v0.28.10", "/repo", native);
+    expect(buildArgv(target, { command: ["/opt/bin/flanneld"], args: ["--ip-masq", "--kube-subnet-mgr"] }, "/usr/bin/node")).toEqual([
+      "/cache/flannel-v0.28.10/flanneld",
+      "--ip-masq",
+      "--kube-subnet-mgr",
+    ]);
+  });
+
+  it("refuses an unmapped third-party image and lists the mapped ones", () => {
+    expect(() => parseImage("ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1", "/repo", native)).toThrow(
+      expect.objectContaining({ code: "UnknownImage", message: expect.stringContaining("ghcr.io/flannel-io/flannel") as string }) as Error,
+    );
+  });
+});
+
 describe("buildArgv", () => {
   it("replaces command[0] by the entry and appends the rest of command, then args", () => {
     const gw = parseImage("isthmus/gateway:v1", "/repo");
-    expect(buildArgv(gw, { command: ["isthmus-gateway", "--v"], args: ["--cluster", "c1"] })).toEqual([
+    expect(buildArgv(gw, { command: ["isthmus-gateway", "--v"], args: ["--cluster", "c1"] }, "/usr/bin/node")).toEqual([
+      "/usr/bin/node",
       "/repo/gateway/dist/main.js",
       "--v",
       "--cluster",
       "c1",
     ]);
-    expect(buildArgv(parseImage("lab/echo", "/repo"), { args: ["--port", "9000"] })).toEqual([
+    expect(buildArgv(parseImage("lab/echo", "/repo"), { args: ["--port", "9000"] }, "/usr/bin/node")).toEqual([
+      "/usr/bin/node",
       "/repo/lab/dist/workloads/main.js",
       "echo",
       "--port",

@@ -142,7 +142,7 @@ async function startContainer(record: PodRecord, slot: ContainerSlot, spec: Cont
   const { config } = deps;
   let target: ImageTarget;
   try {
-    target = parseImage(spec.image ?? "", config.repoRoot);
+    target = parseImage(spec.image ?? "", config.repoRoot, config.nativeImages);
     await checkImagePresent(target);
   } catch (err) {
     slot.state = { kind: "waiting", ...explain(err, "ImageNotPresent") };
@@ -157,8 +157,8 @@ async function startContainer(record: PodRecord, slot: ContainerSlot, spec: Cont
     slot.state = { kind: "waiting", reason: "CreateContainerConfigError", message: errorMessage(err) };
     return;
   }
-  // The pod runs on the kubelet's own Node.js binary.
-  const argv = [process.execPath, ...buildArgv(target, { command: spec.command ?? [], args: spec.args ?? [] })].map((a) => expandVars(a, env));
+  // Our images run on the kubelet's own Node.js binary.
+  const argv = buildArgv(target, { command: spec.command ?? [], args: spec.args ?? [] }, process.execPath).map((a) => expandVars(a, env));
   const mounts: Mount[] = [...(record.volumes?.mounts.get(spec.name) ?? [])];
   if (usesClusterDns(record.pod.spec ?? {})) {
     mounts.push({ source: join(record.dir, "resolv.conf"), target: "/etc/resolv.conf", readOnly: true });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -88,6 +88,21 @@ describe("setUpVolumes", () => {
     expect(mounts.map((m) => m.target)).toEqual(["/etc/isthmus", "/etc/creds/key"]);
     expect(await readFile(join(mounts[0]?.source ?? "", "conf/a.yaml"), "utf8")).toBe("a: 1");
     expect(await readFile(mounts[1]?.source ?? "", "utf8")).toBe("s3cr3t");
+  });
+
+  it("creates a FileOrCreate hostPath as an empty file and keeps an existing one", async () => {
+    const lock = join(dir, "host", "run", "xtables.lock");
+    const spec = pod({
+      automountServiceAccountToken: false,
+      volumes: [{ name: "lock", hostPath: { path: lock, type: "FileOrCreate" } }],
+      containers: [{ name: "c", image: "lab/echo", volumeMounts: [{ name: "lock", mountPath: "/run/xtables.lock" }] }],
+    });
+    const volumes = await setUpVolumes(spec, dir, context);
+    expect(volumes.mounts.get("c")).toEqual([{ source: lock, target: "/run/xtables.lock", readOnly: false }]);
+    expect(await readFile(lock, "utf8")).toBe("");
+    await writeFile(lock, "held");
+    await setUpVolumes(spec, dir, context);
+    expect(await readFile(lock, "utf8")).toBe("held");
   });
 
   it("fails with VolumeFailed for a missing ConfigMap and refuses paths that escape the volume", async () => {

@@ -141,6 +141,10 @@ async function setUpVolume(pod: Pod, podDir: string, volume: Volume, context: Vo
   if (volume.hostPath !== undefined) {
     const { path, type } = volume.hostPath;
     if (type === "DirectoryOrCreate") await mkdir(path, { recursive: true });
+    if (type === "FileOrCreate") {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, "", { flag: "a" });
+    }
     return { source: path, tokens: [] };
   }
   const dir = join(podDir, "volumes", volume.name);
