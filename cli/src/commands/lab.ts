@@ -12,16 +12,18 @@ and the lab kubelet on every node. A supervisor per lab starts any of them again
 when it dies. Needs root. State lives in /var/lib/isthmus-lab.
 
 Verbs:
-  up [--clusters N] [--nodes K] [--nat IDS] [--overlap IDS] [--cni isthmus|reference|none]
+  up [--clusters N] [--nodes K] [--nat IDS] [--overlap IDS] [--cni MODE|c1=MODE,c2=MODE]
                         Bring a lab up (default 2 clusters x 2 nodes, at most 4 x 4). Idempotent:
                         says so when the lab is already up. Progress (✓/✗ per step) goes to
                         stderr. Bad flags are refused before anything starts.
                         --nat c3[,c4] puts those clusters' gateway nodes behind a NAT router;
                         --overlap c1,c2 gives those clusters identical pod and service CIDRs
                         (the first one's), as global addresses (Globalnet) need;
-                        --cni picks the pod network: isthmus (default: isthmus-cni installed
-                        from deploy/cni), reference (Debian's bridge + host-local plugins with
-                        routes between nodes, for comparisons) or none (a CNI you deploy).
+                        --cni picks the pod network, for all clusters or per cluster (one not
+                        named gets isthmus): isthmus (default: isthmus-cni installed from
+                        deploy/cni), flannel (flannel's own manifest: flanneld, kube subnet
+                        manager, VXLAN, --ip-masq), reference (Debian's bridge + host-local
+                        plugins with routes between nodes) or none (a CNI you deploy).
   down                  Remove every namespace, link, mount, process and file of the lab,
                         also after a crash or a half-finished up.
   status [-o table|json|yaml]
@@ -85,7 +87,13 @@ function location(values: { "state-dir"?: string | undefined }): { stateDir?: st
 // Each verb imports what it uses when it runs: `lab exec`, which the test suites call hundreds of
 // times, loads only `@isthmus/lab/exec` (docs/adr/0704-fast-start.md).
 
-async function topology(values: { clusters?: string | undefined; nodes?: string | undefined; nat?: string | undefined; overlap?: string | undefined }): Promise<LabTopology> {
+async function topology(values: {
+  clusters?: string | undefined;
+  nodes?: string | undefined;
+  nat?: string | undefined;
+  overlap?: string | undefined;
+  cni?: string | undefined;
+}): Promise<LabTopology> {
   const { parseTopologyFlags } = await import("@isthmus/lab");
   try {
     return parseTopologyFlags(values);
@@ -106,17 +114,11 @@ async function up(args: readonly string[], io: CommandIo): Promise<number> {
   });
   noPositionals("up", positionals);
   const shape = await topology(values);
-  const { labUp, podNetworkModes } = await import("@isthmus/lab");
-  const cni = values.cni;
-  const mode = podNetworkModes.find((m) => m === cni);
-  if (cni !== undefined && mode === undefined) {
-    throw new CliError("UsageError", `--cni must be one of ${podNetworkModes.join(", ")}, got "${cni}"`);
-  }
+  const { labUp } = await import("@isthmus/lab");
   const result = await labUp(
     {
       ...location(values),
       ...shape,
-      ...(mode === undefined ? {} : { podNetwork: mode }),
     },
     { env: io.env, onProgress: (line) => io.stderr.write(`${line}\n`) },
   );

@@ -1,4 +1,5 @@
-import { ensureBinaries, type LabBinaries } from "../binaries/index.js";
+import { ensureBinaries, ensureTool, type LabBinaries } from "../binaries/index.js";
+import type { FlannelBinaries } from "./flannel.js";
 
 /**
  * The binaries the lab runs: the one place that decides where they come from. `ensureBinaries`
@@ -8,4 +9,12 @@ export async function labBinaries(
   options: { readonly onProgress?: (line: string) => void; readonly env?: Readonly<Record<string, string | undefined>> } = {},
 ): Promise<LabBinaries> {
   return ensureBinaries({ env: options.env ?? process.env, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+}
+
+/** flanneld and the flannel CNI plugin, built on demand (labs with a flannel cluster only). */
+export async function flannelBinaries(
+  options: { readonly onProgress?: (line: string) => void; readonly env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<FlannelBinaries> {
+  const ensure = { env: options.env ?? process.env, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) };
+  return { flanneld: await ensureTool("flanneld", ensure), cniPlugin: await ensureTool("flannelCni", ensure) };
 }

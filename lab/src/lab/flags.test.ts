@@ -30,7 +30,26 @@ describe("lab up topology flags", () => {
     expect(parseTopologyFlags({ nat: " c1 , c2,c1" })).toEqual({ natClusters: ["c1", "c2"] });
   });
 
+  it("takes --cni for every cluster or per cluster, a cluster not named getting isthmus", () => {
+    expect(parseTopologyFlags({ cni: "flannel" })).toEqual({ podNetwork: "flannel" });
+    const mixed = parseTopologyFlags({ clusters: "3", cni: "c2=flannel, c3=reference" });
+    expect(mixed).toEqual({ clusters: 3, podNetwork: { c2: "flannel", c3: "reference" } });
+    const plan = planLab(mixed);
+    expect(plan.clusters.map((c) => [c.id, c.podNetwork])).toEqual([
+      ["c1", "isthmus"],
+      ["c2", "flannel"],
+      ["c3", "reference"],
+    ]);
+    expect(plan.podNetwork).toBe("mixed");
+  });
+
   it.each<[LabTopologyFlags, RegExp]>([
+    [{ cni: "calico" }, /--cni: "calico" is not a pod network: one of isthmus, flannel, reference, none/],
+    [{ cni: "c1=isthmus,c2=cilium" }, /--cni: "cilium" is not a pod network: one of isthmus, flannel, reference, none \(in "c2=cilium"\)/],
+    [{ cni: "c3=flannel" }, /--cni: "c3" is not a cluster of this lab: clusters are c1, c2/],
+    [{ cni: "c1=flannel,c1=isthmus" }, /--cni names c1 twice/],
+    [{ cni: "c1=,c2" }, /--cni takes one pod network for all clusters \(e.g. flannel\) or cluster=network pairs/],
+    [{ cni: "c1=flannel=x" }, /--cni takes one pod network for all clusters/],
     [{ clusters: "5" }, /--clusters must be a whole number from 1 to 4 \(what the lab's address plan has room for\), got "5"/],
     [{ clusters: "0" }, /--clusters must be a whole number from 1 to 4/],
     [{ clusters: "two" }, /--clusters must be a whole number/],

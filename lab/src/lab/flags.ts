@@ -1,10 +1,11 @@
 /**
- * The topology flags of `lab up` (`--clusters N --nodes M --nat c3 --overlap c1,c2`), parsed and
+ * The topology flags of `lab up` (`--clusters N --nodes M --nat c3 --overlap c1,c2
+ * --cni c2=flannel,c3=reference`), parsed and
  * checked against the address plan before anything is started, so that users and tests share one
  * way to make a lab and a bad flag is a clear error naming the flag.
  */
 import { LabError } from "./errors.js";
-import { labLimits, planLab, type LabOptions } from "./plan.js";
+import { labLimits, planLab, podNetworkModes, type LabOptions, type PodNetworkMode } from "./plan.js";
 
 /** The topology flags as given on a command line; each may be absent. */
 export interface LabTopologyFlags {
@@ -16,10 +17,12 @@ export interface LabTopologyFlags {
   readonly nat?: string | undefined;
   /** `--overlap c1,c2`: clusters with identical pod and service CIDRs (for global addresses). */
   readonly overlap?: string | undefined;
+  /** `--cni flannel` (every cluster) or `--cni c1=isthmus,c2=flannel` (a cluster not named: isthmus). */
+  readonly cni?: string | undefined;
 }
 
 /** The lab options the topology flags set. */
-export type LabTopology = Pick<LabOptions, "clusters" | "nodesPerCluster" | "natClusters" | "overlap">;
+export type LabTopology = Pick<LabOptions, "clusters" | "nodesPerCluster" | "natClusters" | "overlap" | "podNetwork">;
 
 function invalid(message: string): LabError {
   return new LabError("InvalidOptions", message);
@@ -45,10 +48,33 @@ function parseClusterList(flag: string, value: string | undefined, ids: readonly
   return [...new Set(list)];
 }
 
+function parseMode(value: string, flag: string): PodNetworkMode {
+  const mode = podNetworkModes.find((m) => m === value);
+  if (mode === undefined) throw invalid(`--cni: "${value}" is not a pod network: one of ${podNetworkModes.join(", ")}${flag === "" ? "" : ` (in "${flag}")`}`);
+  return mode;
+}
+
+/** `--cni MODE` for every cluster, or `--cni c1=MODE,c2=MODE`; each cluster at most once. */
+function parseCni(value: string | undefined, ids: readonly string[]): LabOptions["podNetwork"] {
+  if (value === undefined) return undefined;
+  if (!value.includes("=")) return parseMode(value.trim(), "");
+  const modes: Record<string, PodNetworkMode> = {};
+  for (const part of value.split(",").map((s) => s.trim())) {
+    const [id, mode, extra] = part.split("=").map((s) => s.trim());
+    if (id === undefined || id === "" || mode === undefined || mode === "" || extra !== undefined) {
+      throw invalid(`--cni takes one pod network for all clusters (e.g. flannel) or cluster=network pairs (e.g. c1=isthmus,c2=flannel), got "${value}"`);
+    }
+    if (!ids.includes(id)) throw invalid(`--cni: "${id}" is not a cluster of this lab: clusters are ${ids.join(", ")}`);
+    if (modes[id] !== undefined) throw invalid(`--cni names ${id} twice in "${value}"`);
+    modes[id] = parseMode(mode, part);
+  }
+  return modes;
+}
+
 /**
  * Parses the topology flags into lab options and checks the whole plan; throws `InvalidOptions`
- * naming the flag (a count out of the address plan, an unknown cluster in `--nat` or
- * `--overlap`, an overlap of one cluster).
+ * naming the flag (a count out of the address plan, an unknown cluster in `--nat`, `--overlap`
+ * or `--cni`, an overlap of one cluster, an unknown pod network).
  */
 export function parseTopologyFlags(flags: LabTopologyFlags): LabTopology {
   const clusters = parseCount("clusters", flags.clusters, labLimits.clusters);
@@ -59,11 +85,13 @@ export function parseTopologyFlags(flags: LabTopologyFlags): LabTopology {
   if (overlap?.length === 1) {
     throw invalid(`--overlap needs at least two clusters (they get identical pod and service CIDRs), got only ${overlap.join("")}`);
   }
+  const podNetwork = parseCni(flags.cni, ids);
   const topology: LabTopology = {
     ...(clusters === undefined ? {} : { clusters }),
     ...(nodesPerCluster === undefined ? {} : { nodesPerCluster }),
     ...(natClusters === undefined ? {} : { natClusters }),
     ...(overlap === undefined ? {} : { overlap }),
+    ...(podNetwork === undefined ? {} : { podNetwork }),
   };
   planLab(topology);
   return topology;

@@ -26,6 +26,16 @@ describe("what the orchestrator hands the lab kubelet", () => {
     });
   });
 
+  it("maps flannel's image to the built flanneld on flannel clusters only", () => {
+    const mixed = planLab({ podNetwork: { c2: "flannel" } });
+    const flannel = { flanneld: "/cache/bin/flannel-v0.28.10/flanneld", cniPlugin: "/cache/bin/flannel-cni-v0.9.1/flannel" };
+    const binaries = { wireguardGo: "/b/wireguard-go" };
+    const [c1, c2f] = mixed.clusters;
+    const onFlannel = parseKubeletConfig(kubeletConfig(mixed, { cluster: c2f!, node: c2f!.nodes[1]!, repoRoot: "/work/main", binaries, flannel }));
+    expect(onFlannel.nativeImages).toEqual({ "ghcr.io/flannel-io/flannel": "/cache/bin/flannel-v0.28.10/flanneld" });
+    expect(parseKubeletConfig(kubeletConfig(mixed, { cluster: c1!, node: c1!.nodes[0]!, repoRoot: "/work/main", binaries, flannel })).nativeImages).toEqual({});
+  });
+
   it("labels only the gateway candidate", () => {
     expect(kubeletConfig(plan, { cluster: c2, node: c2.nodes[1]!, repoRoot: "/work/main", binaries: { wireguardGo: "/b/wireguard-go" } }).labels).toEqual({});
   });

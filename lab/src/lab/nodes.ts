@@ -2,15 +2,18 @@
  * Per node: kube-proxy and the lab kubelet, both inside the node's network and mount
  * namespaces; then, once the controller-manager has given the node its podCIDR, the pod network:
  * routes from the control plane to every podCIDR (CoreDNS and the apiserver answer pods there)
- * and, by mode, our CNI from deploy/cni (isthmus-cni.ts), or Debian's reference `bridge` +
- * `host-local` conflist with static routes between nodes, or nothing.
+ * and, by the cluster's mode, our CNI from deploy/cni (isthmus-cni.ts), flannel from its own
+ * manifest (flannel.ts), or Debian's reference `bridge` + `host-local` conflist with static routes
+ * between nodes, or nothing.
  */
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { defaults } from "@isthmus/core/constants";
 import type { LabBinaries } from "../binaries/index.js";
 import type { KubeletConfigInput } from "../kubelet/config.js";
+import { LabError } from "./errors.js";
 import type { LabKubeClient } from "./kube-client.js";
+import { flannelImageRepository, installFlannel, type FlannelBinaries } from "./flannel.js";
 import { installIsthmusCni, type IsthmusCniContext } from "./isthmus-cni.js";
 import { nodePaths } from "./paths.js";
 import { serviceAccountIssuer } from "./pki.js";
@@ -29,7 +32,14 @@ const nodeReadyMs = 90_000;
 /** The kubelet config file of a node (lab contract). */
 export function kubeletConfig(
   plan: LabPlan,
-  where: { readonly cluster: ClusterPlan; readonly node: NodePlan; readonly repoRoot: string; readonly binaries: Pick<LabBinaries, "wireguardGo"> },
+  where: {
+    readonly cluster: ClusterPlan;
+    readonly node: NodePlan;
+    readonly repoRoot: string;
+    readonly binaries: Pick<LabBinaries, "wireguardGo">;
+    /** The built flannel binaries; needed by clusters on flannel only. */
+    readonly flannel?: FlannelBinaries | undefined;
+  },
 ): KubeletConfigInput {
   const { cluster, node, repoRoot } = where;
   const paths = nodePaths(plan, node);
@@ -48,6 +58,8 @@ export function kubeletConfig(
     // The gateway image ships the pinned wireguard-go (deploy/docker); the lab's build of the
     // same pin sits alone in its cache directory, which therefore stands in for the image's.
     imageToolsDir: dirname(where.binaries.wireguardGo),
+    // flannel's DaemonSet runs its image as the flanneld built from the pinned module.
+    nativeImages: cluster.podNetwork === "flannel" && where.flannel !== undefined ? { [flannelImageRepository]: where.flannel.flanneld } : {},
     serviceAccountIssuer,
     apiServer: { host: cluster.cpAddress, port: cluster.apiserverPort },
   };
@@ -57,12 +69,13 @@ export function kubeletConfig(
 export async function startNodeAgents(
   plan: LabPlan,
   cluster: ClusterPlan,
-  context: { readonly binaries: LabBinaries; readonly repoRoot: string; readonly kubeletEntry: string },
+  context: { readonly binaries: LabBinaries; readonly flannel?: FlannelBinaries | undefined; readonly repoRoot: string; readonly kubeletEntry: string },
 ): Promise<LabProcess[]> {
   const started: LabProcess[] = [];
   for (const node of cluster.nodes) {
     const paths = nodePaths(plan, node);
-    await writeFile(paths.kubeletConfig, `${JSON.stringify(kubeletConfig(plan, { cluster, node, repoRoot: context.repoRoot, binaries: context.binaries }), null, 2)}\n`);
+    const config = kubeletConfig(plan, { cluster, node, repoRoot: context.repoRoot, binaries: context.binaries, flannel: context.flannel });
+    await writeFile(paths.kubeletConfig, `${JSON.stringify(config, null, 2)}\n`);
     const where = { netns: node.netns, mountNsFile: paths.mountNsFile };
     started.push(
       await startProcess(plan, {
@@ -122,21 +135,27 @@ export async function waitForPodCidrs(
 /**
  * Routes every podCIDR from the control plane to its node (CoreDNS and the apiserver answer pods
  * directly, as a control-plane host's network would; the control plane is not on the overlay).
- * "isthmus" then applies deploy/cni and waits for each node's conflist; "reference" writes each
- * node's conflist and routes podCIDRs between nodes; "none" leaves that to a CNI deployed by hand.
+ * By the cluster's mode, "isthmus" then applies deploy/cni and waits for each node's conflist;
+ * "flannel" applies flannel's manifest and waits for each node's subnet.env; "reference" writes
+ * each node's conflist and routes podCIDRs between nodes; "none" leaves that to a CNI deployed
+ * by hand.
  */
 export async function applyPodNetwork(
   plan: LabPlan,
   cluster: ClusterPlan,
-  context: { readonly podCidrs: ReadonlyMap<string, string>; readonly cni: IsthmusCniContext },
+  context: { readonly podCidrs: ReadonlyMap<string, string>; readonly cni: IsthmusCniContext; readonly flannel?: FlannelBinaries | undefined },
 ): Promise<void> {
   const { podCidrs } = context;
   for (const node of cluster.nodes) {
     const cidr = podCidrs.get(node.name);
     if (cidr !== undefined) await replaceRoute(cluster.cpNetns, { to: cidr, via: node.lanAddress });
   }
-  if (plan.podNetwork === "isthmus") await installIsthmusCni(plan, cluster, context.cni);
-  if (plan.podNetwork !== "reference") return;
+  if (cluster.podNetwork === "isthmus") await installIsthmusCni(plan, cluster, context.cni);
+  if (cluster.podNetwork === "flannel") {
+    if (context.flannel === undefined) throw new LabError("NotFound", `${cluster.id} runs flannel but no flannel binaries were given`);
+    await installFlannel(plan, cluster, { kubectl: context.cni.binaries.kubectl, flannel: context.flannel, repoRoot: context.cni.repoRoot });
+  }
+  if (cluster.podNetwork !== "reference") return;
   for (const node of cluster.nodes) {
     const cidr = podCidrs.get(node.name);
     if (cidr === undefined) continue;
@@ -149,12 +168,15 @@ export async function applyPodNetwork(
 
 /**
  * Where the node's CNI records one file per allocated pod address (named by the address): our
- * IPAM's directory, or host-local's for the reference network; undefined with "none".
+ * IPAM's directory, or host-local's for the reference network or under flannel (its delegate
+ * keeps the conflist's name, "cbr0"); undefined with "none".
  */
 export function podAddressDir(plan: LabPlan, node: NodePlan): string | undefined {
   const lib = nodePaths(plan, node).cniLibDir;
-  if (plan.podNetwork === "isthmus") return join(lib, "isthmus", "isthmus");
-  if (plan.podNetwork === "reference") return join(lib, "networks", labCniNetwork);
+  const mode = plan.clusters.find((c) => c.id === node.clusterId)?.podNetwork;
+  if (mode === "isthmus") return join(lib, "isthmus", "isthmus");
+  if (mode === "reference") return join(lib, "networks", labCniNetwork);
+  if (mode === "flannel") return join(lib, "networks", "cbr0");
   return undefined;
 }
 

@@ -9,6 +9,8 @@ describe("planLab", () => {
     expect(plan.podNetwork).toBe("isthmus");
     expect(planLab({ podNetwork: "reference" }).podNetwork).toBe("reference");
     expect(planLab({ podNetwork: "none" }).podNetwork).toBe("none");
+    expect(planLab({ podNetwork: "flannel" }).clusters.map((c) => c.podNetwork)).toEqual(["flannel", "flannel"]);
+    expect(plan.clusters.map((c) => c.podNetwork)).toEqual(["isthmus", "isthmus"]);
     expect(plan.wan).toMatchObject({ netns: "isthmus-lab-wan", cidr: "203.0.113.0/24" });
     const [c1, c2] = plan.clusters;
     expect(c1).toMatchObject({
@@ -28,6 +30,22 @@ describe("planLab", () => {
     ]);
     expect(c2?.nodes[0]?.wan).toEqual({ ifname: "wan0", address: "203.0.113.12", peerIfname: "c2-n1" });
     expect(c2?.nodes[1]?.wan).toBeUndefined();
+  });
+
+  it("gives each cluster its own pod network; clusters not named get isthmus, the lab says mixed", () => {
+    const plan = planLab({ clusters: 3, podNetwork: { c2: "flannel", c3: "reference" } });
+    expect(plan.clusters.map((c) => [c.id, c.podNetwork])).toEqual([
+      ["c1", "isthmus"],
+      ["c2", "flannel"],
+      ["c3", "reference"],
+    ]);
+    expect(plan.podNetwork).toBe("mixed");
+    expect(planLab({ podNetwork: { c1: "flannel", c2: "flannel" } }).podNetwork).toBe("flannel");
+  });
+
+  it("refuses a pod network for a cluster the lab does not have, or an unknown mode", () => {
+    expect(() => planLab({ podNetwork: { c3: "flannel" } })).toThrow(expect.objectContaining({ code: "InvalidOptions", message: expect.stringContaining('Pod network cluster "c3" is not in the lab: clusters are c1, c2') as string }) as Error);
+    expect(() => planLab({ podNetwork: "calico" as "isthmus" })).toThrow(expect.objectContaining({ code: "InvalidOptions", message: expect.stringContaining('Pod network "calico" is not one of isthmus, flannel, reference, none') as string }) as Error);
   });
 
   it("never uses the host's network 192.0.2.0/24", () => {

@@ -17,12 +17,15 @@ export interface LabOptions {
    */
   readonly overlap?: readonly string[];
   /**
-   * Pod network: "isthmus" (default) applies deploy/cni (the isthmus-node DaemonSet, which
-   * builds the VXLAN overlay and installs isthmus-cni); "reference" writes a bridge + host-local
-   * conflist per node and routes podCIDRs between nodes (for comparisons); "none" leaves pods
-   * unwired for a CNI deployed into the lab by hand.
+   * Pod network, one mode for every cluster or one per cluster (`{ c2: "flannel" }`; a cluster
+   * not named gets "isthmus"): "isthmus" (default) applies deploy/cni (the isthmus-node
+   * DaemonSet, which builds the VXLAN overlay and installs isthmus-cni); "flannel" applies
+   * flannel's own manifest (lab/manifests/kube-flannel.yaml: flanneld with the Kubernetes
+   * subnet manager and the VXLAN backend); "reference" writes a bridge + host-local conflist per
+   * node and routes podCIDRs between nodes; "none" leaves pods unwired for a CNI deployed into
+   * the lab by hand.
    */
-  readonly podNetwork?: PodNetworkMode | undefined;
+  readonly podNetwork?: PodNetworkMode | Readonly<Record<string, PodNetworkMode>> | undefined;
   /** Put these clusters (e.g. `["c3"]`) behind a NAT router each on the WAN. */
   readonly natClusters?: readonly string[];
   /** Root of every file the lab writes (default /var/lib/isthmus-lab). */
@@ -33,11 +36,11 @@ export interface LabOptions {
   readonly localPortBase?: number;
 }
 
-/** Who wires pods: our CNI from deploy/cni, the reference plugins, or nobody (a CNI deployed by hand). */
-export type PodNetworkMode = "isthmus" | "reference" | "none";
+/** Who wires pods: our CNI from deploy/cni, flannel, the reference plugins, or nobody (a CNI deployed by hand). */
+export type PodNetworkMode = "isthmus" | "flannel" | "reference" | "none";
 
 /** Every pod network mode, for parsers (the first is the default). */
-export const podNetworkModes: readonly PodNetworkMode[] = Object.freeze(["isthmus", "reference", "none"]);
+export const podNetworkModes: readonly PodNetworkMode[] = Object.freeze(["isthmus", "flannel", "reference", "none"]);
 
 /** The WAN: a bridge in its own namespace joining gateway nodes and NAT routers. */
 export interface WanPlan {
@@ -94,6 +97,8 @@ export interface ClusterPlan {
   readonly localApiserverPort: number;
   readonly podCidr: string;
   readonly serviceCidr: string;
+  /** Who wires this cluster's pods. */
+  readonly podNetwork: PodNetworkMode;
   /** ClusterIP of `default/kubernetes` (first address of the service CIDR). */
   readonly apiServiceIp: string;
   /** ClusterIP of `kube-system/kube-dns`. */
@@ -105,7 +110,8 @@ export interface ClusterPlan {
 /** The whole lab. */
 export interface LabPlan {
   readonly stateDir: string;
-  readonly podNetwork: PodNetworkMode;
+  /** The pod network mode of every cluster, or "mixed" when they differ (each cluster has its own). */
+  readonly podNetwork: PodNetworkMode | "mixed";
   readonly namePrefix: string;
   readonly wan: WanPlan;
   readonly clusters: readonly ClusterPlan[];
@@ -168,9 +174,11 @@ export function planLab(options: LabOptions = {}): LabPlan {
   }
   // Every overlapping cluster takes the CIDRs of the first of them (the lowest index).
   const overlapIndex = overlap.length === 0 ? undefined : Math.min(...overlap.map((id) => ids.indexOf(id) + 1));
+  const modes = clusterPodNetworks(options.podNetwork, ids);
+  const distinct = new Set(Object.values(modes));
   return {
     stateDir: options.stateDir ?? defaultLabStateDir,
-    podNetwork: options.podNetwork ?? "isthmus",
+    podNetwork: distinct.size === 1 ? (modes.c1 ?? "isthmus") : "mixed",
     namePrefix: prefix,
     wan: { netns: `${prefix}wan`, bridge: "br-wan", cidr: `${wanCidrBase}.0/24`, prefixLength: 24 },
     clusters: ids.map((id, i) =>
@@ -181,10 +189,32 @@ export function planLab(options: LabOptions = {}): LabPlan {
         prefix,
         cidrIndex: overlapIndex !== undefined && overlap.includes(id) ? overlapIndex : i + 1,
         nat: nat.includes(id),
+        podNetwork: modes[id] ?? "isthmus",
         localPortBase: checkPortBase(options.localPortBase ?? defaultLocalPortBase),
       }),
     ),
   };
+}
+
+/**
+ * Every cluster's pod network mode: one mode for all, or a map by cluster id (a cluster not named
+ * gets "isthmus"); `InvalidOptions` names an unknown cluster or mode.
+ */
+export function clusterPodNetworks(
+  podNetwork: PodNetworkMode | Readonly<Record<string, PodNetworkMode>> | undefined,
+  ids: readonly string[],
+): Record<string, PodNetworkMode> {
+  const valid = (mode: string): PodNetworkMode => {
+    const found = podNetworkModes.find((m) => m === mode);
+    if (found === undefined) throw new LabError("InvalidOptions", `Pod network "${mode}" is not one of ${podNetworkModes.join(", ")}`);
+    return found;
+  };
+  if (podNetwork === undefined || typeof podNetwork === "string") {
+    const mode = valid(podNetwork ?? "isthmus");
+    return Object.fromEntries(ids.map((id) => [id, mode]));
+  }
+  checkClusters("Pod network", Object.keys(podNetwork), ids);
+  return Object.fromEntries(ids.map((id) => [id, valid(podNetwork[id] ?? "isthmus")]));
 }
 
 function checkPortBase(base: number): number {
@@ -218,6 +248,7 @@ interface ClusterInput {
   /** Whose pod and service CIDRs this cluster gets (its own index unless it overlaps). */
   readonly cidrIndex: number;
   readonly nat: boolean;
+  readonly podNetwork: PodNetworkMode;
   readonly localPortBase: number;
 }
 
@@ -247,6 +278,7 @@ function planCluster(input: ClusterInput): ClusterPlan {
     localApiserverPort: input.localPortBase + i,
     podCidr: `10.${cidrIndex}.0.0/16`,
     serviceCidr: `10.${100 + cidrIndex}.0.0/16`,
+    podNetwork: input.podNetwork,
     apiServiceIp: `10.${100 + cidrIndex}.0.1`,
     dnsServiceIp: `10.${100 + cidrIndex}.0.10`,
     ...(nat === undefined ? {} : { nat }),

@@ -16,6 +16,19 @@ describe("lab record", () => {
     }
   });
 
+  it("records one pod network when every cluster has it, else every cluster's, and reads a mixed one back", async () => {
+    expect(resolveOptions({ podNetwork: { c1: "flannel", c2: "flannel" } }).podNetwork).toBe("flannel");
+    expect(resolveOptions({ clusters: 3, podNetwork: { c2: "flannel" } }).podNetwork).toEqual({ c1: "isthmus", c2: "flannel", c3: "isthmus" });
+    const stateDir = await mkdtemp(join(tmpdir(), "isthmus-lab-state-"));
+    try {
+      const record = { version: 2 as const, options: resolveOptions({ stateDir, clusters: 3, podNetwork: { c2: "flannel", c3: "reference" } }), createdAt: "2026-12-07T00:00:00.000Z", complete: true };
+      await writeRecord(record);
+      expect(await readRecord({ stateDir })).toEqual(record);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
   it("reads a record of the first version (one NAT cluster, overlap of all) as lists, so down still finds that lab", async () => {
     const stateDir = await mkdtemp(join(tmpdir(), "isthmus-lab-state-"));
     try {

@@ -7,12 +7,15 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { z } from "zod";
 import { LabError } from "./errors.js";
 import { stateFile } from "./paths.js";
-import { defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, planLab, type LabOptions, type LabPlan } from "./plan.js";
+import { clusterPodNetworks, defaultLabPrefix, defaultLabStateDir, defaultLocalPortBase, planLab, podNetworkModes, type LabOptions, type LabPlan, type PodNetworkMode } from "./plan.js";
+
+const podNetworkMode = z.enum(podNetworkModes as [PodNetworkMode, ...PodNetworkMode[]]);
 
 const optionsShape = {
   clusters: z.number().int(),
   nodesPerCluster: z.number().int(),
-  podNetwork: z.enum(["isthmus", "reference", "none"]),
+  /** One mode for every cluster, or every cluster's by id when they differ. */
+  podNetwork: z.union([podNetworkMode, z.record(z.string(), podNetworkMode)]),
   stateDir: z.string(),
   namePrefix: z.string(),
   localPortBase: z.number().int(),
@@ -54,12 +57,18 @@ export interface LabLocation {
   readonly namePrefix?: string;
 }
 
-/** Options with every default filled in, as recorded. */
+/**
+ * Options with every default filled in, as recorded. The pod network is one mode when every
+ * cluster has it (`{ c1: "flannel", c2: "flannel" }` is `"flannel"`), else every cluster's.
+ */
 export function resolveOptions(options: LabOptions): LabRecord["options"] {
+  const clusters = options.clusters ?? 2;
+  const modes = clusterPodNetworks(options.podNetwork, Array.from({ length: clusters }, (_, i) => `c${i + 1}`));
+  const distinct = [...new Set(Object.values(modes))];
   return {
-    clusters: options.clusters ?? 2,
+    clusters,
     nodesPerCluster: options.nodesPerCluster ?? 2,
-    podNetwork: options.podNetwork ?? "isthmus",
+    podNetwork: distinct.length === 1 && distinct[0] !== undefined ? distinct[0] : modes,
     stateDir: options.stateDir ?? defaultLabStateDir,
     namePrefix: options.namePrefix ?? defaultLabPrefix,
     localPortBase: options.localPortBase ?? defaultLocalPortBase,

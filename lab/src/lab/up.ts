@@ -12,10 +12,11 @@ import { isDeepStrictEqual } from "node:util";
 import { errorMessage } from "@isthmus/core/errors";
 import type { LabBinaries } from "../binaries/index.js";
 import { componentEntries, workloadEntry } from "../kubelet/images.js";
-import { labBinaries } from "./binaries.js";
+import { flannelBinaries, labBinaries } from "./binaries.js";
 import { startApiserver, startControllers } from "./controlplane.js";
 import { createDnsObjects, labCorefile, startCoreDns } from "./dns.js";
 import { LabError } from "./errors.js";
+import type { FlannelBinaries } from "./flannel.js";
 import { applyMountNamespaces } from "./mounts.js";
 import { applyPodNetwork, startNodeAgents, waitForNodesReady, waitForPodCidrs } from "./nodes.js";
 import { createClusterPki } from "./pki.js";
@@ -92,13 +93,16 @@ async function labUpLocked(plan: LabPlan, input: LockedUp): Promise<LabUpResult>
     await step(progress, "remove a half-made or stopped lab", () => destroyLab(planLab(existing.options)));
   }
   const binaries = await step(progress, "binaries", () => labBinaries({ ...context, onProgress: progress }));
+  const flannel = plan.clusters.some((c) => c.podNetwork === "flannel")
+    ? await step(progress, "flannel binaries (flanneld, CNI plugin)", () => flannelBinaries({ ...context, onProgress: progress }))
+    : undefined;
   const entries = await step(progress, "built entry points (kubelet, workloads, corefile sync, CNI agent)", () => checkEntries(plan));
   await writeRecord({ version: 2, options: resolved, createdAt: new Date().toISOString(), complete: false });
   await step(progress, "supervisor (restarts lab processes that die)", () => startSupervisor(plan, { repoRoot }));
   await step(progress, `network: WAN, ${plan.clusters.length} LANs, ${plan.clusters.length * resolved.nodesPerCluster} nodes`, () => applyNetwork(plan));
   await step(progress, "node mount namespaces", () => applyMountNamespaces(plan));
   // Clusters come up side by side; wait for all of them so no step is still running when we report.
-  const results = await Promise.allSettled(plan.clusters.map((c) => upCluster(plan, c, { binaries, progress, kubeletEntry: entries.kubelet })));
+  const results = await Promise.allSettled(plan.clusters.map((c) => upCluster(plan, c, { binaries, flannel, progress, kubeletEntry: entries.kubelet })));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed !== undefined) throw failed.reason;
   await writeRecord({ version: 2, options: resolved, createdAt: new Date().toISOString(), complete: true });
@@ -109,12 +113,15 @@ async function labUpLocked(plan: LabPlan, input: LockedUp): Promise<LabUpResult>
 
 const podNetworkLabel: Readonly<Record<PodNetworkMode, string>> = {
   isthmus: "isthmus-node from deploy/cni, conflists written by the agent",
+  flannel: "flannel's manifest: flanneld, kube subnet manager, VXLAN",
   reference: "reference bridge + host-local conflists, routes",
   none: "routes from the control plane only (CNI: none)",
 };
 
 interface ClusterContext {
   readonly binaries: LabBinaries;
+  /** Built only when a cluster runs flannel. */
+  readonly flannel: FlannelBinaries | undefined;
   readonly progress: (line: string) => void;
   readonly kubeletEntry: string;
 }
@@ -129,11 +136,11 @@ async function upCluster(plan: LabPlan, cluster: ClusterPlan, context: ClusterCo
   await step(progress, `${id} kube-controller-manager and kube-scheduler leading`, () => startControllers(plan, cluster, { binaries, pki, admin }));
   await step(progress, `${id} CoreDNS`, () => startCoreDns(plan, cluster, { binaries, pki, corefile, repoRoot }));
   const agents = await step(progress, `${id} kube-proxy and lab kubelet on ${cluster.nodes.length} nodes`, () =>
-    startNodeAgents(plan, cluster, { binaries, repoRoot, kubeletEntry: context.kubeletEntry }),
+    startNodeAgents(plan, cluster, { binaries, flannel: context.flannel, repoRoot, kubeletEntry: context.kubeletEntry }),
   );
   const podCidrs = await step(progress, `${id} nodes registered with podCIDRs`, () => waitForPodCidrs(cluster, { admin, agents }));
-  await step(progress, `${id} pod network (${podNetworkLabel[plan.podNetwork]})`, () =>
-    applyPodNetwork(plan, cluster, { podCidrs, cni: { binaries, repoRoot } }),
+  await step(progress, `${id} pod network (${podNetworkLabel[cluster.podNetwork]})`, () =>
+    applyPodNetwork(plan, cluster, { podCidrs, cni: { binaries, repoRoot }, flannel: context.flannel }),
   );
   await step(progress, `${id} nodes Ready`, () => waitForNodesReady(cluster, admin));
   await step(progress, `${id} default ServiceAccount`, () =>
@@ -148,7 +155,7 @@ async function checkEntries(plan: LabPlan): Promise<{ kubelet: string }> {
   const entries = [kubelet, join(repoRoot, workloadEntry), join(repoRoot, "lab/dist/lab/corefile-sync-main.js"), join(repoRoot, supervisorEntry)];
   // deploy/cni's image isthmus/node runs this entry (the lab kubelet's image registry).
   const agent = componentEntries.node;
-  if (plan.podNetwork === "isthmus" && agent !== undefined) entries.push(join(repoRoot, agent));
+  if (plan.clusters.some((c) => c.podNetwork === "isthmus") && agent !== undefined) entries.push(join(repoRoot, agent));
   for (const entry of entries) {
     try {
       await access(entry);
