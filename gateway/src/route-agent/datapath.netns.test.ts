@@ -56,6 +56,27 @@ describe("route agent data path (vx-isthmus)", () => {
     expect(await seen()).toBe(2);
   });
 
+  it("keeps remote source addresses that the node forwards to its CNI's other pods (flannel masquerades what enters its network from outside)", async () => {
+    // `pod` stands for a pod on another node of the cluster, reached from `node` (the gateway
+    // node of remote traffic) over the CNI's network 10.98.0.0/16.
+    const pod = await lab.add("pod");
+    await lab.link({ netns: node, ifname: "cni0", address: "10.98.1.1/24" }, { netns: pod, ifname: "eth0", address: "10.98.1.5/24" });
+    await ipIn(pod, ["route", "add", "default", "via", "10.98.1.1"]);
+    await ipIn(gw, ["route", "replace", "10.98.0.0/16", "via", "198.18.50.1"]);
+    await execIn(node, "iptables", ["-t", "nat", "-A", "POSTROUTING", "!", "-s", "10.98.0.0/16", "-d", "10.98.0.0/16", "-j", "MASQUERADE", "--random-fully"]);
+    await execIn(pod, "nft", ["add", "table", "ip", "seen"]);
+    await execIn(pod, "nft", ["add", "chain", "ip", "seen", "input", "{ type filter hook input priority filter; }"]);
+    await execIn(pod, "nft", ["add", "rule", "ip", "seen", "input", "ip", "saddr", "10.99.0.1", "counter"]);
+    await execIn(pod, "nft", ["add", "rule", "ip", "seen", "input", "ip", "saddr", "198.18.50.2", "counter"]);
+    const seen = async (): Promise<number[]> => [...(await execIn(pod, "nft", ["list", "chain", "ip", "seen", "input"])).matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    // From the gateway's own address (not a remote subnet) the masquerade is in force.
+    expect(await execIn(gw, "ping", ["-n", "-c", "1", "-W", "1", "-I", "198.18.50.2", "10.98.1.5"])).toContain("1 received");
+    expect(await seen()).toEqual([0, 0]);
+    // From a remote subnet it is not: the pod sees the remote address.
+    expect(await execIn(gw, "ping", ["-n", "-c", "2", "-i", "0.2", "-W", "1", "-I", "10.99.0.1", "10.98.1.5"])).toContain("2 received");
+    expect(await seen()).toEqual([2, 0]);
+  });
+
   it("withdraws its routes when its own node becomes the active gateway", async () => {
     await onNode.sync({ activeIp: undefined, subnets });
     expect((await ipIn(node, ["route", "show", "proto", "149"])).trim()).toBe("");

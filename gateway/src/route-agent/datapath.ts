@@ -8,10 +8,11 @@
 // reverse-path filtering on the device is loose. Remote subnets also go into the CNI's
 // `remote_cidrs` set, so pod traffic to them is not masqueraded and source IPs survive.
 // Another CNI masquerades on its own (flannel's `--ip-masq`: MASQUERADE of the pod network to
-// anything outside it, in iptables' nat table at priority srcnat): our table NATs traffic to
-// remote subnets to its own source address first (priority srcnat - 5), and netfilter NATs a
-// connection once per hook, so no later chain rewrites it. The rule lives in our table, which
-// the other CNI never touches, so it survives the CNI re-creating its own rules.
+// anything outside it, and of anything from outside it forwarded to another node's pods, in
+// iptables' nat table at priority srcnat): our table NATs connections to or from remote subnets
+// to their own source address first (priority srcnat - 5), and netfilter NATs a connection once
+// per hook, so no later chain rewrites it. The rule lives in our table, which the other CNI never
+// touches, so it survives the CNI re-creating its own rules.
 import { defaults } from "@isthmus/core/constants";
 import { type Logger } from "@isthmus/core/runtime";
 import { gatewayDefaults } from "../constants.js";
@@ -67,6 +68,7 @@ export function createRouteAgentDatapath(options: { nodeIp: string; mtu: number;
       // After Globalnet's SNAT (srcnat - 10), before any masquerade (srcnat and later).
       `add chain ${own} keep_source { type nat hook postrouting priority srcnat - 5; policy accept; }`,
       `add rule ${own} keep_source ip daddr @remote snat ip to ip saddr`,
+      `add rule ${own} keep_source ip saddr @remote snat ip to ip saddr`,
       ...elements,
     ];
     await tool.nft(`${lines.join("\n")}\n`);
