@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isIsthmusError } from "@isthmus/core/errors";
-import { findNode, planLab, planNamespaces } from "./plan.js";
+import { findNode, planLab, planNamespaces, planOutside } from "./plan.js";
 
 describe("planLab", () => {
   it("follows the lab contract for the default two clusters of two nodes", () => {
@@ -127,5 +127,21 @@ describe("planLab", () => {
       expect(isIsthmusError(err, "NotFound")).toBe(true);
       expect((err as Error).message).toContain("c1-n1, c1-n2");
     }
+  });
+});
+
+describe("planOutside", () => {
+  it("puts the outside host on the WAN and makes each control plane its LAN's router", () => {
+    const outside = planOutside(planLab({ clusters: 3, natClusters: ["c3"], namePrefix: "isthmus-labx-" }));
+    expect(outside).toEqual({
+      netns: "isthmus-labx-outside",
+      address: "203.0.113.100",
+      peerIfname: "outside",
+      routers: [
+        { clusterId: "c1", netns: "isthmus-labx-c1-cp", wanAddress: "203.0.113.21", peerIfname: "c1-cp", lanCidr: "198.18.1.0/24" },
+        { clusterId: "c2", netns: "isthmus-labx-c2-cp", wanAddress: "203.0.113.22", peerIfname: "c2-cp", lanCidr: "198.18.2.0/24" },
+        { clusterId: "c3", netns: "isthmus-labx-c3-cp", wanAddress: "203.0.113.23", peerIfname: "c3-cp", lanCidr: "198.18.3.0/24" },
+      ],
+    });
   });
 });

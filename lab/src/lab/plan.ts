@@ -342,3 +342,40 @@ export function findNode(plan: LabPlan, clusterId: string, node: string): NodePl
   }
   return found;
 }
+
+/** One cluster LAN's router to the WAN (its control-plane namespace), for the outside host. */
+export interface LanRouterPlan {
+  readonly clusterId: string;
+  /** The control-plane namespace (the nodes' default gateway). */
+  readonly netns: string;
+  /** Its address on the WAN (203.0.113.(20+i)). */
+  readonly wanAddress: string;
+  /** Name of its veth's peer on the WAN bridge. */
+  readonly peerIfname: string;
+  readonly lanCidr: string;
+}
+
+/**
+ * The lab's "outside" host (issue #17): a namespace on the WAN at 203.0.113.100 standing for
+ * the internet (a partner's server, a database firewall), and each cluster's control-plane
+ * namespace as its LAN's router to it: every node reaches the outside host through its default
+ * gateway with its own address, and the outside host routes each LAN back through that router.
+ * The routers have no default route, so LANs still do not reach each other or anything else.
+ */
+export interface OutsidePlan {
+  readonly netns: string;
+  readonly address: string;
+  /** Name of the outside host's veth's peer on the WAN bridge. */
+  readonly peerIfname: string;
+  readonly routers: readonly LanRouterPlan[];
+}
+
+/** The outside host and the LAN routers of `plan`. */
+export function planOutside(plan: LabPlan): OutsidePlan {
+  return {
+    netns: `${plan.namePrefix}outside`,
+    address: `${wanCidrBase}.100`,
+    peerIfname: "outside",
+    routers: plan.clusters.map((c) => ({ clusterId: c.id, netns: c.cpNetns, wanAddress: `${wanCidrBase}.${20 + c.index}`, peerIfname: `${c.id}-cp`, lanCidr: c.lanCidr })),
+  };
+}

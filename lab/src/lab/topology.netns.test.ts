@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mountsUnder, applyMountNamespaces } from "./mounts.js";
 import { nodePaths } from "./paths.js";
-import { planLab, type LabPlan } from "./plan.js";
+import { planLab, planOutside, type LabPlan } from "./plan.js";
 import { startProcess, scanProcesses } from "./processes.js";
 import { startSupervisor } from "./supervisor-client.js";
 import { nsenterArgv, runCommand } from "./run.js";
 import { destroyLab } from "./teardown.js";
-import { applyNetwork, listNamespaces } from "./topology.js";
+import { applyNetwork, applyOutside, listNamespaces } from "./topology.js";
 import { repoRoot } from "./up.js";
 
 const plan: LabPlan = planLab({
@@ -68,6 +68,16 @@ describe("lab topology (2 clusters x 2 nodes, c2 behind NAT)", () => {
     expect(await ping(c1!.nodes[1]!.netns, c2!.cpAddress)).toBe(false);
     const { stdout } = await runCommand([...nsenterArgv(c1!.cpNetns), "ip", "route", "get", "192.0.2.1"], { allowFailure: true });
     expect(stdout).not.toContain("via");
+  });
+
+  it("every node reaches the outside host through its LAN's router, seen with its own address", async () => {
+    const outside = planOutside(plan);
+    for (const node of [c1!.nodes[1]!, c2!.nodes[1]!]) expect(await ping(node.netns, outside.address)).toBe(true);
+    // The routers have no default route: LANs still do not reach each other through the WAN.
+    expect(await ping(c1!.nodes[1]!.netns, c2!.nodes[1]!.lanAddress)).toBe(false);
+    // Idempotent: a lab brought up before the outside host existed gets it by the same call.
+    await applyOutside(plan);
+    expect(await ping(c1!.nodes[0]!.netns, outside.address)).toBe(true);
   });
 
   it("gives each node private CNI directories and /run", async () => {

@@ -7,10 +7,11 @@
  * Addressing: cluster LAN bridge in the control-plane namespace (the nodes' default gateway,
  * which has no default route itself, so lab traffic never leaves the lab); gateway nodes reach
  * each other over the WAN bridge; a NAT cluster's gateway node reaches the WAN through a router
- * namespace that masquerades.
+ * namespace that masquerades. The "outside" host (planOutside) sits on the WAN, and each
+ * control-plane namespace routes its LAN to it (only to it: no default route).
  */
 import type { ClusterPlan, LabPlan, NatPlan, NodePlan } from "./plan.js";
-import { planNamespaces } from "./plan.js";
+import { planNamespaces, planOutside } from "./plan.js";
 import { nsenterArgv, runCommand } from "./run.js";
 
 /** Creates every namespace, link, address and route of the plan. Expects none of them to exist. */
@@ -24,6 +25,32 @@ export async function applyNetwork(plan: LabPlan): Promise<void> {
   for (const cluster of plan.clusters) {
     await applyCluster(plan, cluster);
   }
+  await applyOutside(plan);
+}
+
+/**
+ * Adds the outside host and the LAN routers' WAN legs (planOutside) where they are missing:
+ * part of every new lab, and idempotent so that a lab brought up before it existed gets it too.
+ */
+export async function applyOutside(plan: LabPlan): Promise<void> {
+  const outside = planOutside(plan);
+  for (const router of outside.routers) {
+    const has = await runCommand(["ip", "-n", router.netns, "link", "show", "wan0"], { allowFailure: true });
+    if (has.code === 0) continue;
+    await ip(["-n", router.netns, "link", "add", "wan0", "type", "veth", "peer", "name", router.peerIfname, "netns", plan.wan.netns]);
+    await ip(["-n", plan.wan.netns, "link", "set", router.peerIfname, "master", plan.wan.bridge, "up"]);
+    await ip(["-n", router.netns, "addr", "add", `${router.wanAddress}/${plan.wan.prefixLength}`, "dev", "wan0"]);
+    await ip(["-n", router.netns, "link", "set", "wan0", "up"]);
+    await sysctl(router.netns, "net.ipv4.ip_forward", "1");
+  }
+  if ((await listNamespaces(outside.netns)).includes(outside.netns)) return;
+  await ip(["netns", "add", outside.netns]);
+  await ip(["-n", outside.netns, "link", "set", "lo", "up"]);
+  await ip(["-n", outside.netns, "link", "add", "eth0", "type", "veth", "peer", "name", outside.peerIfname, "netns", plan.wan.netns]);
+  await ip(["-n", plan.wan.netns, "link", "set", outside.peerIfname, "master", plan.wan.bridge, "up"]);
+  await ip(["-n", outside.netns, "addr", "add", `${outside.address}/${plan.wan.prefixLength}`, "dev", "eth0"]);
+  await ip(["-n", outside.netns, "link", "set", "eth0", "up"]);
+  for (const router of outside.routers) await ip(["-n", outside.netns, "route", "add", router.lanCidr, "via", router.wanAddress]);
 }
 
 async function applyCluster(plan: LabPlan, cluster: ClusterPlan): Promise<void> {

@@ -8,6 +8,7 @@ export { labExecOutput, labExecResult, labKubectl } from "./helpers.js";
 export { labBinaries } from "../lab/binaries.js";
 export { acquireLock, withLabLock } from "../lab/lock.js";
 export { podAddressDir } from "../lab/nodes.js";
+export { ensureOutside, outsideEchoPort } from "../lab/outside.js";
 export { isAlive, readPid } from "../lab/processes.js";
 export { nsenterArgv, runCommand, tail, type RunOptions, type RunResult } from "../lab/run.js";
 export { waitFor, type WaitOptions } from "../lab/wait.js";
