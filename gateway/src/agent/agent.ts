@@ -19,7 +19,7 @@ import { ensureBrokerCredentials, keepBrokerCredentials } from "@isthmus/core/me
 import { type GatewayEndpoint, globalSpecFields, parseGlobalRequest } from "@isthmus/core/model";
 import { isIp } from "@isthmus/core/net";
 import { startMetricsServer, type Logger, type MetricsServer } from "@isthmus/core/runtime";
-import { applyGlobalNat, removeGlobalNat, renderGlobalNat } from "../cable/global-nat.js";
+import { applyGlobalNat, flushUntranslatedFlows, removeGlobalNat, renderGlobalNat } from "../cable/global-nat.js";
 import { createCableRegistry } from "../cable/registry.js";
 import type { CableDriver } from "../cable/driver.js";
 import { createVxlanCable } from "../cable/vxlan/driver.js";
@@ -192,10 +192,18 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       if (script === natApplied) return;
       if (spec === undefined) await removeGlobalNat(natTool);
       else await applyGlobalNat(natTool, spec);
+      const started = spec !== undefined && (natApplied === undefined || natApplied === "");
       if (natApplied !== undefined || spec !== undefined) {
         log.info({ egressIp: spec?.egressIp, services: spec?.services.map((x) => x.globalIp) }, spec === undefined ? "global address translation removed" : "global address translation programmed");
       }
       natApplied = script;
+      // Just started translating (became active, or the cluster got its block): flows this node
+      // tracked untranslated until now are tracked again, translated (see flushUntranslatedFlows).
+      if (started) {
+        await flushUntranslatedFlows(undefined, { localCidrs: config.podCidrs, remoteCidrs: planned.flatMap((p) => p.subnets) }).catch((err: unknown) => {
+          log.warn({ err }, "cannot drop the flows tracked before translating; they recover once conntrack forgets them");
+        });
+      }
     } catch (err) {
       log.error({ err }, "cannot program the global address translation; the tunnel keeps running, the next reconcile retries");
     }

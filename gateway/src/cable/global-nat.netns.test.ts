@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTool } from "../system/command.js";
 import { createIpTool } from "../system/ip.js";
 import { createNetnsLab, execIn, ipIn, requireRoot, waitFor, type NetnsLab } from "../testing/netns.js";
-import { applyGlobalNat, globalNatTable, removeGlobalNat, renderGlobalNat, type GlobalNatSpec } from "./global-nat.js";
+import { applyGlobalNat, flushUntranslatedFlows, globalNatTable, removeGlobalNat, renderGlobalNat, type GlobalNatSpec } from "./global-nat.js";
 
 // The translation of a cluster with the global block 242.1.0.0/16 on its gateway namespace, with
 // real nftables and conntrack: a "remote" namespace stands for the other cluster behind the
@@ -86,6 +86,42 @@ describe("global address translation on the gateway (nftables)", () => {
       await expect(ask(remote, "242.1.0.2", 80)).rejects.toThrow();
     } finally {
       for (const stop of stops) stop();
+    }
+  });
+
+  it("re-tracks, translated, the flows a gateway carried untranslated before it started translating (failover)", async () => {
+    const tool = createIpTool(gw);
+    const pod = pods[0] ?? "";
+    await removeGlobalNat(tool);
+    await execIn(remote, "nft", ["add table ip seen"]);
+    await execIn(remote, "nft", ["add chain ip seen input { type filter hook input priority filter; }"]);
+    await execIn(remote, "nft", ["add rule ip seen input ip saddr 10.244.1.5 udp dport 9001 counter"]);
+    await execIn(remote, "nft", ["add rule ip seen input ip saddr 242.1.0.1 udp dport 9001 counter"]);
+    // NAT rules of someone else's (kube-proxy's, the CNI's) on the node turn connection tracking
+    // on: a flow that passes them untranslated gets its NAT decided (none) at its first packet.
+    await execIn(gw, "nft", ["add table ip other"]);
+    await execIn(gw, "nft", ["add chain ip other postrouting { type nat hook postrouting priority srcnat; }"]);
+    await execIn(gw, "nft", ["add rule ip other postrouting ip daddr 192.0.2.1 masquerade"]);
+    // One UDP flow (same source port each time), as a pod's flow to another cluster.
+    const send = (): Promise<string> => runTool("socat", ["-u", "-", "UDP:198.18.0.2:9001,sourceport=40000"], { netns: pod, input: "x" });
+    const counts = async (): Promise<number[]> =>
+      [...(await execIn(remote, "nft", ["list", "chain", "ip", "seen", "input"])).matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    const seenAs = (untranslated: number, translated: number) => async (): Promise<boolean> => JSON.stringify(await counts()) === JSON.stringify([untranslated, translated]);
+    try {
+      await send();
+      await waitFor("the first datagram, untranslated", seenAs(1, 0));
+      await applyGlobalNat(tool, spec);
+      await send();
+      // Tracked before the table existed, the flow keeps its (absent) translation.
+      await waitFor("the second datagram, still untranslated", seenAs(2, 0));
+      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["198.18.0.0/24"] });
+      await send();
+      await waitFor("the third datagram, translated", seenAs(2, 1));
+      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["203.0.113.0/24"] }); // nothing to delete: fine
+    } finally {
+      await removeGlobalNat(tool);
+      await execIn(remote, "nft", ["delete table ip seen"]);
+      await execIn(gw, "nft", ["delete table ip other"]);
     }
   });
 

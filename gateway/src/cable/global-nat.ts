@@ -1,4 +1,6 @@
 import { isCidr, isIp, parseIp } from "@isthmus/core/net";
+import { runTool } from "../system/command.js";
+import { SystemError } from "../system/errors.js";
 import type { IpTool } from "../system/ip.js";
 import { CableError } from "./errors.js";
 
@@ -110,4 +112,29 @@ export async function applyGlobalNat(tool: IpTool, spec: GlobalNatSpec): Promise
 /** Removes the translation (this gateway is no longer active, or the cluster has no block). Idempotent. */
 export async function removeGlobalNat(tool: IpTool): Promise<void> {
   await tool.nft(`table ip ${globalNatTable}\ndelete table ip ${globalNatTable}\n`);
+}
+
+/**
+ * Deletes this node's connection-tracking entries of flows between `localCidrs` and
+ * `remoteCidrs`, both ways. A gateway that starts translating (it just became active) may track
+ * such flows from before, untranslated: it forwarded its own pods' flows to the old active
+ * gateway, or hosted a backend the old one DNATed to. A tracked flow keeps the translation it
+ * started with (none), so its packets would leave with the pod's address and replies would miss
+ * the backend's global address; deleted, the next packet is tracked again and translated (TCP
+ * mid-stream too: conntrack picks it up loosely). Idempotent. Throws SystemError when
+ * `conntrack` fails for another reason than finding nothing.
+ */
+export async function flushUntranslatedFlows(netns: string | undefined, options: { localCidrs: readonly string[]; remoteCidrs: readonly string[] }): Promise<void> {
+  for (const local of options.localCidrs) {
+    for (const remote of options.remoteCidrs) {
+      for (const [src, dst] of [[local, remote], [remote, local]] as const) {
+        try {
+          await runTool("conntrack", ["-D", "-s", src, "-d", dst], { netns });
+        } catch (err) {
+          // conntrack exits 1 when nothing matched: that is the usual, wanted outcome.
+          if (!(err instanceof SystemError && err.message.includes("0 flow entries"))) throw err;
+        }
+      }
+    }
+  }
 }
