@@ -9,6 +9,7 @@ import { adminFileBeside, readBrokerAdmin, readBrokerInfo, type BrokerInfo } fro
 import { clusterOptions, connectCluster, type ClusterTarget } from "../kube/cluster.js";
 import { renderData } from "../output.js";
 import { createStepRunner, type StepRunner } from "../steps.js";
+import { describeCni, detectCni } from "../join/cni.js";
 import { discoverCidrs, type DiscoveredCidrs } from "../join/discover.js";
 import type { GatewayConnectionRow, GatewayRow } from "../join/gateways.js";
 import { installJoin, type JoinPlan } from "../join/install.js";
@@ -157,14 +158,18 @@ export async function joinCluster(target: ClusterTarget, request: JoinRequest, i
     return state;
   }, (s) => (s === undefined ? "not joined" : "joined with this id: re-applying"));
   const gateways = await steps.step("check the gateway nodes", () => checkNodes(target, request.gatewayNodes), (n) => n.join(", "));
+  await steps.step("detect the cluster's CNI", async () => {
+    const [daemonSets, nodes] = await Promise.all([target.apps.listDaemonSetForAllNamespaces(), target.kube.core.listNode()]);
+    return detectCni({
+      daemonSets: daemonSets.items.map((d) => ({ namespace: d.metadata?.namespace ?? "", name: d.metadata?.name ?? "" })),
+      nodeAnnotations: nodes.items.map((n) => n.metadata?.annotations ?? {}),
+    });
+  }, describeCni);
   const cidrs = await steps.step("discover the pod and service CIDRs", () => discoverCidrs(target, { ...(request.podCidrs === undefined ? {} : { podCidrs: request.podCidrs }), ...(request.serviceCidrs === undefined ? {} : { serviceCidrs: request.serviceCidrs }) }), (c) => `pods ${c.podCidrs.join(",")} (${c.podSource}); services ${c.serviceCidrs.join(",")} (${c.serviceSource})`);
   const conn = adminFile === undefined ? undefined : await steps.step("connect to the broker's admin API", async () => openAdmin(await readBrokerAdmin(adminFile)));
   try {
     const broker = await steps.step("check the cluster id and CIDRs with the broker", () => checkBroker(conn, request, cidrs, existing !== undefined), (b) => b.note);
-    if (broker.global.line !== undefined) {
-      io.stderr.write(`${broker.global.line}\n`);
-      io.stderr.write("warning: this version allocates global addresses but its gateways do not translate them yet (docs/adr/0206): services of clusters holding a block are not reachable from the other clusters\n");
-    }
+    if (broker.global.line !== undefined) io.stderr.write(`${broker.global.line}\n`);
     const globalRequest = broker.global.request;
     const token = conn === undefined ? info.token : (await conn.admin.createToken({ ttlSeconds: 3600, maxUses: 3, clusterId: request.clusterId, description: `isthmus join ${request.clusterId}` })).token;
     const plan: JoinPlan = {
