@@ -17,6 +17,8 @@ const benches = [
   { name: "startup", script: "bench/startup/run.js", lab: false },
   { name: "dns-propagation", script: "bench/dns/propagation.js", lab: true },
   { name: "failover", script: "bench/failover/run.js", lab: true },
+  // Brings up (and takes down) a lab of its own: c1 isthmus-cni, c2 flannel, c3 reference.
+  { name: "cni-interop", script: "bench/cni-interop/run.js", lab: false },
 ];
 
 const wanted = process.argv.slice(2);
