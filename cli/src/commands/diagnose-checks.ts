@@ -12,6 +12,7 @@ import { readBrokerAdmin } from "../broker/info.js";
 import { clusterOptions, connectCluster, type ClusterTarget } from "../kube/cluster.js";
 import { labNodeArgv } from "../lab-bridge.js";
 import { activeGateway, listGateways } from "../join/gateways.js";
+import { checkEgress } from "./diagnose-egress.js";
 import { readJoinState } from "../join/state.js";
 import { renderData, renderObject } from "../output.js";
 import { runCommand } from "@isthmus/core/runtime";
@@ -54,9 +55,7 @@ const checks: [string, Check][] = [
       }
     }
     if (bare.length > 0) return { result: "fail", detail: `overlaps without global blocks: ${bare.join("; ")}`, remedy: "re-address one cluster, or join it again with global addressing (isthmus join --global-cidr auto)" };
-    if (held.length > 0) {
-      return { result: "warn", detail: `overlaps between clusters with global blocks: ${held.join("; ")}`, remedy: "this version allocates global addresses but does not translate them yet (docs/adr/0206): these clusters cannot reach each other's services" };
-    }
+    if (held.length > 0) return ok(`${clusters.length} clusters; overlaps only between clusters with global blocks (their gateways translate): ${held.join("; ")}`);
     return ok(`${clusters.length} clusters, no overlaps`);
   }],
   ["kube-proxy mode", async ({ target }) => {
@@ -106,6 +105,7 @@ const checks: [string, Check][] = [
     if (active.length !== 1) return { result: "fail", detail: `${active.length} active Gateways (${active.map((g) => g.node).join(", ")})`, remedy: "exactly one gateway may be active: check the gateway pods' logs" };
     return ok(`${holder} holds the Lease (renewed ${(renewed / 1000).toFixed(0)} s ago) and is the active Gateway`);
   }],
+  ["egress gateways", ({ target }) => checkEgress(target)],
 ];
 
 /** Runs every check; a check that throws fails with its error. */

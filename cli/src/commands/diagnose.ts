@@ -16,6 +16,8 @@ Without a verb: checks a joined cluster and the clusterset, each check with a re
   firewall ports        every remote gateway is connected (UDP 51820 wireguard / 4790 vxlan open)
   clock skew            this machine and the apiserver agree within 5 s (certificates, leases)
   gateway leadership    the Lease has a live holder and exactly one Gateway is active
+  egress gateways       every EgressGateway is Ready (else its reason and remedy); on a lab cluster
+                        also the active node's egress address and SNAT and the pod nodes' steering
 Exit code 1 when a check fails, 0 when all pass or only warn.
 
 policy: says whether the cluster's NetworkPolicies let a new flow from SRC to DST through, and

@@ -1,26 +1,17 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, PatchStrategy, setHeaderOptions, type V1Node } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core/constants";
 import { errorMessage } from "@isthmus/core/errors";
 import { createInformer, httpStatusOf, type ManagedInformer } from "@isthmus/core/kube";
 import type { Logger } from "pino";
 import { CniError } from "../plugin/errors.js";
-import type { EgressCondition, EgressGatewayData, EgressGatewaySpec, EgressGatewayStatus, EgressInput, EgressNodeData, NamespaceData, PodData } from "./types.js";
+import { type EgressGatewayObject, type StoredCondition, toEgressGatewayData, toEgressNodeData } from "./convert.js";
+import type { EgressGatewayStatus, EgressInput, NamespaceData, PodData } from "./types.js";
+
+export { type EgressGatewayObject, toEgressGatewayData, toEgressNodeData } from "./convert.js";
 
 /** The plural of the EgressGateway CRD (deploy/cni/10-egressgateway-crd.yaml). */
 export const egressGatewayPlural = "egressgateways";
 const coords = { group: defaults.apiGroup, version: defaults.apiVersion, plural: egressGatewayPlural };
-
-/** metav1.Condition as stored. */
-interface StoredCondition extends EgressCondition {
-  readonly lastTransitionTime: string;
-  readonly observedGeneration?: number;
-}
-
-/** An EgressGateway object as the API serves it. */
-export interface EgressGatewayObject extends KubernetesObject {
-  spec?: EgressGatewaySpec;
-  status?: { activeNode?: string; egressIP?: string; selectedPods?: number; conditions?: StoredCondition[] };
-}
 
 /** Where the egress agent reads the cluster and writes statuses. */
 export interface EgressSource {
@@ -28,31 +19,6 @@ export interface EgressSource {
   snapshot(nodeName: string): EgressInput | undefined;
   /** Writes `status` unless the stored one already says the same; throws CniError "IoFailure". */
   writeStatus(status: EgressGatewayStatus): Promise<boolean>;
-}
-
-/** The resource's plain data. */
-export function toEgressGatewayData(obj: EgressGatewayObject): EgressGatewayData {
-  const created = obj.metadata?.creationTimestamp as unknown;
-  const createdAt = created instanceof Date ? created.toISOString() : typeof created === "string" ? created : undefined;
-  return {
-    name: obj.metadata?.name ?? "",
-    ...(createdAt === undefined ? {} : { createdAt }),
-    ...(obj.metadata?.generation === undefined ? {} : { generation: obj.metadata.generation }),
-    spec: obj.spec ?? {},
-  };
-}
-
-/** The node's plain data. */
-export function toEgressNodeData(node: V1Node): EgressNodeData {
-  const internalIp = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
-  const podCidr = node.spec?.podCIDR;
-  return {
-    name: node.metadata?.name ?? "",
-    labels: node.metadata?.labels ?? {},
-    ready: node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true,
-    ...(internalIp === undefined ? {} : { internalIp }),
-    ...(podCidr === undefined ? {} : { podCidr }),
-  };
 }
 
 /**

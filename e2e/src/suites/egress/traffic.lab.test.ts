@@ -10,9 +10,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { labExecArgv, repoRoot, requireLab } from "@isthmus/lab";
-import { ensureOutside, labExecOutput, labKubectl, waitFor } from "@isthmus/lab/testing";
+import { labExecArgv, labKubeconfig, repoRoot, requireLab } from "@isthmus/lab";
+import { ensureOutside, labExecOutput, labKubectl, runCommand, waitFor } from "@isthmus/lab/testing";
 import { workloadsMain } from "../cni/fixture.js";
 
 const cluster = "c1";
@@ -89,6 +90,14 @@ async function traces(node: string): Promise<string[]> {
   return out.split("\n").filter((l) => l.includes("isthmus-egress") || /^104[01]:/.test(l) || /table 7[1-3]\d\d/.test(l) || l.includes(`${egressIp}/`));
 }
 
+/** The `egress gateways` row of the built CLI's `isthmus diagnose -o json` for c1 (other checks may fail: not joined). */
+async function diagnoseEgress(): Promise<{ result: string; detail: string }> {
+  const { stdout, stderr } = await runCommand([process.execPath, join(repoRoot, "cli/bin/isthmus.js"), "diagnose", "--kubeconfig", await labKubeconfig(cluster), "-o", "json"], { timeoutMs: 120_000, allowFailure: true });
+  const row = (JSON.parse(stdout === "" ? "[]" : stdout) as { check: string; result: string; detail: string }[]).find((r) => r.check === "egress gateways");
+  if (row === undefined) throw new Error(`isthmus diagnose printed no egress gateways check: ${stderr.slice(-500)}`);
+  return row;
+}
+
 async function conditions(name: string): Promise<{ type: string; status: string; reason: string; message: string }[]> {
   const out = await labKubectl(cluster, ["get", "egressgateway", name, "-o", "jsonpath={.status.conditions}"]);
   return out.trim() === "" ? [] : (JSON.parse(out) as { type: string; status: string; reason: string; message: string }[]);
@@ -162,6 +171,24 @@ describe("egress gateway traffic on the lab (c1, outside host on the WAN)", () =
     expect(await labExecOutput(`${cluster}/c1-n1`, ["ip", "-4", "-o", "addr", "show"])).toContain(`${egressIp}/32`);
   });
 
+  it("isthmus diagnose checks the egress data path on the nodes and names what is missing", async () => {
+    const healthy = await waitFor("diagnose to find the egress path complete", async () => {
+      const row = await diagnoseEgress();
+      return row.result === "ok" ? row : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 1_000 });
+    expect(healthy.detail).toContain(`${names.a} on c1-n1 as ${egressIp}`);
+    // Take the address away behind the agent's back: diagnose names it; put it back by hand.
+    await labExecOutput(`${cluster}/c1-n1`, ["ip", "addr", "del", `${egressIp}/32`, "dev", "eth0"]);
+    try {
+      const broken = await diagnoseEgress();
+      expect(broken.result).toBe("fail");
+      expect(broken.detail).toContain(`c1-n1: ${names.a}: egress address ${egressIp} not on the node`);
+    } finally {
+      await labExecOutput(`${cluster}/c1-n1`, ["ip", "addr", "add", `${egressIp}/32`, "dev", "eth0"]);
+    }
+    expect((await diagnoseEgress()).result).toBe("ok");
+  }, 300_000);
+
   it("edits are followed: selector narrowed and widened, destinations changed (ten rounds)", async () => {
     for (let round = 0; round < 5; round++) {
       let since = Date.now();
@@ -191,6 +218,9 @@ describe("egress gateway traffic on the lab (c1, outside host on the WAN)", () =
     expect(notOnNode.status).toBe("False");
     expect(notOnNode.message).toContain("192.0.2.50/24");
     expect(await warningEvent(names.a, "EgressIPNotOnAnyNode")).toContain("192.0.2.50/24");
+    const diagnosed = await diagnoseEgress();
+    expect(diagnosed.result).toBe("fail");
+    expect(diagnosed.detail).toContain(`${names.a}: EgressIPNotOnAnyNode`);
     await follow("egress IP on no node", nodeIp, since);
     await waitFor("the old egress address gone from c1-n1", async () => ((await traces("c1-n1")).length === 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
 
