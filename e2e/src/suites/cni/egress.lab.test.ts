@@ -3,8 +3,7 @@
  * and the resources, every isthmus-node plans them, the active node writes the status, the built
  * CLI's `isthmus show egress` reads it back, and a deleted resource leaves nothing on the node.
  * The resources select no pod (label egress17=none), so no other suite's traffic moves. The data
- * path itself (an outside host seeing the egress IP) is tested in namespaces
- * (cni/src/egress/egress.netns.test.ts); the lab has no outside host on its WAN yet.
+ * path through the lab's outside host is e2e/src/suites/egress/.
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
