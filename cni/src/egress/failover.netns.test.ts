@@ -144,9 +144,10 @@ beforeAll(async () => {
   helpers.push(server);
   await waitFor("the outside server", async () => (await sh(["ss", "-ltn"], outside)).includes(":8080 "));
   for (const i of nodes.keys()) startAgent(i);
-  await waitFor("n1's conflist", () => access(join(nodeDir(0), "net.d", "10-isthmus.conflist")).then(() => true, () => false), 30_000);
+  // Three agents starting at once on a loaded 2-core machine: generous deadlines.
+  await waitFor("n1's conflist", () => access(join(nodeDir(0), "net.d", "10-isthmus.conflist")).then(() => true, () => false), 90_000);
   await addPod();
-  await waitFor("n2 to hold the egress IP", () => holds(1), 30_000);
+  await waitFor("n2 to hold the egress IP", () => holds(1), 60_000);
   const client = inNs(pod, [process.execPath, "-e", [
     `const net = require("node:net");`,
     `setInterval(() => {`,
@@ -164,8 +165,8 @@ beforeAll(async () => {
     rest = lines.pop() ?? "";
     for (const line of lines) attempts.push(JSON.parse(line) as Attempt);
   });
-  await waitFor("steady traffic through the egress IP", () => Promise.resolve(steady()), 30_000);
-}, 120_000);
+  await waitFor("steady traffic through the egress IP", () => Promise.resolve(steady()), 60_000);
+}, 300_000);
 
 afterAll(async () => {
   for (const h of helpers) h.kill("SIGKILL");

@@ -26,6 +26,15 @@ describe("peer table", () => {
     expect(t.dead(1_000)).toEqual(["n3"]);
   });
 
+  it("a stall of this process is not counted as the peers' silence", () => {
+    const t = createPeerTable(policy);
+    t.setPeers(["n2"], 0);
+    t.answered("n2", 100);
+    t.shift(1_000);
+    expect(t.dead(1_500)).toEqual([]);
+    expect(t.dead(1_550)).toEqual(["n2"]);
+  });
+
   it("no peers is never isolated; a removed peer is forgotten, an added one gets its grace", () => {
     const t = createPeerTable(policy);
     expect(t.isolated(10_000)).toBe(false);
@@ -49,7 +58,8 @@ describe("egress liveness over UDP (loopback)", () => {
 
   it("two nodes see each other; when one stops the other finds it dead and itself cut off", async () => {
     const logger = createLogger({ level: "silent" });
-    const port = 24_801;
+    // One port for both (a peer's port is the node's own); random, so two runs at once rarely meet.
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
     const changes = { a: 0 };
     // No grace: a peer is dead until its first answer, so "alive" below means it answered.
     const a = createEgressLiveness({ nodeName: "a", port, host: "127.0.0.1", policy: { ...policy, graceMs: 0 }, logger, onChange: () => { changes.a += 1; } });

@@ -17,7 +17,10 @@
  * so it announces it again when it comes back (ADR 0407, split brain).
  *
  * The check of answers runs in `setImmediate` after each tick, so answers already received but
- * not yet read after an event-loop stall are counted before anyone is declared dead.
+ * not yet read after an event-loop stall are counted before anyone is declared dead; and a tick
+ * that comes late (this process got no CPU) moves every peer's last answer forward by the delay:
+ * our own stall is not the peers' silence (a starved pod node would otherwise find every
+ * candidate dead, count itself cut off and stop steering).
  */
 import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
@@ -52,6 +55,8 @@ export interface PeerTable {
   dead(now: number): string[];
   /** True when there is at least one peer and every one is dead at `now`. */
   isolated(now: number): boolean;
+  /** Moves every peer's last answer and grace start `ms` later (this process was stalled that long). */
+  shift(ms: number): void;
 }
 
 /** Creates a {@link PeerTable} with `policy`. */
@@ -70,6 +75,12 @@ export function createPeerTable(policy: LivenessPolicy): PeerTable {
     },
     dead: (now) => [...peers].filter(([, p]) => isDead(p, now)).map(([name]) => name).sort(),
     isolated: (now) => peers.size > 0 && [...peers.values()].every((p) => isDead(p, now)),
+    shift(ms) {
+      for (const p of peers.values()) {
+        p.since += ms;
+        if (p.last !== undefined) p.last += ms;
+      }
+    },
   };
 }
 
@@ -111,6 +122,7 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
   const pending = new Map<number, { readonly name: string; readonly sent: number }>();
   let socket: Socket | undefined;
   let ticker: Timer | undefined;
+  let lastTick: number | undefined;
   let seq = 0;
   let last = "";
   let sendWarned = false;
@@ -133,6 +145,9 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
   const tick = (): void => {
     const s = socket;
     if (s === undefined) return;
+    const started = clock.now();
+    if (lastTick !== undefined && started - lastTick > 2 * policy.intervalMs) table.shift(started - lastTick - policy.intervalMs);
+    lastTick = started;
     for (const [name, address] of addresses) {
       seq = (seq + 1) >>> 0;
       const msg = Buffer.concat([requestMagic, Buffer.alloc(4), nonce]);
