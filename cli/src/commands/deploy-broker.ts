@@ -32,9 +32,8 @@ Options:
                         isthmus.io/public-ip annotation, ExternalIP, else InternalIP; in the lab
                         the node's WAN address)
   --globalnet           Give every cluster a global block (without it only clusters that join
-                        with global addressing and the members they overlap get one). Not
-                        translated by the gateways yet (docs/adr/0206): clusters holding a
-                        block are not reachable from the others in this version
+                        with global addressing and the members they overlap get one); their
+                        gateways translate to and from it (docs/adr/0206)
   --token-ttl DURATION  Lifetime of the join token (default 24h; e.g. 30m, 2h, 7d)
   --token-uses N        How many clusters may join with it (default 10)
   --out FILE            Where to write broker-info (default ./broker-info.json; the admin file

@@ -200,7 +200,8 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       // Just started translating (became active, or the cluster got its block): flows this node
       // tracked untranslated until now are tracked again, translated (see flushUntranslatedFlows).
       if (started) {
-        await flushUntranslatedFlows(undefined, { localCidrs: config.podCidrs, remoteCidrs: planned.flatMap((p) => p.subnets) }).catch((err: unknown) => {
+        const remoteCidrs = planned.flatMap((p) => p.subnets);
+        await flushUntranslatedFlows(undefined, { localCidrs: config.podCidrs, remoteCidrs, globalCidrs: globalBlock === undefined ? [] : [globalBlock] }).catch((err: unknown) => {
           log.warn({ err }, "cannot drop the flows tracked before translating; they recover once conntrack forgets them");
         });
       }

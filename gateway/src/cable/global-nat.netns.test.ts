@@ -114,14 +114,41 @@ describe("global address translation on the gateway (nftables)", () => {
       await send();
       // Tracked before the table existed, the flow keeps its (absent) translation.
       await waitFor("the second datagram, still untranslated", seenAs(2, 0));
-      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["198.18.0.0/24"] });
+      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["198.18.0.0/24"], globalCidrs: ["242.1.0.0/16"] });
       await send();
       await waitFor("the third datagram, translated", seenAs(2, 1));
-      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["203.0.113.0/24"] }); // nothing to delete: fine
+
+      // Ingress: a remote that switched to this gateway early sent to a global IP before the table
+      // was there; the node routed it on (here: back out), tracked untranslated.
+      const udp: GlobalNatSpec = { ...spec, services: [{ globalIp: "242.1.0.2", ports: [{ protocol: "UDP", port: 9002, backends: [{ ip: "10.244.1.5", port: 9002 }] }] }] };
+      await execIn(pod, "nft", ["add table ip seen"]);
+      await execIn(pod, "nft", ["add chain ip seen input { type filter hook input priority filter; }"]);
+      await execIn(pod, "nft", ["add rule ip seen input udp dport 9002 counter"]);
+      const arrived = async (): Promise<number> => Number(/packets (\d+)/.exec(await execIn(pod, "nft", ["list", "chain", "ip", "seen", "input"]))?.[1] ?? -1);
+      const dial = (): Promise<string> => runTool("socat", ["-u", "-", "UDP:242.1.0.2:9002,sourceport=40002"], { netns: remote, input: "x" });
+      // What the gateway routes on untranslated comes back to the remote: count it there.
+      await execIn(remote, "nft", ["add chain ip seen back { type filter hook prerouting priority filter; }"]);
+      await execIn(remote, "nft", ["add rule ip seen back ip daddr 242.1.0.2 udp dport 9002 counter"]);
+      const bounced = async (): Promise<number> => Number(/packets (\d+)/.exec(await execIn(remote, "nft", ["list", "chain", "ip", "seen", "back"]))?.[1] ?? -1);
+      await removeGlobalNat(tool);
+      await ipIn(gw, ["route", "add", "242.1.0.0/16", "via", "198.18.0.2"]);
+      await dial();
+      await waitFor("the early datagram routed on untranslated", async () => (await bounced()) === 1);
+      await applyGlobalNat(tool, udp);
+      await dial();
+      await waitFor("the next one too: its flow keeps no translation", async () => (await bounced()) === 2);
+      expect(await arrived()).toBe(0);
+      await ipIn(gw, ["route", "del", "242.1.0.0/16", "via", "198.18.0.2"]);
+      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["198.18.0.0/24"], globalCidrs: ["242.1.0.0/16"] });
+      await dial();
+      await waitFor("the datagram DNATed to the backend", async () => (await arrived()) === 1);
+      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["203.0.113.0/24"], globalCidrs: ["242.1.0.0/16"] }); // nothing to delete: fine
     } finally {
       await removeGlobalNat(tool);
       await execIn(remote, "nft", ["delete table ip seen"]);
       await execIn(gw, "nft", ["delete table ip other"]);
+      await execIn(pod, "nft", ["delete table ip seen"]).catch(() => "");
+      await ipIn(gw, ["route", "del", "242.1.0.0/16", "via", "198.18.0.2"]).catch(() => "");
     }
   });
 

@@ -116,25 +116,30 @@ export async function removeGlobalNat(tool: IpTool): Promise<void> {
 
 /**
  * Deletes this node's connection-tracking entries of flows between `localCidrs` and
- * `remoteCidrs`, both ways. A gateway that starts translating (it just became active) may track
- * such flows from before, untranslated: it forwarded its own pods' flows to the old active
- * gateway, or hosted a backend the old one DNATed to. A tracked flow keeps the translation it
- * started with (none), so its packets would leave with the pod's address and replies would miss
- * the backend's global address; deleted, the next packet is tracked again and translated (TCP
- * mid-stream too: conntrack picks it up loosely). Idempotent. Throws SystemError when
- * `conntrack` fails for another reason than finding nothing.
+ * `remoteCidrs` (both ways) and from `remoteCidrs` to `globalCidrs`. A gateway that starts
+ * translating (it just became active) may track such flows from before, untranslated: it
+ * forwarded its own pods' flows to the old active gateway, hosted a backend the old one DNATed
+ * to, or received a remote's packets for a global IP before its table was in place (remotes
+ * switch to it on their own probes, ADR 0501). A tracked flow keeps the translation it started
+ * with (none), so its packets would leave with the pod's address or never reach a backend;
+ * deleted, the next packet is tracked again and translated (TCP mid-stream too: conntrack picks
+ * it up loosely). Idempotent. Throws SystemError when `conntrack` fails for another reason than
+ * finding nothing.
  */
-export async function flushUntranslatedFlows(netns: string | undefined, options: { localCidrs: readonly string[]; remoteCidrs: readonly string[] }): Promise<void> {
-  for (const local of options.localCidrs) {
-    for (const remote of options.remoteCidrs) {
-      for (const [src, dst] of [[local, remote], [remote, local]] as const) {
-        try {
-          await runTool("conntrack", ["-D", "-s", src, "-d", dst], { netns });
-        } catch (err) {
-          // conntrack exits 1 when nothing matched: that is the usual, wanted outcome.
-          if (!(err instanceof SystemError && err.message.includes("0 flow entries"))) throw err;
-        }
-      }
+export async function flushUntranslatedFlows(
+  netns: string | undefined,
+  options: { readonly localCidrs: readonly string[]; readonly remoteCidrs: readonly string[]; readonly globalCidrs: readonly string[] },
+): Promise<void> {
+  const pairs = options.remoteCidrs.flatMap((remote) => [
+    ...options.localCidrs.flatMap((local) => [[local, remote], [remote, local]] as const),
+    ...options.globalCidrs.map((global) => [remote, global] as const),
+  ]);
+  for (const [src, dst] of pairs) {
+    try {
+      await runTool("conntrack", ["-D", "-s", src, "-d", dst], { netns });
+    } catch (err) {
+      // conntrack exits 1 when nothing matched: that is the usual, wanted outcome.
+      if (!(err instanceof SystemError && err.message.includes("0 flow entries"))) throw err;
     }
   }
 }
