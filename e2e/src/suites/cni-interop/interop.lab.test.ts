@@ -12,13 +12,22 @@
  *   traffic recovers by itself, the loss window is printed;
  * - removing the agents leaves flannel's own rules, devices and routes on c2's nodes exactly as
  *   they were before the agents came.
+ * Then the three clusters are joined the way an operator joins them (`isthmus deploy-broker`
+ * into c1, `isthmus join --skip-cni` of each: gateways, route agents, isthmus-dns, CoreDNS
+ * forwarding `clusterset.local`): a pod reaches an exported Service of another cluster by its
+ * `clusterset.local` name, c1 → c2, c1 → c3, c2 → c1, c3 → c1, and the backend sees the pod's IP.
  * The lab is taken down at the end and must leave nothing behind (`ISTHMUS_LAB_KEEP=1` keeps it).
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findLeftovers, labDown, labUp } from "@isthmus/lab";
-import { waitFor } from "@isthmus/lab/testing";
+import { defaults } from "@isthmus/core/constants";
+import { findLeftovers, labDown, labUp, repoRoot, workloadEntry } from "@isthmus/lab";
+import { type EchoReply, waitFor } from "@isthmus/lab/testing";
+import { isthmus } from "../cli/fixture.js";
 import { probeLoss } from "../gateway/failover.js";
-import { startGatewayLab, workloadNamespace, type GatewayLab } from "../gateway/fixture.js";
+import { labAccess, startGatewayLab, workloadNamespace, type GatewayLab } from "../gateway/fixture.js";
 import { deployWorkloads, echoFrom, podIp, waitForPath } from "../gateway/workloads.js";
 import { interopLabLocation, interopLabOptions, interopLabPlan } from "./lab.js";
 
@@ -46,84 +55,166 @@ async function flannelState(node: string): Promise<string[]> {
 
 beforeAll(async () => {
   await labUp(interopLabOptions, { onProgress: (line) => process.stderr.write(`[interop lab] ${line}\n`) });
-  lab = await startGatewayLab(interopLabLocation);
-  await deployWorkloads(interopLab(), clusters);
 }, 900_000);
 
 afterAll(async () => {
-  await lab?.stop();
   if (keep) return;
   await labDown(interopLabLocation);
   expect(await findLeftovers(interopLabPlan)).toEqual({ namespaces: [], mounts: [], processes: [], files: [] });
 }, 300_000);
 
-describe("the lab's clusters run three CNIs", () => {
-  it("c2 runs flanneld with the VXLAN backend and masquerading, c3 the reference bridge, c1 isthmus-cni", async () => {
-    expect(interopLabPlan.clusters.map((c) => [c.id, c.podNetwork])).toEqual([["c1", "isthmus"], ["c2", "flannel"], ["c3", "reference"]]);
-    for (const node of ["c2-n1", "c2-n2"]) {
-      expect(await interopLab().exec(`c2/${node}`, ["ip", "-d", "link", "show", "flannel.1"])).toMatch(/vxlan id 1 .*dstport 8472/);
-      expect((await interopLab().exec(`c2/${node}`, ["iptables", "-t", "nat", "-S"])).split("\n").some((l) => l.includes("-s 10.2.0.0/16") && l.includes("MASQUERADE"))).toBe(true);
+describe("with the gateway agents deployed directly (a broker on the WAN)", () => {
+  beforeAll(async () => {
+    lab = await startGatewayLab(interopLabLocation);
+    await deployWorkloads(interopLab(), clusters);
+  }, 600_000);
+
+  afterAll(async () => {
+    await lab?.stop();
+  }, 300_000);
+
+  describe("the lab's clusters run three CNIs", () => {
+    it("c2 runs flanneld with the VXLAN backend and masquerading, c3 the reference bridge, c1 isthmus-cni", async () => {
+      expect(interopLabPlan.clusters.map((c) => [c.id, c.podNetwork])).toEqual([["c1", "isthmus"], ["c2", "flannel"], ["c3", "reference"]]);
+      for (const node of ["c2-n1", "c2-n2"]) {
+        expect(await interopLab().exec(`c2/${node}`, ["ip", "-d", "link", "show", "flannel.1"])).toMatch(/vxlan id 1 .*dstport 8472/);
+        expect((await interopLab().exec(`c2/${node}`, ["iptables", "-t", "nat", "-S"])).split("\n").some((l) => l.includes("-s 10.2.0.0/16") && l.includes("MASQUERADE"))).toBe(true);
+      }
+      expect(await interopLab().exec("c3/c3-n2", ["ip", "-o", "link", "show", "cni0"])).toContain("cni0");
+      expect(await interopLab().exec("c1/c1-n2", ["ip", "-o", "link", "show", "isthmus.1"])).toContain("isthmus.1");
+    });
+  });
+
+  describe.each(["wireguard", "vxlan"] as const)("over the %s cable", (driver) => {
+    const before = new Map<string, string[]>();
+
+    beforeAll(async () => {
+      for (const node of ["c2-n1", "c2-n2"]) before.set(node, await flannelState(node));
+      await interopLab().deploy(driver);
+      for (const [from, to] of pairs) await waitForPath(interopLab(), from, to, 120_000);
+    }, 600_000);
+
+    it.each(pairs)("a pod on %s's non-gateway node reaches the echo pod on %s's, which sees the client pod's IP", { timeout: 120_000 }, async (from, to) => {
+      const reply = await echoFrom(interopLab(), from, `http://${await podIp(interopLab(), to, "echo")}:8080/interop`);
+      expect(reply.cluster).toBe(to);
+      expect(reply.node).toBe(`${to}-n2`);
+      expect(reply.client.split(":")[0]).toBe(await podIp(interopLab(), from, "client"));
+    });
+
+    it.each(pairs)("carries 50 MB with the don't-fragment bit set from %s's client pod to %s's echo pod", { timeout: 150_000 }, async (from, to) => {
+      const address = await podIp(interopLab(), to, "echo");
+      // Full-size DF pings fit the tunnel MTU or fail: the path MTU is what MSS clamping relies on.
+      await interopLab().exec(`${from}/${workloadNamespace}/client`, ["ping", "-n", "-c", "2", "-W", "2", "-M", "do", "-s", String((driver === "wireguard" ? 1420 : 1450) - 28), address]);
+      const sink = interopLab().exec(`${to}/${workloadNamespace}/echo`, ["sh", "-c", "timeout 90 socat -u TCP-LISTEN:9000,reuseaddr STDOUT | wc -c"], { timeoutMs: 100_000 });
+      await waitFor("the sink to listen", async () => ((await interopLab().exec(`${to}/${workloadNamespace}/echo`, ["ss", "-ltnH", "sport = :9000"])).trim() === "" ? undefined : true), {
+        timeoutMs: 20_000,
+        intervalMs: 100,
+      });
+      await interopLab().exec(`${from}/${workloadNamespace}/client`, ["sh", "-c", `head -c 52428800 /dev/zero | timeout 90 socat -u STDIN TCP:${address}:9000`], { timeoutMs: 100_000 });
+      expect((await sink).trim()).toBe("52428800");
+    });
+
+    if (driver === "wireguard") {
+      it.each(["c2-n1", "c2-n2"])("recovers by itself when flanneld restarts on %s during a probe loop from c1", { timeout: 240_000 }, async (node) => {
+        const selector = ["-n", "kube-flannel", "get", "pods", "-l", "app=flannel", "--field-selector", `spec.nodeName=${node}`, "-o"];
+        const old = (await interopLab().kubectl("c2", [...selector, "name"])).trim();
+        const result = await probeLoss(interopLab(), "c1", {
+          targetIp: await podIp(interopLab(), "c2", "echo"),
+          intervalMs: 20,
+          durationMs: 12_000,
+          tail: 50,
+          during: async () => {
+            await interopLab().kubectl("c2", ["-n", "kube-flannel", "delete", "--wait=false", old]);
+          },
+        });
+        process.stderr.write(`[interop] c1 -> c2 while flanneld restarts on ${node}: sent ${result.sent}, answered ${result.answered}, loss window ${result.maxGapMs} ms\n`);
+        expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
+        await waitFor(`a new, ready flannel pod on ${node}`, async () => {
+          const out = (await interopLab().kubectl("c2", [...selector, "jsonpath={.items[*].metadata.name} {.items[*].status.containerStatuses[0].ready}"])).trim();
+          const [name, ready] = out.split(" ");
+          return (name !== undefined && `pod/${name}` !== old && ready === "true") || undefined;
+        }, { timeoutMs: 90_000, intervalMs: 500 });
+        for (const [from, to] of pairs) await waitForPath(interopLab(), from, to, 60_000);
+      });
     }
-    expect(await interopLab().exec("c3/c3-n2", ["ip", "-o", "link", "show", "cni0"])).toContain("cni0");
-    expect(await interopLab().exec("c1/c1-n2", ["ip", "-o", "link", "show", "isthmus.1"])).toContain("isthmus.1");
+
+    it("removes every device, route and nft table of ours on uninstall, and leaves flannel's own exactly as before", async () => {
+      expect(await interopLab().undeploy()).toEqual([]);
+      for (const node of ["c2-n1", "c2-n2"]) expect(await flannelState(node)).toEqual(before.get(node));
+    }, 300_000);
   });
 });
 
-describe.each(["wireguard", "vxlan"] as const)("over the %s cable", (driver) => {
-  const before = new Map<string, string[]>();
+describe("joined with the CLI: services by their clusterset.local name", () => {
+  const access = labAccess(interopLabLocation);
+  const ns = "interop-mcs";
+  const kubeconfig = (cluster: string): string => join(interopLabPlan.stateDir, cluster, "admin.kubeconfig");
+  let dir = "";
+  const run = async (args: readonly string[]): Promise<string> => {
+    const result = await isthmus(args);
+    if (result.code !== 0) throw new Error(`isthmus ${args.join(" ")} exited ${String(result.code)}: ${result.stderr.slice(-3000)}`);
+    return result.stderr;
+  };
+  /** Echo Deployment + Service `echo-<cluster>` (exported) and a client pod on n2, in every cluster. */
+  const objects = (cluster: string): object => ({
+    apiVersion: "v1",
+    kind: "List",
+    items: [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+      {
+        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: `echo-${cluster}`, namespace: ns },
+        spec: {
+          replicas: 1, selector: { matchLabels: { app: `echo-${cluster}` } },
+          template: { metadata: { labels: { app: `echo-${cluster}` } }, spec: { nodeName: `${cluster}-n2`, enableServiceLinks: false, containers: [{ name: "echo", image: "lab/echo", ports: [{ containerPort: 8080 }] }] } },
+        },
+      },
+      { apiVersion: "v1", kind: "Service", metadata: { name: `echo-${cluster}`, namespace: ns }, spec: { selector: { app: `echo-${cluster}` }, ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }] } },
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "client", namespace: ns }, spec: { nodeName: `${cluster}-n2`, enableServiceLinks: false, containers: [{ name: "client", image: "lab/client" }] } },
+    ],
+  });
+  const joinLines: Record<string, string> = {};
 
   beforeAll(async () => {
-    for (const node of ["c2-n1", "c2-n2"]) before.set(node, await flannelState(node));
-    await interopLab().deploy(driver);
-    for (const [from, to] of pairs) await waitForPath(interopLab(), from, to, 120_000);
+    dir = await mkdtemp(join(tmpdir(), "isthmus-interop-"));
+    const info = join(dir, "broker-info.json");
+    await run(["deploy-broker", "--kubeconfig", kubeconfig("c1"), "--out", info]);
+    for (const cluster of clusters) joinLines[cluster] = await run(["join", info, "--clusterid", cluster, "--skip-cni", "--kubeconfig", kubeconfig(cluster)]);
+    for (const cluster of clusters) await access.kubectl(cluster, ["apply", "-f", "-"], JSON.stringify(objects(cluster)));
+    for (const cluster of clusters) {
+      await access.kubectl(cluster, ["-n", ns, "wait", "pod/client", "--for=condition=Ready", "--timeout=120s"]);
+      await access.kubectl(cluster, ["-n", ns, "rollout", "status", `deployment/echo-${cluster}`, "--timeout=120s"]);
+      await run(["export", "service", `echo-${cluster}`, "-n", ns, "--kubeconfig", kubeconfig(cluster)]);
+    }
+  }, 900_000);
+
+  afterAll(async () => {
+    const problems: string[] = [];
+    for (const cluster of clusters) await access.kubectl(cluster, ["delete", "namespace", ns, "--ignore-not-found", "--wait=true", "--timeout=120s"]).catch((err: unknown) => problems.push(String(err)));
+    for (const cluster of [...clusters].reverse()) {
+      const removed = await isthmus(["uninstall", "--kubeconfig", kubeconfig(cluster), "--broker-admin", join(dir, "broker-admin.json")]);
+      if (removed.code !== 0) problems.push(`uninstall ${cluster}: ${removed.stderr.slice(-1000)}`);
+    }
+    await access.kubectl("c1", ["delete", "namespace", "isthmus-broker", "--ignore-not-found", "--wait=true", "--timeout=90s"]).catch((err: unknown) => problems.push(String(err)));
+    await rm(dir, { recursive: true, force: true });
+    expect(problems).toEqual([]);
   }, 600_000);
 
-  it.each(pairs)("a pod on %s's non-gateway node reaches the echo pod on %s's, which sees the client pod's IP", { timeout: 120_000 }, async (from, to) => {
-    const reply = await echoFrom(interopLab(), from, `http://${await podIp(interopLab(), to, "echo")}:8080/interop`);
+  it("join names each cluster's CNI", () => {
+    expect(joinLines.c1).toContain("isthmus-cni (DaemonSet isthmus-system/isthmus-node); tested with Isthmus");
+    expect(joinLines.c2).toContain("flannel (DaemonSet kube-flannel/kube-flannel-ds, nodes annotated flannel.alpha.coreos.com/backend-type=vxlan); tested with Isthmus");
+    expect(joinLines.c3).toContain("unknown (no DaemonSet of a known CNI");
+  });
+
+  it.each(pairs)("a pod in %s reaches %s's exported echo by its clusterset.local name, and the backend sees the pod's IP", { timeout: 180_000 }, async (from, to) => {
+    const url = `http://echo-${to}.${ns}.svc.${defaults.dnsZone}/interop`;
+    let last = "";
+    const reply = await waitFor(`${from} -> ${url}`, async () => {
+      const result = await access.execResult(`${from}/${ns}/client`, [process.execPath, join(repoRoot, workloadEntry), "http-get", url, "--timeout", "2000"], { timeoutMs: 60_000 });
+      last = result.stderr.trim() || result.stdout.trim();
+      return result.code === 0 ? (JSON.parse(result.stdout) as EchoReply) : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 1000, explain: () => Promise.resolve(last) });
     expect(reply.cluster).toBe(to);
-    expect(reply.node).toBe(`${to}-n2`);
-    expect(reply.client.split(":")[0]).toBe(await podIp(interopLab(), from, "client"));
+    const clientIp = (await access.kubectl(from, ["-n", ns, "get", "pod", "client", "-o", "jsonpath={.status.podIP}"])).trim();
+    expect(reply.client.split(":")[0]).toBe(clientIp);
   });
-
-  it.each(pairs)("carries 50 MB with the don't-fragment bit set from %s's client pod to %s's echo pod", { timeout: 150_000 }, async (from, to) => {
-    const address = await podIp(interopLab(), to, "echo");
-    // Full-size DF pings fit the tunnel MTU or fail: the path MTU is what MSS clamping relies on.
-    await interopLab().exec(`${from}/${workloadNamespace}/client`, ["ping", "-n", "-c", "2", "-W", "2", "-M", "do", "-s", String((driver === "wireguard" ? 1420 : 1450) - 28), address]);
-    const sink = interopLab().exec(`${to}/${workloadNamespace}/echo`, ["sh", "-c", "timeout 90 socat -u TCP-LISTEN:9000,reuseaddr STDOUT | wc -c"], { timeoutMs: 100_000 });
-    await waitFor("the sink to listen", async () => ((await interopLab().exec(`${to}/${workloadNamespace}/echo`, ["ss", "-ltnH", "sport = :9000"])).trim() === "" ? undefined : true), {
-      timeoutMs: 20_000,
-      intervalMs: 100,
-    });
-    await interopLab().exec(`${from}/${workloadNamespace}/client`, ["sh", "-c", `head -c 52428800 /dev/zero | timeout 90 socat -u STDIN TCP:${address}:9000`], { timeoutMs: 100_000 });
-    expect((await sink).trim()).toBe("52428800");
-  });
-
-  if (driver === "wireguard") {
-    it.each(["c2-n1", "c2-n2"])("recovers by itself when flanneld restarts on %s during a probe loop from c1", { timeout: 240_000 }, async (node) => {
-      const selector = ["-n", "kube-flannel", "get", "pods", "-l", "app=flannel", "--field-selector", `spec.nodeName=${node}`, "-o"];
-      const old = (await interopLab().kubectl("c2", [...selector, "name"])).trim();
-      const result = await probeLoss(interopLab(), "c1", {
-        targetIp: await podIp(interopLab(), "c2", "echo"),
-        intervalMs: 20,
-        durationMs: 12_000,
-        tail: 50,
-        during: async () => {
-          await interopLab().kubectl("c2", ["-n", "kube-flannel", "delete", "--wait=false", old]);
-        },
-      });
-      process.stderr.write(`[interop] c1 -> c2 while flanneld restarts on ${node}: sent ${result.sent}, answered ${result.answered}, loss window ${result.maxGapMs} ms\n`);
-      expect(result.tailAnswered).toBeGreaterThanOrEqual(49);
-      await waitFor(`a new, ready flannel pod on ${node}`, async () => {
-        const out = (await interopLab().kubectl("c2", [...selector, "jsonpath={.items[*].metadata.name} {.items[*].status.containerStatuses[0].ready}"])).trim();
-        const [name, ready] = out.split(" ");
-        return (name !== undefined && `pod/${name}` !== old && ready === "true") || undefined;
-      }, { timeoutMs: 90_000, intervalMs: 500 });
-      for (const [from, to] of pairs) await waitForPath(interopLab(), from, to, 60_000);
-    });
-  }
-
-  it("removes every device, route and nft table of ours on uninstall, and leaves flannel's own exactly as before", async () => {
-    expect(await interopLab().undeploy()).toEqual([]);
-    for (const node of ["c2-n1", "c2-n2"]) expect(await flannelState(node)).toEqual(before.get(node));
-  }, 300_000);
 });
