@@ -51,7 +51,7 @@ export interface EgressAgentOptions {
   /** The cluster's CIDRs besides the nodes' podCIDRs (the service CIDR): never steered. */
   readonly clusterCidrs?: readonly string[];
   /** The probes of the egress nodes; without it only the Ready condition says which nodes are alive. */
-  readonly liveness?: Pick<EgressLiveness, "setPeers" | "unreachable">;
+  readonly liveness?: Pick<EgressLiveness, "setPeers" | "unreachable" | "peers">;
 }
 
 /** The statuses node `input.nodeName` writes (see the design notes). */
@@ -132,6 +132,7 @@ export function createEgressAgent(options: EgressAgentOptions): EgressAgent {
       return [
         { name: "isthmus_egress_bytes_total", help: "Bytes through an egress gateway this node serves: tx from the pods to the outside (SNATed), rx the replies.", type: "counter", samples: samples("bytes") },
         { name: "isthmus_egress_packets_total", help: "Packets counted like isthmus_egress_bytes_total.", type: "counter", samples: samples("packets") },
+        { name: "isthmus_egress_peer_up", help: "1 when a node this node probes for the egress gateway answers (UDP 4801), 0 when it went silent; absent until it first answers.", type: "gauge", samples: (options.liveness?.peers() ?? []).filter((p) => p.state !== "unknown").map((p) => ({ labels: { node: p.name }, value: p.state === "up" ? 1 : 0 })) },
       ];
     },
     start: async () => {

@@ -84,6 +84,23 @@ const holds = async (i: number): Promise<boolean> => (await sh(["ip", "-4", "add
 /** The last `n` attempts all saw the egress IP. */
 const steady = (n = 5): boolean => attempts.length >= n && attempts.slice(-n).every((a) => a.seen === egressIp);
 
+/** The last attempts and what the nodes and the router hold (for a failure's message). */
+async function situation(): Promise<string> {
+  const last = attempts.slice(-8).map((a) => a.seen ?? "lost").join(" ");
+  const route = (await sh(["ip", "route", "show", "table", "7101"], nodes[0]).catch(() => "?")).trim();
+  const neigh = (await sh(["ip", "neigh", "show", egressIp], lan).catch(() => "?")).trim();
+  return `last attempts: ${last}; n2 holds: ${String(await holds(1))}, n3 holds: ${String(await holds(2))}; n1 table 7101: ${route || "empty"}; router: ${neigh || "no entry"}`;
+}
+
+/** Like waitFor, with the situation in the error. */
+async function waitSteady(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  try {
+    await waitFor(what, () => Promise.resolve(check()), timeoutMs);
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}: ${await situation()}`, { cause: err });
+  }
+}
+
 /** n3 holds the egress IP and n1 steers to it. */
 const switched = async (): Promise<boolean> => (await holds(2)) && (await sh(["ip", "route", "show", "table", "7101"], nodes[0])).includes("via 10.244.3.0 dev isthmus.1");
 
@@ -95,7 +112,7 @@ const switched = async (): Promise<boolean> => (await holds(2)) && (await sh(["i
 async function lossWindow(what: string, killedAt: number): Promise<void> {
   await waitFor(`n3 to serve after ${what}`, switched, 20_000);
   const settled = attempts.length;
-  await waitFor("steady traffic through the egress IP", () => Promise.resolve(attempts.length > settled + 5 && steady()), 20_000);
+  await waitSteady("steady traffic through the egress IP", () => attempts.length > settled + 5 && steady(), 20_000);
   const after = attempts.filter((a) => a.start >= killedAt);
   const firstLost = after.findIndex((a) => a.seen === null);
   const resumed = firstLost < 0 ? undefined : after.slice(firstLost).find((a) => a.seen === egressIp);
@@ -165,7 +182,7 @@ beforeAll(async () => {
     rest = lines.pop() ?? "";
     for (const line of lines) attempts.push(JSON.parse(line) as Attempt);
   });
-  await waitFor("steady traffic through the egress IP", () => Promise.resolve(steady()), 60_000);
+  await waitSteady("steady traffic through the egress IP", () => steady(), 60_000);
 }, 300_000);
 
 afterAll(async () => {
@@ -191,7 +208,7 @@ describe("egress failover by probing (three isthmus-node processes)", () => {
     await sh(["ip", "link", "set", "eth0", "up"], nodes[1]);
     await sh(["ip", "route", "replace", "default", "via", "198.18.244.1"], nodes[1]);
     await waitFor("n2 to hold the egress IP again and n3 to let it go", async () => (await holds(1)) && !(await holds(2)), 20_000);
-    await waitFor("steady traffic through the egress IP", () => Promise.resolve(attempts.length > before + 5 && steady()), 20_000);
+    await waitSteady("steady traffic through the egress IP", () => attempts.length > before + 5 && steady(), 20_000);
   });
 
   it("the active egress node's agent is killed: the standby takes over with the same egress IP", async () => {

@@ -1,20 +1,20 @@
-import { createFakeClock, createLogger } from "@isthmus/core/runtime";
+import { createLogger } from "@isthmus/core/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEgressLiveness, createPeerTable, type EgressLiveness } from "./liveness.js";
 
-const policy = { intervalMs: 100, deadAfterMs: 450, graceMs: 2_000 };
+const policy = { intervalMs: 100, deadAfterMs: 450 };
 
 describe("peer table", () => {
-  it("a peer that never answered is alive for its grace period, then dead", () => {
+  it("a peer that never answered is unknown, never dead, and does not make this node cut off", () => {
     const t = createPeerTable(policy);
-    t.setPeers(["n2"], 0);
-    expect(t.dead(1_999)).toEqual([]);
-    expect(t.dead(2_000)).toEqual(["n2"]);
+    t.setPeers(["n2"]);
+    expect(t.dead(60_000)).toEqual([]);
+    expect(t.isolated(60_000)).toBe(false);
   });
 
   it("a peer is dead deadAfterMs after its last answer and alive again at the next", () => {
     const t = createPeerTable(policy);
-    t.setPeers(["n2", "n3"], 0);
+    t.setPeers(["n2", "n3"]);
     t.answered("n2", 100);
     t.answered("n3", 100);
     t.answered("n3", 500);
@@ -28,21 +28,23 @@ describe("peer table", () => {
 
   it("a stall of this process is not counted as the peers' silence", () => {
     const t = createPeerTable(policy);
-    t.setPeers(["n2"], 0);
+    t.setPeers(["n2"]);
     t.answered("n2", 100);
     t.shift(1_000);
     expect(t.dead(1_500)).toEqual([]);
     expect(t.dead(1_550)).toEqual(["n2"]);
   });
 
-  it("no peers is never isolated; a removed peer is forgotten, an added one gets its grace", () => {
+  it("no peers is never isolated; a removed peer is forgotten", () => {
     const t = createPeerTable(policy);
     expect(t.isolated(10_000)).toBe(false);
-    t.setPeers(["n2"], 0);
-    t.setPeers(["n3"], 5_000);
+    t.setPeers(["n2", "n3"]);
+    t.answered("n2", 0);
+    t.answered("n3", 5_000);
+    t.setPeers(["n3"]);
     t.answered("n2", 5_000);
-    expect(t.dead(6_000)).toEqual([]);
-    expect(t.dead(7_000)).toEqual(["n3"]);
+    expect(t.dead(5_100)).toEqual([]);
+    expect(t.dead(5_450)).toEqual(["n3"]);
   });
 });
 
@@ -56,33 +58,28 @@ describe("egress liveness over UDP (loopback)", () => {
     await expect.poll(check, { timeout: 10_000, interval: 20, message: what }).toBe(true);
   }
 
-  it("two nodes see each other; when one stops the other finds it dead and itself cut off", async () => {
+  it("two nodes see each other; when one stops the other finds it dead and itself cut off; a new address starts unknown", async () => {
     const logger = createLogger({ level: "silent" });
     // One port for both (a peer's port is the node's own); random, so two runs at once rarely meet.
     const port = 20_000 + Math.floor(Math.random() * 10_000);
     const changes = { a: 0 };
-    // No grace: a peer is dead until its first answer, so "alive" below means it answered.
-    const a = createEgressLiveness({ nodeName: "a", port, host: "127.0.0.1", policy: { ...policy, graceMs: 0 }, logger, onChange: () => { changes.a += 1; } });
-    const b = createEgressLiveness({ nodeName: "b", port, host: "127.0.0.2", policy: { ...policy, graceMs: 0 }, logger, onChange: () => undefined });
+    const a = createEgressLiveness({ nodeName: "a", port, host: "127.0.0.1", policy, logger, onChange: () => { changes.a += 1; } });
+    const b = createEgressLiveness({ nodeName: "b", port, host: "127.0.0.2", policy, logger, onChange: () => undefined });
     running.push(a, b);
     await a.start();
     await b.start();
     a.setPeers(new Map([["b", "127.0.0.2"]]));
     b.setPeers(new Map([["a", "127.0.0.1"]]));
-    await until("a hears b", () => a.unreachable().length === 0);
-    await until("b hears a", () => b.unreachable().length === 0);
+    expect(a.peers()).toEqual([{ name: "b", state: "unknown" }]);
+    await until("a hears b", () => a.peers()[0]?.state === "up");
+    await until("b hears a", () => b.peers()[0]?.state === "up");
+    expect(a.unreachable()).toEqual([]);
     await b.stop();
     await until("a finds b dead and itself cut off", () => a.unreachable().join() === "a,b");
-    expect(changes.a).toBeGreaterThan(0);
-  });
-
-  it("a peer with a changed address starts over with a grace period", async () => {
-    const clock = createFakeClock();
-    const a = createEgressLiveness({ nodeName: "a", port: 24_802, clock, policy, logger: createLogger({ level: "silent" }), onChange: () => undefined });
-    a.setPeers(new Map([["b", "192.0.2.1"]]));
-    await clock.advance(2_500);
-    expect(a.unreachable()).toEqual(["a", "b"]);
-    a.setPeers(new Map([["b", "192.0.2.2"]]));
+    expect(a.peers()).toEqual([{ name: "b", state: "dead" }]);
+    await until("a's onChange called", () => changes.a > 0);
+    a.setPeers(new Map([["b", "127.0.0.3"]]));
+    expect(a.peers()).toEqual([{ name: "b", state: "unknown" }]);
     expect(a.unreachable()).toEqual([]);
   });
 });

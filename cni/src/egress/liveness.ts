@@ -8,11 +8,12 @@
  * answer magic, so nothing is amplified):
  *   - a node with steered pods probes the resource's candidates (its possible egress nodes);
  *   - a candidate probes the other candidates, the nodes that steer to it and two witnesses.
- * A peer is dead when it has not answered for `deadAfterMs` (a peer that never answered has
- * `graceMs` from when it became a peer: an agent that is starting is not a dead one). Dead peers
+ * A peer is dead when it answered once and then not for `deadAfterMs`. A peer that never
+ * answered is unknown, not dead: its agent may be starting, or older than the probes (a rolling
+ * upgrade), and then the Node's Ready condition alone decides, as before the probes. Dead peers
  * are fed to the planner, which skips them; every node applies the same rule to its own probes,
  * so they agree once each has seen the death (about `deadAfterMs` plus one interval).
- * A node whose peers are all dead counts itself cut off ("isolated") and reports itself as
+ * A node whose peers are all dead (none unknown) counts itself cut off ("isolated") and reports itself as
  * unreachable too: a candidate cut off from everyone stops serving and gives up the address,
  * so it announces it again when it comes back (ADR 0407, split brain).
  *
@@ -33,12 +34,10 @@ export interface LivenessPolicy {
   readonly intervalMs: number;
   /** A peer that answered before is dead after this long without an answer, ms. */
   readonly deadAfterMs: number;
-  /** A peer that never answered is dead this long after it became a peer, ms. */
-  readonly graceMs: number;
 }
 
-/** 100 ms probes, dead after 450 ms of silence (detection 0.45-0.55 s), 2 s for a new peer. */
-export const defaultLivenessPolicy: LivenessPolicy = Object.freeze({ intervalMs: 100, deadAfterMs: 450, graceMs: 2_000 });
+/** 100 ms probes, dead after 450 ms of silence (detection 0.45-0.55 s). */
+export const defaultLivenessPolicy: LivenessPolicy = Object.freeze({ intervalMs: 100, deadAfterMs: 450 });
 
 const requestMagic = Buffer.from("ISTHEGQ1");
 const answerMagic = Buffer.from("ISTHEGA1");
@@ -47,39 +46,43 @@ export const probeBytes = 16;
 
 /** Which peers answered when; pure apart from the times it is given. */
 export interface PeerTable {
-  /** Makes the peers exactly `names`; a new one starts its grace period at `now`. Idempotent. */
-  setPeers(names: readonly string[], now: number): void;
+  /** Makes the peers exactly `names` (a new one is unknown until it answers). Idempotent. */
+  setPeers(names: readonly string[]): void;
   /** Records an answer of `name` at `now` (ignored for a name that is not a peer). */
   answered(name: string, now: number): void;
   /** The peers dead at `now`, sorted. */
   dead(now: number): string[];
+  /** "unknown" (never answered), "up" or "dead" at `now`; undefined for a name that is not a peer. */
+  state(name: string, now: number): "unknown" | "up" | "dead" | undefined;
   /** True when there is at least one peer and every one is dead at `now`. */
   isolated(now: number): boolean;
-  /** Moves every peer's last answer and grace start `ms` later (this process was stalled that long). */
+  /** Moves every peer's last answer `ms` later (this process was stalled that long). */
   shift(ms: number): void;
 }
 
 /** Creates a {@link PeerTable} with `policy`. */
 export function createPeerTable(policy: LivenessPolicy): PeerTable {
-  const peers = new Map<string, { since: number; last?: number }>();
-  const isDead = (p: { since: number; last?: number }, now: number): boolean => (p.last === undefined ? now - p.since >= policy.graceMs : now - p.last >= policy.deadAfterMs);
+  const peers = new Map<string, { last?: number }>();
+  const isDead = (p: { last?: number }, now: number): boolean => p.last !== undefined && now - p.last >= policy.deadAfterMs;
   return {
-    setPeers(names, now) {
+    setPeers(names) {
       const wanted = new Set(names);
       for (const name of peers.keys()) if (!wanted.has(name)) peers.delete(name);
-      for (const name of wanted) if (!peers.has(name)) peers.set(name, { since: now });
+      for (const name of wanted) if (!peers.has(name)) peers.set(name, {});
     },
     answered(name, now) {
       const p = peers.get(name);
       if (p !== undefined) p.last = now;
     },
     dead: (now) => [...peers].filter(([, p]) => isDead(p, now)).map(([name]) => name).sort(),
+    state(name, now) {
+      const p = peers.get(name);
+      if (p === undefined) return undefined;
+      return p.last === undefined ? "unknown" : isDead(p, now) ? "dead" : "up";
+    },
     isolated: (now) => peers.size > 0 && [...peers.values()].every((p) => isDead(p, now)),
     shift(ms) {
-      for (const p of peers.values()) {
-        p.since += ms;
-        if (p.last !== undefined) p.last += ms;
-      }
+      for (const p of peers.values()) if (p.last !== undefined) p.last += ms;
     },
   };
 }
@@ -90,6 +93,8 @@ export interface EgressLiveness {
   setPeers(peers: ReadonlyMap<string, string>): void;
   /** The nodes to leave out of the egress plan: dead peers, and this node itself when it is cut off; sorted. */
   unreachable(): string[];
+  /** Every probed peer and its state now (see PeerTable.state), sorted by name (for metrics). */
+  peers(): { readonly name: string; readonly state: "unknown" | "up" | "dead" }[];
   /** Binds the socket (answers at once) and starts probing. */
   start(): Promise<void>;
   /** Stops probing and closes the socket. Idempotent. */
@@ -134,7 +139,7 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
 
   const evaluate = (): void => {
     const now = clock.now();
-    for (const [n, p] of pending) if (now - p.sent > policy.deadAfterMs + policy.graceMs) pending.delete(n);
+    for (const [n, p] of pending) if (now - p.sent > 10 * policy.deadAfterMs) pending.delete(n);
     const key = unreachable().join(",");
     if (key === last) return;
     log.info({ unreachable: key === "" ? [] : key.split(","), was: last === "" ? [] : last.split(",") }, "egress peers' liveness changed");
@@ -184,12 +189,15 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
       const next = new Map(peers);
       // A peer whose address changed is a new peer: its old answers say nothing about the new address.
       const changed = [...next].filter(([name, address]) => addresses.has(name) && addresses.get(name) !== address).map(([name]) => name);
-      const now = clock.now();
-      if (changed.length > 0) table.setPeers([...next.keys()].filter((n) => !changed.includes(n)), now);
-      table.setPeers([...next.keys()], now);
+      if (changed.length > 0) table.setPeers([...next.keys()].filter((n) => !changed.includes(n)));
+      table.setPeers([...next.keys()]);
       addresses = next;
     },
     unreachable,
+    peers() {
+      const now = clock.now();
+      return [...addresses.keys()].sort().map((name) => ({ name, state: table.state(name, now) ?? "unknown" }));
+    },
     async start() {
       const s = createSocket("udp4");
       s.on("message", onMessage);
