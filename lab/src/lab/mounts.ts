@@ -10,7 +10,7 @@
  * A mount point must exist on the shared root filesystem; when one of those directories
  * is missing on the host the lab creates it, records it, and `lab down` removes it if empty.
  */
-import { appendFile, mkdir, readFile, rm, rmdir, stat, symlink, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, readlink, rm, rmdir, stat, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { errorMessage } from "@isthmus/core/errors";
 import { LabError } from "./errors.js";
@@ -117,7 +117,11 @@ async function removeCreatedHostDirs(stateDir: string): Promise<void> {
   const file = createdDirsFile({ stateDir });
   if (!(await exists(file))) return;
   const dirs = (await readFile(file, "utf8")).split("\n").filter((d) => d !== "");
+  const inUse = await mountPointsOfAllNamespaces();
   for (const dir of dirs.reverse()) {
+    // rmdir succeeds on a directory that is a mount point only in another mount namespace, and
+    // detaches that mount there: another lab's nodes would lose /etc/cni/net.d. Leave it.
+    if (inUse.has(dir)) continue;
     try {
       await rmdir(dir);
     } catch (err) {
@@ -131,6 +135,33 @@ async function removeCreatedHostDirs(stateDir: string): Promise<void> {
     }
   }
   await rm(file);
+}
+
+/** The mount points of `/proc/<pid>/mountinfo` text (its fifth field, unescaped). */
+export function parseMountPoints(mountinfo: string): string[] {
+  return mountinfo
+    .split("\n")
+    .map((line) => line.split(" ")[4])
+    .filter((m): m is string => m !== undefined && m !== "")
+    .map(unescapeMountPath);
+}
+
+/** Every mount point of every mount namespace a process is in (each namespace read once). */
+async function mountPointsOfAllNamespaces(): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const points = new Set<string>();
+  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+    try {
+      const ns = await readlink(`/proc/${pid}/ns/mnt`);
+      if (seen.has(ns)) continue;
+      seen.add(ns);
+      for (const m of parseMountPoints(await readFile(`/proc/${pid}/mountinfo`, "utf8"))) points.add(m);
+    } catch {
+      // The process exited meanwhile: its namespace, if still used, is read through another one.
+      continue;
+    }
+  }
+  return points;
 }
 
 async function exists(path: string): Promise<boolean> {
