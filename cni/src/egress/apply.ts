@@ -86,12 +86,17 @@ function nextHops(programs: readonly GatewayProgram[], options: { readonly mode:
 /** Brings the node to `options.programs`; returns a line per change (for the log). Throws CniError on failure. */
 export async function applyEgress(runner: CommandRunner, options: EgressApplyOptions): Promise<string[]> {
   const changes: string[] = [];
-  // Nothing to program needs no underlay: uninstall works on a node whose address is gone.
-  const underlay = options.programs.length === 0 ? { device: "", subnets: [] } : await findUnderlay(runner, parseIp(options.nodeIp));
+  // The reads run side by side, as do the table and the sysctls below: on a failover every
+  // command before the route or the address is part of the loss window.
+  const [underlay, current, addrOut] = await Promise.all([
+    // Nothing to program needs no underlay: uninstall works on a node whose address is gone.
+    options.programs.length === 0 ? Promise.resolve({ device: "", subnets: [] }) : findUnderlay(runner, parseIp(options.nodeIp)),
+    listTable(runner),
+    runner.run(["ip", "-j", "-4", "addr", "show"]),
+  ]);
   const routes = nextHops(options.programs, { mode: options.mode, underlay });
-  const current = await listTable(runner);
   const existing = existingObjects(current ?? []);
-  const links = JSON.parse((await runner.run(["ip", "-j", "-4", "addr", "show"])).stdout) as AddrJson[];
+  const links = JSON.parse(addrOut.stdout) as AddrJson[];
   const holder = (address: string): { dev: string; prefix: number } | undefined => {
     for (const l of links) for (const a of l.addr_info ?? []) if (a.local === address && l.ifname !== undefined) return { dev: l.ifname, prefix: a.prefixlen ?? 32 };
     return undefined;
@@ -102,9 +107,12 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
     .map((p) => p.egressIp)
     .filter((a) => holder(a) === undefined || existing.addresses.includes(a));
   const recorded = [...new Set([...wantAddresses, ...existing.addresses])].sort();
-  if (options.programs.length > 0 || current !== undefined) {
-    await runner.run(["nft", "-f", "-"], { stdin: renderEgressScript({ programs: routes, clusterCidrs: options.clusterCidrs, addresses: recorded }, existing) });
-  }
+  const devices = new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [r.nextHop.dev])));
+  await Promise.all([
+    ...(options.programs.length > 0 || current !== undefined ? [runner.run(["nft", "-f", "-"], { stdin: renderEgressScript({ programs: routes, clusterCidrs: options.clusterCidrs, addresses: recorded }, existing) })] : []),
+    // Replies carry the steering mark back (render.ts); the reverse-path check uses it only with this set.
+    ...[...devices].map((dev) => runner.run(["sysctl", "-q", "-w", `net/ipv4/conf/${dev}/src_valid_mark=1`])),
+  ]);
   // A node taking over adds and announces the address right after its SNAT rule: the segment's
   // router sends replies to whoever announced last, and the steering nodes may switch first.
   const warn = options.onWarning === undefined ? {} : { onWarning: options.onWarning };
@@ -120,10 +128,6 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
 
   const wantRules = steerRules(routes);
   const wantTables = new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [tableBase + r.program.index])));
-  for (const dev of new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [r.nextHop.dev])))) {
-    // Replies carry the steering mark back (render.ts); the reverse-path check uses it only with this set.
-    await runner.run(["sysctl", "-q", "-w", `net/ipv4/conf/${dev}/src_valid_mark=1`]);
-  }
   for (const r of routes) {
     if (r.nextHop === undefined) continue;
     await runner.run(["ip", "route", "replace", ...routeArgs(r.program.index, r.nextHop)]);
