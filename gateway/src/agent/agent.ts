@@ -19,7 +19,7 @@ import { ensureBrokerCredentials, keepBrokerCredentials } from "@isthmus/core/me
 import { type GatewayEndpoint, globalSpecFields, parseGlobalRequest } from "@isthmus/core/model";
 import { isIp } from "@isthmus/core/net";
 import { startMetricsServer, type Logger, type MetricsServer } from "@isthmus/core/runtime";
-import { applyGlobalNat, flushUntranslatedFlows, removeGlobalNat, renderGlobalNat } from "../cable/global-nat.js";
+import { applyGlobalNat, flushUntranslatedFlows, globalNatTable, removeGlobalNat, renderGlobalNat } from "../cable/global-nat.js";
 import { createCableRegistry } from "../cable/registry.js";
 import type { CableDriver } from "../cable/driver.js";
 import { createVxlanCable } from "../cable/vxlan/driver.js";
@@ -190,9 +190,10 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       if (spec !== undefined && !slices.ready) return;
       const script = spec === undefined ? "" : renderGlobalNat(spec);
       if (script === natApplied) return;
+      // A restarted active gateway finds its table in place: it did not just start translating.
+      const started = spec !== undefined && (natApplied === "" || (natApplied === undefined && !(await natTool.hasNftTable("ip", globalNatTable))));
       if (spec === undefined) await removeGlobalNat(natTool);
       else await applyGlobalNat(natTool, spec);
-      const started = spec !== undefined && (natApplied === undefined || natApplied === "");
       if (natApplied !== undefined || spec !== undefined) {
         log.info({ egressIp: spec?.egressIp, services: spec?.services.map((x) => x.globalIp) }, spec === undefined ? "global address translation removed" : "global address translation programmed");
       }

@@ -15,7 +15,7 @@ import { waitForPath } from "./workloads.js";
 export const standbyWanAddress = (cluster: ClusterPlan): string => `203.0.113.${20 + cluster.index}`;
 
 /** Gives node 2 of `cluster` a WAN link and makes it a gateway candidate. Idempotent. */
-export async function addStandby(lab: GatewayLab, cluster: ClusterPlan): Promise<string> {
+export async function addStandby(lab: LabAccess & Pick<GatewayLab, "plan">, cluster: ClusterPlan): Promise<string> {
   const { wan } = lab.plan;
   const node = cluster.nodes[1];
   if (node === undefined) throw new Error(`cluster ${cluster.id} has no second node`);
@@ -27,8 +27,10 @@ export async function addStandby(lab: GatewayLab, cluster: ClusterPlan): Promise
     await runCommand(["ip", "-n", node.netns, "addr", "add", `${standbyWanAddress(cluster)}/24`, "dev", "wan0"]);
     await runCommand(["ip", "-n", node.netns, "link", "set", "wan0", "up"]);
   }
-  await lab.kubectl(cluster.id, ["label", "node", node.name, "--overwrite", `${defaults.gatewayNodeLabel}=true`]);
+  // Annotate before labelling: the label starts the gateway pod, which reads its public address
+  // once at start (then at each resync); started first, it would announce its LAN address.
   await lab.kubectl(cluster.id, ["annotate", "node", node.name, "--overwrite", `${defaults.publicIpAnnotation}=${standbyWanAddress(cluster)}`]);
+  await lab.kubectl(cluster.id, ["label", "node", node.name, "--overwrite", `${defaults.gatewayNodeLabel}=true`]);
   return node.name;
 }
 
