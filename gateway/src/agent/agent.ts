@@ -19,7 +19,7 @@ import { ensureBrokerCredentials, keepBrokerCredentials } from "@isthmus/core/me
 import { type GatewayEndpoint, globalSpecFields, parseGlobalRequest } from "@isthmus/core/model";
 import { isIp } from "@isthmus/core/net";
 import { startMetricsServer, type Logger, type MetricsServer } from "@isthmus/core/runtime";
-import { applyGlobalNat, flushUntranslatedFlows, globalNatTable, removeGlobalNat, renderGlobalNat } from "../cable/global-nat.js";
+import { applyGlobalNat, flushGlobalFlows, globalNatTable, removeGlobalNat, renderGlobalNat } from "../cable/global-nat.js";
 import { createCableRegistry } from "../cable/registry.js";
 import type { CableDriver } from "../cable/driver.js";
 import { createVxlanCable } from "../cable/vxlan/driver.js";
@@ -190,20 +190,23 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       if (spec !== undefined && !slices.ready) return;
       const script = spec === undefined ? "" : renderGlobalNat(spec);
       if (script === natApplied) return;
-      // A restarted active gateway finds its table in place: it did not just start translating.
-      const started = spec !== undefined && (natApplied === "" || (natApplied === undefined && !(await natTool.hasNftTable("ip", globalNatTable))));
+      // A restarted gateway finds its table as it left it: an active one did not just start
+      // translating, a passive one that finds a table stops now.
+      const hadTable = natApplied === undefined ? await natTool.hasNftTable("ip", globalNatTable) : natApplied !== "";
+      const changedRole = spec === undefined ? hadTable : !hadTable;
       if (spec === undefined) await removeGlobalNat(natTool);
       else await applyGlobalNat(natTool, spec);
       if (natApplied !== undefined || spec !== undefined) {
         log.info({ egressIp: spec?.egressIp, services: spec?.services.map((x) => x.globalIp) }, spec === undefined ? "global address translation removed" : "global address translation programmed");
       }
       natApplied = script;
-      // Just started translating (became active, or the cluster got its block): flows this node
-      // tracked untranslated until now are tracked again, translated (see flushUntranslatedFlows).
-      if (started) {
+      // Just started translating (became active, or the cluster got its block) or just stopped
+      // (demoted): flows this node tracked under its other role are tracked again as its table
+      // now says (see flushGlobalFlows).
+      if (changedRole) {
         const remoteCidrs = planned.flatMap((p) => p.subnets);
-        await flushUntranslatedFlows(undefined, { localCidrs: config.podCidrs, remoteCidrs, globalCidrs: globalBlock === undefined ? [] : [globalBlock] }).catch((err: unknown) => {
-          log.warn({ err }, "cannot drop the flows tracked before translating; they recover once conntrack forgets them");
+        await flushGlobalFlows(undefined, { localCidrs: config.podCidrs, remoteCidrs, globalCidrs: globalBlock === undefined ? [] : [globalBlock] }).catch((err: unknown) => {
+          log.warn({ err }, "cannot drop the flows tracked before the translation changed; they recover once conntrack forgets them");
         });
       }
     } catch (err) {

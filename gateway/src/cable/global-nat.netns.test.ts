@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTool } from "../system/command.js";
 import { createIpTool } from "../system/ip.js";
 import { createNetnsLab, execIn, ipIn, requireRoot, waitFor, type NetnsLab } from "../testing/netns.js";
-import { applyGlobalNat, flushUntranslatedFlows, globalNatTable, removeGlobalNat, renderGlobalNat, type GlobalNatSpec } from "./global-nat.js";
+import { applyGlobalNat, flushGlobalFlows, globalNatTable, removeGlobalNat, renderGlobalNat, type GlobalNatSpec } from "./global-nat.js";
 
 // The translation of a cluster with the global block 242.1.0.0/16 on its gateway namespace, with
 // real nftables and conntrack: a "remote" namespace stands for the other cluster behind the
@@ -89,7 +89,7 @@ describe("global address translation on the gateway (nftables)", () => {
     }
   });
 
-  it("re-tracks, translated, the flows a gateway carried untranslated before it started translating (failover)", async () => {
+  it("re-tracks the flows a gateway tracked before it started translating, and those it translated before it stopped (failover)", async () => {
     const tool = createIpTool(gw);
     const pod = pods[0] ?? "";
     await removeGlobalNat(tool);
@@ -114,7 +114,7 @@ describe("global address translation on the gateway (nftables)", () => {
       await send();
       // Tracked before the table existed, the flow keeps its (absent) translation.
       await waitFor("the second datagram, still untranslated", seenAs(2, 0));
-      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["198.18.0.0/24"], globalCidrs: ["242.1.0.0/16"] });
+      await flushGlobalFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["198.18.0.0/24"], globalCidrs: ["242.1.0.0/16"] });
       await send();
       await waitFor("the third datagram, translated", seenAs(2, 1));
 
@@ -139,10 +139,21 @@ describe("global address translation on the gateway (nftables)", () => {
       await waitFor("the next one too: its flow keeps no translation", async () => (await bounced()) === 2);
       expect(await arrived()).toBe(0);
       await ipIn(gw, ["route", "del", "242.1.0.0/16", "via", "198.18.0.2"]);
-      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["198.18.0.0/24"], globalCidrs: ["242.1.0.0/16"] });
+      await flushGlobalFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["198.18.0.0/24"], globalCidrs: ["242.1.0.0/16"] });
       await dial();
       await waitFor("the datagram DNATed to the backend", async () => (await arrived()) === 1);
-      await flushUntranslatedFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["203.0.113.0/24"], globalCidrs: ["242.1.0.0/16"] }); // nothing to delete: fine
+      await flushGlobalFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["203.0.113.0/24"], globalCidrs: ["242.1.0.0/16"] }); // nothing to delete: fine
+
+      // Demoted: the table goes, but the pod's flow tracked while translating keeps its SNAT (it
+      // would leave with the egress address from a gateway that no longer owns it) until the flush.
+      await send();
+      await waitFor("the pod's flow, translated while the table is there", seenAs(2, 2));
+      await removeGlobalNat(tool);
+      await send();
+      await waitFor("the same flow, still translated after the table went", seenAs(2, 3));
+      await flushGlobalFlows(gw, { localCidrs: ["10.244.0.0/16"], remoteCidrs: ["198.18.0.0/24"], globalCidrs: ["242.1.0.0/16"] });
+      await send();
+      await waitFor("the flow tracked again, untranslated", seenAs(3, 3));
     } finally {
       await removeGlobalNat(tool);
       await execIn(remote, "nft", ["delete table ip seen"]);

@@ -116,17 +116,22 @@ export async function removeGlobalNat(tool: IpTool): Promise<void> {
 
 /**
  * Deletes this node's connection-tracking entries of flows between `localCidrs` and
- * `remoteCidrs` (both ways) and from `remoteCidrs` to `globalCidrs`. A gateway that starts
- * translating (it just became active) may track such flows from before, untranslated: it
- * forwarded its own pods' flows to the old active gateway, hosted a backend the old one DNATed
- * to, or received a remote's packets for a global IP before its table was in place (remotes
- * switch to it on their own probes, ADR 0501). A tracked flow keeps the translation it started
- * with (none), so its packets would leave with the pod's address or never reach a backend;
- * deleted, the next packet is tracked again and translated (TCP mid-stream too: conntrack picks
- * it up loosely). Idempotent. Throws SystemError when `conntrack` fails for another reason than
- * finding nothing.
+ * `remoteCidrs` (both ways) and from `remoteCidrs` to `globalCidrs`. A tracked flow keeps the
+ * translation it started with, so a gateway whose role in translating changes must forget them:
+ * - one that starts translating (it just became active) may track such flows from before,
+ *   untranslated: it forwarded its own pods' flows to the old active gateway, hosted a backend
+ *   the old one DNATed to, or received a remote's packets for a global IP before its table was in
+ *   place (remotes switch to it on their own probes, ADR 0501): their packets would leave with
+ *   the pod's address or never reach a backend;
+ * - one that stops (demoted) tracks flows it translated: its pods' flows, now forwarded to the
+ *   new active gateway, would still leave SNATed here; and a flow to a backend on this node,
+ *   DNATed by the new active gateway now, clashes with the old entry's reply tuple, so the node
+ *   drops it until conntrack forgets the old one (two minutes for a UDP stream).
+ * Deleted, the next packet is tracked again as the node's table now says (TCP mid-stream too:
+ * conntrack picks it up loosely). Idempotent. Throws SystemError when `conntrack` fails for
+ * another reason than finding nothing.
  */
-export async function flushUntranslatedFlows(
+export async function flushGlobalFlows(
   netns: string | undefined,
   options: { readonly localCidrs: readonly string[]; readonly remoteCidrs: readonly string[]; readonly globalCidrs: readonly string[] },
 ): Promise<void> {
