@@ -138,9 +138,9 @@ describe("planOutside", () => {
       address: "203.0.113.100",
       peerIfname: "outside",
       routers: [
-        { clusterId: "c1", netns: "isthmus-labx-c1-cp", wanAddress: "203.0.113.21", peerIfname: "c1-cp", lanCidr: "198.18.1.0/24" },
-        { clusterId: "c2", netns: "isthmus-labx-c2-cp", wanAddress: "203.0.113.22", peerIfname: "c2-cp", lanCidr: "198.18.2.0/24" },
-        { clusterId: "c3", netns: "isthmus-labx-c3-cp", wanAddress: "203.0.113.23", peerIfname: "c3-cp", lanCidr: "198.18.3.0/24" },
+        { clusterId: "c1", netns: "isthmus-labx-c1-cp", wanAddress: "203.0.113.31", peerIfname: "c1-cp", lanCidr: "198.18.1.0/24" },
+        { clusterId: "c2", netns: "isthmus-labx-c2-cp", wanAddress: "203.0.113.32", peerIfname: "c2-cp", lanCidr: "198.18.2.0/24" },
+        { clusterId: "c3", netns: "isthmus-labx-c3-cp", wanAddress: "203.0.113.33", peerIfname: "c3-cp", lanCidr: "198.18.3.0/24" },
       ],
     });
   });

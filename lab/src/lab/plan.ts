@@ -348,7 +348,11 @@ export interface LanRouterPlan {
   readonly clusterId: string;
   /** The control-plane namespace (the nodes' default gateway). */
   readonly netns: string;
-  /** Its address on the WAN (203.0.113.(20+i)). */
+  /**
+   * Its address on the WAN, 203.0.113.(30+i): the gateway nodes have .(10+i), and .(20+i) is the
+   * address the failover suites give a cluster's standby gateway (e2e `standbyWanAddress`); a
+   * router on .(20+i) answered ARP for the standby and took its broker and tunnel traffic.
+   */
   readonly wanAddress: string;
   /** Name of its veth's peer on the WAN bridge. */
   readonly peerIfname: string;
@@ -376,6 +380,6 @@ export function planOutside(plan: LabPlan): OutsidePlan {
     netns: `${plan.namePrefix}outside`,
     address: `${wanCidrBase}.100`,
     peerIfname: "outside",
-    routers: plan.clusters.map((c) => ({ clusterId: c.id, netns: c.cpNetns, wanAddress: `${wanCidrBase}.${20 + c.index}`, peerIfname: `${c.id}-cp`, lanCidr: c.lanCidr })),
+    routers: plan.clusters.map((c) => ({ clusterId: c.id, netns: c.cpNetns, wanAddress: `${wanCidrBase}.${30 + c.index}`, peerIfname: `${c.id}-cp`, lanCidr: c.lanCidr })),
   };
 }

@@ -11,7 +11,7 @@ import { runCommand, waitFor } from "@isthmus/lab/testing";
 import { workloadNamespace, type GatewayLab, type LabAccess } from "./fixture.js";
 import { waitForPath } from "./workloads.js";
 
-/** The WAN address the suite gives node 2 of cluster i: 203.0.113.(20 + i). */
+/** The WAN address the suites give a standby gateway (node 2) of cluster i: 203.0.113.(20 + i), kept free by the lab plan (its LAN routers use .(30 + i)). */
 export const standbyWanAddress = (cluster: ClusterPlan): string => `203.0.113.${20 + cluster.index}`;
 
 /** Gives node 2 of `cluster` a WAN link and makes it a gateway candidate. Idempotent. */
