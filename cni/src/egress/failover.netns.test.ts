@@ -28,8 +28,14 @@ let work = "";
 const apis: ChildProcess[] = [];
 const agents: (ChildProcess | undefined)[] = [];
 const helpers: ChildProcess[] = [];
+/** The last lines each agent logged (at debug), printed when traffic does not settle. */
+const agentLogs: string[][] = [[], [], []];
+/** What the pod's client and the outside server wrote on stderr (the last 4 KiB each). */
+let clientErr = "";
+let serverErr = "";
 
-interface Attempt { readonly start: number; readonly seen: string | null }
+/** One connection of the pod's client: when it started, the address the outside host saw (null: lost), and why it was lost. */
+interface Attempt { readonly start: number; readonly seen: string | null; readonly why?: string }
 const attempts: Attempt[] = [];
 
 const ready = [{ type: "Ready", status: "True" }];
@@ -49,9 +55,14 @@ function nodeDir(i: number): string {
 
 function startAgent(i: number): ChildProcess {
   const dir = nodeDir(i);
-  const child = inNs(nodes[i] ?? "", [process.execPath, dist("node-main.js"), "--node-name", `n${String(i + 1)}`, "--kubeconfig", join(work, "kubeconfig"), "--cni-bin-dir", join(dir, "bin"), "--cni-conf-dir", join(dir, "net.d"), "--data-dir", join(dir, "ipam"), "--socket", join(dir, "cni.sock"), "--metrics-port", "0", "--log-level", "warn"]);
-  child.stderr?.on("data", (b: Buffer) => process.stderr.write(b));
-  child.stdout?.on("data", (b: Buffer) => process.stderr.write(b));
+  const child = inNs(nodes[i] ?? "", [process.execPath, dist("node-main.js"), "--node-name", `n${String(i + 1)}`, "--kubeconfig", join(work, "kubeconfig"), "--cni-bin-dir", join(dir, "bin"), "--cni-conf-dir", join(dir, "net.d"), "--data-dir", join(dir, "ipam"), "--socket", join(dir, "cni.sock"), "--metrics-port", "0", "--log-level", "debug"]);
+  const log = agentLogs[i] ?? [];
+  const keep = (b: Buffer): void => {
+    log.push(...b.toString().split("\n").filter((l) => l !== ""));
+    log.splice(0, Math.max(0, log.length - 300));
+  };
+  child.stderr?.on("data", keep);
+  child.stdout?.on("data", keep);
   agents[i] = child;
   return child;
 }
@@ -86,18 +97,38 @@ const steady = (n = 5): boolean => attempts.length >= n && attempts.slice(-n).ev
 
 /** The last attempts and what the nodes and the router hold (for a failure's message). */
 async function situation(): Promise<string> {
-  const last = attempts.slice(-8).map((a) => a.seen ?? "lost").join(" ");
+  const last = attempts.slice(-8).map((a) => a.seen ?? `lost (${a.why ?? "?"})`).join(" ");
+  const client = helpers[1];
+  const since = attempts.length === 0 ? "none yet" : `${String(attempts.length)} attempts, the last started ${String(Date.now() - (attempts.at(-1)?.start ?? 0))} ms ago`;
   const route = (await sh(["ip", "route", "show", "table", "7101"], nodes[0]).catch(() => "?")).trim();
   const neigh = (await sh(["ip", "neigh", "show", egressIp], lan).catch(() => "?")).trim();
-  return `last attempts: ${last}; n2 holds: ${String(await holds(1))}, n3 holds: ${String(await holds(2))}; n1 table 7101: ${route || "empty"}; router: ${neigh || "no entry"}`;
+  const server = helpers[0];
+  return `outside server: exit code ${String(server?.exitCode)}, signal ${String(server?.signalCode)}${serverErr === "" ? "" : `, stderr (end): ${serverErr.trim().slice(-600)}`}; client: ${since}, exit code ${String(client?.exitCode)}; last attempts: ${last}; n2 holds: ${String(await holds(1))}, n3 holds: ${String(await holds(2))}; n1 table 7101: ${route || "empty"}; router: ${neigh || "no entry"}`;
 }
 
-/** Like waitFor, with the situation in the error. */
+/** Everything the kernels of the nodes and the router hold that the egress path uses, and the agents' last log lines. */
+async function dump(): Promise<string> {
+  const run = async (ns: string, argv: string[]): Promise<string> => `# ${argv.join(" ")}\n${(await sh(argv, ns).catch((err: unknown) => `failed: ${String(err)}`)).trim()}`;
+  const parts: string[] = [];
+  for (const [name, ns] of [["n1", nodes[0]], ["n2", nodes[1]], ["n3", nodes[2]], ["router", lan]] as const) {
+    const cmds = [["ip", "-br", "link"], ["ip", "-4", "addr"], ["ip", "rule"], ["ip", "route", "show", "table", "all"], ["ip", "neigh"], ["bridge", "fdb", "show", "dev", name === "router" ? "br0" : "isthmus.1"], ["nft", "list", "ruleset"], ["conntrack", "-L", "-p", "tcp", "--dport", "8080"], ["sysctl", "net.ipv4.ip_forward", "net.ipv4.conf.all.rp_filter"]];
+    parts.push(`==== ${name}`, ...(await Promise.all(cmds.map((c) => run(ns ?? "", c)))));
+  }
+  parts.push("==== outside", await run(outside, ["ss", "-tan"]));
+  parts.push("==== pod", ...(await Promise.all([["ip", "-4", "addr"], ["ip", "route"], ["ip", "neigh"], ["ss", "-tan"]].map((c) => run(pod, c)))));
+  parts.push("==== the pod's client on stderr", clientErr);
+  for (const [i, log] of agentLogs.entries()) parts.push(`==== agent n${String(i + 1)} (last ${String(log.length)} lines)`, ...log);
+  return parts.join("\n");
+}
+
+/** Like waitFor, with the situation in the error and everything else on stderr. */
 async function waitSteady(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
   try {
     await waitFor(what, () => Promise.resolve(check()), timeoutMs);
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}: ${await situation()}`, { cause: err });
+    const message = `${err instanceof Error ? err.message : String(err)}: ${await situation()}`;
+    process.stderr.write(`${message}\n${await dump()}\n`);
+    throw new Error(message, { cause: err });
   }
 }
 
@@ -157,8 +188,13 @@ beforeAll(async () => {
     apis.push(api);
     await new Promise((resolve) => api.stdout?.once("data", resolve));
   }
-  const server = inNs(outside, [process.execPath, "-e", `require("node:net").createServer((s) => s.end(s.remoteAddress + "\\n")).listen(8080, "0.0.0.0")`]);
+  // A connection reset by its peer must not end the server: during a failover the new holder of
+  // the egress IP resets connections it never saw (no conntrack entry), and the client gives up
+  // after 300 ms; without this handler the first such reset killed the server (an unhandled
+  // 'error' event), every later attempt was refused and all three tests failed.
+  const server = inNs(outside, [process.execPath, "-e", `require("node:net").createServer((s) => { s.on("error", (e) => { process.stderr.write("reset: " + e.code + "\\n"); }); s.end(s.remoteAddress + "\\n"); }).listen(8080, "0.0.0.0")`]);
   helpers.push(server);
+  server.stderr?.on("data", (b: Buffer) => { serverErr = (serverErr + b.toString()).slice(-4096); });
   await waitFor("the outside server", async () => (await sh(["ss", "-ltn"], outside)).includes(":8080 "));
   for (const i of nodes.keys()) startAgent(i);
   // Three agents starting at once on a loaded 2-core machine: generous deadlines.
@@ -170,12 +206,13 @@ beforeAll(async () => {
     `setInterval(() => {`,
     `  const start = Date.now(); let buf = ""; let fin = false;`,
     `  const s = net.connect({ host: ${JSON.stringify(outsideIp)}, port: 8080 });`,
-    `  const end = (seen) => { if (fin) return; fin = true; clearTimeout(t); s.destroy(); process.stdout.write(JSON.stringify({ start, seen }) + "\\n"); };`,
-    `  const t = setTimeout(() => end(null), 300);`,
-    `  s.on("data", (d) => { buf += d; }); s.on("end", () => end(buf.trim() || null)); s.on("error", () => end(null));`,
+    `  const end = (seen, why) => { if (fin) return; fin = true; clearTimeout(t); s.destroy(); process.stdout.write(JSON.stringify({ start, seen, why }) + "\\n"); };`,
+    `  const t = setTimeout(() => end(null, "timeout"), 300);`,
+    `  s.on("data", (d) => { buf += d; }); s.on("end", () => end(buf.trim() || null, "empty")); s.on("error", (e) => end(null, e.code));`,
     `}, 50);`,
   ].join("\n")]);
   helpers.push(client);
+  client.stderr?.on("data", (b: Buffer) => { clientErr = (clientErr + b.toString()).slice(-4096); });
   let rest = "";
   client.stdout?.on("data", (b: Buffer) => {
     const lines = (rest + b.toString()).split("\n");
