@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommandRunner } from "../datapath/exec.js";
-import { addNetns, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
+import { addNetns, connectNodesToLan, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
 import { nodeLab } from "../testing/node-lab.js";
 import type { NodeRecord } from "./agent.js";
 import { deleteNat } from "./nat.js";
@@ -26,14 +26,7 @@ const lab = nodeLab({ work: () => work, nodes, records });
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "isthmus-test-cni-overlay-"));
   for (const ns of [lan, ...nodes, ...pods]) await addNetns(ns);
-  await sh(["ip", "link", "add", "br0", "type", "bridge"], lan);
-  await sh(["ip", "link", "set", "br0", "up"], lan);
-  for (const [i, ns] of nodes.entries()) {
-    await sh(["ip", "link", "add", `up${i}`, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", ns]);
-    await sh(["ip", "link", "set", `up${i}`, "master", "br0", "up"], lan);
-    await sh(["ip", "addr", "add", `198.18.250.${11 + i}/24`, "dev", "eth0"], ns);
-    await sh(["ip", "link", "set", "eth0", "up"], ns);
-  }
+  await connectNodesToLan(lan, nodes, { subnet: "198.18.250" });
 });
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { createCommandRunner } from "../datapath/exec.js";
 import { createPolicyAgent } from "../policy/agent.js";
 import { deletePolicyTable } from "../policy/apply.js";
 import type { NetworkPolicyData } from "../policy/types.js";
-import { addNetns, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
+import { addNetns, connectNodesToLan, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
 import { nodeLab } from "../testing/node-lab.js";
 import { applyEgress, deleteEgress, readEgressCounters } from "./apply.js";
 import { planEgress } from "./plan.js";
@@ -98,10 +98,7 @@ async function traces(i: number): Promise<string[]> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "isthmus-test-cni-egress-"));
   for (const ns of [lan, outside, ...nodes, ...Object.values(pods)]) await addNetns(ns);
-  await sh(["ip", "link", "add", "br0", "type", "bridge"], lan);
-  await sh(["ip", "addr", "add", "198.18.246.1/24", "dev", "br0"], lan);
-  await sh(["ip", "link", "set", "br0", "up"], lan);
-  await sh(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], lan);
+  await connectNodesToLan(lan, nodes, { subnet: "198.18.246", router: true });
   await sh(["ip", "link", "add", "br1", "type", "bridge"], lan);
   await sh(["ip", "addr", "add", "203.0.113.1/24", "dev", "br1"], lan);
   await sh(["ip", "link", "set", "br1", "up"], lan);
@@ -110,13 +107,6 @@ beforeAll(async () => {
   await sh(["ip", "addr", "add", `${outsideIp}/24`, "dev", "eth0"], outside);
   await sh(["ip", "link", "set", "eth0", "up"], outside);
   await sh(["ip", "route", "add", "default", "via", "203.0.113.1"], outside);
-  for (const [i, ns] of nodes.entries()) {
-    await sh(["ip", "link", "add", `up${String(i)}`, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", ns]);
-    await sh(["ip", "link", "set", `up${String(i)}`, "master", "br0", "up"], lan);
-    await sh(["ip", "addr", "add", `198.18.246.${String(11 + i)}/24`, "dev", "eth0"], ns);
-    await sh(["ip", "link", "set", "eth0", "up"], ns);
-    await sh(["ip", "route", "add", "default", "via", "198.18.246.1"], ns);
-  }
   await sh(["ip", "link", "add", "wan1", "netns", lan, "type", "veth", "peer", "name", "wan0", "netns", nodes[1] ?? ""]);
   await sh(["ip", "link", "set", "wan1", "master", "br1", "up"], lan);
   await sh(["ip", "addr", "add", "203.0.113.12/24", "dev", "wan0"], nodes[1]);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addNetns, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
+import { addNetns, connectNodesToLan, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
 
 requireRoot();
 
@@ -158,23 +158,13 @@ async function lossWindow(what: string, killedAt: number): Promise<void> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "isthmus-test-cni-egress-failover-"));
   for (const ns of [lan, outside, pod, ...nodes]) await addNetns(ns);
-  await sh(["ip", "link", "add", "br0", "type", "bridge"], lan);
-  await sh(["ip", "addr", "add", "198.18.244.1/24", "dev", "br0"], lan);
-  await sh(["ip", "link", "set", "br0", "up"], lan);
-  await sh(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], lan);
+  await connectNodesToLan(lan, nodes, { subnet: "198.18.244", router: true });
   await sh(["ip", "link", "add", "wan", "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", outside]);
   await sh(["ip", "addr", "add", "203.0.113.1/24", "dev", "wan"], lan);
   await sh(["ip", "link", "set", "wan", "up"], lan);
   await sh(["ip", "addr", "add", `${outsideIp}/24`, "dev", "eth0"], outside);
   await sh(["ip", "link", "set", "eth0", "up"], outside);
   await sh(["ip", "route", "add", "default", "via", "203.0.113.1"], outside);
-  for (const [i, ns] of nodes.entries()) {
-    await sh(["ip", "link", "add", `up${String(i)}`, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", ns]);
-    await sh(["ip", "link", "set", `up${String(i)}`, "master", "br0", "up"], lan);
-    await sh(["ip", "addr", "add", `198.18.244.${String(11 + i)}/24`, "dev", "eth0"], ns);
-    await sh(["ip", "link", "set", "eth0", "up"], ns);
-    await sh(["ip", "route", "add", "default", "via", "198.18.244.1"], ns);
-  }
   const state = {
     nodes: nodes.map((_, i) => nodeObject(i)),
     pods: [{ metadata: { name: "sel", namespace: "app", uid: "uid-sel", labels: { egress: "yes" }, annotations: { "isthmus.io/ip-address": podIp } }, spec: { nodeName: "n1", containers: [] }, status: { phase: "Running", podIP: podIp } }],

@@ -8,7 +8,7 @@ import type { NodeRecord } from "../agent/agent.js";
 import { deleteNat } from "../agent/nat.js";
 import { deleteLocalDevices } from "../agent/overlay.js";
 import { createCommandRunner } from "../datapath/exec.js";
-import { addNetns, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
+import { addNetns, connectNodesToLan, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
 import { nodeLab } from "../testing/node-lab.js";
 import { createPolicyAgent, type PolicyAgent } from "./agent.js";
 import { deletePolicyTable } from "./apply.js";
@@ -92,14 +92,7 @@ const deny = (namespace: string, types: string[]): NetworkPolicyData => ({ names
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "isthmus-test-cni-policy-"));
   for (const ns of [lan, ...nodes, ...Object.values(podNs)]) await addNetns(ns);
-  await sh(["ip", "link", "add", "br0", "type", "bridge"], lan);
-  await sh(["ip", "link", "set", "br0", "up"], lan);
-  for (const [i, ns] of nodes.entries()) {
-    await sh(["ip", "link", "add", `up${String(i)}`, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", ns]);
-    await sh(["ip", "link", "set", `up${String(i)}`, "master", "br0", "up"], lan);
-    await sh(["ip", "addr", "add", `198.18.246.${String(11 + i)}/24`, "dev", "eth0"], ns);
-    await sh(["ip", "link", "set", "eth0", "up"], ns);
-  }
+  await connectNodesToLan(lan, nodes, { subnet: "198.18.246" });
   await lab.agent(0).reconcile();
   await lab.agent(1).reconcile();
   for (const p of podNames) {

@@ -49,6 +49,27 @@ export async function deleteNetns(...names: string[]): Promise<void> {
   }
 }
 
+/**
+ * Puts `nodes` on one LAN: a bridge `br0` in namespace `lan`, and in node i an `eth0` with
+ * `<subnet>.(11 + i)/24`. With `router`, `lan` is also their default gateway (`<subnet>.1` on the
+ * bridge, forwarding on).
+ */
+export async function connectNodesToLan(lan: string, nodes: readonly string[], options: { readonly subnet: string; readonly router?: boolean }): Promise<void> {
+  await sh(["ip", "link", "add", "br0", "type", "bridge"], lan);
+  if (options.router === true) {
+    await sh(["ip", "addr", "add", `${options.subnet}.1/24`, "dev", "br0"], lan);
+    await sh(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], lan);
+  }
+  await sh(["ip", "link", "set", "br0", "up"], lan);
+  for (const [i, ns] of nodes.entries()) {
+    await sh(["ip", "link", "add", `up${String(i)}`, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+    await sh(["ip", "link", "set", `up${String(i)}`, "master", "br0", "up"], lan);
+    await sh(["ip", "addr", "add", `${options.subnet}.${String(11 + i)}/24`, "dev", "eth0"], ns);
+    await sh(["ip", "link", "set", "eth0", "up"], ns);
+    if (options.router === true) await sh(["ip", "route", "add", "default", "via", `${options.subnet}.1`], ns);
+  }
+}
+
 /** Polls `probe` until it returns true or `timeoutMs` passes; throws with `what` on timeout. */
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
