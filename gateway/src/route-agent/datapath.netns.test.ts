@@ -5,6 +5,17 @@ import { createRouteAgentDatapath, routeAgentMetric, type RouteAgentDatapath } f
 
 // Two nodes on one LAN: `node` (not the gateway) and `gw` (the active gateway node, which here
 // owns 10.99.0.1 as a stand-in for a remote cluster behind its tunnel).
+/**
+ * Counts the packets `netns` receives from each of `sources` (an nft table "seen" with one
+ * counter per source, in that order); returns the reader of the counts.
+ */
+async function countArrivals(netns: string, sources: readonly string[]): Promise<() => Promise<number[]>> {
+  await execIn(netns, "nft", ["add", "table", "ip", "seen"]);
+  await execIn(netns, "nft", ["add", "chain", "ip", "seen", "input", "{ type filter hook input priority filter; }"]);
+  for (const source of sources) await execIn(netns, "nft", ["add", "rule", "ip", "seen", "input", "ip", "saddr", source, "counter"]);
+  return async () => [...(await execIn(netns, "nft", ["list", "chain", "ip", "seen", "input"])).matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+}
+
 describe("route agent data path (vx-isthmus)", () => {
   let lab: NetnsLab;
   let node: string;
@@ -44,16 +55,13 @@ describe("route agent data path (vx-isthmus)", () => {
     await ipIn(gw, ["route", "add", "10.98.0.0/16", "via", "198.18.50.1"]);
     // flannel's rule for its pod network 10.98.0.0/16, in iptables' nat table.
     await execIn(node, "iptables", ["-t", "nat", "-A", "POSTROUTING", "-s", "10.98.0.0/16", "!", "-d", "224.0.0.0/4", "-j", "MASQUERADE", "--random-fully"]);
-    await execIn(gw, "nft", ["add", "table", "ip", "seen"]);
-    await execIn(gw, "nft", ["add", "chain", "ip", "seen", "input", "{ type filter hook input priority filter; }"]);
-    await execIn(gw, "nft", ["add", "rule", "ip", "seen", "input", "ip", "saddr", "10.98.0.5", "counter"]);
-    const seen = async (): Promise<number> => Number(/packets (\d+)/.exec(await execIn(gw, "nft", ["list", "chain", "ip", "seen", "input"]))?.[1] ?? -1);
+    const seen = await countArrivals(gw, ["10.98.0.5"]);
     // The masquerade is in force: to the gateway's own address the source is rewritten.
     expect(await execIn(node, "ping", ["-n", "-c", "1", "-W", "1", "-I", "10.98.0.5", "198.18.50.2"])).toContain("1 received");
-    expect(await seen()).toBe(0);
+    expect(await seen()).toEqual([0]);
     // To a remote subnet it is not: the far side sees the pod's address (and answers it).
     expect(await execIn(node, "ping", ["-n", "-c", "2", "-i", "0.2", "-W", "1", "-I", "10.98.0.5", "10.99.0.1"])).toContain("2 received");
-    expect(await seen()).toBe(2);
+    expect(await seen()).toEqual([2]);
   });
 
   it("keeps remote source addresses that the node forwards to its CNI's other pods (flannel masquerades what enters its network from outside)", async () => {
@@ -64,11 +72,7 @@ describe("route agent data path (vx-isthmus)", () => {
     await ipIn(pod, ["route", "add", "default", "via", "10.98.1.1"]);
     await ipIn(gw, ["route", "replace", "10.98.0.0/16", "via", "198.18.50.1"]);
     await execIn(node, "iptables", ["-t", "nat", "-A", "POSTROUTING", "!", "-s", "10.98.0.0/16", "-d", "10.98.0.0/16", "-j", "MASQUERADE", "--random-fully"]);
-    await execIn(pod, "nft", ["add", "table", "ip", "seen"]);
-    await execIn(pod, "nft", ["add", "chain", "ip", "seen", "input", "{ type filter hook input priority filter; }"]);
-    await execIn(pod, "nft", ["add", "rule", "ip", "seen", "input", "ip", "saddr", "10.99.0.1", "counter"]);
-    await execIn(pod, "nft", ["add", "rule", "ip", "seen", "input", "ip", "saddr", "198.18.50.2", "counter"]);
-    const seen = async (): Promise<number[]> => [...(await execIn(pod, "nft", ["list", "chain", "ip", "seen", "input"])).matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    const seen = await countArrivals(pod, ["10.99.0.1", "198.18.50.2"]);
     // From the gateway's own address (not a remote subnet) the masquerade is in force.
     expect(await execIn(gw, "ping", ["-n", "-c", "1", "-W", "1", "-I", "198.18.50.2", "10.98.1.5"])).toContain("1 received");
     expect(await seen()).toEqual([0, 0]);
