@@ -1,0 +1,65 @@
+import { readFile } from "node:fs/promises";
+import { createAdminClient, createBrokerClient, joinBroker, type BrokerClient } from "@isthmus/core/brokerapi";
+import type { ServiceExport } from "@isthmus/core/model";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, startLocalBroker, type LocalBroker } from "../testing/local-broker.js";
+
+// `isthmus show clusters|exports` of clusters with global blocks (issue #15, ADR 0206), against
+// a real broker on loopback.
+
+let local: LocalBroker;
+const clients: BrokerClient[] = [];
+beforeAll(async () => {
+  local = await startLocalBroker({ dashboard: false });
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await local.stop();
+});
+
+async function member(clusterId: string): Promise<BrokerClient> {
+  const conn = JSON.parse(await readFile(local.adminFile, "utf8")) as { address: string; caPem: string; certPem: string; keyPem: string };
+  const admin = createAdminClient({ ...conn, serverName: "localhost" });
+  const { token } = await admin.createToken({ ttlSeconds: 600, maxUses: 1, description: clusterId });
+  admin.close();
+  const creds = await joinBroker({ address: conn.address, caPem: conn.caPem, serverName: "localhost", token, clusterId });
+  const client = createBrokerClient({ address: conn.address, caPem: conn.caPem, serverName: "localhost", certPem: creds.certPem, keyPem: creds.keyPem });
+  clients.push(client);
+  return client;
+}
+
+const same = { podCidrs: ["10.244.0.0/16"], serviceCidrs: ["10.96.0.0/12"], labels: {} };
+const t0 = "2025-01-31T12:00:00.000Z";
+const web = (clusterId: string): ServiceExport => ({ clusterId, namespace: "default", name: "web", type: "ClusterSetIP", ports: [{ port: 80, protocol: "TCP" }], clusterIp: "10.96.0.10", createdAt: t0 });
+
+describe("isthmus show with global addresses", () => {
+  beforeAll(async () => {
+    const a = await member("ga");
+    const b = await member("gb");
+    await a.publish({ kind: "cluster", spec: same });
+    // gb overlaps ga and asks for global addressing: both get a block in one commit.
+    await b.publish({ kind: "cluster", spec: { ...same, global: true } });
+    await a.publish({ kind: "export", records: [web("ga")] });
+    await b.publish({ kind: "export", records: [web("gb")] });
+  });
+
+  it("shows each cluster's global block (table and JSON)", async () => {
+    const json = await runCli(["show", "clusters", "--broker-admin", local.adminFile, "-o", "json"]);
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout) as { id: string; globalCidr?: string }[];
+    expect(rows.map((r) => [r.id, r.globalCidr])).toEqual([["ga", "242.1.0.0/16"], ["gb", "242.0.0.0/16"]]);
+    const table = await runCli(["show", "clusters", "--broker-admin", local.adminFile]);
+    expect(table.stdout).toMatch(/GLOBAL-CIDR/);
+    expect(table.stdout).toMatch(/ga\s+10\.244\.0\.0\/16\s+10\.96\.0\.0\/12\s+242\.1\.0\.0\/16/);
+  });
+
+  it("shows each export's global IP (table and JSON)", async () => {
+    const json = await runCli(["show", "exports", "--broker-admin", local.adminFile, "-o", "json"]);
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout) as { cluster: string; name: string; clusterIp?: string; globalIp?: string }[];
+    expect(rows.map((r) => [r.cluster, r.name, r.clusterIp, r.globalIp])).toEqual([["ga", "web", "10.96.0.10", "242.1.0.2"], ["gb", "web", "10.96.0.10", "242.0.0.2"]]);
+    const table = await runCli(["show", "exports", "--broker-admin", local.adminFile]);
+    expect(table.stdout).toMatch(/CLUSTER-IP\s+GLOBAL-IP/);
+    expect(table.stdout).toMatch(/gb\s+default\s+web\s+ClusterSetIP\s+10\.96\.0\.10\s+242\.0\.0\.2\s+80\/TCP/);
+  });
+});
