@@ -13,6 +13,7 @@ import { clusterOptions, connectCluster, type ClusterTarget } from "../kube/clus
 import { labNodeArgv } from "../lab-bridge.js";
 import { activeGateway, listGateways } from "../join/gateways.js";
 import { checkEgress } from "./diagnose-egress.js";
+import { checkGlobal } from "./diagnose-global.js";
 import { readJoinState } from "../join/state.js";
 import { renderData, renderObject } from "../output.js";
 import { runCommand } from "@isthmus/core/runtime";
@@ -106,6 +107,7 @@ const checks: [string, Check][] = [
     return ok(`${holder} holds the Lease (renewed ${(renewed / 1000).toFixed(0)} s ago) and is the active Gateway`);
   }],
   ["egress gateways", ({ target }) => checkEgress(target)],
+  ["global addresses", checkGlobal],
 ];
 
 /** Runs every check; a check that throws fails with its error. */

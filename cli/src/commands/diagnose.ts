@@ -18,6 +18,9 @@ Without a verb: checks a joined cluster and the clusterset, each check with a re
   gateway leadership    the Lease has a live holder and exactly one Gateway is active
   egress gateways       every EgressGateway is Ready (else its reason and remedy); on a lab cluster
                         also the active node's egress address and SNAT and the pod nodes' steering
+  global addresses      a cluster whose CIDRs overlap a member's holds a global block; the block has
+                        a global IP for every export; on a lab cluster the active gateway's
+                        translation (SNAT to the egress address, a DNAT per global IP and port)
 Exit code 1 when a check fails, 0 when all pass or only warn.
 
 policy: says whether the cluster's NetworkPolicies let a new flow from SRC to DST through, and

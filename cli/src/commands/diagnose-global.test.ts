@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import type { ServiceExport } from "@isthmus/core/model";
+import type { GlobalNatSpec } from "@isthmus/gateway/global";
+import { describe, expect, it } from "vitest";
+import { blockCapacity, judgeBlock, missingNatRules } from "./diagnose-global.js";
+
+// `nft list table ip isthmus_global` of the spec below, recorded in a network namespace after
+// applying renderGlobalNat's script (nft 1.0.6).
+const listed = readFileSync(new URL("diagnose-global.fixture.nft", import.meta.url), "utf8");
+const spec: GlobalNatSpec = {
+  device: "isthmus-wg",
+  localCidrs: ["10.244.0.0/16"],
+  egressIp: "242.0.0.1",
+  services: [
+    { globalIp: "242.0.0.2", ports: [{ protocol: "TCP", port: 80, backends: [{ ip: "10.244.1.5", port: 8080 }] }, { protocol: "UDP", port: 53, backends: [{ ip: "10.244.1.5", port: 5353 }, { ip: "10.244.2.7", port: 5353 }] }] },
+    { globalIp: "242.0.0.3", ports: [{ protocol: "TCP", port: 443, backends: [{ ip: "10.244.1.6", port: 8443 }, { ip: "10.244.2.8", port: 9443 }] }, { protocol: "TCP", port: 9000, backends: [] }] },
+  ],
+};
+
+const same = { podCidrs: ["10.244.0.0/16"], serviceCidrs: ["10.96.0.0/12"] };
+const t0 = "2025-01-31T12:00:00.000Z";
+const svc = (clusterId: string, name: string, globalIp?: string): ServiceExport => ({
+  clusterId, namespace: "default", name, type: "ClusterSetIP", ports: [{ port: 80, protocol: "TCP" }], clusterIp: "10.96.0.10", createdAt: t0, ...(globalIp === undefined ? {} : { globalIp }),
+});
+
+describe("diagnose global addresses: the broker's side", () => {
+  it("fails a cluster that overlaps a member and holds no block, naming the CIDRs", () => {
+    const out = judgeBlock({ clusterId: "c1", clusters: [{ id: "c1", ...same }, { id: "c2", ...same, globalCidr: "242.0.0.0/16" }], exports: [], apiExports: [] });
+    expect(out).toMatchObject({ result: "fail", detail: "no global block, but the CIDRs overlap: 10.244.0.0/16 / c2 10.244.0.0/16; 10.96.0.0/12 / c2 10.96.0.0/12" });
+    expect(out.remedy).toContain("isthmus join --global-cidr auto");
+  });
+
+  it("passes a cluster with unique CIDRs and no block, and one with a block and room", () => {
+    expect(judgeBlock({ clusterId: "c3", clusters: [{ id: "c3", podCidrs: ["10.3.0.0/16"], serviceCidrs: ["10.4.0.0/16"] }, { id: "c1", ...same }], exports: [], apiExports: [] }).result).toBe("ok");
+    const out = judgeBlock({ clusterId: "c1", clusters: [{ id: "c1", ...same, globalCidr: "242.1.0.0/16" }], exports: [svc("c1", "web", "242.1.0.2"), svc("c2", "web", "242.0.0.2")], apiExports: ["default/web"] });
+    expect(out).toEqual({ result: "ok", detail: "block 242.1.0.0/16: 1 of 65533 global IPs in use", remedy: "" });
+  });
+
+  it("fails an exhausted block when an export of the cluster's API is missing from the broker, warns when merely full", () => {
+    expect(blockCapacity("242.0.0.0/30")).toBe(1);
+    const view = { clusterId: "tiny", clusters: [{ id: "tiny", ...same, globalCidr: "242.0.0.0/30" }], exports: [svc("tiny", "one", "242.0.0.2")] };
+    const full = judgeBlock({ ...view, apiExports: ["default/one", "default/two"] });
+    expect(full.result).toBe("fail");
+    expect(full.detail).toBe("block 242.0.0.0/30: 1 of 1 global IPs in use: the block is exhausted, the broker refuses the exports (none of the cluster's changes are published): default/two not exported");
+    expect(full.remedy).toContain("isthmus join --global-cidr /28");
+    expect(judgeBlock({ ...view, apiExports: ["default/one"] }).result).toBe("warn");
+  });
+});
+
+describe("diagnose global addresses: the active gateway's table", () => {
+  it("finds nothing missing in the table nft lists for the spec (ports without backends have no rule)", () => {
+    expect(missingNatRules(spec, listed)).toEqual([]);
+  });
+
+  it("names each rule that is missing, and a missing table", () => {
+    const without = listed.split("\n").filter((l) => !l.includes("udp dport 53") && !l.includes("snat to")).join("\n");
+    expect(missingNatRules(spec, without)).toEqual(["no SNAT to 242.0.0.1", "no DNAT of 242.0.0.2 udp/53"]);
+    expect(missingNatRules(spec, "")).toEqual(["no table ip isthmus_global"]);
+  });
+});
