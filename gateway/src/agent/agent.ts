@@ -8,8 +8,9 @@
 // health changes) and a periodic resync trigger it. Broker calls run apart from the data path,
 // so a broker outage never stalls the tunnel. A cluster that holds a global block (ADR 0206):
 // every candidate takes its tunnel address from the block (re-creating the cable on it when the
-// block arrives), and the active one alone programs the translation table from the broker's
-// exports and the exported services' EndpointSlices; any other gateway removes it.
+// block arrives) and programs the translation table from the broker's exports and the exported
+// services' EndpointSlices (watched only then), so a promotion changes no rule; the active one
+// translates. A cluster without a block has no table and no slice informer.
 import { CustomObjectsApi, DiscoveryV1Api, type V1EndpointSlice, type V1Node } from "@kubernetes/client-node";
 import { createBrokerClient, type BrokerClient, type WatchHandle } from "@isthmus/core/brokerapi";
 import { defaults } from "@isthmus/core/constants";
@@ -19,7 +20,7 @@ import { ensureBrokerCredentials, keepBrokerCredentials } from "@isthmus/core/me
 import { type GatewayEndpoint, globalSpecFields, parseGlobalRequest } from "@isthmus/core/model";
 import { isIp } from "@isthmus/core/net";
 import { startMetricsServer, type Logger, type MetricsServer } from "@isthmus/core/runtime";
-import { applyGlobalNat, flushGlobalFlows, globalNatTable, removeGlobalNat, renderGlobalNat } from "../cable/global-nat.js";
+import { applyGlobalNat, flushGlobalFlows, readGlobalNatRole, removeGlobalNat, renderGlobalNat, type GlobalNatRole, type GlobalNatSpec } from "../cable/global-nat.js";
 import { createCableRegistry } from "../cable/registry.js";
 import type { CableDriver } from "../cable/driver.js";
 import { createVxlanCable } from "../cable/vxlan/driver.js";
@@ -34,6 +35,7 @@ import { createCampaign, type Campaign } from "./campaign.js";
 import { keyFilePath, type GatewayConfig } from "./config.js";
 import { discoverEndpoint, hostOf, tunnelAddress } from "./endpoint.js";
 import { createFailoverTracker } from "./failover.js";
+import { createLazyInformer, type LazyInformer } from "./lazy-informer.js";
 import { gatewaysPath, listGateways, readGateway, writeGatewayStatus, type GatewayObject } from "./gateway-resource.js";
 import { ownGlobalBlock, planGlobalNat, serviceNameLabel } from "./global-plan.js";
 import { loadOrCreatePrivateKey } from "./key-store.js";
@@ -160,12 +162,24 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   });
   const publisher: Publisher = createPublisher({ broker, logger: log });
   const discovery = kube.api(DiscoveryV1Api);
-  const slices: ManagedInformer<V1EndpointSlice> = createInformer<V1EndpointSlice>({
-    name: "endpointslices", path: "/apis/discovery.k8s.io/v1/endpointslices", list: () => discovery.listEndpointSliceForAllNamespaces(), kubeConfig: kube.config, logger: log,
+  // Only slices of this cluster's exported services matter (a busy cluster changes others often).
+  const onSlice = (slice: V1EndpointSlice): void => {
+    const service = slice.metadata?.labels?.[serviceNameLabel];
+    if (state.exports().some((e) => e.clusterId === clusterId && e.namespace === slice.metadata?.namespace && e.name === service)) trigger();
+  };
+  // Watched only while the cluster holds a block (every candidate: a standby must be ready to translate).
+  const slices: LazyInformer<V1EndpointSlice> = createLazyInformer<V1EndpointSlice>({
+    create: () => createInformer<V1EndpointSlice>({
+      name: "endpointslices", path: "/apis/discovery.k8s.io/v1/endpointslices", list: () => discovery.listEndpointSliceForAllNamespaces(), kubeConfig: kube.config, logger: log,
+    }),
+    handlers: { add: onSlice, update: onSlice, delete: onSlice },
+    onReady: trigger,
   });
   const natTool = createIpTool(undefined);
-  // The translation last programmed ("" = removed; undefined = whatever the node had at start).
+  // The translation last programmed ("" = removed; undefined = whatever the node had at start),
+  // and whether this gateway translated under it (undefined: not known yet after a start).
   let natApplied: string | undefined;
+  let translating: boolean | undefined;
 
   /** Moves the tunnel to `address`: the cable is re-created on it (adopting the device) and the probes start from it. */
   const retunnel = async (address: string): Promise<void> => {
@@ -180,38 +194,50 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   };
 
   /**
-   * The active gateway of a cluster with a block programs the translation; every other gateway
-   * removes it. Backends come from the EndpointSlices: until they are synced the table stays as
-   * it is. A failure is logged and retried by the next reconcile: the tunnel keeps running.
+   * Every gateway of a cluster with a block programs the translation, commented with its role;
+   * a cluster without one has no table. Backends come from the EndpointSlices: until they are
+   * synced the table stays as it is. A failure is logged and retried by the next reconcile: the
+   * tunnel keeps running.
    */
   const syncGlobalNat = async (active: boolean): Promise<void> => {
     try {
-      const spec = active ? planGlobalNat({ clusterId, clusters: state.clusters(), exports: state.exports(), slices: slices.list(), device: cableDevice, podCidrs: config.podCidrs }) : undefined;
+      await slices.need(globalBlock !== undefined);
+      const spec = planGlobalNat({ clusterId, clusters: state.clusters(), exports: state.exports(), slices: slices.list(), device: cableDevice, podCidrs: config.podCidrs });
       if (spec !== undefined && !slices.ready) return;
-      const script = spec === undefined ? "" : renderGlobalNat(spec);
-      if (script === natApplied) return;
-      // A restarted gateway finds its table as it left it: an active one did not just start
-      // translating, a passive one that finds a table stops now.
-      const hadTable = natApplied === undefined ? await natTool.hasNftTable("ip", globalNatTable) : natApplied !== "";
-      const changedRole = spec === undefined ? hadTable : !hadTable;
-      if (spec === undefined) await removeGlobalNat(natTool);
-      else await applyGlobalNat(natTool, spec);
-      if (natApplied !== undefined || spec !== undefined) {
-        log.info({ egressIp: spec?.egressIp, services: spec?.services.map((x) => x.globalIp) }, spec === undefined ? "global address translation removed" : "global address translation programmed");
-      }
-      natApplied = script;
+      const role: GlobalNatRole = active ? "active" : "passive";
+      // A restarted gateway finds the table as it left it: its comment says whether it translated.
+      translating ??= (await readGlobalNatRole(natTool)) === "active";
+      const translates = active && spec !== undefined;
+      const rules = spec === undefined ? "" : renderGlobalNat(spec, role);
+      // Rules that are new go in before the flush (flows tracked again must find them); a role
+      // change alone (a promotion: passives hold the same rules) flushes first, as its traffic waits on it.
+      const sameRules = spec !== undefined && natApplied === renderGlobalNat(spec, active ? "passive" : "active");
+      if (!sameRules) await programGlobalNat(spec, role, rules);
       // Just started translating (became active, or the cluster got its block) or just stopped
       // (demoted): flows this node tracked under its other role are tracked again as its table
       // now says (see flushGlobalFlows).
-      if (changedRole) {
+      if (translates !== translating) {
         const remoteCidrs = planned.flatMap((p) => p.subnets);
+        const started = performance.now();
         await flushGlobalFlows(undefined, { localCidrs: config.podCidrs, remoteCidrs, globalCidrs: globalBlock === undefined ? [] : [globalBlock] }).catch((err: unknown) => {
           log.warn({ err }, "cannot drop the flows tracked before the translation changed; they recover once conntrack forgets them");
         });
+        log.info({ translating: translates, ms: Math.round(performance.now() - started) }, "dropped the flows tracked under the other role");
+        translating = translates;
       }
+      if (sameRules) await programGlobalNat(spec, role, rules);
     } catch (err) {
       log.error({ err }, "cannot program the global address translation; the tunnel keeps running, the next reconcile retries");
     }
+  };
+  const programGlobalNat = async (spec: GlobalNatSpec | undefined, role: GlobalNatRole, rules: string): Promise<void> => {
+    if (rules === natApplied) return;
+    if (spec === undefined) await removeGlobalNat(natTool);
+    else await applyGlobalNat(natTool, spec, role);
+    if (natApplied !== undefined || spec !== undefined) {
+      log.info({ egressIp: spec?.egressIp, services: spec?.services.map((x) => x.globalIp), role }, spec === undefined ? "global address translation removed" : "global address translation programmed");
+    }
+    natApplied = rules;
   };
 
   const views = (): PeerView[] => {
@@ -326,15 +352,6 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   gateways.on("update", trigger);
   gateways.on("delete", trigger);
   await gateways.start();
-  // Only slices of this cluster's exported services matter (a busy cluster changes others often).
-  const onSlice = (slice: V1EndpointSlice): void => {
-    const service = slice.metadata?.labels?.[serviceNameLabel];
-    if (state.exports().some((e) => e.clusterId === clusterId && e.namespace === slice.metadata?.namespace && e.name === service)) trigger();
-  };
-  slices.on("add", onSlice);
-  slices.on("update", onSlice);
-  slices.on("delete", onSlice);
-  await slices.start();
 
   let linkUp = wanDevice === undefined ? true : await isLinkUp(wanDevice);
   await campaign.setEligible(linkUp);

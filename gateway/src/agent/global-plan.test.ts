@@ -73,6 +73,6 @@ describe("planGlobalNat", () => {
     const spec = planGlobalNat({ ...base, exports: [single], slices: [slice("web-a", "web", [{ ip: "10.1.1.5", ready: false }], { ports: [{ port: 8080, protocol: "TCP" }] })] });
     if (spec === undefined) throw new Error("expected a translation");
     expect(spec.services[0]?.ports[0]?.backends).toEqual([]);
-    expect(renderGlobalNat(spec)).not.toContain("dnat");
+    expect(renderGlobalNat(spec, "active")).not.toContain("dnat");
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTool } from "../system/command.js";
 import { createIpTool } from "../system/ip.js";
 import { createNetnsLab, execIn, ipIn, requireRoot, waitFor, type NetnsLab } from "../testing/netns.js";
-import { applyGlobalNat, flushGlobalFlows, globalNatTable, removeGlobalNat, renderGlobalNat, type GlobalNatSpec } from "./global-nat.js";
+import { applyGlobalNat, flushGlobalFlows, globalNatTable, readGlobalNatRole, removeGlobalNat, renderGlobalNat, type GlobalNatSpec } from "./global-nat.js";
 
 // The translation of a cluster with the global block 242.1.0.0/16 on its gateway namespace, with
 // real nftables and conntrack: a "remote" namespace stands for the other cluster behind the
@@ -61,8 +61,11 @@ describe("global address translation on the gateway (nftables)", () => {
       for (const pod of pods) await waitFor("a backend to listen", listening(pod, 8080));
       await waitFor("the remote server to listen", listening(remote, 9000));
       const tool = createIpTool(gw);
-      await applyGlobalNat(tool, spec);
-      await applyGlobalNat(tool, spec); // idempotent: replaces the table
+      await applyGlobalNat(tool, spec, "passive");
+      expect(await readGlobalNatRole(tool)).toBe("passive");
+      await applyGlobalNat(tool, spec, "active");
+      await applyGlobalNat(tool, spec, "active"); // idempotent: replaces the table
+      expect(await readGlobalNatRole(tool)).toBe("active");
 
       // Ingress: the remote client dials the global IP; a backend answers, seeing the client's address.
       const seen = new Set<string>();
@@ -79,10 +82,20 @@ describe("global address translation on the gateway (nftables)", () => {
       expect(entries).toMatch(/dst=242\.1\.0\.2 .*src=10\.244\.1\.[56] dst=198\.18\.0\.2/);
       expect(entries).toMatch(/src=10\.244\.1\.5 dst=198\.18\.0\.2 .*src=198\.18\.0\.2 dst=242\.1\.0\.1/);
 
-      // Removed (the gateway is no longer active): nothing is translated any more.
+      // A passive gateway holds the same rules (a promotion changes none): what a remote sends it
+      // early is translated too; only the table's comment differs.
+      await applyGlobalNat(tool, spec, "passive");
+      expect((await ask(remote, "242.1.0.2", 80)).trim().split(" ")[0]).toBe("198.18.0.2");
+      expect(await readGlobalNatRole(tool)).toBe("passive");
+      // A table without a comment was written by an agent that held one on the active gateway only.
+      await runTool("nft", ["-f", "-"], { netns: gw, input: renderGlobalNat(spec, "active").replace(/^ {2}comment .*\n/m, "") });
+      expect(await readGlobalNatRole(tool)).toBe("active");
+
+      // Removed (the cluster has no block any more): nothing is translated any more.
       await removeGlobalNat(tool);
       await removeGlobalNat(tool);
       expect(await tool.hasNftTable("ip", globalNatTable)).toBe(false);
+      expect(await readGlobalNatRole(tool)).toBeUndefined();
       await expect(ask(remote, "242.1.0.2", 80)).rejects.toThrow();
     } finally {
       for (const stop of stops) stop();
@@ -110,7 +123,7 @@ describe("global address translation on the gateway (nftables)", () => {
     try {
       await send();
       await waitFor("the first datagram, untranslated", seenAs(1, 0));
-      await applyGlobalNat(tool, spec);
+      await applyGlobalNat(tool, spec, "active");
       await send();
       // Tracked before the table existed, the flow keeps its (absent) translation.
       await waitFor("the second datagram, still untranslated", seenAs(2, 0));
@@ -134,7 +147,7 @@ describe("global address translation on the gateway (nftables)", () => {
       await ipIn(gw, ["route", "add", "242.1.0.0/16", "via", "198.18.0.2"]);
       await dial();
       await waitFor("the early datagram routed on untranslated", async () => (await bounced()) === 1);
-      await applyGlobalNat(tool, udp);
+      await applyGlobalNat(tool, udp, "active");
       await dial();
       await waitFor("the next one too: its flow keeps no translation", async () => (await bounced()) === 2);
       expect(await arrived()).toBe(0);
@@ -174,8 +187,8 @@ describe("global address translation on the gateway (nftables)", () => {
       { ...spec, services: [{ globalIp: "242.1.0.3", ports: [{ protocol: "TCP", port: 80, backends: [{ ip: "10.244.1.5", port: 70_000 }] }] }] },
     ];
     for (const b of bad) {
-      expect(() => renderGlobalNat(b)).toThrow(expect.objectContaining({ code: "InvalidOptions" }));
-      await expect(applyGlobalNat(tool, b)).rejects.toMatchObject({ code: "InvalidOptions" });
+      expect(() => renderGlobalNat(b, "active")).toThrow(expect.objectContaining({ code: "InvalidOptions" }));
+      await expect(applyGlobalNat(tool, b, "passive")).rejects.toMatchObject({ code: "InvalidOptions" });
     }
     expect(await tool.hasNftTable("ip", globalNatTable)).toBe(false);
   });

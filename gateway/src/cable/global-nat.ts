@@ -11,7 +11,9 @@ import { CableError } from "./errors.js";
 // (a random one per connection, as kube-proxy picks). Not to the service's cluster IP: a second
 // DNAT at the same hook would not run (netfilter NATs a connection once per hook), so kube-proxy
 // could not take it from there. One table, replaced atomically; replies are un-NATed by
-// conntrack. Runs before kube-proxy's chains (priority dstnat - 10 / srcnat - 10).
+// conntrack. Runs before kube-proxy's chains (priority dstnat - 10 / srcnat - 10). Every gateway
+// candidate holds the same rules, the passive ones too, so a promotion programs no rule; the
+// table's comment records the role it was written under (see readGlobalNatRole).
 
 /** The nft table (family ip) of the global address translation. */
 export const globalNatTable = "isthmus_global";
@@ -58,8 +60,15 @@ function check(spec: GlobalNatSpec): void {
   }
 }
 
-/** The nft script that replaces the table with `spec` (pure; throws like `applyGlobalNat`). */
-export function renderGlobalNat(spec: GlobalNatSpec): string {
+/**
+ * The role a gateway programmed the table under: "active" translates (its conntrack entries of
+ * remote flows carry the translation); "passive" holds the same rules for a promotion (only a
+ * remote that switched to it early is translated there).
+ */
+export type GlobalNatRole = "active" | "passive";
+
+/** The nft script that replaces the table with `spec`, commented with `role` (pure; throws like `applyGlobalNat`). */
+export function renderGlobalNat(spec: GlobalNatSpec, role: GlobalNatRole): string {
   check(spec);
   const dev = `"${spec.device}"`;
   const dnat = spec.services.flatMap((s) =>
@@ -79,6 +88,7 @@ export function renderGlobalNat(spec: GlobalNatSpec): string {
     `table ip ${globalNatTable}`,
     `delete table ip ${globalNatTable}`,
     `table ip ${globalNatTable} {`,
+    `  comment "${role}"`,
     "  chain prerouting {",
     "    type nat hook prerouting priority dstnat - 10; policy accept;",
     ...dnat,
@@ -100,8 +110,8 @@ function pick(ips: readonly string[]): string {
  * Installs (atomically replaces) the translation of `spec` in `tool`'s namespace. Idempotent.
  * Throws CableError "InvalidOptions" for a bad spec, "ProgrammingFailed" when nft refuses.
  */
-export async function applyGlobalNat(tool: IpTool, spec: GlobalNatSpec): Promise<void> {
-  const script = renderGlobalNat(spec);
+export async function applyGlobalNat(tool: IpTool, spec: GlobalNatSpec, role: GlobalNatRole): Promise<void> {
+  const script = renderGlobalNat(spec, role);
   try {
     await tool.nft(script);
   } catch (err) {
@@ -109,7 +119,22 @@ export async function applyGlobalNat(tool: IpTool, spec: GlobalNatSpec): Promise
   }
 }
 
-/** Removes the translation (this gateway is no longer active, or the cluster has no block). Idempotent. */
+/**
+ * The role the table in `tool`'s namespace was programmed under; undefined when there is none. A
+ * table without a comment was written by an agent that programmed it on the active gateway only.
+ */
+export async function readGlobalNatRole(tool: IpTool): Promise<GlobalNatRole | undefined> {
+  let listed: string;
+  try {
+    listed = await runTool("nft", ["list", "table", "ip", globalNatTable], { netns: tool.netns });
+  } catch (err) {
+    if (err instanceof SystemError && err.code === "CommandFailed") return undefined;
+    throw err;
+  }
+  return /^\s*comment "passive"/m.test(listed) ? "passive" : "active";
+}
+
+/** Removes the translation (the cluster has no block, or the agent is uninstalled). Idempotent. */
 export async function removeGlobalNat(tool: IpTool): Promise<void> {
   await tool.nft(`table ip ${globalNatTable}\ndelete table ip ${globalNatTable}\n`);
 }
@@ -139,12 +164,13 @@ export async function flushGlobalFlows(
     ...options.localCidrs.flatMap((local) => [[local, remote], [remote, local]] as const),
     ...options.globalCidrs.map((global) => [remote, global] as const),
   ]);
-  for (const [src, dst] of pairs) {
+  // Side by side: on a promotion this stands before the flows through the node recover.
+  await Promise.all(pairs.map(async ([src, dst]) => {
     try {
       await runTool("conntrack", ["-D", "-s", src, "-d", dst], { netns });
     } catch (err) {
       // conntrack exits 1 when nothing matched: that is the usual, wanted outcome.
       if (!(err instanceof SystemError && err.message.includes("0 flow entries"))) throw err;
     }
-  }
+  }));
 }
