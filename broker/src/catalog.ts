@@ -3,7 +3,7 @@ import { errorMessage } from "@isthmus/core/errors";
 import { parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, parseWorkloadSet, type Cluster } from "@isthmus/core/model";
 import { BrokerError } from "./errors.js";
 import { planGlobalBlocks, type GlobalRange } from "./global-blocks.js";
-import { withGlobalIps } from "./global-ips.js";
+import { heldGlobalIps, withGlobalIps } from "./global-ips.js";
 import type { Store, StoredChange, StoreView } from "./store/store.js";
 
 /** Counts of what a publish changed. */
@@ -128,7 +128,7 @@ export function createCatalog(options: CatalogOptions): Catalog {
 
 const exportKey = (value: unknown): string => recordKey({ kind: "export", value } as BrokerRecord);
 const heldIps = (current: readonly BrokerRecord[]): Map<string, string> =>
-  new Map(current.flatMap((r) => (r.kind === "export" && r.value.type === "ClusterSetIP" && r.value.globalIp !== undefined ? [[recordKey(r), r.value.globalIp] as const] : [])));
+  new Map(current.flatMap((r) => (r.kind === "export" ? heldGlobalIps(recordKey(r), r.value) : [])));
 
 /** An export publish's inputs with the global IPs the broker gives them (global-ips.ts). */
 function exportInputsWithIps(owner: string, inputs: readonly unknown[], context: { current: readonly BrokerRecord[]; view: StoreView }): Record<string, unknown>[] {

@@ -198,6 +198,47 @@ describe.each(stores)("global IPs of exports (%s store)", (kind, openStore) => {
     expect(await ips(again, "g")).toEqual({ b: "242.0.0.3", c: "242.0.0.2" });
   });
 
+  it("gives each pod of a headless export its own IP: kept while the pod exists (restart too), freed when it goes, refused when the block is full", async () => {
+    const name = `s${++n}`;
+    const store = await open(name);
+    const catalog = createCatalog({ store, globalRange: range });
+    await catalog.publish("g", { kind: "cluster", spec: { ...same, global: true } });
+    const pod = (ip: string, hostname?: string): Record<string, unknown> => ({ addresses: [ip], ready: true, ...(hostname === undefined ? {} : { hostname }) });
+    const db = (...endpoints: Record<string, unknown>[]): ServiceExport => ({ ...headless, name: "db", endpoints }) as ServiceExport;
+    const tdb = (...endpoints: Record<string, unknown>[]): ServiceExport => ({ ...db(...endpoints), clusterId: "t" });
+    const podIps = async (s: Store): Promise<Record<string, string | undefined>> => {
+      const record = (await s.snapshot(["export"])).records.map((r) => r.value as ServiceExport).find((e) => e.name === "db");
+      return Object.fromEntries(record?.type === "Headless" ? record.endpoints.map((e): [string, string | undefined] => [e.addresses[0] ?? "", e.globalIp]) : []);
+    };
+    // What an agent sends is dropped; pods and the service share the allocator.
+    await catalog.publish("g", { kind: "export", records: [exportOf("g", "a"), db({ ...pod("10.244.1.5", "db-0"), globalIp: "8.8.8.8" }, pod("10.244.2.6", "db-1"))] });
+    expect(await podIps(store)).toEqual({ "10.244.1.5": "242.0.0.3", "10.244.2.6": "242.0.0.4" });
+    expect(await ips(store, "g")).toMatchObject({ a: "242.0.0.2" });
+    const revision = store.revision();
+    await catalog.publish("g", { kind: "export", records: [exportOf("g", "a"), db(pod("10.244.1.5", "db-0"), pod("10.244.2.6", "db-1"))] });
+    expect(store.revision()).toBe(revision);
+    await store.close();
+
+    const again = await open(name);
+    const restarted = createCatalog({ store: again, globalRange: range });
+    expect(await podIps(again)).toEqual({ "10.244.1.5": "242.0.0.3", "10.244.2.6": "242.0.0.4" });
+    // db-0 is replaced by a pod with a new address: the old IP is free and goes to it (lowest
+    // free); db-1 keeps its own whatever its position.
+    await restarted.publish("g", { kind: "export", records: [exportOf("g", "a"), db(pod("10.244.2.6", "db-1"), pod("10.244.1.9", "db-0"))] });
+    expect(await podIps(again)).toEqual({ "10.244.2.6": "242.0.0.4", "10.244.1.9": "242.0.0.3" });
+
+    const tiny = await open(`${name}-tiny`);
+    const small = createCatalog({ store: tiny, globalRange: range });
+    await small.publish("t", { kind: "cluster", spec: { ...same, globalPrefix: 29 } });
+    await small.publish("t", { kind: "export", records: [tdb(pod("10.244.1.1"), pod("10.244.1.2"), pod("10.244.1.3"), pod("10.244.1.4"), pod("10.244.1.5"))] });
+    const before = tiny.revision();
+    await expect(small.publish("t", { kind: "export", records: [tdb(pod("10.244.1.1"), pod("10.244.1.2"), pod("10.244.1.3"), pod("10.244.1.4"), pod("10.244.1.5"), pod("10.244.1.6"))] })).rejects.toMatchObject({
+      code: "Exhausted",
+      message: expect.stringMatching(/^Cannot give the pod 10\.244\.1\.6 of the export "t\/default\/db" of cluster "t" a global IP: its block 242\.0\.0\.0\/29 is full/) as unknown,
+    });
+    expect(tiny.revision()).toBe(before);
+  });
+
   it("addresses the exports of a member that gets a block because a new cluster overlaps it, in the same commit", async () => {
     const store = await open(`s${++n}`);
     const catalog = createCatalog({ store, globalRange: range });

@@ -120,7 +120,7 @@ export function exportInputFromWire(w: WireServiceExportOutput): Record<string, 
     ...opt("clusterIp", w.clusterIp),
     ...opt("globalIp", w.globalIp),
     ...(w.type === "Headless" || w.endpoints.length > 0
-      ? { endpoints: w.endpoints.map((x) => ({ addresses: x.addresses, ...opt("hostname", x.hostname), ready: x.ready })) }
+      ? { endpoints: w.endpoints.map((x) => ({ addresses: x.addresses, ...opt("hostname", x.hostname), ready: x.ready, ...opt("globalIp", x.globalIp) })) }
       : {}),
     createdAt: w.createdAt,
   };

@@ -36,6 +36,8 @@ export const serviceEndpointSchema = z.strictObject({
   hostname: dnsLabelSchema.optional(),
   /** Whether the backend is ready to serve (only ready ones get DNS records). */
   ready: z.boolean(),
+  /** The pod's address in its cluster's global block, set by the broker (docs/adr/0206). */
+  globalIp: ipAddressSchema.optional(),
 });
 /** One backend of a headless export (see `serviceEndpointSchema`). */
 export type ServiceEndpoint = z.output<typeof serviceEndpointSchema>;

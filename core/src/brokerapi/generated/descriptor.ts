@@ -458,6 +458,11 @@ export const brokerApiDescriptor = {
                       "oneof": [
                         "hostname"
                       ]
+                    },
+                    "_globalIp": {
+                      "oneof": [
+                        "globalIp"
+                      ]
                     }
                   },
                   "fields": {
@@ -476,6 +481,13 @@ export const brokerApiDescriptor = {
                     "ready": {
                       "type": "bool",
                       "id": 3
+                    },
+                    "globalIp": {
+                      "type": "string",
+                      "id": 4,
+                      "options": {
+                        "proto3_optional": true
+                      }
                     }
                   }
                 },
