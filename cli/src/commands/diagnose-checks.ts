@@ -14,6 +14,7 @@ import { labNodeArgv } from "../lab-bridge.js";
 import { activeGateway, listGateways } from "../join/gateways.js";
 import { checkEgress } from "./diagnose-egress.js";
 import { checkGlobal } from "./diagnose-global.js";
+import { checkCniMasquerade, checkPodMtu, checkRpFilter } from "./diagnose-cni.js";
 import { readJoinState } from "../join/state.js";
 import { renderData, renderObject } from "../output.js";
 import { runCommand } from "@isthmus/core/runtime";
@@ -108,6 +109,9 @@ const checks: [string, Check][] = [
   }],
   ["egress gateways", ({ target }) => checkEgress(target)],
   ["global addresses", checkGlobal],
+  ["cni masquerade", checkCniMasquerade],
+  ["pod mtu", checkPodMtu],
+  ["rp_filter", checkRpFilter],
 ];
 
 /** Runs every check; a check that throws fails with its error. */

@@ -21,6 +21,11 @@ Without a verb: checks a joined cluster and the clusterset, each check with a re
   global addresses      a cluster whose CIDRs overlap a member's holds a global block; the block has
                         a global IP for every export; on a lab cluster the active gateway's
                         translation (SNAT to the egress address, a DNAT per global IP and port)
+  cni masquerade        on a lab cluster: every node exempts traffic to and from remote CIDRs from the
+                        CNI's masquerade (the route agent's keep_source chain; flannel's --ip-masq)
+  pod mtu               on a lab cluster: a pod MTU above the path's (vx-isthmus, the cable device)
+                        has the active gateway's TCP MSS clamp
+  rp_filter             on a lab cluster: no strict reverse-path filter on tunnel or underlay devices
 Exit code 1 when a check fails, 0 when all pass or only warn.
 
 policy: says whether the cluster's NetworkPolicies let a new flow from SRC to DST through, and
