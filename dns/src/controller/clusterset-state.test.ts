@@ -50,6 +50,24 @@ describe("clusterset state", () => {
     expect(ask("db-0.c2.db.demo.svc.clusterset.local")).toBe(rcode.NXDOMAIN);
   });
 
+  it("answers a remote headless export with its per-pod global IPs, its own with pod IPs (ADR 0206)", () => {
+    const index = createServiceIndex({ zone: defaults.dnsZone });
+    const state = createClustersetState({ localClusterId: "c1", index });
+    const resolver = createResolver({ index, zone: defaults.dnsZone, ttlSeconds: 5 });
+    const answer = (name: string): string[] => resolver.resolve({ name, type: rrType.A, class: rrClass.IN }).answers.flatMap((rr) => (rr.kind === "A" ? [[...rr.address].join(".")] : [])).sort();
+    const withGlobal = (clusterId: string, pods: [string, string][]): BrokerRecord => ({
+      kind: "export",
+      value: { clusterId, namespace: "demo", name: "db", type: "Headless", ports: [http], createdAt: "2025-01-01T00:00:00Z", endpoints: pods.map(([ip, globalIp], i) => ({ addresses: [ip], hostname: `db-${String(i)}`, ready: true, globalIp })) },
+    });
+    // Both clusters run the same pod CIDR: only the global IPs tell c2's pods apart from ours.
+    state.applySnapshot([withGlobal("c1", [["10.244.1.4", "242.1.0.3"]]), withGlobal("c2", [["10.244.1.4", "242.0.0.3"], ["10.244.2.5", "242.0.0.4"]]), connection("c2", "connected")]);
+    expect(answer("db.demo.svc.clusterset.local")).toEqual(["10.244.1.4", "242.0.0.3", "242.0.0.4"]);
+    expect(answer("db-1.c2.db.demo.svc.clusterset.local")).toEqual(["242.0.0.4"]);
+    expect(answer("db-0.c1.db.demo.svc.clusterset.local")).toEqual(["10.244.1.4"]);
+    const slices = state.merged("demo", "db")?.members.map((m) => [m.clusterId, m.type === "Headless" ? m.endpoints.flatMap((e) => e.addresses) : []]);
+    expect(slices).toEqual([["c1", ["10.244.1.4"]], ["c2", ["242.0.0.3", "242.0.0.4"]]]);
+  });
+
   it("withdraws an unexported cluster and removes the service with its last export", () => {
     const { state, ask } = setup();
     state.applySnapshot([exported("c1", "2025-01-01T00:00:00Z"), exported("c2", "2025-01-02T00:00:00Z"), connection("c2", "connected")]);

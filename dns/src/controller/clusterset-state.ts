@@ -1,13 +1,14 @@
 import type { BrokerRecord, RecordChange } from "@isthmus/core/brokerapi";
 import type { ServiceExport } from "@isthmus/core/model";
 import type { ServiceIndex } from "../index/index.js";
-import { mergeExports, toImportedService, type MergedService } from "../mcs/index.js";
+import { asReachedFrom, mergeExports, toImportedService, type MergedService } from "../mcs/index.js";
 
 // The clusterset as the broker's watch shows it, kept in memory and pushed into the DNS index:
-// every cluster's exports grouped by (namespace, name) and merged (KEP-1645), and the set of
-// healthy clusters — the local one plus every remote cluster the local gateway reports
-// "connected". A cluster whose tunnel goes down drops out of DNS and of the imported
-// EndpointSlices until it comes back. Level-based: a snapshot replaces everything; the
+// every cluster's exports grouped by (namespace, name) and merged (KEP-1645; a remote headless
+// export's endpoints at their per-pod global IPs, see asReachedFrom), and the set of healthy
+// clusters — the local one plus every remote cluster the local gateway reports "connected". A
+// cluster whose tunnel goes down drops out of DNS and of the imported EndpointSlices until it
+// comes back. Level-based: a snapshot replaces everything; the
 // `onServiceChanged` / `onHealthChanged` callbacks tell the Kubernetes writer what to reconcile.
 
 /** Options of `createClustersetState`. */
@@ -66,7 +67,7 @@ export function createClustersetState(options: ClustersetStateOptions): Clusters
       const r = record.value;
       const key = serviceKey(r.namespace, r.name);
       const byCluster = exports.get(key) ?? new Map<string, ServiceExport>();
-      if (type === "put") byCluster.set(r.clusterId, r);
+      if (type === "put") byCluster.set(r.clusterId, asReachedFrom(options.localClusterId, r));
       else byCluster.delete(r.clusterId);
       if (byCluster.size === 0) exports.delete(key);
       else exports.set(key, byCluster);

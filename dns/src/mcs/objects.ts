@@ -90,6 +90,17 @@ export interface LocalBackends {
   readonly ports: readonly ServicePort[];
 }
 
+/**
+ * A member's export as cluster `localClusterId` reaches it: a remote Headless export's endpoints
+ * at their per-pod global IPs when the broker gave them one (docs/adr/0206: the member's pod IPs
+ * may clash with ours, its gateway DNATs each global IP to its pod). Our own endpoints keep their
+ * pod IPs, as does every ClusterSetIP export (its slice is written in `endpointsOf`).
+ */
+export function asReachedFrom(localClusterId: string, record: ServiceExport): ServiceExport {
+  if (record.type !== "Headless" || record.clusterId === localClusterId || !record.endpoints.some((e) => e.globalIp !== undefined)) return record;
+  return { ...record, endpoints: record.endpoints.map((e) => (e.globalIp === undefined ? e : { ...e, addresses: [e.globalIp] })) };
+}
+
 /** Options of `buildEndpointSlices`. */
 export interface SliceOptions {
   readonly ref: ImportRef;
