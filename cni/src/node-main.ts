@@ -82,7 +82,7 @@ const server = createCniServer({
 
 const policy = createPolicyAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "policy" }), source: { snapshot: (node) => policyCaches.snapshot(node) } });
 const policyCaches = createPolicyInformers(kc, { logger, onChange: () => { policy.changed(); egress.changed(); } });
-const egressLiveness = createEgressLiveness({ nodeName: config.nodeName, port: defaults.egressProbePort, logger, onChange: () => { egress.changed(); } });
+const egressLiveness = createEgressLiveness({ nodeName: config.nodeName, port: defaults.egressProbePort, logger, onChange: () => { egress.changed(); }, onReleased: (address) => { egress.released(address); } });
 const egress = createEgressAgent({ nodeName: config.nodeName, runner, logger: logger.child({ component: "egress" }), vxlanMode: config.vxlanMode, clusterCidrs: config.clusterCidrs, liveness: egressLiveness, source: { snapshot: (node) => egressCaches.snapshot(node), writeStatus: (s) => egressCaches.writeStatus(s) } });
 const egressCaches = createEgressInformers(kc, { logger, nodeName: config.nodeName, onChange: () => { egress.changed(); }, podsAndNamespaces: () => policyCaches.snapshot(config.nodeName) });
 let metrics: MetricsServer | undefined;

@@ -1,16 +1,18 @@
 /**
  * Makes one node's kernel match its egress programs (render.ts says what and why): the nft
  * table in one transaction, the per-program routing tables, the ip rules and the extra egress
- * addresses. Level-based: it reads what is there (table objects, rules of its two priorities,
- * routes of its tables, the addresses its table records) and changes only what differs, so a
- * restarted agent adopts or cleans up what the last one left. Order keeps traffic flowing:
- * routes before the rules that use them, rules removed before their routes, an address recorded
- * before it is added and forgotten only after it is removed.
+ * addresses. Level-based: it reads what is there (the table, the rules of its two priorities, the
+ * routes of its tables, the addresses; one read of each kind, side by side) and writes only what
+ * differs, so a restarted agent adopts or cleans up what the last one left, and something removed
+ * behind the agent's back (an address, a rule, a route, the SNAT or the whole table) is put back
+ * by the next call. The table is compared with what the last call left (`memo`, its JSON without
+ * handles and counter values): rendering nft's own JSON to compare would be a second renderer.
+ * Order keeps traffic flowing: routes before the rules that use them, rules removed before their
+ * routes, an address recorded before it is added and forgotten only after it is removed.
  */
 import { defaults } from "@isthmus/core/constants";
-import { parseCidr, parseIp } from "@isthmus/core/net";
+import { cidrContaining, parseCidr, parseIp } from "@isthmus/core/net";
 import type { CommandRunner } from "../datapath/exec.js";
-import { findUnderlay } from "../agent/overlay.js";
 import { routePeers, type VxlanMode } from "../agent/overlay-plan.js";
 import { CniError } from "../plugin/errors.js";
 import { type ExistingEgressObjects, egressTable, type NextHop, type ProgramRoute, renderEgressScript, routeArgs, ruleArgs, rulePriorities, type SteerRule, steerRules, tableBase } from "./render.js";
@@ -30,11 +32,31 @@ export interface EgressApplyOptions {
    * at the standby's MAC).
    */
   readonly reannounce?: readonly string[];
+  /** What the last call of this process left in the table; read and updated by this call (one per process). */
+  readonly memo?: EgressTableMemo;
   /** Told what failed but is safe to continue past (the caller logs it at warn). */
   readonly onWarning?: (message: string) => void;
 }
 
+/**
+ * The table as the last call left it: what it had to hold (the script without deletions), its
+ * JSON without handles and counter values, and the extra addresses it recorded as ours (still
+ * ours when the table, and so its set `addresses`, is deleted behind the agent's back).
+ */
+export interface EgressTableMemo {
+  script?: string;
+  table?: string;
+  addresses?: readonly string[];
+}
+
+/** The table's objects without what changes by itself (handles, counter values) or says nothing (metainfo). */
+function tableFingerprint(objects: readonly NftObject[] | undefined): string | undefined {
+  if (objects === undefined) return undefined;
+  return JSON.stringify(objects.filter((o) => !("metainfo" in o)), (key, value: unknown) => (key === "handle" || key === "packets" || key === "bytes" ? undefined : value));
+}
+
 interface NftObject {
+  metainfo?: unknown;
   set?: { name?: string; elem?: unknown[] };
   counter?: { name?: string; packets?: number; bytes?: number };
 }
@@ -70,6 +92,23 @@ const ruleKey = (r: SteerRule): string => `${String(r.priority)}/${String(r.mark
 
 interface AddrJson { ifname?: string; addr_info?: { family?: string; local?: string; prefixlen?: number }[] }
 
+interface RouteJson { dst?: string; gateway?: string; dev?: string; table?: string; flags?: string[] }
+
+/** The underlay of `nodeIp` (the interface holding it and its subnets) from `ip -j -4 addr show`. */
+function underlayOf(links: readonly AddrJson[], nodeIp: string): { readonly device: string; readonly subnets: ReturnType<typeof cidrContaining>[] } {
+  const link = links.find((l) => (l.addr_info ?? []).some((a) => a.local === nodeIp));
+  if (link?.ifname === undefined) throw new CniError("InvalidConfig", `No interface holds the node address ${nodeIp}: check the Node's InternalIP`);
+  const subnets = (link.addr_info ?? []).flatMap((a) => (a.local !== undefined && a.prefixlen !== undefined ? [cidrContaining(parseIp(a.local), a.prefixlen)] : []));
+  return { device: link.ifname, subnets };
+}
+
+/** True when table `table`'s routes (of our protocol) are exactly the default route through `hop`. */
+function routeIs(routes: readonly RouteJson[], table: number, hop: NextHop): boolean {
+  const mine = routes.filter((r) => Number(r.table) === table);
+  const [r] = mine;
+  return mine.length === 1 && r?.dst === "default" && r.gateway === hop.via && r.dev === hop.dev && (r.flags ?? []).includes("onlink") === hop.onlink;
+}
+
 /** Where each program's steered traffic goes from this node: over the overlay, or direct on one segment. */
 function nextHops(programs: readonly GatewayProgram[], options: { readonly mode: VxlanMode; readonly underlay: { readonly device: string; readonly subnets: Parameters<typeof routePeers>[1]["underlaySubnets"] } }): ProgramRoute[] {
   return programs.map((program) => {
@@ -86,32 +125,44 @@ function nextHops(programs: readonly GatewayProgram[], options: { readonly mode:
 /** Brings the node to `options.programs`; returns a line per change (for the log). Throws CniError on failure. */
 export async function applyEgress(runner: CommandRunner, options: EgressApplyOptions): Promise<string[]> {
   const changes: string[] = [];
-  // The reads run side by side, as do the table and the sysctls below: on a failover every
-  // command before the route or the address is part of the loss window.
-  const [underlay, current, addrOut] = await Promise.all([
-    // Nothing to program needs no underlay: uninstall works on a node whose address is gone.
-    options.programs.length === 0 ? Promise.resolve({ device: "", subnets: [] }) : findUnderlay(runner, parseIp(options.nodeIp)),
+  // One read of each kind, side by side, as are the table and the sysctls below: on a failover
+  // every command before the route or the address is part of the loss window.
+  const [current, addrOut, ruleOut, routeOut] = await Promise.all([
     listTable(runner),
     runner.run(["ip", "-j", "-4", "addr", "show"]),
+    runner.run(["ip", "-j", "-4", "rule", "show"]),
+    runner.run(["ip", "-j", "-4", "route", "show", "table", "all", "proto", String(defaults.cniRouteProtocol)]),
   ]);
+  const links = JSON.parse(addrOut.stdout) as AddrJson[];
+  // Nothing to program needs no underlay: uninstall works on a node whose address is gone.
+  const underlay = options.programs.length === 0 ? { device: "", subnets: [] } : underlayOf(links, options.nodeIp);
   const routes = nextHops(options.programs, { mode: options.mode, underlay });
   const existing = existingObjects(current ?? []);
-  const links = JSON.parse(addrOut.stdout) as AddrJson[];
+  const memo = options.memo ?? {};
+  const own = [...new Set([...existing.addresses, ...(memo.addresses ?? [])])];
   const holder = (address: string): { dev: string; prefix: number } | undefined => {
     for (const l of links) for (const a of l.addr_info ?? []) if (a.local === address && l.ifname !== undefined) return { dev: l.ifname, prefix: a.prefixlen ?? 32 };
     return undefined;
   };
-  // An address the node holds that this table did not record is not ours: never record it, so never remove it.
+  // An address the node holds that is not recorded as ours is not ours: never record it, so never remove it.
   const wantAddresses = options.programs
     .filter((p) => p.serving && p.extraPrefix !== undefined && p.egressIp !== options.nodeIp)
     .map((p) => p.egressIp)
-    .filter((a) => holder(a) === undefined || existing.addresses.includes(a));
-  const recorded = [...new Set([...wantAddresses, ...existing.addresses])].sort();
+    .filter((a) => holder(a) === undefined || own.includes(a));
+  const recorded = [...new Set([...wantAddresses, ...own])].sort();
   const devices = new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [r.nextHop.dev])));
+  const input = { programs: routes, clusterCidrs: options.clusterCidrs, addresses: recorded };
+  const script = renderEgressScript(input, existing);
+  // What the table must hold, whatever objects of gone resources this write also deletes.
+  const wanted = renderEgressScript(input, { sets: [], counters: [] });
+  const newScript = memo.script !== wanted;
+  const tableWanted = options.programs.length > 0 || current !== undefined;
+  const writeTable = tableWanted && (newScript || memo.table === undefined || memo.table !== tableFingerprint(current));
+  if (writeTable && !newScript) changes.push(`table ip ${egressTable}: ${current === undefined ? "missing" : "changed behind the agent's back"}, rewritten`);
   await Promise.all([
-    ...(options.programs.length > 0 || current !== undefined ? [runner.run(["nft", "-f", "-"], { stdin: renderEgressScript({ programs: routes, clusterCidrs: options.clusterCidrs, addresses: recorded }, existing) })] : []),
+    ...(writeTable ? [runner.run(["nft", "-f", "-"], { stdin: script })] : []),
     // Replies carry the steering mark back (render.ts); the reverse-path check uses it only with this set.
-    ...[...devices].map((dev) => runner.run(["sysctl", "-q", "-w", `net/ipv4/conf/${dev}/src_valid_mark=1`])),
+    ...(newScript ? [...devices].map((dev) => runner.run(["sysctl", "-q", "-w", `net/ipv4/conf/${dev}/src_valid_mark=1`])) : []),
   ]);
   // A node taking over adds and announces the address right after its SNAT rule: the segment's
   // router sends replies to whoever announced last, and the steering nodes may switch first.
@@ -126,13 +177,15 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
     announce(runner, { address, device: underlay.device, ...warn });
   }
 
+  const haveRoutes = JSON.parse(routeOut.stdout) as RouteJson[];
   const wantRules = steerRules(routes);
   const wantTables = new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [tableBase + r.program.index])));
   for (const r of routes) {
-    if (r.nextHop === undefined) continue;
+    if (r.nextHop === undefined || routeIs(haveRoutes, tableBase + r.program.index, r.nextHop)) continue;
     await runner.run(["ip", "route", "replace", ...routeArgs(r.program.index, r.nextHop)]);
+    changes.push(`table ${String(tableBase + r.program.index)}: default via ${r.nextHop.via} dev ${r.nextHop.dev}`);
   }
-  const haveRules = (JSON.parse((await runner.run(["ip", "-j", "-4", "rule", "show"])).stdout) as RuleJson[]).map(parseRule).filter((r) => r !== undefined);
+  const haveRules = (JSON.parse(ruleOut.stdout) as RuleJson[]).map(parseRule).filter((r) => r !== undefined);
   const wantKeys = new Set(wantRules.map(ruleKey));
   const haveKeys = new Set(haveRules.map(ruleKey));
   for (const rule of haveRules.filter((r) => !wantKeys.has(ruleKey(r)))) {
@@ -143,13 +196,13 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
     await runner.run(["ip", "rule", "add", ...ruleArgs(rule)]);
     changes.push(`rule ${ruleKey(rule)}: add`);
   }
-  for (const table of await tablesInUse(runner)) {
+  for (const table of tablesOf(haveRoutes)) {
     if (wantTables.has(table)) continue;
     await runner.run(["ip", "route", "flush", "table", String(table)]);
     changes.push(`table ${String(table)}: flush`);
   }
 
-  const stale = existing.addresses.filter((a) => !wantAddresses.includes(a));
+  const stale = own.filter((a) => !wantAddresses.includes(a));
   for (const address of stale) {
     const held = holder(address);
     if (held !== undefined) {
@@ -162,8 +215,21 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
       await runner.run(["nft", "delete", "table", "ip", egressTable]);
       changes.push(`table ip ${egressTable}: delete`);
     }
-  } else if (stale.length > 0) {
+    delete memo.script;
+    delete memo.table;
+    delete memo.addresses;
+    return changes;
+  }
+  memo.addresses = wantAddresses;
+  if (stale.length > 0) {
     await runner.run(["nft", "delete", "element", "ip", egressTable, "addresses", `{ ${stale.join(", ")} }`]);
+    delete memo.script;
+    delete memo.table;
+  } else if (writeTable) {
+    memo.script = wanted;
+    const written = tableFingerprint(await listTable(runner));
+    if (written === undefined) delete memo.table;
+    else memo.table = written;
   }
   return changes;
 }
@@ -184,8 +250,8 @@ function announce(runner: CommandRunner, options: { readonly address: string; re
     });
 }
 
-async function tablesInUse(runner: CommandRunner): Promise<number[]> {
-  const routes = JSON.parse((await runner.run(["ip", "-j", "-4", "route", "show", "table", "all", "proto", String(defaults.cniRouteProtocol)])).stdout) as { table?: string }[];
+/** The routing tables of the steering that hold routes. */
+function tablesOf(routes: readonly RouteJson[]): number[] {
   const tables = routes.map((r) => Number(r.table)).filter((t) => Number.isInteger(t) && t > tableBase && t <= tableBase + 255);
   return [...new Set(tables)];
 }

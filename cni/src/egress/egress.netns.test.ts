@@ -14,6 +14,7 @@ import { deletePolicyTable } from "../policy/apply.js";
 import type { NetworkPolicyData } from "../policy/types.js";
 import { addNetns, connectNodesToLan, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
 import { nodeLab } from "../testing/node-lab.js";
+import { createEgressAgent } from "./agent.js";
 import { applyEgress, deleteEgress, readEgressCounters } from "./apply.js";
 import { planEgress } from "./plan.js";
 import { counterNames, egressTable } from "./render.js";
@@ -61,12 +62,14 @@ const gateway = (spec: Partial<EgressGatewayData["spec"]> = {}): EgressGatewayDa
   spec: { podSelector: { matchLabels: { egress: "yes" } }, nodeSelector: { matchLabels: { "isthmus.io/egress": "true" } }, egressIP: `${egressIp}/24`, ...spec },
 });
 
+/** The test's pods as the planner sees them. */
+const podData = (): PodData[] => (Object.keys(pods) as (keyof typeof pods)[]).map((p) => ({ namespace: "app", name: p, labels: p === "sel" ? { egress: "yes" } : {}, ip: ip[p], nodeName: `n${String(podNode[p] + 1)}` }));
+
 /** Plans every node for `gateways` and applies each node's programs; returns each node's changes. */
 async function program(gateways: EgressGatewayData[], mode: VxlanMode = "always", nodeData: readonly EgressNodeData[] = egressNodes): Promise<string[][]> {
-  const podData: PodData[] = (Object.keys(pods) as (keyof typeof pods)[]).map((p) => ({ namespace: "app", name: p, labels: p === "sel" ? { egress: "yes" } : {}, ip: ip[p], nodeName: `n${String(podNode[p] + 1)}` }));
   const out: string[][] = [];
   for (const [i, rec] of records.entries()) {
-    const plan = planEgress({ nodeName: rec.name, gateways, nodes: nodeData, pods: podData, namespaces: [{ name: "app", labels: {} }] });
+    const plan = planEgress({ nodeName: rec.name, gateways, nodes: nodeData, pods: podData(), namespaces: [{ name: "app", labels: {} }] });
     out.push(await applyEgress(runner(i), { programs: plan.programs, nodeIp: rec.internalIp ?? "", mode, clusterCidrs: records.map((r) => r.podCidr ?? "") }));
   }
   return out;
@@ -289,6 +292,40 @@ describe("egress gateway data path", () => {
     await program([gateway({ egressIP: "192.0.2.50/24" })]);
     for (const i of nodes.keys()) expect(await traces(i)).toEqual([]);
     expect(await seenBy("sel", outsideIp)).toBe("198.18.246.11");
+  });
+
+  it("the agents put back what was removed behind their back at their next check (address, SNAT, table, rule, route)", async () => {
+    await program([gateway()]);
+    const logger = createLogger({ level: "silent" });
+    const agents = [0, 1].map((i) => createEgressAgent({
+      nodeName: `n${String(i + 1)}`,
+      runner: runner(i),
+      logger,
+      recheckMs: 300,
+      source: { snapshot: (nodeName) => ({ nodeName, gateways: [gateway()], nodes: egressNodes, pods: podData(), namespaces: [{ name: "app", labels: {} }] }), writeStatus: () => Promise.resolve(false) },
+    }));
+    for (const a of agents) await a.start();
+    try {
+      const [n1, n2] = [nodes[0] ?? "", nodes[1] ?? ""];
+      const repaired = async (what: string, ns: string, argv: string[], want: string): Promise<void> => {
+        await waitFor(`${what} to be back`, async () => (await sh(argv, ns).catch(() => "")).includes(want), 10_000);
+      };
+      await sh(["ip", "addr", "del", `${egressIp}/32`, "dev", "eth0"], n2);
+      await repaired("the egress address", n2, ["ip", "-4", "addr", "show", "dev", "eth0"], `${egressIp}/32`);
+      const snat = (await sh(["nft", "-a", "list", "chain", "ip", egressTable, "nat"], n2)).split("\n").find((l) => l.includes(`snat to ${egressIp}`));
+      await sh(["nft", "delete", "rule", "ip", egressTable, "nat", "handle", snat?.split("# handle ")[1]?.trim() ?? "?"], n2);
+      await repaired("the SNAT rule", n2, ["nft", "list", "chain", "ip", egressTable, "nat"], `snat to ${egressIp}`);
+      // The whole table, and with it the record that the address is ours: the agent still knows.
+      await sh(["nft", "delete", "table", "ip", egressTable], n2);
+      await repaired("the table with the address recorded", n2, ["nft", "list", "set", "ip", egressTable, "addresses"], egressIp);
+      await sh(["ip", "rule", "del", "priority", "1041"], n1);
+      await repaired("the steering rule", n1, ["ip", "rule", "show"], "1041:");
+      await sh(["ip", "route", "flush", "table", "7101"], n1);
+      await repaired("the steering route", n1, ["ip", "route", "show", "table", "7101"], "default via");
+      expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+    } finally {
+      for (const a of agents) await a.stop();
+    }
   });
 
   it("removing the resource leaves no rule, route, address or table behind", async () => {

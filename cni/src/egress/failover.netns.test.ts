@@ -238,6 +238,38 @@ describe("egress failover by probing (three isthmus-node processes)", () => {
     await waitSteady("steady traffic through the egress IP", () => attempts.length > before + 5 && steady(), 20_000);
   });
 
+  it("a standby that wrongly took the address and gave it back leaves the router at the serving node's MAC", async () => {
+    const mac = async (i: number): Promise<string> => (JSON.parse(await sh(["ip", "-j", "link", "show", "dev", "eth0"], nodes[i])) as { address: string }[])[0]?.address ?? "?";
+    const [n2Mac, n3Mac] = [await mac(1), await mac(2)];
+    const routerAt = async (m: string): Promise<boolean> => (await sh(["ip", "neigh", "show", egressIp], lan)).includes(`lladdr ${m}`);
+    await waitFor("n2 to serve and the router to know it at n2", async () => (await holds(1)) && (await routerAt(n2Mac)), 20_000);
+    // No traffic while this runs: the router's entry then changes only by announcements, not by
+    // its own re-probing of a stale entry (which would find n2 after some seconds anyway).
+    const client = helpers[1];
+    client?.kill("SIGSTOP");
+    try {
+      // n3 stops hearing n2's answers to its probes (n2 still hears n3's, n1 hears both): n3 alone
+      // finds n2 dead, takes the address and announces it, while n2 serves and sees nothing change.
+      const answerMagic = `0x${Buffer.from("ISTHEGA1").toString("hex")}`;
+      const drop = join(work, "drop-n2-answers.nft");
+      await writeFile(drop, `add table ip isthmus-test\nadd chain ip isthmus-test in { type filter hook input priority -10; }\nadd rule ip isthmus-test in ip saddr 198.18.244.12 udp dport 4801 @th,64,64 ${answerMagic} drop\n`);
+      await sh(["nft", "-f", drop], nodes[2]);
+      try {
+        await waitFor("n3 to take the address and the router to learn it at n3's MAC", async () => (await holds(2)) && (await routerAt(n3Mac)), 20_000);
+        expect(await holds(1)).toBe(true);
+      } finally {
+        await sh(["nft", "delete", "table", "ip", "isthmus-test"], nodes[2]);
+      }
+      await waitFor("n3 to give the address back", async () => !(await holds(2)), 20_000);
+      // n3 tells its peers it released the address; n2, which serves it, announces it again.
+      await waitFor("the router back at n2's MAC", () => routerAt(n2Mac), 10_000);
+    } finally {
+      client?.kill("SIGCONT");
+    }
+    const before = attempts.length;
+    await waitSteady("steady traffic through the egress IP", () => attempts.length > before + 5 && steady(), 20_000);
+  });
+
   it("the active egress node's agent is killed: the standby takes over with the same egress IP", async () => {
     const killedAt = Date.now();
     await kill(1);

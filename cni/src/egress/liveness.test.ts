@@ -82,4 +82,23 @@ describe("egress liveness over UDP (loopback)", () => {
     expect(a.peers()).toEqual([{ name: "b", state: "unknown" }]);
     expect(a.unreachable()).toEqual([]);
   });
+
+  it("a released address reaches the peers, and only from a peer", async () => {
+    const logger = createLogger({ level: "silent" });
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const heard: string[] = [];
+    const a = createEgressLiveness({ nodeName: "a", port, host: "127.0.0.1", policy, logger, onChange: () => undefined, onReleased: (address, peer) => { heard.push(`${address} from ${peer}`); } });
+    const b = createEgressLiveness({ nodeName: "b", port, host: "127.0.0.2", policy, logger, onChange: () => undefined });
+    const stranger = createEgressLiveness({ nodeName: "x", port, host: "127.0.0.3", policy, logger, onChange: () => undefined });
+    running.push(a, b, stranger);
+    for (const l of [a, b, stranger]) await l.start();
+    a.setPeers(new Map([["b", "127.0.0.2"]]));
+    b.setPeers(new Map([["a", "127.0.0.1"]]));
+    stranger.setPeers(new Map([["a", "127.0.0.1"]]));
+    stranger.release(["198.18.0.9"]);
+    b.release(["198.18.0.50"]);
+    await until("a hears b's release", () => heard.length > 0);
+    // The stranger's datagram was sent first: had it counted, it would be here.
+    expect(heard).toEqual(["198.18.0.50 from b"]);
+  });
 });

@@ -17,6 +17,13 @@
  * unreachable too: a candidate cut off from everyone stops serving and gives up the address,
  * so it announces it again when it comes back (ADR 0407, split brain).
  *
+ * A node that stops serving an egress address tells its peers (`release`: 16 bytes, magic and the
+ * address; a node older than this ignores it). A standby that wrongly took the address (it found
+ * the active node dead while the active node kept serving: a starved prober, an asymmetric loss)
+ * announced it, so the segment's router sends the replies to the standby's MAC; the active node's
+ * own probes may have seen nothing change, so this message is what tells it to announce again.
+ * Only a current peer's message counts.
+ *
  * The check of answers runs in `setImmediate` after each tick, so answers already received but
  * not yet read after an event-loop stall are counted before anyone is declared dead; and a tick
  * that comes late (this process got no CPU) moves every peer's last answer forward by the delay:
@@ -41,6 +48,7 @@ export const defaultLivenessPolicy: LivenessPolicy = Object.freeze({ intervalMs:
 
 const requestMagic = Buffer.from("ISTHEGQ1");
 const answerMagic = Buffer.from("ISTHEGA1");
+const releaseMagic = Buffer.from("ISTHEGR1");
 /** Bytes of a probe: magic (8), sequence (4), nonce (4). */
 export const probeBytes = 16;
 
@@ -93,6 +101,8 @@ export interface EgressLiveness {
   setPeers(peers: ReadonlyMap<string, string>): void;
   /** The nodes to leave out of the egress plan: dead peers, and this node itself when it is cut off; sorted. */
   unreachable(): string[];
+  /** Tells every current peer, once, that this node no longer serves `addresses` (IPv4); best effort (a lost datagram is not retried). */
+  release(addresses: readonly string[]): void;
   /** Every probed peer and its state now (see PeerTable.state), sorted by name (for metrics). */
   peers(): { readonly name: string; readonly state: "unknown" | "up" | "dead" }[];
   /** Binds the socket (answers at once) and starts probing. */
@@ -113,6 +123,8 @@ export interface EgressLivenessOptions {
   readonly logger: Logger;
   /** Called when `unreachable()` changed. Must not throw. */
   readonly onChange: () => void;
+  /** Called when a peer says it no longer serves `address` (see `release`). Must not throw. */
+  readonly onReleased?: (address: string, peer: string) => void;
 }
 
 /** Creates the node's {@link EgressLiveness}; nothing is sent or bound before `start()`. */
@@ -175,6 +187,11 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
       socket?.send(Buffer.concat([answerMagic, msg.subarray(8)]), from.port, from.address);
       return;
     }
+    if (magic.equals(releaseMagic)) {
+      const peer = [...addresses].find(([, a]) => a === from.address)?.[0];
+      if (peer !== undefined) options.onReleased?.([...msg.subarray(8, 12)].join("."), peer);
+      return;
+    }
     if (!magic.equals(answerMagic) || !msg.subarray(12).equals(nonce)) return;
     const n = msg.readUInt32BE(8);
     const probe = pending.get(n);
@@ -194,6 +211,18 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
       addresses = next;
     },
     unreachable,
+    release(released) {
+      const s = socket;
+      if (s === undefined) return;
+      for (const address of released) {
+        const msg = Buffer.concat([releaseMagic, Buffer.from(address.split(".").map(Number)), Buffer.alloc(4)]);
+        for (const [name, to] of addresses) {
+          s.send(msg, options.port, to, (err) => {
+            if (err !== null) log.warn({ err, peer: name, address }, "cannot tell a peer that this node released an egress address; it re-announces only if its own probes saw a change");
+          });
+        }
+      }
+    },
     peers() {
       const now = clock.now();
       return [...addresses.keys()].sort().map((name) => ({ name, state: table.state(name, now) ?? "unknown" }));
