@@ -12,6 +12,7 @@ const benches = [
   { name: "dashboard", script: "bench/dashboard/run.js", lab: false },
   { name: "dataplane", script: "bench/dataplane/run.js", lab: false },
   { name: "dataplane-lab", script: "bench/dataplane/lab.js", lab: true },
+  { name: "dataplane-global-nat", script: "bench/dataplane/global-nat.js", lab: false },
   { name: "egress", script: "bench/egress/run.js", lab: false },
   { name: "dns", script: "bench/dns/run.js", lab: false },
   { name: "startup", script: "bench/startup/run.js", lab: false },
