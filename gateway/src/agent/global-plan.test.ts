@@ -66,6 +66,18 @@ describe("planGlobalNat", () => {
     expect(spec?.services.map((s) => [s.globalIp, s.ports.map((p) => p.backends.map((b) => b.ip))])).toEqual([["242.1.0.2", [["10.1.1.5"], ["10.1.1.5"]]]]);
   });
 
+  it("DNATs each pod of the cluster's headless exports from its own global IP to its pod IP, every port", () => {
+    const db: ServiceExport = {
+      clusterId: "c2", namespace: "demo", name: "db", type: "Headless", ports: [{ port: 5432, protocol: "TCP" }], createdAt: "2026-01-01T00:00:00.000Z",
+      endpoints: [{ addresses: ["10.1.2.9"], hostname: "db-1", ready: true, globalIp: "242.1.0.4" }, { addresses: ["10.1.1.8"], hostname: "db-0", ready: true, globalIp: "242.1.0.3" }, { addresses: ["10.1.1.7"], ready: true }],
+    };
+    const spec = planGlobalNat({ ...base, exports: [web, db, { ...db, clusterId: "c1", endpoints: [{ addresses: ["10.1.1.8"], ready: true, globalIp: "242.0.0.3" }] }] });
+    expect(spec?.pods).toEqual([{ globalIp: "242.1.0.3", podIp: "10.1.1.8" }, { globalIp: "242.1.0.4", podIp: "10.1.2.9" }]);
+    if (spec === undefined) throw new Error("expected a translation");
+    expect(renderGlobalNat(spec, "active")).toContain('    iifname "isthmus-wg" ip daddr 242.1.0.3 dnat to 10.1.1.8\n    iifname "isthmus-wg" ip daddr 242.1.0.4 dnat to 10.1.2.9\n');
+    expect(() => renderGlobalNat({ ...spec, pods: [{ globalIp: "242.1.0.2", podIp: "10.1.1.8" }] }, "active")).toThrow("global IP 242.1.0.2 is listed twice");
+  });
+
   it("matches an unnamed single port to the slice's unnamed port; a port without ready backends gets no DNAT rule", () => {
     const single: ServiceExport = { ...web, ports: [{ port: 80, protocol: "TCP" }] };
     const unnamed = slice("web-a", "web", [{ ip: "10.1.1.5" }], { ports: [{ port: 8080, protocol: "TCP" }] });

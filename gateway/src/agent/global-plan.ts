@@ -3,7 +3,9 @@
 // own block and the global IPs the broker gave its ClusterSetIP exports) and the cluster's
 // EndpointSlices (the exported services' ready backends). An export's port is matched to a
 // slice's port by name (MCS asks for names on multi-port services; a single unnamed port is ""),
-// so the backend's target port comes from the slice, as kube-proxy takes it. Pure.
+// so the backend's target port comes from the slice, as kube-proxy takes it. A headless export's
+// pods that the broker gave a global IP each are DNATed to their pod IP (the endpoint the broker
+// holds), every port. Pure.
 import type { V1EndpointSlice } from "@kubernetes/client-node";
 import { type Cluster, globalEgressAddress, type ServiceExport } from "@isthmus/core/model";
 import { isIp } from "@isthmus/core/net";
@@ -45,7 +47,14 @@ export function planGlobalNat(input: GlobalNatInputs): GlobalNatSpec | undefined
       const ports: GlobalServicePort[] = e.ports.map((p) => ({ protocol: p.protocol, port: p.port, backends: backendsOf(slices, { name: p.name ?? "", protocol: p.protocol }) }));
       return { globalIp: e.globalIp, ports };
     });
-  return { device: input.device, localCidrs: [...input.podCidrs], egressIp: globalEgressAddress(block), services };
+  const pods = input.exports
+    .flatMap((e) => (e.clusterId === input.clusterId && e.type === "Headless" ? e.endpoints : []))
+    .flatMap((endpoint) => {
+      const podIp = endpoint.addresses.find((a) => isIp(a) && !a.includes(":"));
+      return endpoint.globalIp === undefined || podIp === undefined ? [] : [{ globalIp: endpoint.globalIp, podIp }];
+    })
+    .sort((a, b) => a.globalIp.localeCompare(b.globalIp));
+  return { device: input.device, localCidrs: [...input.podCidrs], egressIp: globalEgressAddress(block), services, ...(pods.length === 0 ? {} : { pods }) };
 }
 
 /** The ready backends (address and target port) of the port named `name` across `slices`, deduplicated and sorted. */

@@ -8,9 +8,9 @@ import { CableError } from "./errors.js";
 // global block translates in the kernel, never in userspace: packets from the cluster's pods
 // leaving through the cable device are SNATed to the cluster's egress address, and packets
 // arriving through it for a service's global IP are DNATed straight to the service's backends
-// (a random one per connection, as kube-proxy picks). Not to the service's cluster IP: a second
-// DNAT at the same hook would not run (netfilter NATs a connection once per hook), so kube-proxy
-// could not take it from there. One table, replaced atomically; replies are un-NATed by
+// (a random one per connection, as kube-proxy picks), for a headless pod's own global IP to the
+// pod (every port). Not to the service's cluster IP: a second DNAT at the same hook would not
+// run (netfilter NATs a connection once per hook), so kube-proxy could not take it from there. One table, replaced atomically; replies are un-NATed by
 // conntrack. Runs before kube-proxy's chains (priority dstnat - 10 / srcnat - 10). Every gateway
 // candidate holds the same rules, the passive ones too, so a promotion programs no rule; the
 // table's comment records the role it was written under (see readGlobalNatRole).
@@ -37,6 +37,8 @@ export interface GlobalNatSpec {
   readonly egressIp: string;
   /** Exported services by global IP. */
   readonly services: readonly { readonly globalIp: string; readonly ports: readonly GlobalServicePort[] }[];
+  /** Pods of headless exports by their own global IP: DNATed 1:1 to the pod IP, every port. */
+  readonly pods?: readonly { readonly globalIp: string; readonly podIp: string }[];
 }
 
 const invalid = (why: string): CableError => new CableError("InvalidOptions", `Cannot program global address translation: ${why}`);
@@ -57,6 +59,11 @@ function check(spec: GlobalNatSpec): void {
       if (!isPort(p.port)) throw invalid(`port ${p.port} of ${service.globalIp} is out of range`);
       for (const b of p.backends) if (!isV4(b.ip) || !isPort(b.port)) throw invalid(`backend ${b.ip}:${b.port} of ${service.globalIp}:${p.port} is not an IPv4 address and port`);
     }
+  }
+  for (const pod of spec.pods ?? []) {
+    if (!isV4(pod.globalIp) || !isV4(pod.podIp)) throw invalid(`pod ${pod.podIp} at ${pod.globalIp}: not IPv4 addresses`);
+    if (seen.has(pod.globalIp)) throw invalid(`global IP ${pod.globalIp} is listed twice`);
+    seen.add(pod.globalIp);
   }
 }
 
@@ -83,6 +90,7 @@ export function renderGlobalNat(spec: GlobalNatSpec, role: GlobalNatRole): strin
         return `${rule} dnat ip addr . port to numgen random mod ${p.backends.length} map { ${p.backends.map((b, i) => `${i} : ${b.ip} . ${b.port}`).join(", ")} }`;
       }),
   );
+  const pods = (spec.pods ?? []).map((p) => `    iifname ${dev} ip daddr ${p.globalIp} dnat to ${p.podIp}`);
   const sources = spec.localCidrs.length === 0 ? [] : [`    oifname ${dev} ip saddr { ${spec.localCidrs.join(", ")} } snat to ${spec.egressIp}`];
   return [
     `table ip ${globalNatTable}`,
@@ -92,6 +100,7 @@ export function renderGlobalNat(spec: GlobalNatSpec, role: GlobalNatRole): strin
     "  chain prerouting {",
     "    type nat hook prerouting priority dstnat - 10; policy accept;",
     ...dnat,
+    ...pods,
     "  }",
     "  chain postrouting {",
     "    type nat hook postrouting priority srcnat - 10; policy accept;",
