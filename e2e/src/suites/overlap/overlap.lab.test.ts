@@ -9,8 +9,9 @@
  *   addresses lie in their blocks;
  * - 50 MB with the don't-fragment bit from c1 to c2's echo through its global IP;
  * - c2 gets a standby gateway and its active one loses its WAN link during a 20 ms UDP probe
- *   from c1 to c2's global IP: the loss window is printed (ADR 0501 measures the same without
- *   NAT), and c1 must reach c2's global IP through the standby afterwards.
+ *   and a paced TCP transfer from c1 to c2's global IP: the loss window and what the TCP
+ *   connection went through are printed (ADR 0501 measures the same without NAT); c1 must reach
+ *   c2's global IP through the standby afterwards, over UDP and on a new TCP connection.
  * The lab is taken down at the end and must leave nothing behind (`ISTHMUS_LAB_KEEP=1` keeps it,
  * joined).
  */
@@ -70,6 +71,47 @@ const exported = (cluster: string): object => ({
     { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "ServiceExport", metadata: { name: `echo-${cluster}`, namespace: ns } },
   ],
 });
+
+// A paced TCP transfer (16 KiB every 10 ms, at most 1 MiB queued) for DURATION ms, then the end;
+// prints what the client saw: bytes handed to the socket, the error and when (ms from start).
+const tcpClientScript = `
+const net = require("node:net");
+const [host, port, duration] = process.argv.slice(1);
+const start = performance.now(), chunk = Buffer.alloc(16384);
+const r = { written: 0, error: "", errorAtMs: -1, closedAtMs: -1 };
+const done = () => { console.log(JSON.stringify(r)); process.exit(0); };
+const s = net.connect(Number(port), host);
+s.on("error", (e) => { r.error = e.code || e.message; r.errorAtMs = Math.round(performance.now() - start); });
+s.on("close", () => { r.closedAtMs = Math.round(performance.now() - start); done(); });
+s.setTimeout(Number(duration) + 20000, () => { r.error = r.error || "stalled"; s.destroy(); });
+s.on("connect", () => {
+  const tick = () => {
+    if (s.destroyed) return;
+    if (performance.now() - start >= Number(duration)) { s.end(); return; }
+    if (s.writableLength < 1048576) { s.write(chunk); r.written += chunk.length; }
+    setTimeout(tick, 10);
+  };
+  tick();
+});
+`;
+// The sink: counts the bytes of the connections it gets and their longest pause between two reads;
+// prints them when one closes, or after MS ms.
+const tcpSinkScript = `
+const net = require("node:net");
+const [port, ms] = process.argv.slice(1).map(Number);
+const conns = [];
+const done = () => { console.log(JSON.stringify(conns)); process.exit(0); };
+net.createServer((c) => {
+  const r = { bytes: 0, maxGapMs: 0, end: "open" };
+  conns.push(r);
+  let last = performance.now();
+  c.on("data", (d) => { const now = performance.now(); r.maxGapMs = Math.max(r.maxGapMs, Math.round(now - last)); last = now; r.bytes += d.length; });
+  c.on("end", () => { r.end = "end"; c.end(); });
+  c.on("error", (e) => { r.end = e.code || e.message; });
+  c.on("close", done);
+}).listen(port);
+setTimeout(done, ms);
+`;
 
 /** The global IP of `to`'s export as `from` imported it (the address of its EndpointSlice from `to`). */
 async function importedAddress(from: string, to: string): Promise<string> {
@@ -177,7 +219,7 @@ describe("three clusters, c1 and c2 with identical CIDRs, joined with the CLI", 
     report(`50 MB c1 -> c2 through global addresses in ${seconds.toFixed(1)} s`);
   });
 
-  it("fails over c2's gateway to a standby while c1 probes c2's global IP every 20 ms: the loss window is measured", { timeout: 420_000 }, async () => {
+  it("fails over c2's gateway to a standby while c1 probes c2's global IP every 20 ms and sends it a long TCP transfer: the loss window and what TCP saw are measured", { timeout: 420_000 }, async () => {
     const c2 = overlapLabPlan.clusters.find((c) => c.id === "c2");
     if (c2 === undefined) throw new Error("no c2 in the overlap lab");
     const candidates = ["c2-n1", "c2-n2"];
@@ -193,6 +235,10 @@ describe("three clusters, c1 and c2 with identical CIDRs, joined with the CLI", 
     }, { timeoutMs: 120_000, intervalMs: 1000 });
     const target = await importedAddress("c1", "c2");
     const load = (await lab.exec("c1/c1-n1", ["cat", "/proc/loadavg"])).trim();
+    // The transfer runs through the fault (bounded: about 1.6 MB/s for 20 s) to the sink port of c2's echo.
+    const sink = lab.exec("c2/gateway-e2e/echo", [process.execPath, "-e", tcpSinkScript, "9000", "60000"], { timeoutMs: 90_000 });
+    await waitFor("the TCP sink to listen", async () => ((await lab.exec("c2/gateway-e2e/echo", ["ss", "-ltnH", "sport = :9000"])).trim() === "" ? undefined : true), { timeoutMs: 20_000, intervalMs: 100 });
+    const transfer = lab.exec("c1/gateway-e2e/client", [process.execPath, "-e", tcpClientScript, target, "9000", "20000"], { timeoutMs: 60_000 });
     try {
       const result = await probeLoss(lab, "c1", {
         // Long enough for the fault to start late on a loaded machine (an exec can take seconds).
@@ -200,6 +246,9 @@ describe("three clusters, c1 and c2 with identical CIDRs, joined with the CLI", 
         during: async () => { await lab.exec(`c2/${active}`, ["ip", "link", "set", "wan0", "down"]); },
       });
       report(`c1 -> c2 global IP ${target} (UDP, 20 ms) while c2's active gateway ${active} loses its WAN link: sent ${result.sent}, answered ${result.answered}, answered in the last second ${result.tailAnswered}/50, loss window ${result.maxGapMs} ms (load ${load})`);
+      const client = JSON.parse(await transfer) as { written: number; error: string; errorAtMs: number; closedAtMs: number };
+      const server = JSON.parse(await sink) as { bytes: number; maxGapMs: number; end: string }[];
+      report(`TCP c1 -> c2 ${target}:9000 through the failover: the client wrote ${client.written} bytes, ${client.error === "" ? "no error" : `error ${client.error} at ${client.errorAtMs} ms`}, closed at ${client.closedAtMs} ms; the server saw ${server.map((c) => `${c.bytes} bytes, longest pause ${c.maxGapMs} ms, ended ${c.end}`).join("; ") || "no connection"}`);
       expect(await leaseHolder(lab, "c2")).toBe(standby);
       // The window is measured, not asserted (the machine's load dominates it); that c1 reaches
       // c2's global IP through the standby, translated there, is.
@@ -209,8 +258,21 @@ describe("three clusters, c1 and c2 with identical CIDRs, joined with the CLI", 
         last = r.code === 0 ? r.stdout : r.stderr;
         return r.code === 0 ? ((JSON.parse(r.stdout) as EchoReply).cluster === "c2" || undefined) : undefined;
       }, { timeoutMs: 90_000, intervalMs: 1000, explain: () => Promise.resolve(last) });
+      // Whatever became of the long transfer, a new TCP connection to the same global IP works.
+      const started = performance.now();
+      const reply = await waitFor(`a new TCP connection from c1 to ${target}:80`, async (): Promise<EchoReply | undefined> => {
+        try {
+          return await echoFrom(lab, "c1", `http://${target}/after-failover`);
+        } catch (err) {
+          last = (err as Error).message;
+          return undefined;
+        }
+      }, { timeoutMs: 60_000, intervalMs: 500, explain: () => Promise.resolve(last) });
+      expect(reply.cluster).toBe("c2");
+      report(`a new TCP connection to ${target}:80 after the failover answered ${String(Math.round(performance.now() - started))} ms after the UDP check`);
     } finally {
       await lab.exec(`c2/${active}`, ["ip", "link", "set", "wan0", "up"]);
+      await Promise.allSettled([transfer, sink]);
     }
   });
 });
