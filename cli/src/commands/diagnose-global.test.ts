@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { blockCapacity, judgeBlock, missingNatRules } from "./diagnose-global.js";
 
 // `nft list table ip isthmus_global` of the spec below, recorded in a network namespace after
-// applying renderGlobalNat's script (nft 1.0.6).
+// applying renderGlobalNat(spec, "active")'s script (nft 1.0.6).
 const listed = readFileSync(new URL("diagnose-global.fixture.nft", import.meta.url), "utf8");
 const spec: GlobalNatSpec = {
   device: "isthmus-wg",
@@ -15,6 +15,7 @@ const spec: GlobalNatSpec = {
     { globalIp: "242.0.0.2", ports: [{ protocol: "TCP", port: 80, backends: [{ ip: "10.244.1.5", port: 8080 }] }, { protocol: "UDP", port: 53, backends: [{ ip: "10.244.1.5", port: 5353 }, { ip: "10.244.2.7", port: 5353 }] }] },
     { globalIp: "242.0.0.3", ports: [{ protocol: "TCP", port: 443, backends: [{ ip: "10.244.1.6", port: 8443 }, { ip: "10.244.2.8", port: 9443 }] }, { protocol: "TCP", port: 9000, backends: [] }] },
   ],
+  pods: [{ globalIp: "242.0.0.4", podIp: "10.244.1.9" }, { globalIp: "242.0.0.5", podIp: "10.244.2.3" }],
 };
 
 const same = { podCidrs: ["10.244.0.0/16"], serviceCidrs: ["10.96.0.0/12"] };
@@ -38,12 +39,14 @@ describe("diagnose global addresses: the broker's side", () => {
 
   it("fails an exhausted block when an export of the cluster's API is missing from the broker, warns when merely full", () => {
     expect(blockCapacity("242.0.0.0/30")).toBe(1);
-    const view = { clusterId: "tiny", clusters: [{ id: "tiny", ...same, globalCidr: "242.0.0.0/30" }], exports: [svc("tiny", "one", "242.0.0.2")] };
+    // A /29 holds 5: one service and a headless export's four pods.
+    const db: ServiceExport = { clusterId: "tiny", namespace: "default", name: "db", type: "Headless", ports: [], createdAt: t0, endpoints: [3, 4, 5, 6].map((i) => ({ addresses: [`10.244.1.${String(i)}`], ready: true, globalIp: `242.0.0.${String(i)}` })) };
+    const view = { clusterId: "tiny", clusters: [{ id: "tiny", ...same, globalCidr: "242.0.0.0/29" }], exports: [svc("tiny", "one", "242.0.0.2"), db] };
     const full = judgeBlock({ ...view, apiExports: ["default/one", "default/two"] });
     expect(full.result).toBe("fail");
-    expect(full.detail).toBe("block 242.0.0.0/30: 1 of 1 global IPs in use: the block is exhausted, the broker refuses the exports (none of the cluster's changes are published): default/two not exported");
-    expect(full.remedy).toContain("isthmus join --global-cidr /28");
-    expect(judgeBlock({ ...view, apiExports: ["default/one"] }).result).toBe("warn");
+    expect(full.detail).toBe("block 242.0.0.0/29: 5 of 5 global IPs in use: the block is exhausted, the broker refuses the exports (none of the cluster's changes are published): default/two not exported");
+    expect(full.remedy).toContain("isthmus join --global-cidr /27");
+    expect(judgeBlock({ ...view, apiExports: ["default/one", "default/db"] }).result).toBe("warn");
   });
 });
 
@@ -53,8 +56,9 @@ describe("diagnose global addresses: the active gateway's table", () => {
   });
 
   it("names each rule that is missing, and a missing table", () => {
-    const without = listed.split("\n").filter((l) => !l.includes("udp dport 53") && !l.includes("snat to")).join("\n");
-    expect(missingNatRules(spec, without)).toEqual(["no SNAT to 242.0.0.1", "no DNAT of 242.0.0.2 udp/53"]);
+    const without = listed.split("\n").filter((l) => !l.includes("udp dport 53") && !l.includes("snat to") && !l.includes("242.0.0.5")).join("\n");
+    expect(missingNatRules(spec, without)).toEqual(["no SNAT to 242.0.0.1", "no DNAT of 242.0.0.2 udp/53", "no DNAT of 242.0.0.5 to pod 10.244.2.3"]);
+    expect(missingNatRules(spec, listed.replace('comment "active"', 'comment "passive"'))).toEqual(["the table is programmed as a passive gateway's (it does not translate)"]);
     expect(missingNatRules(spec, "")).toEqual(["no table ip isthmus_global"]);
   });
 });

@@ -41,7 +41,11 @@ export function blockCapacity(block: string): number {
 
 /** The global IPs the broker gave the cluster's exports. */
 export function usedGlobalIps(clusterId: string, exports: readonly ServiceExport[]): string[] {
-  return exports.flatMap((e) => (e.clusterId === clusterId && e.type === "ClusterSetIP" && e.globalIp !== undefined ? [e.globalIp] : []));
+  return exports.flatMap((e) => {
+    if (e.clusterId !== clusterId) return [];
+    if (e.type === "ClusterSetIP") return e.globalIp === undefined ? [] : [e.globalIp];
+    return e.endpoints.flatMap((x) => (x.globalIp === undefined ? [] : [x.globalIp]));
+  });
 }
 
 /** The broker side of the check: no block while overlapping, a full block (pure). */
@@ -74,12 +78,14 @@ export function missingNatRules(spec: GlobalNatSpec, table: string): string[] {
   const out: string[] = [];
   if (!text.includes(`table ip ${globalNatTable}`)) return [`no table ip ${globalNatTable}`];
   if (spec.localCidrs.length > 0 && !text.includes(`snat to ${spec.egressIp}`) && !text.includes(`snat ip to ${spec.egressIp}`)) out.push(`no SNAT to ${spec.egressIp}`);
+  if (text.includes('comment "passive"')) out.push("the table is programmed as a passive gateway's (it does not translate)");
   for (const s of spec.services) {
     for (const p of s.ports) {
       if (p.backends.length === 0) continue;
       if (!text.includes(`ip daddr ${s.globalIp} ${p.protocol.toLowerCase()} dport ${String(p.port)} dnat`)) out.push(`no DNAT of ${s.globalIp} ${p.protocol.toLowerCase()}/${String(p.port)}`);
     }
   }
+  for (const pod of spec.pods ?? []) if (!text.includes(`ip daddr ${pod.globalIp} dnat to ${pod.podIp}`)) out.push(`no DNAT of ${pod.globalIp} to pod ${pod.podIp}`);
   return out;
 }
 
@@ -105,6 +111,6 @@ export async function checkGlobal(context: { target: ClusterTarget; conn: AdminC
   const { stdout } = await runCommand([...(await labNodeArgv(target.lab, node)), "nft", "list", "table", "ip", globalNatTable], { allowExitCodes: [1], timeoutMs: 30_000 });
   const missing = missingNatRules(spec, stdout);
   if (missing.length > 0) return { result: "fail", detail: `NAT rule missing on the active gateway ${active.node}: ${missing.join("; ")}`, remedy: `the gateway reprograms its table on its next reconcile: check its log (kubectl -n ${defaults.namespace} logs of the isthmus-gateway pod on ${active.node}); restarting that pod reprograms it at once` };
-  const rules = spec.services.reduce((n, s) => n + s.ports.filter((p) => p.backends.length > 0).length, 0);
+  const rules = spec.services.reduce((n, s) => n + s.ports.filter((p) => p.backends.length > 0).length, 0) + (spec.pods?.length ?? 0);
   return { result: block.result, detail: `${block.detail}; ${active.node} translates (SNAT to ${spec.egressIp}, ${String(rules)} DNAT rule(s))`, remedy: block.remedy };
 }

@@ -14,7 +14,8 @@ What:
   clusters      joined clusters: CIDRs, global CIDR, when joined and last seen
   endpoints     gateway endpoints: public/private IP, port, cable driver, role, NAT
   connections   the connection matrix reported by the gateways: status, RTT, loss
-  exports       exported services: cluster, namespace, name, type, cluster and global IP, ports
+  exports       exported services: cluster, namespace, name, type, cluster IP, global IP (a
+                headless export's: one per pod), ports
   networks      every cluster's pod, service and global CIDRs
   versions      the CLI, the broker and (with --kubeconfig) the images of the agents in a cluster
   egress        a member cluster's EgressGateways (--kubeconfig/--context; no broker): active
@@ -73,7 +74,7 @@ async function connections(conn: AdminConnection): Promise<Shown> {
 
 async function exports(conn: AdminConnection): Promise<Shown> {
   const { exports: list } = await conn.admin.listExports({});
-  const rows = list.map((e) => ({ cluster: e.clusterId, namespace: e.namespace, name: e.name, type: e.type, clusterIp: e.clusterIp, globalIp: e.globalIp, ports: e.ports.map((p) => `${String(p.port)}/${p.protocol}`), created: e.createdAt }));
+  const rows = list.map((e) => ({ cluster: e.clusterId, namespace: e.namespace, name: e.name, type: e.type, clusterIp: e.clusterIp, globalIp: e.type === "Headless" ? e.endpoints.flatMap((x) => x.globalIp ?? []) : e.globalIp, ports: e.ports.map((p) => `${String(p.port)}/${p.protocol}`), created: e.createdAt }));
   return { rows, columns: [col("CLUSTER", "cluster"), col("NAMESPACE", "namespace"), col("NAME", "name"), col("TYPE", "type"), col("CLUSTER-IP", "clusterIp"), col("GLOBAL-IP", "globalIp"), col("PORTS", "ports"), col("CREATED", "created")] };
 }
 
