@@ -185,11 +185,32 @@ describe("global address translation on the gateway (nftables)", () => {
       { ...spec, services: [...spec.services, ...spec.services] },
       { ...spec, services: [{ globalIp: "242.1.0.3", ports: [{ protocol: "TCP", port: 0, backends: [] }] }] },
       { ...spec, services: [{ globalIp: "242.1.0.3", ports: [{ protocol: "TCP", port: 80, backends: [{ ip: "10.244.1.5", port: 70_000 }] }] }] },
+      { ...spec, pods: [{ globalIp: "242.1.0.2", podIp: "10.244.1.6" }] },
+      { ...spec, pods: [{ globalIp: "242.1.0.7", podIp: "fd00::6" }] },
     ];
     for (const b of bad) {
       expect(() => renderGlobalNat(b, "active")).toThrow(expect.objectContaining({ code: "InvalidOptions" }));
       await expect(applyGlobalNat(tool, b, "passive")).rejects.toMatchObject({ code: "InvalidOptions" });
     }
     expect(await tool.hasNftTable("ip", globalNatTable)).toBe(false);
+  });
+
+  it("DNATs a headless pod's own global IP to the pod on every port; the server sees the remote client", async () => {
+    const tool = createIpTool(gw);
+    const pod = pods[1] ?? "";
+    const stops = [peerEcho(pod, 8080), peerEcho(pod, 5432)];
+    try {
+      await waitFor("the pod to listen on 8080", listening(pod, 8080));
+      await waitFor("the pod to listen on 5432", listening(pod, 5432));
+      await applyGlobalNat(tool, { ...spec, pods: [{ globalIp: "242.1.0.7", podIp: "10.244.1.6" }] }, "active");
+      for (const port of [8080, 5432]) expect((await ask(remote, "242.1.0.7", port)).trim()).toBe("198.18.0.2 10.244.1.6");
+      // The service's global IP keeps its own rules beside the pod's.
+      expect((await ask(remote, "242.1.0.2", 80)).trim().split(" ")[0]).toBe("198.18.0.2");
+      await applyGlobalNat(tool, spec, "active");
+      await expect(ask(remote, "242.1.0.7", 8080)).rejects.toThrow();
+    } finally {
+      for (const stop of stops) stop();
+      await removeGlobalNat(tool);
+    }
   });
 });
