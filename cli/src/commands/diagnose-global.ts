@@ -10,6 +10,7 @@
 import { DiscoveryV1Api } from "@kubernetes/client-node";
 import { exportFromWire } from "@isthmus/core/brokerapi";
 import { defaults } from "@isthmus/core/constants";
+import { httpStatusOf } from "@isthmus/core/kube";
 import type { Cluster, ServiceExport } from "@isthmus/core/model";
 import { overlaps, parseCidr } from "@isthmus/core/net";
 import { runCommand } from "@isthmus/core/runtime";
@@ -97,7 +98,11 @@ export async function checkGlobal(context: { target: ClusterTarget; conn: AdminC
   const [{ clusters: wireClusters }, { exports: wireExports }] = await Promise.all([conn.admin.listClusters({}), conn.admin.listExports({})]);
   const clusters = wireClusters.map((c) => ({ id: c.id, podCidrs: c.podCidrs, serviceCidrs: c.serviceCidrs, ...(c.globalCidr === undefined ? {} : { globalCidr: c.globalCidr }) }));
   const exports = wireExports.map(exportFromWire);
-  const listed = (await target.custom.listClusterCustomObject({ group: defaults.mcsGroup, version: defaults.mcsVersion, plural: "serviceexports" })) as { items?: { metadata?: { namespace?: string; name?: string } }[] };
+  // No MCS CRD (isthmus-dns not installed): no exports to compare.
+  const listed = (await target.custom.listClusterCustomObject({ group: defaults.mcsGroup, version: defaults.mcsVersion, plural: "serviceexports" }).catch((err: unknown) => {
+    if (httpStatusOf(err) === 404) return { items: [] };
+    throw err;
+  })) as { items?: { metadata?: { namespace?: string; name?: string } }[] };
   const apiExports = (listed.items ?? []).map((i) => `${i.metadata?.namespace ?? ""}/${i.metadata?.name ?? ""}`);
   const block = judgeBlock({ clusterId, clusters, exports, apiExports });
   const me = clusters.find((c) => c.id === clusterId);
