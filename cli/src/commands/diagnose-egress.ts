@@ -7,7 +7,7 @@
  */
 import { httpStatusOf } from "@isthmus/core/kube";
 import { runCommand } from "@isthmus/core/runtime";
-import { egressTable, type EgressGatewayObject, type GatewayProgram, markOf, planEgress, rulePriorities, tableBase, toEgressGatewayData, toEgressNodeData } from "@isthmus/cni/egress";
+import { egressTable, type EgressGatewayObject, type GatewayProgram, markOf, planEgress, programObject, rulePriorities, tableBase, toEgressGatewayData, toEgressNodeData } from "@isthmus/cni/egress";
 import { toNamespaceData, toPodData } from "@isthmus/cni/policy";
 import type { ClusterTarget } from "../kube/cluster.js";
 import { labNodeArgv } from "../lab-bridge.js";
@@ -44,7 +44,7 @@ export function missingOnNode(programs: readonly GatewayProgram[], state: Egress
       const table = tableBase + p.index;
       if (!state.rules.some((r) => r.mark === markOf(p.index) && r.table === table)) out.push(`${p.name}: no ip rule ${String(rulePriorities.steer)} for mark ${String(markOf(p.index))}`);
       if (!state.routedTables.includes(table)) out.push(`${p.name}: no route in table ${String(table)}`);
-      if (!state.table.includes(`s_${p.name.replaceAll(".", "_")}`)) out.push(`${p.name}: no steering set in table ip ${egressTable}`);
+      if (!state.table.includes(`s_${programObject(p)}`)) out.push(`${p.name}: no steering set in table ip ${egressTable}`);
     }
   }
   return out;
@@ -86,7 +86,7 @@ export async function checkEgress(target: ClusterTarget): Promise<Omit<CheckResu
     }
   }
   if (bad.length > 0) return { result: "fail", detail: bad.join("; "), remedy: [...fixes].join("; ") };
-  const summary = items.map((i) => `${i.metadata?.name ?? ""} on ${i.status?.activeNode ?? "?"} as ${i.status?.egressIP ?? "?"}`).join(", ");
+  const summary = items.map((i) => `${i.metadata?.name ?? ""} on ${i.status?.activeNodes?.map((n) => `${n.name} as ${n.egressIP}`).join(" and ") ?? `${i.status?.activeNode ?? "?"} as ${i.status?.egressIP ?? "?"}`}`).join(", ");
   if (target.lab === undefined) return { result: "warn", detail: `${String(items.length)} ready (${summary}); the data path needs node access (lab only)`, remedy: "on the active node: ip -4 addr (the egress IP), nft list table ip isthmus-egress (the SNAT); on pod nodes: ip rule (1040/1041)" };
   const [nodes, pods, namespaces] = await Promise.all([target.kube.core.listNode(), target.kube.core.listPodForAllNamespaces(), target.kube.core.listNamespace()]);
   const input = {
@@ -97,12 +97,13 @@ export async function checkEgress(target: ClusterTarget): Promise<Omit<CheckResu
   };
   const missing: string[] = [];
   const moved = new Set<string>();
-  const activeOf = new Map(items.map((i) => [i.metadata?.name ?? "", i.status?.activeNode] as const));
+  // `hash` resources list every serving node in status.activeNodes.
+  const activeOf = new Map(items.map((i) => [i.metadata?.name ?? "", i.status?.activeNodes?.map((n) => n.name).join(",") ?? i.status?.activeNode] as const));
   for (const node of target.lab.cluster.nodes) {
     // The planner here has no probes: a resource whose status names another active node has
     // failed over (its planned node does not answer the agents' probes) and is not checked.
     const programs = planEgress({ ...input, nodeName: node.name }).programs.filter((p) => {
-      if (p.active.name === activeOf.get(p.name)) return true;
+      if ((activeOf.get(p.name) ?? "").split(",").includes(p.active.name)) return true;
       moved.add(`${p.name} (status: ${activeOf.get(p.name) ?? "?"}, planned: ${p.active.name})`);
       return false;
     });

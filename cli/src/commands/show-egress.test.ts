@@ -14,4 +14,9 @@ describe("show egress", () => {
       { name: "nowhere", ready: "False/NoEligibleNode", pods: 0, destinations: ["0.0.0.0/0"], message: "spec.nodeSelector matches no Ready node" },
     ]);
   });
+
+  it("lists every serving node of a hash resource with its address", () => {
+    const rows = egressRows([{ metadata: { name: "spread" }, status: { activeNodes: [{ name: "c1-n1", egressIP: "198.18.1.11", selectedPods: 1 }, { name: "c1-n2", egressIP: "198.18.1.12", selectedPods: 2 }], selectedPods: 3, conditions: [{ type: "Ready", status: "True", reason: "Active" }] } }]);
+    expect(rows).toEqual([{ name: "spread", ready: "True/Active", activeNode: "c1-n1,c1-n2", egressIp: "198.18.1.11,198.18.1.12", pods: 3, destinations: ["0.0.0.0/0"] }]);
+  });
 });

@@ -17,7 +17,7 @@ interface Condition {
 export interface EgressGatewayItem {
   readonly metadata?: { readonly name?: string };
   readonly spec?: { readonly destinations?: readonly string[]; readonly egressIP?: string };
-  readonly status?: { readonly activeNode?: string; readonly egressIP?: string; readonly selectedPods?: number; readonly conditions?: readonly Condition[] };
+  readonly status?: { readonly activeNode?: string; readonly egressIP?: string; readonly activeNodes?: readonly { readonly name: string; readonly egressIP: string; readonly selectedPods: number }[]; readonly selectedPods?: number; readonly conditions?: readonly Condition[] };
 }
 
 /** One row of `show egress`. */
@@ -42,6 +42,8 @@ export function egressRows(items: readonly EgressGatewayItem[]): EgressRow[] {
     return {
       name: item.metadata?.name ?? "",
       ready: ready === undefined ? "Pending" : `${ready.status === "True" ? "True" : "False"}/${ready.reason ?? ""}`,
+      // distribution hash: every serving node and its address, in the same order.
+      ...(item.status?.activeNodes === undefined ? {} : { activeNode: item.status.activeNodes.map((n) => n.name).join(","), egressIp: item.status.activeNodes.map((n) => n.egressIP).join(",") }),
       ...(item.status?.activeNode === undefined ? {} : { activeNode: item.status.activeNode }),
       ...(item.status?.egressIP === undefined ? {} : { egressIp: item.status.egressIP }),
       ...(item.status?.selectedPods === undefined ? {} : { pods: item.status.selectedPods }),

@@ -73,10 +73,13 @@ export interface EgressAgentOptions {
 /** The default of EgressAgentOptions.recheckMs: five reads per node every 10 s. */
 export const defaultEgressRecheckMs = 10_000;
 
-/** The statuses node `input.nodeName` writes (see the design notes). */
+/** The statuses node `input.nodeName` writes (see the design notes; of a `hash` resource the first serving node by name). */
 export function statusesToWrite(input: EgressInput, statuses: readonly EgressGatewayStatus[]): EgressGatewayStatus[] {
   const firstReady = input.nodes.filter((n) => n.ready).map((n) => n.name).sort()[0];
-  return statuses.filter((s) => s.activeNode === input.nodeName || (s.activeNode === undefined && firstReady === input.nodeName));
+  return statuses.filter((s) => {
+    const writer = s.activeNode ?? s.activeNodes?.[0]?.name;
+    return writer === input.nodeName || (writer === undefined && firstReady === input.nodeName);
+  });
 }
 
 /** Creates the agent; nothing happens until `start()` or `reconcile()`. */

@@ -3,7 +3,7 @@
  * tools outside the agent (`isthmus diagnose`) plan with the agent's own rules.
  */
 import type { KubernetesObject, V1Node } from "@kubernetes/client-node";
-import type { EgressCondition, EgressGatewayData, EgressGatewaySpec, EgressNodeData } from "./types.js";
+import type { EgressActiveNode, EgressCondition, EgressGatewayData, EgressGatewaySpec, EgressNodeData } from "./types.js";
 
 /** metav1.Condition as stored. */
 export interface StoredCondition extends EgressCondition {
@@ -14,7 +14,7 @@ export interface StoredCondition extends EgressCondition {
 /** An EgressGateway object as the API serves it. */
 export interface EgressGatewayObject extends KubernetesObject {
   spec?: EgressGatewaySpec;
-  status?: { activeNode?: string; egressIP?: string; selectedPods?: number; conditions?: StoredCondition[] };
+  status?: { activeNode?: string; egressIP?: string; activeNodes?: EgressActiveNode[]; selectedPods?: number; conditions?: StoredCondition[] };
 }
 
 /** The resource's plain data. */

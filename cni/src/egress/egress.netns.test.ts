@@ -16,7 +16,7 @@ import { addNetns, connectNodesToLan, deleteNetns, netnsPath, requireRoot, sh, t
 import { nodeLab } from "../testing/node-lab.js";
 import { createEgressAgent } from "./agent.js";
 import { applyEgress, deleteEgress, readEgressCounters } from "./apply.js";
-import { planEgress } from "./plan.js";
+import { hashNode, planEgress } from "./plan.js";
 import { counterNames, egressTable } from "./render.js";
 import type { EgressGatewayData, EgressNodeData, PodData } from "./types.js";
 
@@ -326,6 +326,24 @@ describe("egress gateway data path", () => {
     } finally {
       for (const a of agents) await a.stop();
     }
+  });
+
+  it("distribution hash: two pods on one node leave through two egress nodes, each seen with that node's address; a dead one moves only its pod", async () => {
+    const targets = egressNodes.filter((n) => n.name !== "n1");
+    // A resource name under which the two pods hash to different nodes (the hash includes it).
+    const name = ["spread", "spread-a", "spread-b", "spread-c", "spread-d", "spread-e"].find((n) => hashNode(n, ip.sel, targets).name !== hashNode(n, ip.other, targets).name) ?? "none";
+    const spread: EgressGatewayData = { name, createdAt: "2026-12-06T00:00:00Z", spec: { nodeSelector: { matchLabels: { "isthmus.io/egress": "true" } }, distribution: "hash" } };
+    const expected = { sel: hashNode(name, ip.sel, targets), other: hashNode(name, ip.other, targets) };
+    await program([spread]);
+    expect(await seenBy("sel", outsideIp)).toBe(expected.sel.internalIp);
+    expect(await seenBy("other", outsideIp)).toBe(expected.other.internalIp);
+    expect(expected.sel.internalIp).not.toBe(expected.other.internalIp);
+    // The node serving `other` is no longer Ready: its pod moves to the node serving `sel`, which keeps its own.
+    await program([spread], "always", egressNodes.map((n) => (n.name === expected.other.name ? { ...n, ready: false } : n)));
+    expect(await seenBy("other", outsideIp)).toBe(expected.sel.internalIp);
+    expect(await seenBy("sel", outsideIp)).toBe(expected.sel.internalIp);
+    await program([]);
+    for (const i of nodes.keys()) expect(await traces(i)).toEqual([]);
   });
 
   it("removing the resource leaves no rule, route, address or table behind", async () => {

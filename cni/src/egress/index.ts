@@ -5,5 +5,5 @@
  */
 export { type EgressGatewayObject, toEgressGatewayData, toEgressNodeData } from "./convert.js";
 export { planEgress } from "./plan.js";
-export { egressTable, markOf, rulePriorities, tableBase } from "./render.js";
+export { egressTable, markOf, programObject, rulePriorities, tableBase } from "./render.js";
 export type { EgressGatewayData, EgressNodeData, EgressPlan, GatewayProgram } from "./types.js";

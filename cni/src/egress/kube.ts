@@ -30,7 +30,7 @@ export function storedStatus(status: EgressGatewayStatus, stored: EgressGatewayO
     const old = stored?.conditions?.find((o) => o.type === c.type);
     return { ...c, lastTransitionTime: old?.status === c.status ? old.lastTransitionTime : options.now, ...(options.generation === undefined ? {} : { observedGeneration: options.generation }) };
   });
-  return { ...(status.activeNode === undefined ? {} : { activeNode: status.activeNode }), ...(status.egressIP === undefined ? {} : { egressIP: status.egressIP }), selectedPods: status.selectedPods, conditions };
+  return { ...(status.activeNode === undefined ? {} : { activeNode: status.activeNode }), ...(status.egressIP === undefined ? {} : { egressIP: status.egressIP }), ...(status.activeNodes === undefined ? {} : { activeNodes: [...status.activeNodes] }), selectedPods: status.selectedPods, conditions };
 }
 
 /** JSON with every object's keys sorted: the API server returns a custom object's fields in its own order. */
@@ -96,8 +96,10 @@ export function createEgressInformers(kc: KubeConfig, options: {
       if (last?.key === key && last.version === current.metadata?.resourceVersion) return false;
       const want = storedStatus(status, current.status, { now: new Date().toISOString(), ...(current.metadata?.generation === undefined ? {} : { generation: current.metadata.generation }) });
       if (canonicalJson(want) === canonicalJson(current.status ?? {})) return false;
+      // A merge patch keeps fields it does not name: the ones `want` lacks are removed with null.
+      const cleared = (["activeNode", "egressIP", "activeNodes"] as const).filter((k) => want[k] === undefined && current.status?.[k] !== undefined);
       try {
-        await custom.patchClusterCustomObjectStatus({ ...coords, name: status.name, body: { status: want } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+        await custom.patchClusterCustomObjectStatus({ ...coords, name: status.name, body: { status: { ...want, ...Object.fromEntries(cleared.map((k) => [k, null])) } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
       } catch (err) {
         if (httpStatusOf(err) === 404) return false;
         throw new CniError("IoFailure", `Cannot write the status of EgressGateway ${status.name}: ${errorMessage(err)}`, { cause: err });

@@ -188,3 +188,63 @@ describe("planEgress with liveness", () => {
     expect(planEgress({ ...input([lonely], "n5"), nodes: edge }).probe).toEqual(["n1", "n2"]);
   });
 });
+
+describe("planEgress with distribution hash", () => {
+  const egressNames = ["e1", "e2", "e3", "e4"];
+  const spreadNodes: EgressNodeData[] = [
+    { name: "p1", labels: {}, internalIp: "198.18.246.11", podCidr: "10.247.1.0/24", ready: true },
+    ...egressNames.map((name, i) => ({ name, labels: { "isthmus.io/egress": "true" }, internalIp: `198.18.246.${String(21 + i)}`, podCidr: `10.247.${String(2 + i)}.0/24`, ready: true })),
+  ];
+  const many: PodData[] = Array.from({ length: 64 }, (_, i) => ({ namespace: "db", name: `c${String(i)}`, labels: { app: "client" }, ip: `10.247.1.${String(10 + i)}`, nodeName: "p1" }));
+  const spread = gw("spread", { podSelector: { matchLabels: { app: "client" } }, nodeSelector: egressNodes, distribution: "hash" });
+  const plan = (nodeName: string, unreachable: string[] = []) => planEgress({ nodeName, gateways: [spread], nodes: spreadNodes, pods: many, namespaces, unreachable });
+  /** Pod IP → the egress node the pod node steers it to. */
+  const assignment = (unreachable: string[] = []): Map<string, string> => new Map(plan("p1", unreachable).programs.flatMap((p) => p.steer.map((ip) => [ip, p.active.name] as const)));
+
+  it("every live eligible node serves with its own InternalIP; the status lists each with its pods", () => {
+    const status = plan("p1").statuses[0];
+    expect(status?.activeNode).toBeUndefined();
+    expect(status?.activeNodes?.map((n) => [n.name, n.egressIP])).toEqual(egressNames.map((name, i) => [name, `198.18.246.${String(21 + i)}`]));
+    expect(status?.activeNodes?.reduce((sum, n) => sum + n.selectedPods, 0)).toBe(64);
+    expect(status?.conditions[0]).toMatchObject({ status: "True", reason: "Active" });
+    // Every egress node gets some of 64 pods, and the pod node steers each pod once.
+    for (const n of status?.activeNodes ?? []) expect(n.selectedPods).toBeGreaterThan(0);
+    expect(assignment().size).toBe(64);
+  });
+
+  it("gives the pod node one program per egress node, and each egress node the pods hashed to it", () => {
+    const programs = plan("p1").programs;
+    expect(programs.map((p) => [p.part, p.index, p.serving])).toEqual(egressNames.map((name, i) => [name, i + 1, false]));
+    const e2 = plan("e2").programs;
+    expect(e2).toHaveLength(1);
+    expect(e2[0]).toMatchObject({ serving: true, egressIp: "198.18.246.22", steer: [] });
+    expect(e2[0]?.part).toBeUndefined();
+    expect(new Set(e2[0]?.snat)).toEqual(new Set([...assignment()].filter(([, n]) => n === "e2").map(([ip]) => ip)));
+  });
+
+  it("a dead egress node moves only its own pods; the others stay where they were", () => {
+    const before = assignment();
+    const after = assignment(["e3"]);
+    for (const [ip, node] of before) {
+      if (node === "e3") expect(after.get(ip)).not.toBe("e3");
+      else expect(after.get(ip)).toBe(node);
+    }
+    expect(plan("p1", ["e3"]).statuses[0]?.activeNodes?.map((n) => n.name)).toEqual(["e1", "e2", "e4"]);
+  });
+
+  it("is the same on every node and in any input order", () => {
+    const reversed = planEgress({ nodeName: "p1", gateways: [spread], nodes: [...spreadNodes].reverse(), pods: [...many].reverse(), namespaces });
+    expect(reversed).toEqual(plan("p1"));
+    expect(plan("e1").statuses).toEqual(plan("p1").statuses);
+  });
+
+  it("rejects an egressIP or an unknown distribution with InvalidSpec", () => {
+    const withIp = gw("ip", { nodeSelector: egressNodes, distribution: "hash", egressIP: "198.18.246.50/24" });
+    const unknown = gw("odd", { nodeSelector: egressNodes, distribution: "round-robin" as "hash" });
+    const statuses = planEgress({ nodeName: "p1", gateways: [withIp, unknown], nodes: spreadNodes, pods: many, namespaces }).statuses;
+    expect(statuses.map((s) => [s.name, s.conditions[0]?.reason, s.conditions[0]?.message])).toEqual([
+      ["ip", "InvalidSpec", "spec.egressIP must be omitted with distribution hash: every egress node serves with its own InternalIP"],
+      ["odd", "InvalidSpec", "spec.distribution: \"round-robin\" is not one of active-standby, hash"],
+    ]);
+  });
+});

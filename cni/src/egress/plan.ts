@@ -21,6 +21,11 @@
  *   IPv4 address, not host-network. A pod that several Ready resources select belongs to the
  *   oldest (creationTimestamp, then name); the others report Conflict=True
  *   "PodsClaimedByOther" and leave it alone, so adding a resource never moves working traffic.
+ * - Distribution `hash`: every eligible node that this node's probes do not find dead serves at
+ *   once with its own InternalIP (an extra address cannot be on several nodes: `egressIP` must be
+ *   omitted); each pod goes to the node with the highest FNV-1a hash of (resource, pod IP, node)
+ *   (rendezvous hashing): the same on every node, and a node that dies or returns moves only the
+ *   pods that hash to it. A steering node gets one program per egress node its pods go to.
  * - A resource that is not Ready programs nothing: its pods leave through their own node as if
  *   it did not exist (masqueraded to the node's address), never into a black hole.
  */
@@ -34,8 +39,10 @@ export const maxPrograms = 255;
 interface Checked {
   readonly destinations: readonly string[];
   readonly ip?: { readonly address: string; readonly prefix?: number };
+  readonly hash: boolean;
 }
 
+const distributions: ReadonlySet<string> = new Set(["active-standby", "hash"]);
 const operators = new Set(["In", "NotIn", "Exists", "DoesNotExist"]);
 
 function selectorProblem(what: string, selector: LabelSelector | undefined): string | undefined {
@@ -64,13 +71,17 @@ export function checkSpec(gateway: EgressGatewayData): Checked | string {
   }
   if (destinations.length === 0) destinations.push("0.0.0.0/0");
   const sorted = [...new Set(destinations)].sort();
-  if (spec.egressIP === undefined) return { destinations: sorted };
+  const distribution: string = spec.distribution ?? "active-standby";
+  if (!distributions.has(distribution)) return `spec.distribution: "${distribution}" is not one of ${[...distributions].join(", ")}`;
+  const hash = distribution === "hash";
+  if (hash && spec.egressIP !== undefined) return "spec.egressIP must be omitted with distribution hash: every egress node serves with its own InternalIP";
+  if (spec.egressIP === undefined) return { destinations: sorted, hash };
   const [address = "", prefixText, ...rest] = spec.egressIP.split("/");
   const prefix = prefixText === undefined ? undefined : Number(prefixText);
   if (rest.length > 0 || !isIp(address) || parseIp(address).family !== 4 || (prefix !== undefined && (!/^\d+$/.test(prefixText ?? "") || prefix < 1 || prefix > 32))) {
     return `spec.egressIP: "${spec.egressIP}" is not an IPv4 address, optionally with a prefix length 1..32 (A.B.C.D or A.B.C.D/len)`;
   }
-  return { destinations: sorted, ip: { address: parseIp(address).toString(), ...(prefix === undefined ? {} : { prefix }) } };
+  return { destinations: sorted, hash, ip: { address: parseIp(address).toString(), ...(prefix === undefined ? {} : { prefix }) } };
 }
 
 function isCidrLoose(text: string): boolean {
@@ -100,6 +111,27 @@ interface Ready {
   readonly checked: Checked;
   readonly active: EgressTarget;
   readonly egressIp: string;
+  /** `hash`: every serving node, sorted by name (`active` is the first). */
+  readonly actives: readonly EgressTarget[];
+}
+
+/** FNV-1a (32 bits) of `text`. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** The node of `nodes` (non-empty) that serves pod `podIp` of resource `gateway` under `hash`: rendezvous hashing, ties to the first by name. */
+export function hashNode<T extends { readonly name: string }>(gateway: string, podIp: string, nodes: readonly T[]): T {
+  let best = nodes[0];
+  let bestScore = -1;
+  for (const n of nodes) {
+    const score = fnv1a(`${gateway}/${podIp}/${n.name}`);
+    if (score > bestScore) [best, bestScore] = [n, score];
+  }
+  if (best === undefined) throw new Error("hashNode needs at least one node");
+  return best;
 }
 
 /** Older first: creationTimestamp, then name; a resource without a timestamp sorts last. */
@@ -146,7 +178,7 @@ export function planEgress(input: EgressInput): EgressPlan {
       statuses.set(gateway.name, { name: gateway.name, selectedPods: 0, conditions });
       continue;
     }
-    ready.push({ gateway, checked, active, egressIp: checked.ip?.address ?? active.internalIp });
+    ready.push({ gateway, checked, active, egressIp: checked.ip?.address ?? active.internalIp, actives: checked.hash ? candidates.filter((n) => !unreachable.has(n.name)) : [active] });
   }
 
   const nsLabels = new Map(input.namespaces.map((n) => [n.name, n.labels] as const));
@@ -179,12 +211,26 @@ export function planEgress(input: EgressInput): EgressPlan {
     const conflict = holders.length === 0
       ? condition("Conflict", false, "NoConflict", "no older resource selects these pods")
       : condition("Conflict", true, "PodsClaimedByOther", `some selected pods already belong to the older ${holders.join(", ")}: they stay there`);
+    const active = condition("Ready", true, "Active", r.checked.hash ? `nodes ${r.actives.map((n) => n.name).join(", ")} SNAT to their InternalIPs, each pod to one chosen by hash` : `node ${r.active.name} SNATs to ${r.egressIp}`);
+    if (r.checked.hash) {
+      const byNode = new Map<string, PodData[]>(r.actives.map((n) => [n.name, []]));
+      for (const pod of mine) byNode.get(hashNode(r.gateway.name, pod.ip ?? "", r.actives).name)?.push(pod);
+      statuses.set(r.gateway.name, { name: r.gateway.name, activeNodes: r.actives.map((n) => ({ name: n.name, egressIP: n.internalIp, selectedPods: byNode.get(n.name)?.length ?? 0 })), selectedPods: mine.length, conditions: [active, conflict] });
+      for (const target of r.actives) {
+        const pods = byNode.get(target.name) ?? [];
+        const isSelf = target.name === input.nodeName;
+        const steer = isSelf ? [] : pods.filter((p) => p.nodeName === input.nodeName).map((p) => p.ip ?? "");
+        if (steer.length === 0 && !isSelf) continue;
+        programs.push({ name: r.gateway.name, ...(isSelf ? {} : { part: target.name }), destinations: r.checked.destinations, steer: sortIps(steer), active: target, serving: isSelf, snat: isSelf ? sortIps(pods.map((p) => p.ip ?? "")) : [], egressIp: target.internalIp });
+      }
+      continue;
+    }
     statuses.set(r.gateway.name, {
       name: r.gateway.name,
       activeNode: r.active.name,
       egressIP: r.egressIp,
       selectedPods: mine.length,
-      conditions: [condition("Ready", true, "Active", `node ${r.active.name} SNATs to ${r.egressIp}`), conflict],
+      conditions: [active, conflict],
     });
     const isActive = r.active.name === input.nodeName;
     const steer = isActive ? [] : mine.filter((p) => p.nodeName === input.nodeName).map((p) => p.ip ?? "");

@@ -84,6 +84,11 @@ export function objectName(name: string): string {
   return name.replaceAll(".", "_");
 }
 
+/** The object-name part of a program: its resource's, and with `hash` on a steering node `__` and its egress node's. */
+export function programObject(program: Pick<GatewayProgram, "name" | "part">): string {
+  return program.part === undefined ? objectName(program.name) : `${objectName(program.name)}__${objectName(program.part)}`;
+}
+
 /** The counters of a program: transmitted (pod → outside) and received (replies). */
 export function counterNames(name: string): { readonly tx: string; readonly rx: string } {
   return { tx: `tx_${objectName(name)}`, rx: `rx_${objectName(name)}` };
@@ -119,7 +124,7 @@ export function renderEgressScript(input: EgressRenderInput, existing: ExistingE
   const wantSets = new Set(["cluster", "addresses"]);
   const wantCounters = new Set<string>();
   for (const { program: p, nextHop } of input.programs) {
-    const o = objectName(p.name);
+    const o = programObject(p);
     const dst = `d_${o}`;
     wantSets.add(dst);
     lines.push(`add set ${t} ${dst} { type ipv4_addr; flags interval; auto-merge; }`, `flush set ${t} ${dst}`, `add element ${t} ${dst} { ${p.destinations.join(", ")} }`);

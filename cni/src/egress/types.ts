@@ -25,6 +25,25 @@ export interface EgressGatewaySpec {
    * the active node's own InternalIP.
    */
   readonly egressIP?: string;
+  /**
+   * `active-standby` (default): one node serves, the first eligible by name that answers.
+   * `hash`: every eligible node that answers serves at once, each with its own InternalIP (so
+   * `egressIP` must be omitted); a pod's traffic goes to the node chosen by a rendezvous hash of
+   * its IP over them, so a node's death moves only its own pods.
+   */
+  readonly distribution?: EgressDistribution;
+}
+
+/** How an EgressGateway's pods are spread over its egress nodes. */
+export type EgressDistribution = "active-standby" | "hash";
+
+/** One node serving a `hash` EgressGateway, as its status lists it. */
+export interface EgressActiveNode {
+  readonly name: string;
+  /** Its InternalIP: the source address its pods are seen with. */
+  readonly egressIP: string;
+  /** Pods whose traffic it SNATs. */
+  readonly selectedPods: number;
 }
 
 /** An EgressGateway: its name, creation time (older wins a conflict) and spec. */
@@ -88,10 +107,12 @@ export interface EgressCondition {
 /** EgressGateway.status as computed (identical on every node for the same input). */
 export interface EgressGatewayStatus {
   readonly name: string;
-  /** The node that SNATs this resource's traffic; absent when Ready is False. */
+  /** The node that SNATs this resource's traffic (`active-standby`); absent when Ready is False. */
   readonly activeNode?: string;
-  /** The address outside systems see; absent when Ready is False. */
+  /** The address outside systems see (`active-standby`); absent when Ready is False. */
   readonly egressIP?: string;
+  /** `hash`: every serving node, sorted by name (the first writes the status); absent when Ready is False. */
+  readonly activeNodes?: readonly EgressActiveNode[];
   /** Pods this resource steers (selected, with an IPv4 address, not host-network, not claimed by an older resource). */
   readonly selectedPods: number;
   readonly conditions: readonly EgressCondition[];
@@ -104,9 +125,11 @@ export interface EgressTarget {
   readonly podCidr: string;
 }
 
-/** What one node does for one ready gateway. */
+/** What one node does for one ready gateway (with `hash`, for one egress node of it). */
 export interface GatewayProgram {
   readonly name: string;
+  /** `hash` on a steering node: the egress node this program steers to (one program per such node). */
+  readonly part?: string;
   /** 1-based index among this node's programs (marks and routing tables are derived from it). */
   readonly index: number;
   /** Destinations (canonical IPv4 CIDRs, sorted). */
