@@ -409,8 +409,10 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       broker.close();
       await gateways.stop();
       await slices.stop();
-      await metrics?.close();
       await cable.release();
+      // Last: an uninstall refuses while this port answers, and until the release above the
+      // cable would re-create a device it removed.
+      await metrics?.close();
       log.info("gateway agent stopped; the data plane keeps running");
     },
   };

@@ -6,8 +6,9 @@ import { IsthmusError } from "@isthmus/core/errors";
  * - `NoNodeAddress`: the node has no InternalIP (or no podCIDR when the tunnel address is derived from it).
  * - `NotIpv4`: an address the route agent needs is not IPv4.
  * - `KubeFailed`: a call to the API server for our own resources failed.
+ * - `AgentRunning`: an uninstall found the agent still running on the node.
  */
-export type AgentErrorCode = "InvalidKey" | "NoNodeAddress" | "NotIpv4" | "KubeFailed";
+export type AgentErrorCode = "InvalidKey" | "NoNodeAddress" | "NotIpv4" | "KubeFailed" | "AgentRunning";
 
 /** The error of the gateway agents (gateway and route agent). */
 export class AgentError extends IsthmusError<AgentErrorCode> {}

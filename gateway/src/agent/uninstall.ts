@@ -1,4 +1,5 @@
 import { rm } from "node:fs/promises";
+import { createConnection } from "node:net";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { createKubeClient } from "@isthmus/core/kube";
 import { type Logger } from "@isthmus/core/runtime";
@@ -8,14 +9,36 @@ import { removeGlobalNat } from "../cable/global-nat.js";
 import { createIpTool } from "../system/ip.js";
 import { generatePrivateKey } from "../wireguard/keys.js";
 import { keyFilePath, type GatewayConfig } from "./config.js";
+import { AgentError } from "./errors.js";
 import { deleteGateway } from "./gateway-resource.js";
+
+/** True when something accepts TCP connections on localhost:`port` within `timeoutMs`. */
+function answers(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port, timeout: timeoutMs });
+    const done = (up: boolean): void => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.once("connect", () => { done(true); });
+    socket.once("timeout", () => { done(false); });
+    socket.once("error", () => { done(false); });
+  });
+}
 
 /**
  * Removes what the gateway made on this node: both cables' devices, their routes and MSS-clamp
  * tables (whichever driver ran), the global address translation table, the key file, and — when the API server is reachable — the
- * node's Gateway object. Idempotent.
+ * node's Gateway object. Idempotent. Refuses (AgentError "AgentRunning", nothing changed) while
+ * a gateway agent still runs on the node.
  */
 export async function uninstallGateway(config: GatewayConfig, deps: { logger: Logger; env: Readonly<Record<string, string | undefined>> }): Promise<void> {
+  // A gateway agent still running on this node (its pod not yet stopped) restarts wireguard-go
+  // when the device goes and re-applies its link and MSS clamp: removing them now would leave
+  // them behind. Its metrics port answers until it has let go of the device.
+  if (config.metricsPort !== 0 && (await answers(config.metricsPort, 1000))) {
+    throw new AgentError("AgentRunning", `Cannot uninstall the gateway on this node: an isthmus-gateway agent still answers on port ${String(config.metricsPort)} and would re-create what the uninstall removes; stop it first (delete the isthmus-gateway DaemonSet and wait for its pods to go)`);
+  }
   const context = { logger: deps.logger };
   // The drivers validate their config even for cleanup; nothing of these placeholders is used.
   const placeholder = { privateKey: generatePrivateKey(), tunnelIp: "127.0.0.1" };

@@ -117,17 +117,20 @@ export async function startGatewayLab(location: LabLocation = {}): Promise<Gatew
   const clusters = plan.clusters;
 
   const undeploy = async (): Promise<string[]> => {
+    const left: string[] = [];
     for (const cluster of clusters) {
-      await kubectl(cluster.id, ["delete", "--ignore-not-found", "--wait=true", "--timeout=60s", "-f", join(repoRoot, "deploy/gateway/30-gateway.yaml"), "-f", join(repoRoot, "deploy/gateway/40-route-agent.yaml")]);
+      // Foreground: returns once the agents' pods are gone. A gateway agent still running
+      // re-creates the device and MSS clamp the node cleanup removes (its uninstall refuses then).
+      await kubectl(cluster.id, ["delete", "--ignore-not-found", "--cascade=foreground", "--wait=true", "--timeout=180s", "-f", join(repoRoot, "deploy/gateway/30-gateway.yaml"), "-f", join(repoRoot, "deploy/gateway/40-route-agent.yaml")]);
       await kubectl(cluster.id, ["-n", defaults.namespace, "delete", "lease", defaults.gatewayLease, "--ignore-not-found"]);
       for (const node of cluster.nodes) {
         const target = `${cluster.id}/${node.name}`;
-        await lab.execResult(target, ["env", `NODE_NAME=${node.name}`, process.execPath, join(repoRoot, "gateway/dist/main.js"), "--uninstall", "--pod-cidrs", cluster.podCidr, "--service-cidrs", cluster.serviceCidr, "--kubeconfig", "/dev/null/none"], { timeoutMs: 60_000 });
+        const gateway = await lab.execResult(target, ["env", `NODE_NAME=${node.name}`, process.execPath, join(repoRoot, "gateway/dist/main.js"), "--uninstall", "--pod-cidrs", cluster.podCidr, "--service-cidrs", cluster.serviceCidr, "--kubeconfig", "/dev/null/none"], { timeoutMs: 60_000 });
+        if (gateway.code !== 0) left.push(`${target}: gateway uninstall exited ${String(gateway.code)}: ${gateway.stderr.trim().slice(-500)}`);
         await lab.exec(target, [process.execPath, join(repoRoot, "gateway/dist/route-agent.js"), "--uninstall", "--node-name", node.name, "--node-ip", node.lanAddress], { timeoutMs: 60_000 });
       }
       await kubectl(cluster.id, ["delete", "gateways.isthmus.io", "--all", "--ignore-not-found"]);
     }
-    const left: string[] = [];
     for (const cluster of clusters) for (const node of cluster.nodes) left.push(...(await leftovers(lab, `${cluster.id}/${node.name}`)));
     return left;
   };
