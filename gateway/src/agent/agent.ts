@@ -37,7 +37,7 @@ import { discoverEndpoint, hostOf, tunnelAddress } from "./endpoint.js";
 import { createFailoverTracker } from "./failover.js";
 import { createLazyInformer, type LazyInformer } from "./lazy-informer.js";
 import { gatewaysPath, listGateways, readGateway, writeGatewayStatus, type GatewayObject } from "./gateway-resource.js";
-import { ownGlobalBlock, planGlobalNat, serviceNameLabel } from "./global-plan.js";
+import { leaveOutOwnRanges, ownGlobalBlock, planGlobalNat, serviceNameLabel } from "./global-plan.js";
 import { loadOrCreatePrivateKey } from "./key-store.js";
 import { applyRoutingSysctls, isLinkUp, listLocalAddresses, underlayDevice } from "./node-net.js";
 import { planPeers, type PlannedPeer } from "./peer-plan.js";
@@ -285,10 +285,10 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       const wanted = wantedTunnelIp();
       if (wanted !== tunnelIp) await retunnel(wanted);
       failover.observe(state.endpoints());
-      planned = planPeers({
+      planned = leaveOutOwnRanges(planPeers({
         localClusterId: clusterId, driver: config.cableDriver, clusters: state.clusters(), endpoints: state.endpoints(),
         failed: failover.marks(), nowMs: performance.now(), holdMs: config.failedEndpointHoldMs, routed: active, local: endpoint,
-      });
+      }), [...config.podCidrs, ...config.serviceCidrs]);
       // Right after start or after losing the Lease, stay out of the data plane for a moment:
       // remotes may still dial this gateway (a former active), and only failing probes move them
       // to the new active when the broker cannot tell them (ADR 0501).

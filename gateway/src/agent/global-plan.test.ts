@@ -2,7 +2,7 @@ import type { V1EndpointSlice } from "@kubernetes/client-node";
 import type { Cluster, ServiceExport } from "@isthmus/core/model";
 import { describe, expect, it } from "vitest";
 import { renderGlobalNat } from "../cable/global-nat.js";
-import { planGlobalNat, type GlobalNatInputs } from "./global-plan.js";
+import { leaveOutOwnRanges, planGlobalNat, type GlobalNatInputs } from "./global-plan.js";
 
 const cluster = (id: string, globalCidr?: string): Cluster => ({
   id, podCidrs: ["10.1.0.0/16"], serviceCidrs: ["10.101.0.0/16"], labels: {}, joinedAt: "2026-01-01T00:00:00.000Z", lastSeen: "2026-01-01T00:00:00.000Z",
@@ -86,5 +86,26 @@ describe("planGlobalNat", () => {
     if (spec === undefined) throw new Error("expected a translation");
     expect(spec.services[0]?.ports[0]?.backends).toEqual([]);
     expect(renderGlobalNat(spec, "active")).not.toContain("dnat");
+  });
+});
+
+describe("leaveOutOwnRanges", () => {
+  const peer = (clusterId: string, subnets: string[], tunnelIp: string): { subnets: string[]; peer: { clusterId: string; tunnelIp: string } } => ({ subnets, peer: { clusterId, tunnelIp } });
+  const own = ["10.1.0.0/16", "10.101.0.0/16"];
+
+  it("keeps remotes routed by their blocks or by CIDRs of their own", () => {
+    const planned = [peer("c1", ["242.0.0.0/16"], "242.0.255.254"), peer("c3", ["10.3.0.0/16", "10.103.0.0/16"], "10.3.0.1")];
+    expect(leaveOutOwnRanges(planned, own)).toEqual(planned);
+  });
+
+  it("leaves out a remote with this cluster's ranges (no blocks yet) and one whose tunnel address is still in them", () => {
+    const planned = [
+      peer("c1", ["10.1.0.0/16", "10.101.0.0/16"], "10.1.0.1"),
+      peer("c2", ["242.1.0.0/16"], "10.1.0.1"),
+      peer("c3", ["10.3.0.0/16"], "10.3.0.1"),
+      peer("c4", ["10.0.0.0/8"], "192.0.2.1"),
+    ];
+    expect(leaveOutOwnRanges(planned, own).map((p) => p.peer.clusterId)).toEqual(["c3"]);
+    expect(leaveOutOwnRanges(planned, [])).toEqual(planned);
   });
 });

@@ -8,7 +8,7 @@
 // holds), every port. Pure.
 import type { V1EndpointSlice } from "@kubernetes/client-node";
 import { type Cluster, globalEgressAddress, type ServiceExport } from "@isthmus/core/model";
-import { isIp } from "@isthmus/core/net";
+import { isIp, overlaps, parseCidr, parseIp } from "@isthmus/core/net";
 import type { GlobalNatSpec, GlobalServicePort } from "../cable/global-nat.js";
 
 /** The label an EndpointSlice carries naming its Service. */
@@ -70,4 +70,21 @@ function backendsOf(slices: readonly V1EndpointSlice[], port: { name: string; pr
     }
   }
   return [...seen.values()].sort((a, b) => a.ip.localeCompare(b.ip) || a.port - b.port);
+}
+
+/**
+ * The planned peers without those that overlap this cluster's own CIDRs (by their subnets or
+ * their tunnel address): a remote with the same ranges before the broker has given both clusters
+ * blocks (it does on this cluster's first publish), or whose gateway has not moved its tunnel
+ * address into its block yet. Routing them would take the cluster's own range into the tunnel,
+ * and a VXLAN cable cannot route through a tunnel address that is local ("Nexthop has invalid
+ * gateway"): the reconcile failed before it published, so the cluster never got its block. Pure.
+ */
+export function leaveOutOwnRanges<T extends { readonly subnets: readonly string[]; readonly peer: { readonly tunnelIp: string } }>(planned: readonly T[], ownCidrs: readonly string[]): T[] {
+  const own = ownCidrs.map((c) => parseCidr(c));
+  const clashes = (cidr: string): boolean => own.some((o) => overlaps(o, parseCidr(cidr)));
+  return planned.filter((p) => {
+    const tunnel = parseIp(p.peer.tunnelIp);
+    return !p.subnets.some(clashes) && !clashes(`${tunnel.toString()}/${tunnel.family === 4 ? "32" : "128"}`);
+  });
 }
