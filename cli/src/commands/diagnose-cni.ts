@@ -76,7 +76,7 @@ export function judgeMasquerade(nodes: readonly CniNodeState[], remoteCidrs: rea
   return ok(`${String(nodes.length)} node(s) keep the source of traffic to and from ${scope}; the CNI's masquerade rules: ${String(rules)}`);
 }
 
-/** The `pod mtu` check: `activeNode` is the Lease holder, `cableDevice` its cable device. */
+/** The `pod mtu` check: `active.node` is the Lease holder, `active.cableDevice` its cable device. */
 export function judgePodMtu(nodes: readonly CniNodeState[], active: { node: string; cableDevice: string }): Verdict {
   const podMtus = nodes.flatMap((n) => n.links.filter((l) => l.kind === "veth" && l.master !== undefined && n.links.some((b) => b.name === l.master && b.kind === "bridge")).map((l) => ({ node: n.node, mtu: l.mtu })));
   if (podMtus.length === 0) return { result: "warn", detail: "no pod interfaces found on the nodes", remedy: "start a pod, then check again" };
