@@ -125,14 +125,10 @@ function nextHops(programs: readonly GatewayProgram[], options: { readonly mode:
 /** Brings the node to `options.programs`; returns a line per change (for the log). Throws CniError on failure. */
 export async function applyEgress(runner: CommandRunner, options: EgressApplyOptions): Promise<string[]> {
   const changes: string[] = [];
-  // One read of each kind, side by side, as are the table and the sysctls below: on a failover
-  // every command before the route or the address is part of the loss window.
-  const [current, addrOut, ruleOut, routeOut] = await Promise.all([
-    listTable(runner),
-    runner.run(["ip", "-j", "-4", "addr", "show"]),
-    runner.run(["ip", "-j", "-4", "rule", "show"]),
-    runner.run(["ip", "-j", "-4", "route", "show", "table", "all", "proto", String(defaults.cniRouteProtocol)]),
-  ]);
+  // One read of each kind: the table and the addresses first, the rules and routes beside the
+  // table's write (they are needed only after it). On a failover every command before the route
+  // or the address is part of the loss window.
+  const [current, addrOut] = await Promise.all([listTable(runner), runner.run(["ip", "-j", "-4", "addr", "show"])]);
   const links = JSON.parse(addrOut.stdout) as AddrJson[];
   // Nothing to program needs no underlay: uninstall works on a node whose address is gone.
   const underlay = options.programs.length === 0 ? { device: "", subnets: [] } : underlayOf(links, options.nodeIp);
@@ -159,7 +155,9 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
   const tableWanted = options.programs.length > 0 || current !== undefined;
   const writeTable = tableWanted && (newScript || memo.table === undefined || memo.table !== tableFingerprint(current));
   if (writeTable && !newScript) changes.push(`table ip ${egressTable}: ${current === undefined ? "missing" : "changed behind the agent's back"}, rewritten`);
-  await Promise.all([
+  const [ruleOut, routeOut] = await Promise.all([
+    runner.run(["ip", "-j", "-4", "rule", "show"]),
+    runner.run(["ip", "-j", "-4", "route", "show", "table", "all", "proto", String(defaults.cniRouteProtocol)]),
     ...(writeTable ? [runner.run(["nft", "-f", "-"], { stdin: script })] : []),
     // Replies carry the steering mark back (render.ts); the reverse-path check uses it only with this set.
     ...(newScript ? [...devices].map((dev) => runner.run(["sysctl", "-q", "-w", `net/ipv4/conf/${dev}/src_valid_mark=1`])) : []),

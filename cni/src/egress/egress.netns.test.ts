@@ -15,7 +15,7 @@ import type { NetworkPolicyData } from "../policy/types.js";
 import { addNetns, connectNodesToLan, deleteNetns, netnsPath, requireRoot, sh, testNetnsName, waitFor } from "../testing/netns.js";
 import { nodeLab } from "../testing/node-lab.js";
 import { createEgressAgent } from "./agent.js";
-import { applyEgress, deleteEgress, readEgressCounters } from "./apply.js";
+import { applyEgress, deleteEgress, type EgressTableMemo, readEgressCounters } from "./apply.js";
 import { hashNode, planEgress } from "./plan.js";
 import { counterNames, egressTable } from "./render.js";
 import type { EgressGatewayData, EgressNodeData, PodData } from "./types.js";
@@ -205,6 +205,20 @@ describe("egress gateway data path", () => {
 
   it("re-applying the same plan changes nothing", async () => {
     expect(await program([gateway()])).toEqual([[], [], []]);
+  });
+
+  it("a second apply with the same memo only reads: one command per kind, no write", async () => {
+    const gateways = [gateway()];
+    for (const [i, rec] of records.entries()) {
+      const plan = planEgress({ nodeName: rec.name, gateways, nodes: egressNodes, pods: podData(), namespaces: [{ name: "app", labels: {} }] });
+      const memo: EgressTableMemo = {};
+      const options = { programs: plan.programs, nodeIp: rec.internalIp ?? "", mode: "always" as const, clusterCidrs: records.map((r) => r.podCidr ?? ""), memo };
+      await applyEgress(runner(i), options);
+      const commands: string[] = [];
+      const counting = { hostNetns: runner(i).hostNetns, run: (argv: readonly string[], o?: Parameters<ReturnType<typeof createCommandRunner>["run"]>[1]) => { commands.push(argv.slice(0, 3).join(" ")); return runner(i).run(argv, o); } };
+      expect(await applyEgress(counting, options)).toEqual([]);
+      expect(commands.sort()).toEqual(["ip -j -4", "ip -j -4", "ip -j -4", "nft -j list"]);
+    }
   });
 
   it("destinations limit the steering", async () => {
