@@ -39,6 +39,9 @@ describe("isthmus show with global addresses", () => {
     await a.publish({ kind: "cluster", spec: same });
     // gb overlaps ga and asks for global addressing: both get a block in one commit.
     await b.publish({ kind: "cluster", spec: { ...same, global: true } });
+    const c = await member("gc");
+    await c.publish({ kind: "cluster", spec: { podCidrs: ["10.3.0.0/16"], serviceCidrs: ["10.4.0.0/16"], labels: {} } });
+    await c.publish({ kind: "export", records: [{ clusterId: "gc", namespace: "default", name: "db", type: "Headless", ports: [{ port: 5432, protocol: "TCP" }], createdAt: t0, endpoints: [{ addresses: ["10.3.1.7"], ready: true }] }] });
     await a.publish({ kind: "export", records: [web("ga")] });
     await b.publish({ kind: "export", records: [web("gb"), { clusterId: "gb", namespace: "default", name: "db", type: "Headless", ports: [{ port: 5432, protocol: "TCP" }], createdAt: t0, endpoints: [{ addresses: ["10.244.1.7"], hostname: "db-0", ready: true }, { addresses: ["10.244.2.8"], hostname: "db-1", ready: true }] }] });
   });
@@ -47,7 +50,7 @@ describe("isthmus show with global addresses", () => {
     const json = await runCli(["show", "clusters", "--broker-admin", local.adminFile, "-o", "json"]);
     expect(json.code).toBe(0);
     const rows = JSON.parse(json.stdout) as { id: string; globalCidr?: string }[];
-    expect(rows.map((r) => [r.id, r.globalCidr])).toEqual([["ga", "242.1.0.0/16"], ["gb", "242.0.0.0/16"]]);
+    expect(rows.map((r) => [r.id, r.globalCidr])).toEqual([["ga", "242.1.0.0/16"], ["gb", "242.0.0.0/16"], ["gc", undefined]]);
     const table = await runCli(["show", "clusters", "--broker-admin", local.adminFile]);
     expect(table.stdout).toMatch(/GLOBAL-CIDR/);
     expect(table.stdout).toMatch(/ga\s+10\.244\.0\.0\/16\s+10\.96\.0\.0\/12\s+242\.1\.0\.0\/16/);
@@ -58,10 +61,12 @@ describe("isthmus show with global addresses", () => {
     expect(json.code).toBe(0);
     const rows = JSON.parse(json.stdout) as { cluster: string; name: string; clusterIp?: string; globalIp?: string | string[] }[];
     // A headless export's global IPs are its pods' (one each).
-    expect(rows.map((r) => [r.cluster, r.name, r.clusterIp, r.globalIp])).toEqual([["ga", "web", "10.96.0.10", "242.1.0.2"], ["gb", "db", undefined, ["242.0.0.3", "242.0.0.4"]], ["gb", "web", "10.96.0.10", "242.0.0.2"]]);
+    expect(rows.map((r) => [r.cluster, r.name, r.clusterIp, r.globalIp])).toEqual([["ga", "web", "10.96.0.10", "242.1.0.2"], ["gb", "db", undefined, ["242.0.0.3", "242.0.0.4"]], ["gb", "web", "10.96.0.10", "242.0.0.2"], ["gc", "db", undefined, undefined]]);
     const table = await runCli(["show", "exports", "--broker-admin", local.adminFile]);
     expect(table.stdout).toMatch(/CLUSTER-IP\s+GLOBAL-IP/);
     expect(table.stdout).toMatch(/gb\s+default\s+web\s+ClusterSetIP\s+10\.96\.0\.10\s+242\.0\.0\.2\s+80\/TCP/);
+    // Without a block: no global IPs at all (not an empty list).
+    expect(table.stdout).toMatch(/gc\s+default\s+db\s+Headless\s+-\s+-\s+5432\/TCP/);
     expect(table.stdout).toMatch(/gb\s+default\s+db\s+Headless\s+-\s+242\.0\.0\.3,242\.0\.0\.4\s+5432\/TCP/);
   });
 });

@@ -72,9 +72,15 @@ async function connections(conn: AdminConnection): Promise<Shown> {
   return { rows, columns: [col("FROM", "from"), col("GATEWAY", "gateway"), col("TO", "to"), col("STATUS", "status"), col("RTT-MS", "rttMs"), col("LOSS", "loss"), col("SINCE", "since"), col("REASON", "reason")] };
 }
 
+/** A headless export's per-pod global IPs; none (not an empty list) from a cluster without a block. */
+function podGlobalIps(endpoints: readonly { globalIp?: string }[]): string[] | undefined {
+  const ips = endpoints.flatMap((x) => x.globalIp ?? []);
+  return ips.length === 0 ? undefined : ips;
+}
+
 async function exports(conn: AdminConnection): Promise<Shown> {
   const { exports: list } = await conn.admin.listExports({});
-  const rows = list.map((e) => ({ cluster: e.clusterId, namespace: e.namespace, name: e.name, type: e.type, clusterIp: e.clusterIp, globalIp: e.type === "Headless" ? e.endpoints.flatMap((x) => x.globalIp ?? []) : e.globalIp, ports: e.ports.map((p) => `${String(p.port)}/${p.protocol}`), created: e.createdAt }));
+  const rows = list.map((e) => ({ cluster: e.clusterId, namespace: e.namespace, name: e.name, type: e.type, clusterIp: e.clusterIp, globalIp: e.type === "Headless" ? podGlobalIps(e.endpoints) : e.globalIp, ports: e.ports.map((p) => `${String(p.port)}/${p.protocol}`), created: e.createdAt }));
   return { rows, columns: [col("CLUSTER", "cluster"), col("NAMESPACE", "namespace"), col("NAME", "name"), col("TYPE", "type"), col("CLUSTER-IP", "clusterIp"), col("GLOBAL-IP", "globalIp"), col("PORTS", "ports"), col("CREATED", "created")] };
 }
 
