@@ -335,3 +335,88 @@ describe("the same clusters uninstalled and joined again over the VXLAN cable", 
     await carry50MB("vxlan");
   });
 });
+
+describe("global addresses as the operator sees them: show, diagnose, and a headless export's per-pod global IPs", () => {
+  // A headless Service in front of c2's echo pod, exported: the broker gives the pod a global IP.
+  const headless = "echo-pods";
+  const headlessName = `${headless}.${ns}.svc.${defaults.dnsZone}`;
+  const diagnoseGlobal = async (cluster: string): Promise<{ result: string; detail: string; remedy: string }> => {
+    // diagnose exits 1 when any check fails; only the global addresses check matters here.
+    const out = await isthmus(["diagnose", "--kubeconfig", await kubeconfig(cluster), "--broker-admin", adminFile(), "-o", "json"]);
+    if (out.stdout.trim() === "") throw new Error(`isthmus diagnose of ${cluster} exited ${String(out.code)}: ${out.stderr.slice(-2000)}`);
+    const found = (JSON.parse(out.stdout) as { check: string; result: string; detail: string; remedy: string }[]).find((r) => r.check === "global addresses");
+    if (found === undefined) throw new Error(`diagnose of ${cluster} has no global addresses check: ${out.stdout}${out.stderr}`);
+    return found;
+  };
+  beforeAll(async () => {
+    await lab.kubectl("c2", ["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        { apiVersion: "v1", kind: "Service", metadata: { name: headless, namespace: ns }, spec: { clusterIP: "None", selector: { app: "echo" }, ports: [{ name: "http", port: 8080, targetPort: 8080, protocol: "TCP" }] } },
+        { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "ServiceExport", metadata: { name: headless, namespace: ns } },
+      ],
+    }));
+  }, 120_000);
+
+  it("show lists each cluster's global block and each export's global IP, the headless export's per pod", { timeout: 180_000 }, async () => {
+    const clustersShown = JSON.parse(await cli(["show", "clusters", "--broker-admin", adminFile(), "-o", "json"])) as { id: string; globalCidr?: string }[];
+    expect(Object.fromEntries(clustersShown.map((r) => [r.id, r.globalCidr]))).toEqual(blocks);
+    const c2Block = parseCidr(blocks.c2 ?? "");
+    const rows = await waitFor(`the broker's global IP for the pod of c2's ${headless}`, async () => {
+      const shown = JSON.parse(await cli(["show", "exports", "--broker-admin", adminFile(), "-o", "json"])) as { cluster: string; name: string; globalIp?: string | string[] }[];
+      const pods = shown.find((r) => r.cluster === "c2" && r.name === headless)?.globalIp;
+      return Array.isArray(pods) && pods.length === 1 ? shown : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 1000 });
+    for (const cluster of ["c1", "c2"]) {
+      expect(rows.find((r) => r.cluster === cluster && r.name === `echo-${cluster}`)?.globalIp).toBe(await importedAddress("c3", cluster));
+    }
+    expect(rows.find((r) => r.cluster === "c3" && r.name === "echo-c3")?.globalIp).toBeUndefined();
+    const pod = rows.find((r) => r.cluster === "c2" && r.name === headless)?.globalIp as string[];
+    expect(pod.every((ip) => contains(c2Block, parseIp(ip)))).toBe(true);
+    const table = await cli(["show", "exports", "--broker-admin", adminFile()]);
+    expect(table).toMatch(new RegExp(`c2\\s+${ns}\\s+${headless}\\s+Headless\\s+-\\s+${(pod[0] ?? "").replaceAll(".", "\\.")}\\s+8080/TCP`));
+  });
+
+  it("diagnose finds c2 healthy, then the NAT rule deleted by hand on its active gateway (restored after)", { timeout: 300_000 }, async () => {
+    const healthy = await diagnoseGlobal("c2");
+    expect(healthy).toMatchObject({ result: "ok" });
+    expect(healthy.detail).toMatch(/block 242\.\S+: \d+ of \d+ global IPs in use; c2-n\d translates/);
+    const active = await leaseHolder(lab, "c2");
+    const target = await importedAddress("c1", "c2");
+    const listed = await lab.exec(`c2/${active}`, ["nft", "-a", "list", "chain", "ip", "isthmus_global", "prerouting"]);
+    const line = listed.split("\n").find((l) => l.includes(`ip daddr ${target} tcp dport 80 `));
+    const match = /^\s*(.*\S)\s+# handle (\d+)$/.exec(line ?? "");
+    if (match?.[1] === undefined || match[2] === undefined) throw new Error(`no DNAT rule for ${target}:80 on ${active}:\n${listed}`);
+    await lab.exec(`c2/${active}`, ["nft", "delete", "rule", "ip", "isthmus_global", "prerouting", "handle", match[2]]);
+    try {
+      const broken = await diagnoseGlobal("c2");
+      expect(broken.result).toBe("fail");
+      expect(broken.detail).toContain(`NAT rule missing on the active gateway ${active}: no DNAT of ${target} tcp/80`);
+      expect(broken.remedy).toContain("restarting that pod reprograms it");
+    } finally {
+      await lab.exec(`c2/${active}`, ["nft", "add", "rule", "ip", "isthmus_global", "prerouting", ...match[1].split(/\s+/)]);
+    }
+    expect((await diagnoseGlobal("c2")).result).toBe("ok");
+  });
+
+  it("a pod in c1 resolves c2's headless export by its clusterset.local name to per-pod global IPs that reach the pod", { timeout: 300_000 }, async () => {
+    const c2Block = parseCidr(blocks.c2 ?? "");
+    const answer = await waitFor(`${headlessName} from c1 answered with c2's global IPs`, async () => {
+      const ips = (await lab.exec(`c1/${ns}/client`, ["dig", "+short", "+time=2", "+tries=2", headlessName, "A"])).trim().split("\n").filter((l) => l !== "");
+      return ips.length > 0 && ips.every((ip) => contains(c2Block, parseIp(ip))) ? ips : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 1000 });
+    expect(answer).not.toContain((await lab.kubectl("c2", ["-n", ns, "get", "pod", "echo", "-o", "jsonpath={.status.podIP}"])).trim());
+    let last = "";
+    const reply = await waitFor(`GET http://${answer[0] ?? ""}:8080 from c1 (c2's gateway DNATs it to the echo pod)`, async (): Promise<EchoReply | undefined> => {
+      try {
+        return await echoFrom(lab, "c1", `http://${answer[0] ?? ""}:8080/headless`);
+      } catch (err) {
+        last = (err as Error).message;
+        return undefined;
+      }
+    }, { timeoutMs: 120_000, intervalMs: 1000, explain: () => Promise.resolve(last) });
+    expect(reply.cluster).toBe("c2");
+    expect(reply.client.split(":")[0]).toBe(globalEgressAddress(blocks.c1 ?? ""));
+  });
+});
