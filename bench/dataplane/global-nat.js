@@ -3,13 +3,15 @@
 // bench/dataplane (testing/topology.js: pod1 — gw1 ══ 198.18.0.0/24 ══ gw2 — pod2) with a cable
 // between the gateways that also routes each side's global block (242.1.0.0/16, 242.2.0.0/16):
 //   - without NAT: pod1 -> pod2's pod IP, no nft table on either gateway (so no conntrack either),
+//   - without NAT, conntrack on: the same, with an empty NAT chain on both gateways, as every
+//     Kubernetes node has (kube-proxy's tables make conntrack track every flow),
 //   - through global addresses: the gateways' own translation (gateway/src/cable/global-nat.ts,
 //     rendered and applied by its module as the agent does): gw1 SNATs pod1 to its egress
 //     address 242.1.0.1, gw2 DNATs the global IP 242.2.0.2 (TCP and UDP 5201) to pod2; pod1 ->
 //     242.2.0.2.
-// Paired rounds: each round measures both paths (the order alternates), the table is applied for
-// the NAT path and removed after it; a path's figure is the median over rounds, the ratio the
-// median of the rounds' NAT/plain ratios. Per path: one TCP flow (iperf3) and the packet rate of
+// Paired rounds: each round measures the three paths (the order rotates), tables are applied for
+// a path and removed after it; a path's figure is the median over rounds, a ratio the median of
+// the rounds' ratios. Per path: one TCP flow (iperf3) and the packet rate of
 // 64-byte UDP datagrams (iperf3 -u -l 64 -b 0), where the per-packet cost of NAT shows most.
 // Cables: vxlan (the kernel's) and wireguard (the pinned wireguard-go the gateways run).
 // Needs root and a build (`npx tsc -b`). Prints a table, writes bench/results/dataplane-global-nat.json.
@@ -120,22 +122,30 @@ try {
       for (const d of drivers) await d.init();
       await drivers[0].sync([cable.peer(two, 1)]);
       await drivers[1].sync([cable.peer(one, 0)]);
-      const plain = () => measure(two.podIp);
-      const nat = async () => {
-        for (const i of [0, 1]) await gw.applyGlobalNat(tools[i], natSpec(i, devices[i]), "active");
+      const withTables = async (apply, address) => {
+        for (const i of [0, 1]) await apply(i);
         try {
-          return await measure(globalIp);
+          return await measure(address);
         } finally {
+          for (const tool of tools) await tool.nft("table ip bench_ct\ndelete table ip bench_ct\n");
           for (const tool of tools) await gw.removeGlobalNat(tool);
         }
       };
+      const paths = {
+        plain: () => measure(two.podIp),
+        conntrack: () => withTables((i) => tools[i].nft("table ip bench_ct {\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n  }\n}\n"), two.podIp),
+        nat: () => withTables((i) => gw.applyGlobalNat(tools[i], natSpec(i, devices[i]), "active"), globalIp),
+      };
+      const names = Object.keys(paths);
       for (let r = 0; r < runs; r += 1) {
-        // Alternate the order, so a drift in load during a round favours neither path.
-        const first = r % 2 === 0 ? await plain() : await nat();
-        const second = r % 2 === 0 ? await nat() : await plain();
-        const [p, n] = r % 2 === 0 ? [first, second] : [second, first];
-        rounds.push({ plain: p, nat: n, load: load() });
-        console.error(`  ${cable.name} round ${r + 1}: plain ${p.gbps.toFixed(2)} Gbit/s ${p.udp64Kpps.toFixed(0)} kpps, NAT ${n.gbps.toFixed(2)} Gbit/s ${n.udp64Kpps.toFixed(0)} kpps (load ${load()})`);
+        // Rotate the order, so a drift in load during a round favours no path.
+        const round = {};
+        for (let k = 0; k < names.length; k += 1) {
+          const name = names[(r + k) % names.length];
+          round[name] = await paths[name]();
+        }
+        rounds.push({ ...round, load: load() });
+        console.error(`  ${cable.name} round ${r + 1}: ${names.map((n) => `${n} ${round[n].gbps.toFixed(2)} Gbit/s ${round[n].udp64Kpps.toFixed(0)} kpps`).join(", ")} (load ${load()})`);
       }
     } finally {
       for (const d of drivers) await d.cleanup();
@@ -143,11 +153,15 @@ try {
     results.push({
       cable: cable.name,
       plainGbps: median(rounds.map((r) => r.plain.gbps)),
+      conntrackGbps: median(rounds.map((r) => r.conntrack.gbps)),
       natGbps: median(rounds.map((r) => r.nat.gbps)),
       tcpRatio: median(rounds.map((r) => r.nat.gbps / r.plain.gbps)),
+      tcpRatioConntrack: median(rounds.map((r) => r.nat.gbps / r.conntrack.gbps)),
       plainUdp64Kpps: median(rounds.map((r) => r.plain.udp64Kpps)),
+      conntrackUdp64Kpps: median(rounds.map((r) => r.conntrack.udp64Kpps)),
       natUdp64Kpps: median(rounds.map((r) => r.nat.udp64Kpps)),
       udpRatio: median(rounds.map((r) => r.nat.udp64Kpps / r.plain.udp64Kpps)),
+      udpRatioConntrack: median(rounds.map((r) => r.nat.udp64Kpps / r.conntrack.udp64Kpps)),
       rounds,
     });
   }
@@ -157,9 +171,11 @@ try {
 
 const pad = (s, n) => String(s).padEnd(n);
 const pct = (x) => `${(100 * x).toFixed(0)} %`;
-console.log(`${pad("cable", 11)} ${pad("plain Gbit/s", 13)} ${pad("NAT Gbit/s", 11)} ${pad("NAT/plain", 10)} ${pad("plain 64B kpps", 15)} ${pad("NAT 64B kpps", 13)} NAT/plain (paired medians over ${runs} rounds)`);
+console.log(`medians over ${runs} rounds; ratios: medians of the rounds' NAT/plain and NAT/(plain, conntrack on)`);
+console.log(`${pad("cable", 10)} ${pad("measure", 12)} ${pad("plain", 8)} ${pad("+conntrack", 11)} ${pad("NAT", 8)} ${pad("NAT/plain", 10)} NAT/+conntrack`);
 for (const r of results) {
-  console.log(`${pad(r.cable, 11)} ${pad(r.plainGbps.toFixed(2), 13)} ${pad(r.natGbps.toFixed(2), 11)} ${pad(pct(r.tcpRatio), 10)} ${pad(r.plainUdp64Kpps.toFixed(0), 15)} ${pad(r.natUdp64Kpps.toFixed(0), 13)} ${pct(r.udpRatio)}`);
+  console.log(`${pad(r.cable, 10)} ${pad("TCP Gbit/s", 12)} ${pad(r.plainGbps.toFixed(2), 8)} ${pad(r.conntrackGbps.toFixed(2), 11)} ${pad(r.natGbps.toFixed(2), 8)} ${pad(pct(r.tcpRatio), 10)} ${pct(r.tcpRatioConntrack)}`);
+  console.log(`${pad(r.cable, 10)} ${pad("64B kpps", 12)} ${pad(r.plainUdp64Kpps.toFixed(0), 8)} ${pad(r.conntrackUdp64Kpps.toFixed(0), 11)} ${pad(r.natUdp64Kpps.toFixed(0), 8)} ${pad(pct(r.udpRatio), 10)} ${pct(r.udpRatioConntrack)}`);
 }
 const dir = join(repo, "bench", "results");
 mkdirSync(dir, { recursive: true });
