@@ -18,7 +18,6 @@
 //
 //   node bench/dataplane/global-nat.js [--seconds 5] [--runs 5] [--cable vxlan|wireguard (default: both)]
 // Other work on a shared 2-core machine moves single runs a lot: the load average is recorded.
-import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -26,8 +25,8 @@ import { fileURLToPath } from "node:url";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const gw = await import(join(repo, "gateway", "dist", "index.js"));
-const { createGatewayPair, peerOf } = await import(join(repo, "gateway", "dist", "testing", "topology.js"));
-const { randomTag, waitFor } = await import(join(repo, "gateway", "dist", "testing", "netns.js"));
+const { peerOf } = await import(join(repo, "gateway", "dist", "testing", "topology.js"));
+const { inNs, iperf: iperfIn, openPair } = await import("./pair.js");
 const { createLogger } = await import("@isthmus/core/runtime");
 
 const arg = (name, fallback) => {
@@ -43,37 +42,15 @@ const { ensureBinary } = await import("@isthmus/lab/binaries");
 const wireguardGo = cableArg === "vxlan" ? undefined : await ensureBinary("wireguardGo", { onProgress: (line) => console.error(`  ${line}`) });
 
 const logger = createLogger({ level: "silent" });
-const tag = randomTag();
-const pair = await createGatewayPair(tag);
+const { tag, pair, cleanup } = await openPair();
 const [one, two] = pair.sides;
 const blocks = ["242.1.0.0/16", "242.2.0.0/16"];
 const egress = ["242.1.0.1", "242.2.0.1"];
 const globalIp = "242.2.0.2";
 const load = () => readFileSync("/proc/loadavg", "utf8").trim();
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  await pair.lab.cleanup();
-}
-process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
-
-function inNs(netns, argv, timeoutMs) {
-  return execFileSync("ip", ["netns", "exec", netns, ...argv], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
-}
 
 /** iperf3 for `seconds` from pod1 to `address` (the server in pod2 listens on its pod IP), with `extra` client args; its JSON report. */
-async function iperf(address, extra = []) {
-  const server = spawn("ip", ["netns", "exec", two.pod, "iperf3", "-s", "-1", "-B", two.podIp], { stdio: "ignore" });
-  const exited = new Promise((resolve) => server.once("exit", resolve));
-  await waitFor("iperf3 server", async () => inNs(two.pod, ["ss", "-ltnH", "sport = :5201"], 5000).trim() !== "");
-  try {
-    return JSON.parse(inNs(one.pod, ["iperf3", "-c", address, "-t", String(seconds), "-J", ...extra], (seconds + 30) * 1000));
-  } finally {
-    server.kill();
-    await exited;
-  }
-}
+const iperf = (address, extra = []) => iperfIn({ from: one.pod, to: two.pod, bind: two.podIp, address, seconds, extra });
 
 /** One round of a path: single-flow TCP Gbit/s and 64-byte UDP kpps to `address`. */
 async function measure(address) {

@@ -13,7 +13,7 @@
 //
 //   node bench/dataplane/run.js [--seconds 5] [--runs 3] [--pings 50]
 // Other work on a shared 2-core machine moves single runs a lot: the load average is recorded.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -21,8 +21,8 @@ import { fileURLToPath } from "node:url";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const gw = await import(join(repo, "gateway", "dist", "index.js"));
-const { createGatewayPair, peerOf } = await import(join(repo, "gateway", "dist", "testing", "topology.js"));
-const { randomTag, waitFor } = await import(join(repo, "gateway", "dist", "testing", "netns.js"));
+const { peerOf } = await import(join(repo, "gateway", "dist", "testing", "topology.js"));
+const { inNs, iperf: iperfIn, openPair } = await import("./pair.js");
 const { createLogger } = await import("@isthmus/core/runtime");
 
 const arg = (name, fallback) => {
@@ -42,33 +42,11 @@ for (const [name, path] of Object.entries(binaries)) if (!existsSync(path)) thro
 const versionOf = (path) => execFileSync(path, ["--version"], { encoding: "utf8" }).split("\n")[0].trim();
 
 const logger = createLogger({ level: "silent" });
-const tag = randomTag();
-const pair = await createGatewayPair(tag);
+const { tag, pair, cleanup } = await openPair();
 const [one, two] = pair.sides;
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  await pair.lab.cleanup();
-}
-process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
-
-function inNs(netns, argv, timeoutMs) {
-  return execFileSync("ip", ["netns", "exec", netns, ...argv], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
-}
 
 /** iperf3 for `seconds` from `from` to `address` (server in `to`), with `extra` client args; its JSON report. */
-async function iperf(from, to, address, extra = []) {
-  const server = spawn("ip", ["netns", "exec", to, "iperf3", "-s", "-1", "-B", address], { stdio: "ignore" });
-  const exited = new Promise((resolve) => server.once("exit", resolve));
-  await waitFor("iperf3 server", async () => inNs(to, ["ss", "-ltnH", "sport = :5201"], 5000).trim() !== "");
-  try {
-    return JSON.parse(inNs(from, ["iperf3", "-c", address, "-t", String(seconds), "-J", ...extra], (seconds + 30) * 1000));
-  } finally {
-    server.kill();
-    await exited;
-  }
-}
+const iperf = (from, to, address, extra = []) => iperfIn({ from, to, bind: address, address, seconds, extra });
 
 /** Gbit/s received by one TCP flow. */
 const throughput = async (from, to, address) => (await iperf(from, to, address)).end.sum_received.bits_per_second / 1e9;
