@@ -198,9 +198,10 @@ describe("global address translation on the gateway (nftables)", () => {
   it("DNATs a headless pod's own global IP to the pod on every port; the server sees the remote client", async () => {
     const tool = createIpTool(gw);
     const pod = pods[1] ?? "";
-    const stops = [peerEcho(pod, 8080), peerEcho(pod, 5432)];
+    // Both pods serve 8080: the service's global IP, checked below too, balances over both.
+    const stops = [...pods.map((p) => peerEcho(p, 8080)), peerEcho(pod, 5432)];
     try {
-      await waitFor("the pod to listen on 8080", listening(pod, 8080));
+      for (const p of pods) await waitFor("a pod to listen on 8080", listening(p, 8080));
       await waitFor("the pod to listen on 5432", listening(pod, 5432));
       await applyGlobalNat(tool, { ...spec, pods: [{ globalIp: "242.1.0.7", podIp: "10.244.1.6" }] }, "active");
       for (const port of [8080, 5432]) expect((await ask(remote, "242.1.0.7", port)).trim()).toBe("198.18.0.2 10.244.1.6");
