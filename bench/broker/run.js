@@ -20,6 +20,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { choiceArg, numberArg } from "../args.js";
 import { createAdminClient, createBrokerClient, joinBroker } from "@isthmus/core/brokerapi";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -29,14 +30,11 @@ if (!existsSync(join(repo, "broker/dist/main.js"))) {
 }
 const { startEtcdCluster } = await import(join(repo, "broker/dist/testing/etcd-cluster.js"));
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1];
-};
-const clusters = Number(arg("clusters", 100));
-const exportsPer = Number(arg("exports", 1000));
-const probes = Number(arg("probes", 50));
-const stores = arg("store", "both") === "both" ? ["sqlite", "etcd"] : [arg("store", "sqlite")];
+const clusters = numberArg("clusters", 100, { max: 10_000 });
+const exportsPer = numberArg("exports", 1000, { max: 100_000 });
+const probes = numberArg("probes", 50, { max: 10_000 });
+const store = choiceArg("store", ["both", "sqlite", "etcd"], "both");
+const stores = store === "both" ? ["sqlite", "etcd"] : [store];
 const work = mkdtempSync(join(tmpdir(), "isthmus-bench-broker-"));
 const children = [];
 process.on("exit", () => {

@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { choiceArg, numberArg } from "../args.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const suites = join(repo, "e2e", "dist", "suites");
@@ -23,14 +24,9 @@ const { interopLabLocation, interopLabOptions } = await import(join(suites, "cni
 const { labDown, labUp } = await import("@isthmus/lab");
 const { waitFor } = await import("@isthmus/lab/testing");
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
-const seconds = Math.min(arg("seconds", 5), 30);
-const runs = Math.min(arg("runs", 5), 15);
-const driverArg = process.argv.indexOf("--driver") < 0 ? undefined : process.argv[process.argv.indexOf("--driver") + 1];
-if (driverArg !== undefined && driverArg !== "wireguard" && driverArg !== "vxlan") throw new Error(`--driver must be wireguard or vxlan, not ${driverArg}`);
+const seconds = numberArg("seconds", 5, { max: 30 });
+const runs = numberArg("runs", 5, { max: 15 });
+const driverArg = choiceArg("driver", ["wireguard", "vxlan"], undefined);
 const drivers = driverArg === undefined ? ["wireguard", "vxlan"] : [driverArg];
 const keep = process.argv.includes("--keep");
 if (process.getuid() !== 0) throw new Error("bench/cni-interop needs root (the lab)");

@@ -10,7 +10,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createScratch, numberArg } from "./scratch.js";
+import { numberArg } from "../args.js";
+import { createScratch } from "./scratch.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dist = (p) => join(repo, "cni", "dist", p);
@@ -21,10 +22,9 @@ const { createNodeAgent } = await import(dist("agent/agent.js"));
 const { createLogger } = await import("@isthmus/core/runtime");
 const { parseCidr } = await import("@isthmus/core/net");
 
-const arg = numberArg;
-const podCount = arg("pods", 50);
-const seconds = arg("seconds", 3);
-const runs = arg("runs", 5);
+const podCount = numberArg("pods", 50, { max: 1000 });
+const seconds = numberArg("seconds", 3, { max: 30 });
+const runs = numberArg("runs", 5, { max: 15 });
 if (process.getuid() !== 0) throw new Error("bench/cni needs root (network namespaces)");
 
 const { ns, work, sh, addNs } = createScratch("bench");

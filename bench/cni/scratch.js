@@ -7,12 +7,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** `--name N` from the command line as a number, or `fallback`. */
-export function numberArg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-}
-
 /**
  * Starts a scratch set for benchmark `label` (e.g. "bench"). Children pushed onto `children`
  * are killed and every namespace made by `addNs` is deleted at exit, with the work dir.

@@ -20,19 +20,16 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { numberArg } from "../args.js";
 import { launchChromium } from "../../broker/dist/testing/browser.js";
 import { simulateClusterset } from "../../broker/dist/testing/clusterset.js";
 import { mintDashboardToken, signIn } from "../../broker/dist/testing/dashboard.js";
 import { startTestBroker } from "../../broker/dist/testing/harness.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
-const clusters = arg("clusters", 100);
-const loads = arg("loads", 5);
-const probes = arg("probes", 10);
+const clusters = numberArg("clusters", 100, { max: 10_000 });
+const loads = numberArg("loads", 5, { max: 100 });
+const probes = numberArg("probes", 10, { max: 1000 });
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -22,6 +22,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { choiceArg, numberArg } from "../args.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const gw = await import(join(repo, "gateway", "dist", "index.js"));
@@ -29,14 +30,9 @@ const { peerOf } = await import(join(repo, "gateway", "dist", "testing", "topolo
 const { inNs, iperf: iperfIn, openPair } = await import("./pair.js");
 const { createLogger } = await import("@isthmus/core/runtime");
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1];
-};
-const seconds = Math.min(Number(arg("seconds", 5)), 30);
-const runs = Math.min(Number(arg("runs", 5)), 15);
-const cableArg = arg("cable", undefined);
-if (cableArg !== undefined && cableArg !== "vxlan" && cableArg !== "wireguard") throw new Error(`--cable must be vxlan or wireguard, not ${cableArg}`);
+const seconds = numberArg("seconds", 5, { max: 30 });
+const runs = numberArg("runs", 5, { max: 15 });
+const cableArg = choiceArg("cable", ["vxlan", "wireguard"], undefined);
 if (process.getuid() !== 0) throw new Error("bench/dataplane/global-nat.js needs root (network namespaces)");
 const { ensureBinary } = await import("@isthmus/lab/binaries");
 const wireguardGo = cableArg === "vxlan" ? undefined : await ensureBinary("wireguardGo", { onProgress: (line) => console.error(`  ${line}`) });

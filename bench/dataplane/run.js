@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { numberArg } from "../args.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const gw = await import(join(repo, "gateway", "dist", "index.js"));
@@ -25,13 +26,9 @@ const { peerOf } = await import(join(repo, "gateway", "dist", "testing", "topolo
 const { inNs, iperf: iperfIn, openPair } = await import("./pair.js");
 const { createLogger } = await import("@isthmus/core/runtime");
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
-const seconds = arg("seconds", 5);
-const pings = arg("pings", 50);
-const runs = arg("runs", 3);
+const seconds = numberArg("seconds", 5, { max: 30 });
+const pings = numberArg("pings", 50, { max: 1000 });
+const runs = numberArg("runs", 3, { max: 15 });
 if (process.getuid() !== 0) throw new Error("bench/dataplane needs root (network namespaces)");
 const { ensureBinary } = await import("@isthmus/lab/binaries");
 const binaries = {

@@ -11,16 +11,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os, { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { numberArg } from "../args.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
-const services = arg("services", 10000);
-const seconds = arg("seconds", 5);
-const runs = arg("runs", 3);
-const rate = arg("rate", 10000);
+const services = numberArg("services", 10000, { max: 1_000_000 });
+const seconds = numberArg("seconds", 5, { max: 60 });
+const runs = numberArg("runs", 3, { max: 20 });
+const rate = numberArg("rate", 10000, { max: 1_000_000 });
 const coredns = process.env.ISTHMUS_COREDNS ?? join(homedir(), ".cache/isthmus/bin/coredns-v1.14.7/coredns");
 const work = mkdtempSync(join(tmpdir(), "isthmus-test-dns-bench-"));
 const children = [];

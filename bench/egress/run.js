@@ -14,7 +14,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createScratch, numberArg } from "../cni/scratch.js";
+import { numberArg } from "../args.js";
+import { createScratch } from "../cni/scratch.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dist = (p) => join(repo, "cni", "dist", p);
@@ -23,9 +24,8 @@ const { createCommandRunner } = await import(dist("datapath/exec.js"));
 const { planEgress } = await import(dist("egress/plan.js"));
 const { applyEgress, readEgressCounters } = await import(dist("egress/apply.js"));
 
-const arg = numberArg;
-const seconds = arg("seconds", 3);
-const runs = arg("runs", 5);
+const seconds = numberArg("seconds", 3, { max: 30 });
+const runs = numberArg("runs", 5, { max: 15 });
 if (process.getuid() !== 0) throw new Error("bench/egress needs root (network namespaces)");
 
 const { ns, work, sh, addNs, children } = createScratch("ebench");

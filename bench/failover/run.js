@@ -13,6 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { numberArg } from "../args.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const suite = join(repo, "e2e", "dist", "suites", "gateway");
@@ -21,13 +22,9 @@ const { deployWorkloads, podIp } = await import(join(suite, "workloads.js"));
 const { addStandby, removeStandby, probeLoss, waitForStandby, leaseHolder } = await import(join(suite, "failover.js"));
 const { defaultLabStateDir } = await import("@isthmus/lab");
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
-const failovers = Math.min(arg("failovers", 10), 50);
-const intervalMs = Math.max(arg("interval", 20), 5);
-const durationMs = Math.min(arg("seconds", 6), 30) * 1000;
+const failovers = numberArg("failovers", 10, { max: 50 });
+const intervalMs = numberArg("interval", 20, { min: 5, max: 1000 });
+const durationMs = numberArg("seconds", 6, { max: 30 }) * 1000;
 if (process.getuid() !== 0) throw new Error("bench/failover needs root (the lab)");
 
 const candidates = ["c1-n1", "c1-n2"];

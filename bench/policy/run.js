@@ -13,7 +13,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createScratch, numberArg } from "../cni/scratch.js";
+import { numberArg } from "../args.js";
+import { createScratch } from "../cni/scratch.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dist = (p) => join(repo, "cni", "dist", p);
@@ -24,10 +25,9 @@ const { handleCniInvocation } = await import(dist("plugin/dispatch.js"));
 const { createPolicyAgent } = await import(dist("policy/agent.js"));
 const { createLogger } = await import("@isthmus/core/runtime");
 
-const arg = numberArg;
-const seconds = arg("seconds", 3);
-const runs = arg("runs", 3);
-const updates = arg("updates", 50);
+const seconds = numberArg("seconds", 3, { max: 30 });
+const runs = numberArg("runs", 3, { max: 15 });
+const updates = numberArg("updates", 50, { max: 1000 });
 if (process.getuid() !== 0) throw new Error("bench/policy needs root (network namespaces)");
 
 const { ns, work, sh, addNs } = createScratch("pbench");
