@@ -7,7 +7,7 @@ import { routeAgentConfigSchema } from "./route-agent/config.js";
 import { startRouteAgent } from "./route-agent/agent.js";
 import { createRouteAgentDatapath } from "./route-agent/datapath.js";
 
-const usage = `Usage: isthmus-route-agent --node-name NAME [--node-ip IP] [--namespace NS] [--mtu N] [--uninstall]
+const usage = `Usage: isthmus-route-agent --node-name NAME [--node-ip IP] [--namespace NS] [--mtu N] [--vxlan-mode cross-subnet|always] [--uninstall]
 (also ISTHMUS_ROUTE_AGENT_<SETTING>; NODE_NAME and NODE_IP set the node's name and address).`;
 
 async function main(): Promise<number> {
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
   const logger = createLogger({ name: "isthmus-route-agent", level: config.logLevel });
   if (config.uninstall) {
     const nodeIp = config.nodeIp ?? nodeInternalIp(await createKubeClient({ env: process.env }).core.readNode({ name: config.nodeName }));
-    await createRouteAgentDatapath({ nodeIp, mtu: config.mtu, logger }).cleanup();
+    await createRouteAgentDatapath({ nodeIp, mtu: config.mtu, mode: config.vxlanMode, logger }).cleanup();
     return 0;
   }
   const stopSignal = untilStopSignal();

@@ -1,7 +1,7 @@
 // The route agent follows the gateway Lease: whenever its holder or the remote subnets change
 // (Lease and Gateway informers), it points this node's routes for remote subnets at the active
-// gateway node over vx-isthmus (while the Lease is released, at the last holder). It needs no
-// broker: the Gateway resources carry the subnets.
+// gateway node, directly on a shared subnet or over vx-isthmus (datapath.ts; while the Lease is
+// released, at the last holder). It needs no broker: the Gateway resources carry the subnets.
 import { V1Lease, CustomObjectsApi } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core/constants";
 import { createInformer, createKubeClient, type ManagedInformer } from "@isthmus/core/kube";
@@ -24,7 +24,7 @@ export async function startRouteAgent(config: RouteAgentConfig, deps: { logger: 
   const kube = createKubeClient({ ...(config.kubeconfig === undefined ? {} : { kubeconfigPath: config.kubeconfig }), env: deps.env });
   const log = deps.logger.child({ component: "route-agent", node: config.nodeName });
   const nodeIp = config.nodeIp ?? nodeInternalIp(await kube.core.readNode({ name: config.nodeName }));
-  const datapath = createRouteAgentDatapath({ nodeIp, mtu: config.mtu, logger: log });
+  const datapath = createRouteAgentDatapath({ nodeIp, mtu: config.mtu, mode: config.vxlanMode, logger: log });
   await datapath.init();
   const lan = await underlayDevice(nodeIp);
   const sysctls = await applyRoutingSysctls([defaults.routeAgentDevice, ...(lan === undefined ? [] : [lan])]);
@@ -69,7 +69,7 @@ export async function startRouteAgent(config: RouteAgentConfig, deps: { logger: 
     host: config.metricsHost, port: config.metricsPort, healthy: () => leases.ready && gateways.ready,
     collect: () => Promise.resolve([{ name: "isthmus_route_agent_syncs_total", help: "Route syncs that changed the desired state", type: "counter" as const, samples: [{ value: syncs }] }]),
   });
-  log.info({ nodeIp }, "route agent started");
+  log.info({ nodeIp, vxlanMode: config.vxlanMode }, "route agent started");
   return {
     async stop() {
       stopping = true;

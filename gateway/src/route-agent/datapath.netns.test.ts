@@ -1,19 +1,14 @@
 import { createSilentLogger } from "@isthmus/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canPing, createNetnsLab, execIn, ipIn, requireRoot, type NetnsLab } from "../testing/netns.js";
+import { canPing, countPackets, createNetnsLab, execIn, ipIn, requireRoot, type NetnsLab } from "../testing/netns.js";
 import { createRouteAgentDatapath, routeAgentMetric, type RouteAgentDatapath } from "./datapath.js";
 
 // Two nodes on one LAN: `node` (not the gateway) and `gw` (the active gateway node, which here
-// owns 10.99.0.1 as a stand-in for a remote cluster behind its tunnel).
-/**
- * Counts the packets `netns` receives from each of `sources` (an nft table "seen" with one
- * counter per source, in that order); returns the reader of the counts.
- */
-async function countArrivals(netns: string, sources: readonly string[]): Promise<() => Promise<number[]>> {
-  await execIn(netns, "nft", ["add", "table", "ip", "seen"]);
-  await execIn(netns, "nft", ["add", "chain", "ip", "seen", "input", "{ type filter hook input priority filter; }"]);
-  for (const source of sources) await execIn(netns, "nft", ["add", "rule", "ip", "seen", "input", "ip", "saddr", source, "counter"]);
-  return async () => [...(await execIn(netns, "nft", ["list", "chain", "ip", "seen", "input"])).matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+// owns 10.99.0.1 as a stand-in for a remote cluster behind its tunnel). Mode `always`: the
+// tunnel on a shared subnet too (direct routing has its own file, direct.netns.test.ts).
+/** Counts the packets `netns` receives from each of `sources`; returns the reader of the counts. */
+function countArrivals(netns: string, sources: readonly string[]): Promise<() => Promise<number[]>> {
+  return countPackets(netns, sources.map((source) => `ip saddr ${source}`));
 }
 
 describe("route agent data path (vx-isthmus)", () => {
@@ -31,8 +26,8 @@ describe("route agent data path (vx-isthmus)", () => {
     gw = await lab.add("gw");
     await lab.link({ netns: node, ifname: "eth0", address: "198.18.50.1/24" }, { netns: gw, ifname: "eth0", address: "198.18.50.2/24" });
     await ipIn(gw, ["addr", "add", "10.99.0.1/32", "dev", "lo"]);
-    onNode = createRouteAgentDatapath({ nodeIp: "198.18.50.1", mtu: 1450, logger: createSilentLogger(), netns: node });
-    onGw = createRouteAgentDatapath({ nodeIp: "198.18.50.2", mtu: 1450, logger: createSilentLogger(), netns: gw });
+    onNode = createRouteAgentDatapath({ nodeIp: "198.18.50.1", mtu: 1450, mode: "always", logger: createSilentLogger(), netns: node });
+    onGw = createRouteAgentDatapath({ nodeIp: "198.18.50.2", mtu: 1450, mode: "always", logger: createSilentLogger(), netns: gw });
     await onNode.init();
     await onGw.init();
   });

@@ -49,6 +49,19 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/**
+ * Counts the packets `netns` receives (hook input) that match each of `matches` (nft match
+ * expressions, e.g. `ip saddr 10.98.0.5` or `udp dport 4800`), with one counter each in a new
+ * chain of the table `ip seen`; returns the reader of the counts, in the order of `matches`.
+ */
+export async function countPackets(netns: string, matches: readonly string[]): Promise<() => Promise<number[]>> {
+  const chain = `c${randomTag()}`;
+  await execIn(netns, "nft", ["add", "table", "ip", "seen"]);
+  await execIn(netns, "nft", ["add", "chain", "ip", "seen", chain, "{ type filter hook input priority filter; }"]);
+  for (const match of matches) await execIn(netns, "nft", ["add", "rule", "ip", "seen", chain, ...match.split(" "), "counter"]);
+  return async () => [...(await execIn(netns, "nft", ["list", "chain", "ip", "seen", chain])).matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+}
+
 /** A set of test namespaces that are removed together. */
 export interface NetnsLab {
   /** Creates namespace `<prefix><tag>-<name>` with loopback up, and returns its full name. */

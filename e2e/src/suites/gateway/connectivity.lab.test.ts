@@ -2,7 +2,8 @@
  * Cross-cluster connectivity through the real gateway and route agents on the shared lab
  * (deploy/gateway applied, a real broker on the WAN): a pod on c1's non-gateway node reaches a
  * pod on c2's non-gateway node and a ClusterIP Service of c2, and back, over `wireguard` and
- * over `vxlan`; the echo server sees the client pod's own IP; 50 MB with the don't-fragment bit
+ * over `vxlan`, the non-gateway nodes routing directly to their gateway node on the shared LAN
+ * (ADR 0503); the echo server sees the client pod's own IP; 50 MB with the don't-fragment bit
  * get through to the remote pod and to the remote Service; on the WAN, `wireguard` shows only UDP to its port. Then the agents are removed
  * and every device, route and nft table they made is gone.
  */
@@ -41,6 +42,14 @@ describe.each(["wireguard", "vxlan"] as const)("over the %s cable", (driver) => 
     expect(reply.cluster).toBe(to);
     expect(reply.node).toBe(`${to}-n2`);
     expect(reply.client.split(":")[0]).toBe(await podIp(gatewayLab(), from, "client"));
+  });
+
+  it("routes c2's pod CIDR from c1's non-gateway node directly to the gateway node on their shared LAN, not over vx-isthmus (ADR 0503)", async () => {
+    const [c1, c2] = ["c1", "c2"].map((id) => gatewayLab().plan.clusters.find((c) => c.id === id));
+    const gateway = c1?.nodes.find((n) => n.gateway);
+    if (c2 === undefined || gateway === undefined) throw new Error("the lab has no c2 or no gateway node in c1");
+    expect((await gatewayLab().exec("c1/c1-n2", ["ip", "route", "show", c2.podCidr])).trim()).toBe(`${c2.podCidr} via ${gateway.lanAddress} dev eth0 proto 149 metric 50 onlink`);
+    expect((await gatewayLab().exec("c1/c1-n2", ["ip", "neigh", "show", "dev", defaults.routeAgentDevice, "nud", "permanent"])).trim()).toBe("");
   });
 
   it.each([["c1", "c2"], ["c2", "c1"]] as const)("a pod on %s reaches a ClusterIP Service of %s, whose backend sees the client pod's IP", async (from, to) => {
