@@ -17,7 +17,12 @@
 // don't-fragment set (iperf3 -n 50M --dont-fragment) that must arrive.
 // Prints a table, writes bench/results/dataplane-lab.json. Needs root, a lab and a build.
 //
+// `--route-agent-mode always` deploys the route agents with `vx-isthmus` to the gateway node
+// everywhere (the data path before ADR 0503's direct routing), to compare with the default
+// (`cross-subnet`: directly to the gateway node on the nodes' shared LAN) in the same session.
+//
 //   node bench/dataplane/lab.js [--seconds 5] [--runs 3] [--driver wireguard|vxlan (default: both)]
+//                               [--route-agent-mode cross-subnet|always (default: the agents' default)]
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -38,6 +43,8 @@ const runs = Math.min(arg("runs", 3), 10);
 const driverArg = process.argv.indexOf("--driver") < 0 ? undefined : process.argv[process.argv.indexOf("--driver") + 1];
 if (driverArg !== undefined && driverArg !== "wireguard" && driverArg !== "vxlan") throw new Error(`--driver must be wireguard or vxlan, not ${driverArg}`);
 const drivers = driverArg === undefined ? ["wireguard", "vxlan"] : [driverArg];
+const modeArg = process.argv.indexOf("--route-agent-mode") < 0 ? undefined : process.argv[process.argv.indexOf("--route-agent-mode") + 1];
+if (modeArg !== undefined && modeArg !== "cross-subnet" && modeArg !== "always") throw new Error(`--route-agent-mode must be cross-subnet or always, not ${modeArg}`);
 if (process.getuid() !== 0) throw new Error("bench/dataplane/lab.js needs root (the lab)");
 
 // Count as a user of the shared lab, so that a test run finishing meanwhile leaves it up.
@@ -125,6 +132,12 @@ try {
   for (const driver of drivers) {
     console.error(`deploying the gateways with the ${driver} cable (load ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
     await lab.deploy(driver);
+    if (modeArg !== undefined) {
+      for (const cluster of ["c1", "c2"]) {
+        await lab.kubectl(cluster, ["-n", "isthmus-system", "set", "env", "daemonset/isthmus-route-agent", `ISTHMUS_ROUTE_AGENT_VXLAN_MODE=${modeArg}`]);
+        await lab.kubectl(cluster, ["-n", "isthmus-system", "rollout", "status", "daemonset/isthmus-route-agent", "--timeout=120s"]);
+      }
+    }
     const target = await ipOf("c2", "iperf-n2");
     await waitFor(`c1 -> c2 through the ${driver} gateways`, async () => (await lab.execResult(`c1/${ns}/client-n2`, ["ping", "-c", "1", "-W", "1", target])).code === 0 || undefined, { timeoutMs: 120_000, intervalMs: 500 });
     // c2's gateway publishes its endpoint a moment after the data path answers.
@@ -158,6 +171,7 @@ try {
       for (const [k, p] of paths.entries()) {
         const row = {
           driver,
+          routeAgentMode: modeArg ?? "default",
           path: p.name,
           gbps: median(samples[k]),
           samplesGbps: samples[k].map((g) => Number(g.toFixed(3))),
@@ -186,6 +200,7 @@ const pad = (s, n) => String(s).padEnd(n);
 const pct = (x) => (100 * x).toFixed(0);
 console.log(`${pad("driver", 10)} ${pad("path", 42)} ${pad("Gbit/s", 7)} ${pad("% bare", 7)} ${pad("% ref vx", 9)} ${pad("100 flows", 10)} ${pad("64B kpps", 9)} 50 MB DF`);
 for (const r of rows) console.log(`${pad(r.driver, 10)} ${pad(r.path, 42)} ${pad(r.gbps.toFixed(2), 7)} ${pad(pct(r.pairedOfBare), 7)} ${pad(pct(r.pairedOfReferenceVxlan), 9)} ${pad(r.flows100Gbps.toFixed(2), 10)} ${pad(r.udp64Kpps.toFixed(0), 9)} ${r.df50MComplete ? "complete" : "INCOMPLETE"}`);
+console.log(`route agents: --vxlan-mode ${modeArg ?? "default (cross-subnet)"}`);
 console.log("(% bare, % ref vx: medians over rounds of the path's flow / the bare cable's or the reference VXLAN's flow of the same round)");
 const wgPod = rows.find((r) => r.driver === "wireguard" && r.path.includes("route agents"));
 if (wgPod !== undefined) console.log(`wireguard pod -> pod (via route agents) is ${pct(wgPod.pairedOfReferenceVxlan)} % of the bare kernel VXLAN between the same gateway nodes (paired)`);
