@@ -27,6 +27,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { choiceArg, numberArg } from "../args.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const suite = join(repo, "e2e", "dist", "suites", "gateway");
@@ -34,17 +35,11 @@ const { startGatewayLab, workloadNamespace: ns } = await import(join(suite, "fix
 const { defaultLabStateDir } = await import("@isthmus/lab");
 const { waitFor } = await import("@isthmus/lab/testing");
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
-const seconds = Math.min(arg("seconds", 5), 30);
-const runs = Math.min(arg("runs", 3), 10);
-const driverArg = process.argv.indexOf("--driver") < 0 ? undefined : process.argv[process.argv.indexOf("--driver") + 1];
-if (driverArg !== undefined && driverArg !== "wireguard" && driverArg !== "vxlan") throw new Error(`--driver must be wireguard or vxlan, not ${driverArg}`);
+const seconds = numberArg("seconds", 5, { max: 30 });
+const runs = numberArg("runs", 3, { max: 10 });
+const driverArg = choiceArg("driver", ["wireguard", "vxlan"], undefined);
 const drivers = driverArg === undefined ? ["wireguard", "vxlan"] : [driverArg];
-const modeArg = process.argv.indexOf("--route-agent-mode") < 0 ? undefined : process.argv[process.argv.indexOf("--route-agent-mode") + 1];
-if (modeArg !== undefined && modeArg !== "cross-subnet" && modeArg !== "always") throw new Error(`--route-agent-mode must be cross-subnet or always, not ${modeArg}`);
+const modeArg = choiceArg("route-agent-mode", ["cross-subnet", "always"], undefined);
 if (process.getuid() !== 0) throw new Error("bench/dataplane/lab.js needs root (the lab)");
 
 // Count as a user of the shared lab, so that a test run finishing meanwhile leaves it up.
