@@ -202,7 +202,9 @@ function parsePublish(req: WirePublishRequestOutput, owner: string, limits: { re
     const now = new Date().toISOString();
     const spec = req.cluster;
     // The model checks syntax; canonical form (no host bits) is checked by parsing each CIDR.
-    asArgument(() => parseCluster({ id: owner, podCidrs: spec.podCidrs, serviceCidrs: spec.serviceCidrs, labels: spec.labels, joinedAt: now, lastSeen: now }));
+    // GlobalEgressIPs are named only: their addresses are the broker's to give (what is sent is dropped).
+    const globalEgress = spec.globalEgress.map((g) => ({ namespace: g.namespace, name: g.name }));
+    asArgument(() => parseCluster({ id: owner, podCidrs: spec.podCidrs, serviceCidrs: spec.serviceCidrs, labels: spec.labels, joinedAt: now, lastSeen: now, ...(globalEgress.length === 0 ? {} : { globalEgress }) }));
     const requested = spec.globalCidr;
     for (const text of [...spec.podCidrs, ...spec.serviceCidrs, ...(requested === undefined ? [] : [requested])]) asArgument(() => parseCidr(text));
     return {
@@ -214,6 +216,7 @@ function parsePublish(req: WirePublishRequestOutput, owner: string, limits: { re
         global: spec.global,
         ...(requested === undefined ? {} : { globalCidr: requested }),
         ...(spec.globalPrefix === undefined ? {} : { globalPrefix: spec.globalPrefix }),
+        ...(globalEgress.length === 0 ? {} : { globalEgress }),
       },
     };
   }

@@ -3,7 +3,7 @@ import { errorMessage } from "@isthmus/core/errors";
 import { parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, parseWorkloadSet, type Cluster } from "@isthmus/core/model";
 import { BrokerError } from "./errors.js";
 import { planGlobalBlocks, type GlobalRange } from "./global-blocks.js";
-import { heldGlobalIps, withGlobalIps } from "./global-ips.js";
+import { heldEgressIps, heldGlobalIps, withGlobalEgressIps, withGlobalIps, type AddressedExports, type Unaddressed } from "./global-ips.js";
 import type { Store, StoredChange, StoreView } from "./store/store.js";
 
 /** Counts of what a publish changed. */
@@ -14,7 +14,12 @@ export interface PublishOutcome {
   readonly deleted: number;
   /** The publisher's global block, when it uses global addressing (kind "cluster"). */
   readonly globalCidr?: string;
+  /** Exports that got no (or, Headless, not every) global IP because the block is full (kind "export"); the rest are stored. */
+  readonly unaddressed?: UnaddressedExport[];
 }
+
+/** An export (by namespace and name) short of `missing` global IPs, and why (see global-ips.ts). */
+export type UnaddressedExport = Omit<Unaddressed, "input">;
 
 /**
  * What the catalog accepts: a cluster spec, or the full set of one kind as plain model inputs
@@ -32,7 +37,9 @@ export interface Catalog {
    * the others are validated with the model schemas ("InvalidArgument", nothing written), so
    * an unchanged republish of 1,000 records costs a comparison, not 1,000 validations. A
    * cluster publish also plans global blocks (see global-blocks.ts: the publisher's, and those
-   * of members it overlaps) and throws what that planning throws, nothing written.
+   * of members it overlaps) and throws what that planning throws, nothing written. An export
+   * publish of a cluster with a block stores the exports with their global IPs; what a full
+   * block has no address for is left out and returned in `unaddressed` (global-ips.ts).
    */
   publish(owner: string, input: CatalogInput): Promise<PublishOutcome>;
   /** Deletes every record `clusterId` owns (watchers see deletions) and frees its global block. */
@@ -67,12 +74,17 @@ export function createCatalog(options: CatalogOptions): Catalog {
       range: options.globalRange,
     });
     const globalCidr = plan.globalCidr;
+    // A cluster that got its block in this commit gets global IPs for the exports it has, then
+    // its GlobalEgressIPs get theirs, around those of its exports.
+    const addressed = new Map(plan.allocate.map((a) => [a.clusterId, exportsWithIps(a.clusterId, a.cidr, view)] as const));
+    const exportIpsOf = (clusterId: string): Set<string> => new Set(heldIps(addressed.get(clusterId)?.puts ?? view.list("export", clusterId)).values());
+    const globalEgress = withGlobalEgressIps(input.spec.globalEgress ?? [], { block: globalCidr, held: heldEgressIps(existing), taken: exportIpsOf(owner) });
     const t = now();
-    const spec = { podCidrs: [...input.spec.podCidrs], serviceCidrs: [...input.spec.serviceCidrs], labels: { ...input.spec.labels } };
+    const spec = { podCidrs: [...input.spec.podCidrs], serviceCidrs: [...input.spec.serviceCidrs], labels: { ...input.spec.labels }, ...(globalEgress.length === 0 ? {} : { globalEgress }) };
     const unchanged =
       existing !== undefined &&
-      JSON.stringify([existing.podCidrs, existing.serviceCidrs, existing.labels, existing.globalCidr]) ===
-        JSON.stringify([spec.podCidrs, spec.serviceCidrs, spec.labels, globalCidr]);
+      JSON.stringify([existing.podCidrs, existing.serviceCidrs, existing.labels, existing.globalCidr, existing.globalEgress ?? []]) ===
+        JSON.stringify([spec.podCidrs, spec.serviceCidrs, spec.labels, globalCidr, globalEgress]);
     const fresh = existing !== undefined && t.getTime() - Date.parse(existing.lastSeen) < lastSeenIntervalMs;
     const cluster: Cluster = {
       id: owner,
@@ -84,37 +96,52 @@ export function createCatalog(options: CatalogOptions): Catalog {
     // Members that overlap this cluster and had no block get one (their agents see it in the watch).
     const promoted = plan.allocate.filter((a) => a.clusterId !== owner).flatMap((a) => {
       const member = view.list("cluster", a.clusterId)[0]?.value as Cluster | undefined;
-      return member === undefined ? [] : [{ kind: "cluster" as const, value: { ...member, globalCidr: a.cidr } }];
+      if (member === undefined) return [];
+      const egress = withGlobalEgressIps(member.globalEgress ?? [], { block: a.cidr, held: new Map(), taken: exportIpsOf(a.clusterId) });
+      return [{ kind: "cluster" as const, value: { ...member, globalCidr: a.cidr, ...(egress.length === 0 ? {} : { globalEgress: egress }) } }];
     });
-    // A cluster that got its block in this commit gets global IPs for the exports it has.
-    const addressed = plan.allocate.flatMap((a) => exportsWithIps(a.clusterId, a.cidr, view));
-    return { records: [{ kind: "cluster", value: cluster } as BrokerRecord, ...promoted, ...addressed], allocate: plan.allocate, globalCidr };
+    // Exports a too small block has no room for are withdrawn (its isthmus-dns learns why at its next publish).
+    const withdrawn = [...addressed.values()].flatMap((x) => x.deletes);
+    return { records: [{ kind: "cluster", value: cluster } as BrokerRecord, ...promoted, ...[...addressed.values()].flatMap((x) => x.puts)], withdrawn, allocate: plan.allocate, globalCidr };
   };
 
   return {
     async publish(owner, input) {
       let before = new Set<string>();
       let globalCidr: string | undefined;
+      let unaddressed: Unaddressed[] = [];
       const out = await options.store.transact((view) => {
         const current = view.list(input.kind, owner);
         before = new Set(current.map(recordKey));
         let puts: BrokerRecord[];
         let allocate: readonly { clusterId: string; cidr: string }[] = [];
+        let withdrawn: { kind: RecordKind; key: string }[] = [];
         if (input.kind === "cluster") {
           const made = clusterRecord(owner, input, view);
           puts = made.records;
+          withdrawn = made.withdrawn;
           allocate = made.allocate;
           globalCidr = made.globalCidr;
+        } else if (input.kind === "export") {
+          const addressed = exportInputsWithIps(owner, input.records, { current, view });
+          // What is left out is checked all the same: a bad record is refused, not hidden.
+          for (const u of addressed.unaddressed) validateRecord("export", u.input);
+          unaddressed = addressed.unaddressed;
+          puts = reuseOrValidate(input.kind, addressed.records, current);
         } else {
-          const records = input.kind === "export" ? exportInputsWithIps(owner, input.records, { current, view }) : input.records;
-          puts = reuseOrValidate(input.kind, records, current);
+          puts = reuseOrValidate(input.kind, input.records, current);
         }
         const keep = new Set(puts.map(recordKey));
-        const deletes = [...before].filter((k) => !keep.has(k)).map((key) => ({ kind: input.kind, key }));
+        const deletes = [...[...before].filter((k) => !keep.has(k)).map((key) => ({ kind: input.kind, key })), ...withdrawn];
         return { puts, deletes, result: undefined, allocate };
       });
       const own = out.changes.filter((c) => recordOwner(c.record) === owner && c.record.kind === input.kind);
-      return { revision: out.revision, ...count(own, before), ...(globalCidr === undefined ? {} : { globalCidr }) };
+      return {
+        revision: out.revision,
+        ...count(own, before),
+        ...(globalCidr === undefined ? {} : { globalCidr }),
+        ...(input.kind === "export" ? { unaddressed: unaddressed.map(({ input: _input, ...rest }) => rest) } : {}),
+      };
     },
     async evict(clusterId) {
       const out = await options.store.transact((view) => {
@@ -131,16 +158,22 @@ const heldIps = (current: readonly BrokerRecord[]): Map<string, string> =>
   new Map(current.flatMap((r) => (r.kind === "export" ? heldGlobalIps(recordKey(r), r.value) : [])));
 
 /** An export publish's inputs with the global IPs the broker gives them (global-ips.ts). */
-function exportInputsWithIps(owner: string, inputs: readonly unknown[], context: { current: readonly BrokerRecord[]; view: StoreView }): Record<string, unknown>[] {
-  const block = (context.view.list("cluster", owner)[0]?.value as Cluster | undefined)?.globalCidr;
-  return withGlobalIps(owner, inputs as Record<string, unknown>[], { block, held: heldIps(context.current), keyOf: exportKey });
+function exportInputsWithIps(owner: string, inputs: readonly unknown[], context: { current: readonly BrokerRecord[]; view: StoreView }): AddressedExports {
+  const cluster = context.view.list("cluster", owner)[0]?.value as Cluster | undefined;
+  const reserved = [...heldEgressIps(cluster).values()];
+  return withGlobalIps(owner, inputs as Record<string, unknown>[], { block: cluster?.globalCidr, held: heldIps(context.current), keyOf: exportKey, reserved });
 }
 
-/** The stored exports of a cluster that just got `block`, with global IPs (they are valid records already). */
-function exportsWithIps(clusterId: string, block: string, view: StoreView): BrokerRecord[] {
+/**
+ * The stored exports of a cluster that just got `block`, with global IPs (they are valid records
+ * already): the records to put, and the keys of ClusterSetIP exports the block has no room for.
+ */
+function exportsWithIps(clusterId: string, block: string, view: StoreView): { puts: BrokerRecord[]; deletes: { kind: RecordKind; key: string }[] } {
   const current = view.list("export", clusterId);
-  const values = withGlobalIps(clusterId, current.map((r) => r.value as unknown as Record<string, unknown>), { block, held: heldIps(current), keyOf: exportKey });
-  return values.map((value) => ({ kind: "export", value }) as BrokerRecord);
+  const { records } = withGlobalIps(clusterId, current.map((r) => r.value as unknown as Record<string, unknown>), { block, held: heldIps(current), keyOf: exportKey });
+  const puts = records.map((value) => ({ kind: "export", value }) as BrokerRecord);
+  const kept = new Set(puts.map(recordKey));
+  return { puts, deletes: current.filter((r) => !kept.has(recordKey(r))).map((r) => ({ kind: "export" as const, key: recordKey(r) })) };
 }
 
 /** Each incoming record: the stored one when equal (canonical JSON), else the validated input. */

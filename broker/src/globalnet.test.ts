@@ -198,7 +198,7 @@ describe.each(stores)("global IPs of exports (%s store)", (kind, openStore) => {
     expect(await ips(again, "g")).toEqual({ b: "242.0.0.3", c: "242.0.0.2" });
   });
 
-  it("gives each pod of a headless export its own IP: kept while the pod exists (restart too), freed when it goes, refused when the block is full", async () => {
+  it("gives each pod of a headless export its own IP: kept while the pod exists (restart too), freed when it goes; a full block leaves out only the pods it has no address for", async () => {
     const name = `s${++n}`;
     const store = await open(name);
     const catalog = createCatalog({ store, globalRange: range });
@@ -232,11 +232,22 @@ describe.each(stores)("global IPs of exports (%s store)", (kind, openStore) => {
     await small.publish("t", { kind: "cluster", spec: { ...same, globalPrefix: 29 } });
     await small.publish("t", { kind: "export", records: [tdb(pod("10.244.1.1"), pod("10.244.1.2"), pod("10.244.1.3"), pod("10.244.1.4"), pod("10.244.1.5"))] });
     const before = tiny.revision();
-    await expect(small.publish("t", { kind: "export", records: [tdb(pod("10.244.1.1"), pod("10.244.1.2"), pod("10.244.1.3"), pod("10.244.1.4"), pod("10.244.1.5"), pod("10.244.1.6"))] })).rejects.toMatchObject({
-      code: "Exhausted",
-      message: expect.stringMatching(/^Cannot give the pod 10\.244\.1\.6 of the export "t\/default\/db" of cluster "t" a global IP: its block 242\.0\.0\.0\/29 is full/) as unknown,
-    });
+    const six = await small.publish("t", { kind: "export", records: [tdb(pod("10.244.1.1"), pod("10.244.1.2"), pod("10.244.1.3"), pod("10.244.1.4"), pod("10.244.1.5"), pod("10.244.1.6"))] });
+    expect(six.unaddressed).toEqual([
+      {
+        namespace: "default",
+        name: "db",
+        missing: 1,
+        message: expect.stringMatching(/^The global block 242\.0\.0\.0\/29 of cluster "t" is full: it holds 5 global IPs .*; 1 of the export's 6 pods got none, so it is left out of the clusterset\. .*isthmus join --global-cidr \/27\)$/) as unknown,
+      },
+    ]);
+    // The five pods that hold an address keep it; nothing else was written.
     expect(tiny.revision()).toBe(before);
+    expect(Object.keys(await podIps(tiny))).toEqual(["10.244.1.1", "10.244.1.2", "10.244.1.3", "10.244.1.4", "10.244.1.5"]);
+    // A pod gone frees its address for the one left out.
+    const five = await small.publish("t", { kind: "export", records: [tdb(pod("10.244.1.2"), pod("10.244.1.3"), pod("10.244.1.4"), pod("10.244.1.5"), pod("10.244.1.6"))] });
+    expect(five.unaddressed).toEqual([]);
+    expect(await podIps(tiny)).toMatchObject({ "10.244.1.6": "242.0.0.2" });
   });
 
   it("addresses the exports of a member that gets a block because a new cluster overlaps it, in the same commit", async () => {
@@ -251,20 +262,44 @@ describe.each(stores)("global IPs of exports (%s store)", (kind, openStore) => {
     expect(await ips(store, "first")).toEqual({ web: "242.1.0.2" });
   });
 
-  it("refuses an export publish the block has no address for, changing nothing", async () => {
+  it("stores the exports a full block has addresses for and leaves out the rest, saying so; room again takes them in", async () => {
     const store = await open(`s${++n}`);
     const catalog = createCatalog({ store, globalRange: range });
     // A /30: network, egress, one service address, broadcast.
     expect((await catalog.publish("tiny", { kind: "cluster", spec: { ...same, globalPrefix: 30 } })).globalCidr).toBe("242.0.0.0/30");
-    await catalog.publish("tiny", { kind: "export", records: [exportOf("tiny", "one")] });
+    expect((await catalog.publish("tiny", { kind: "export", records: [exportOf("tiny", "one")] })).unaddressed).toEqual([]);
     const revision = store.revision();
-    await expect(catalog.publish("tiny", { kind: "export", records: [exportOf("tiny", "one"), exportOf("tiny", "two")] })).rejects.toMatchObject({
-      code: "Exhausted",
-      message: expect.stringContaining('Cannot give the export "tiny/default/two" of cluster "tiny" a global IP: its block 242.0.0.0/30 is full') as unknown,
-    });
+    const out = await catalog.publish("tiny", { kind: "export", records: [exportOf("tiny", "one"), exportOf("tiny", "two")] });
+    expect(out.unaddressed).toEqual([
+      {
+        namespace: "default",
+        name: "two",
+        missing: 1,
+        message:
+          'The global block 242.0.0.0/30 of cluster "tiny" is full: it holds 1 global IP for exports and headless pods (besides its network, egress and broadcast addresses) and all are in use; ' +
+          'the export got none, so it is not published to the clusterset. Unexport a service of "tiny", or give it a larger block (isthmus broker remove-cluster tiny, then isthmus join --global-cidr /28)',
+      },
+    ]);
+    // "one" keeps its address; "two" is not stored (a global cluster's export without one would be dialled at its clashing cluster IP).
     expect(store.revision()).toBe(revision);
     expect(await ips(store, "tiny")).toEqual({ one: "242.0.0.2" });
+    // A bad record is refused even when the block has no room for it.
+    await expect(catalog.publish("tiny", { kind: "export", records: [exportOf("tiny", "one"), { ...exportOf("tiny", "bad"), ports: [{ port: 0, protocol: "TCP" }] }] })).rejects.toMatchObject({ code: "InvalidArgument" });
+    // Room again (one unexported): two gets the address.
+    expect((await catalog.publish("tiny", { kind: "export", records: [exportOf("tiny", "two")] })).unaddressed).toEqual([]);
+    expect(await ips(store, "tiny")).toEqual({ two: "242.0.0.2" });
     await expect(catalog.publish("tiny2", { kind: "cluster", spec: { ...unique, globalPrefix: 31 } })).rejects.toMatchObject({ code: "InvalidArgument" });
+  });
+
+  it("withdraws the exports a block given later has no room for, without refusing the cluster publish", async () => {
+    const store = await open(`s${++n}`);
+    const catalog = createCatalog({ store, globalRange: range });
+    await catalog.publish("late", { kind: "cluster", spec: unique });
+    await catalog.publish("late", { kind: "export", records: [exportOf("late", "a"), exportOf("late", "b")] });
+    expect((await catalog.publish("late", { kind: "cluster", spec: { ...unique, globalPrefix: 30 } })).globalCidr).toBe("242.0.0.0/30");
+    expect(await ips(store, "late")).toEqual({ a: "242.0.0.2" });
+    // The next export publish says why b is missing.
+    expect((await catalog.publish("late", { kind: "export", records: [exportOf("late", "a"), exportOf("late", "b")] })).unaddressed?.map((u) => u.name)).toEqual(["b"]);
   });
 });
 
@@ -290,6 +325,20 @@ describe("global blocks over gRPC", () => {
       // An export of a cluster with a block carries its global IP over the wire.
       await b.publish({ kind: "export", records: [exportOf("gb", "web")] });
       expect((await tb.admin.listExports({})).exports.map((e) => [e.name, e.globalIp])).toEqual([["web", "242.7.0.2"]]);
+    } finally {
+      await tb.stop({ remove: true });
+    }
+  });
+
+  it("answers an export publish with the exports a full block has no global IP for", async () => {
+    const tb = await startTestBroker();
+    try {
+      const t = tb.client(await tb.join("gt"));
+      expect((await t.publish({ kind: "cluster", spec: { ...unique, globalPrefix: 30 } })).globalCidr).toBe("242.0.0.0/30");
+      const out = await t.publish({ kind: "export", records: [exportOf("gt", "one"), exportOf("gt", "two")] });
+      expect(out.unaddressed).toEqual([{ namespace: "default", name: "two", missing: 1, message: expect.stringContaining("The global block 242.0.0.0/30 of cluster \"gt\" is full") as unknown }]);
+      expect((await tb.admin.listExports({})).exports.map((e) => [e.name, e.globalIp])).toEqual([["one", "242.0.0.2"]]);
+      expect((await t.publish({ kind: "export", records: [exportOf("gt", "two")] })).unaddressed).toEqual([]);
     } finally {
       await tb.stop({ remove: true });
     }

@@ -69,4 +69,22 @@ describe("isthmus show with global addresses", () => {
     expect(table.stdout).toMatch(/gc\s+default\s+db\s+Headless\s+-\s+-\s+5432\/TCP/);
     expect(table.stdout).toMatch(/gb\s+default\s+db\s+Headless\s+-\s+242\.0\.0\.3,242\.0\.0\.4\s+5432\/TCP/);
   });
+
+  it("shows each cluster's GlobalEgressIPs with the global IP or why there is none (table and JSON)", async () => {
+    const b = clients[1];
+    const c = clients[2];
+    if (b === undefined || c === undefined) throw new Error("members missing");
+    await b.publish({ kind: "cluster", spec: { ...same, globalEgress: [{ namespace: "shop", name: "all" }] } });
+    await c.publish({ kind: "cluster", spec: { podCidrs: ["10.3.0.0/16"], serviceCidrs: ["10.4.0.0/16"], labels: {}, globalEgress: [{ namespace: "blog", name: "web" }] } });
+    const json = await runCli(["show", "global-egress", "--broker-admin", local.adminFile, "-o", "json"]);
+    expect(json.code).toBe(0);
+    // gb's exports hold .2 to .4: the GlobalEgressIP gets the next address of the block.
+    expect(JSON.parse(json.stdout)).toEqual([
+      { cluster: "gb", namespace: "shop", name: "all", globalIp: "242.0.0.5", state: "allocated" },
+      { cluster: "gc", namespace: "blog", name: "web", state: "no global block" },
+    ]);
+    const table = await runCli(["show", "global-egress", "--broker-admin", local.adminFile]);
+    expect(table.stdout).toMatch(/CLUSTER\s+NAMESPACE\s+NAME\s+GLOBAL-IP\s+STATE/);
+    expect(table.stdout).toMatch(/gc\s+blog\s+web\s+-\s+no global block/);
+  });
 });

@@ -16,6 +16,8 @@ What:
   connections   the connection matrix reported by the gateways: status, RTT, loss
   exports       exported services: cluster, namespace, name, type, cluster IP, global IP (a
                 headless export's: one per pod), ports
+  global-egress every cluster's GlobalEgressIPs: namespace, name, the global IP the broker gave
+                (or why none: the cluster has no block, or its block is full)
   networks      every cluster's pod, service and global CIDRs
   versions      the CLI, the broker and (with --kubeconfig) the images of the agents in a cluster
   egress        a member cluster's EgressGateways (--kubeconfig/--context; no broker): active
@@ -28,6 +30,7 @@ Options:
 Examples:
   isthmus show connections
   isthmus show exports -o json
+  isthmus show global-egress
   isthmus show versions --kubeconfig "$(isthmus lab kubeconfig c1)"
   isthmus show egress --kubeconfig "$(isthmus lab kubeconfig c1)"`;
 
@@ -84,6 +87,15 @@ async function exports(conn: AdminConnection): Promise<Shown> {
   return { rows, columns: [col("CLUSTER", "cluster"), col("NAMESPACE", "namespace"), col("NAME", "name"), col("TYPE", "type"), col("CLUSTER-IP", "clusterIp"), col("GLOBAL-IP", "globalIp"), col("PORTS", "ports"), col("CREATED", "created")] };
 }
 
+async function globalEgress(conn: AdminConnection): Promise<Shown> {
+  const { clusters: list } = await conn.admin.listClusters({});
+  const rows = list.flatMap((c) => c.globalEgress.map((g) => ({
+    cluster: c.id, namespace: g.namespace, name: g.name, globalIp: g.globalIp,
+    state: g.globalIp !== undefined ? "allocated" : c.globalCidr === undefined ? "no global block" : `block ${c.globalCidr} exhausted`,
+  })));
+  return { rows, columns: [col("CLUSTER", "cluster"), col("NAMESPACE", "namespace"), col("NAME", "name"), col("GLOBAL-IP", "globalIp"), col("STATE", "state")] };
+}
+
 async function networks(conn: AdminConnection): Promise<Shown> {
   const [{ clusters: list }, info] = await Promise.all([conn.admin.listClusters({}), conn.admin.getBrokerInfo({})]);
   const rows = list.flatMap((c) => [
@@ -115,9 +127,10 @@ export async function showData(what: string, conn: AdminConnection, options: { f
     case "endpoints": shown = await endpoints(conn); break;
     case "connections": shown = await connections(conn); break;
     case "exports": shown = await exports(conn); break;
+    case "global-egress": shown = await globalEgress(conn); break;
     case "networks": shown = await networks(conn); break;
     case "versions": shown = await versions(conn, options.cluster ?? {}, options.io); break;
-    default: throw new CliError("UsageError", `Unknown thing to show "${what}": use clusters, endpoints, connections, exports, networks or versions`);
+    default: throw new CliError("UsageError", `Unknown thing to show "${what}": use clusters, endpoints, connections, exports, global-egress, networks or versions`);
   }
   return options.format === "table" ? renderData("table", shown.rows, shown.columns) : renderObject(options.format, shown.rows);
 }
@@ -130,7 +143,7 @@ export function createShowCommand(): Command {
     async run(args, io) {
       const { values, positionals } = parseCommandArgs(args, { ...clusterOptions, "broker-admin": { type: "string" }, output: { type: "string", short: "o" } });
       const [what, ...extra] = positionals;
-      if (what === undefined) throw new CliError("UsageError", "show needs what to show: clusters, endpoints, connections, exports, networks, versions or egress");
+      if (what === undefined) throw new CliError("UsageError", "show needs what to show: clusters, endpoints, connections, exports, global-egress, networks, versions or egress");
       if (extra.length > 0) throw new CliError("UsageError", `Unexpected argument "${extra[0] ?? ""}"`);
       const format = parseOutputFormat(values.output);
       if (what === "egress") {
@@ -140,7 +153,7 @@ export function createShowCommand(): Command {
         io.stdout.write(format === "table" ? renderData("table", rows, columns) : renderObject(format, rows));
         return 0;
       }
-      if (!["clusters", "endpoints", "connections", "exports", "networks", "versions"].includes(what)) throw new CliError("UsageError", `Unknown thing to show "${what}": use clusters, endpoints, connections, exports, networks, versions or egress`);
+      if (!["clusters", "endpoints", "connections", "exports", "global-egress", "networks", "versions"].includes(what)) throw new CliError("UsageError", `Unknown thing to show "${what}": use clusters, endpoints, connections, exports, global-egress, networks, versions or egress`);
       const conn = await openAdmin(await readBrokerAdmin(resolve(values["broker-admin"] ?? "broker-admin.json")));
       try {
         io.stdout.write(await showData(what, conn, { format, cluster: values, io }));

@@ -22,6 +22,8 @@ export type PublishInput =
         readonly globalCidr?: string;
         /** The prefix length of the block to allocate (implies `global`; default: the broker's). */
         readonly globalPrefix?: number;
+        /** The cluster's GlobalEgressIP resources; the broker gives each an address of the block. */
+        readonly globalEgress?: readonly { readonly namespace: string; readonly name: string }[];
       };
     }
   | { readonly kind: "endpoint"; readonly records: readonly GatewayEndpoint[] }
@@ -38,6 +40,18 @@ export interface PublishResult {
   readonly deleted: number;
   /** The cluster's block of the global range, when it uses global addressing (kind "cluster"). */
   readonly globalCidr?: string;
+  /** Kind "export": the exports short of global IPs because the cluster's block is full (the others are stored). */
+  readonly unaddressed?: readonly UnaddressedExport[];
+}
+
+/** An export the broker could not give every global IP it needs (docs/adr/0206). */
+export interface UnaddressedExport {
+  readonly namespace: string;
+  readonly name: string;
+  /** How many global IPs it did not get: 1 for a ClusterSetIP export (left out), its pods left out for a Headless one. */
+  readonly missing: number;
+  /** What happened and what to do, naming the block and how many addresses it holds. */
+  readonly message: string;
 }
 
 /** A broker client for agents: publish and watch over one mTLS channel. */
@@ -87,6 +101,7 @@ export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
         updated: res.updated,
         deleted: res.deleted,
         ...(res.globalCidr === undefined ? {} : { globalCidr: res.globalCidr }),
+        ...(input.kind === "export" ? { unaddressed: res.unaddressed.map((u) => ({ namespace: u.namespace, name: u.name, missing: u.missing, message: u.message })) } : {}),
       };
     },
     watch(watchOptions) {
@@ -121,6 +136,7 @@ function publishRequest(input: PublishInput): WirePublishRequest {
           global: input.spec.global === true,
           ...(input.spec.globalCidr === undefined ? {} : { globalCidr: input.spec.globalCidr }),
           ...(input.spec.globalPrefix === undefined ? {} : { globalPrefix: input.spec.globalPrefix }),
+          globalEgress: (input.spec.globalEgress ?? []).map((g) => ({ namespace: g.namespace, name: g.name })),
         },
       };
     case "endpoint":

@@ -53,7 +53,11 @@ function validated<T>(parse: (input: unknown) => T, input: unknown): T {
 
 /** A cluster as a wire message. */
 export function clusterToWire(c: Cluster): WireCluster {
-  return defined({ ...c, podCidrs: [...c.podCidrs], serviceCidrs: [...c.serviceCidrs], labels: { ...c.labels } });
+  const { globalEgress, ...rest } = c;
+  return {
+    ...defined({ ...rest, podCidrs: [...c.podCidrs], serviceCidrs: [...c.serviceCidrs], labels: { ...c.labels } }),
+    globalEgress: (globalEgress ?? []).map((g) => defined({ ...g })),
+  };
 }
 
 /** A wire cluster, validated. */
@@ -66,6 +70,7 @@ export function clusterFromWire(w: WireClusterOutput): Cluster {
     labels: w.labels,
     joinedAt: w.joinedAt,
     lastSeen: w.lastSeen,
+    ...(w.globalEgress.length === 0 ? {} : { globalEgress: w.globalEgress.map((g) => ({ namespace: g.namespace, name: g.name, ...opt("globalIp", g.globalIp) })) }),
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatGlobalRequest, globalSpecFields, parseGlobalRequest } from "./global-request.js";
+import { formatGlobalRequest, globalBlockCapacity, globalSpecFields, parseGlobalRequest } from "./global-request.js";
 
 describe("parseGlobalRequest", () => {
   it("reads auto, a size and a block, and formats them back", () => {
@@ -14,5 +14,13 @@ describe("parseGlobalRequest", () => {
     for (const text of ["", "yes", "/0", "/129", "242.5.0.1/16", "242.5.0.0"]) {
       expect(() => parseGlobalRequest(text)).toThrow(expect.objectContaining({ code: "InvalidGlobalRequest" }));
     }
+  });
+});
+
+describe("globalBlockCapacity", () => {
+  it("counts the addresses a block hands out: all but network, egress and broadcast", () => {
+    expect(globalBlockCapacity("242.0.0.0/30")).toBe(1);
+    expect(globalBlockCapacity("242.0.0.0/29")).toBe(5);
+    expect(globalBlockCapacity("242.1.0.0/16")).toBe(65_533);
   });
 });

@@ -65,3 +65,13 @@ export function globalSpecFields(request: GlobalRequest | undefined): { global?:
 export function globalEgressAddress(block: string): string {
   return formatIp(nthAddress(parseCidr(block), 1));
 }
+
+/**
+ * How many global IPs `block` can hand out (to exports and headless pods): all its addresses
+ * but the network, the egress address and (IPv4) the broadcast address (docs/adr/0206).
+ */
+export function globalBlockCapacity(block: string): number {
+  const cidr = parseCidr(block);
+  const size = 2 ** ((cidr.family === 4 ? 32 : 128) - cidr.prefix);
+  return Math.max(0, size - (cidr.family === 4 ? 3 : 2));
+}

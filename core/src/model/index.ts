@@ -9,3 +9,4 @@ export * from "./service-export.js";
 export * from "./connection-status.js";
 export * from "./global-request.js";
 export * from "./workload-set.js";
+export * from "./label-selector.js";

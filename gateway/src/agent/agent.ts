@@ -10,7 +10,10 @@
 // every candidate takes its tunnel address from the block (re-creating the cable on it when the
 // block arrives) and programs the translation table from the broker's exports and the exported
 // services' EndpointSlices (watched only then), so a promotion changes no rule; the active one
-// translates. A cluster without a block has no table and no slice informer.
+// translates; the table is re-checked every 10 s and put back when it was changed behind the
+// agent's back (global-nat-keeper.ts). A cluster without a block has no table and no slice informer. GlobalEgressIPs
+// (global-egress.ts) are published with the cluster, their pods SNATed to their addresses
+// ahead of the cluster-wide rule, and their statuses written by the active gateway.
 import { CustomObjectsApi, DiscoveryV1Api, type V1EndpointSlice, type V1Node } from "@kubernetes/client-node";
 import { createBrokerClient, type BrokerClient, type WatchHandle } from "@isthmus/core/brokerapi";
 import { defaults } from "@isthmus/core/constants";
@@ -20,7 +23,8 @@ import { ensureBrokerCredentials, keepBrokerCredentials } from "@isthmus/core/me
 import { type GatewayEndpoint, globalSpecFields, parseGlobalRequest } from "@isthmus/core/model";
 import { isIp } from "@isthmus/core/net";
 import { startMetricsServer, type Logger, type MetricsServer } from "@isthmus/core/runtime";
-import { applyGlobalNat, flushGlobalFlows, readGlobalNatRole, removeGlobalNat, renderGlobalNat, type GlobalNatRole, type GlobalNatSpec } from "../cable/global-nat.js";
+import { flushGlobalFlows, readGlobalNatRole, renderGlobalNat, type GlobalNatRole, type GlobalNatSpec } from "../cable/global-nat.js";
+import { createGlobalNatKeeper, type GlobalNatKeeper } from "../cable/global-nat-keeper.js";
 import { createCableRegistry } from "../cable/registry.js";
 import type { CableDriver } from "../cable/driver.js";
 import { createVxlanCable } from "../cable/vxlan/driver.js";
@@ -37,6 +41,8 @@ import { discoverEndpoint, hostOf, tunnelAddress } from "./endpoint.js";
 import { createFailoverTracker } from "./failover.js";
 import { createLazyInformer, type LazyInformer } from "./lazy-informer.js";
 import { gatewaysPath, listGateways, readGateway, writeGatewayStatus, type GatewayObject } from "./gateway-resource.js";
+import { planGlobalEgress, type GlobalEgressPlan } from "./global-egress.js";
+import { createGlobalEgressSource } from "./global-egress-source.js";
 import { leaveOutOwnRanges, ownGlobalBlock, planGlobalNat, serviceNameLabel } from "./global-plan.js";
 import { loadOrCreatePrivateKey } from "./key-store.js";
 import { applyRoutingSysctls, isLinkUp, listLocalAddresses, underlayDevice } from "./node-net.js";
@@ -175,10 +181,12 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
     handlers: { add: onSlice, update: onSlice, delete: onSlice },
     onReady: trigger,
   });
+  const globalEgress = createGlobalEgressSource(kube, { logger: log, onChange: trigger, recheckMs: config.resyncMs });
   const natTool = createIpTool(undefined);
-  // The translation last programmed ("" = removed; undefined = whatever the node had at start),
-  // and whether this gateway translated under it (undefined: not known yet after a start).
-  let natApplied: string | undefined;
+  // The translation table (written when the plan changes, put back when it is changed behind the
+  // agent's back: re-checked every 10 s, see global-nat-keeper.ts), and whether this gateway
+  // translated under it (undefined: not known yet after a start).
+  const nat: GlobalNatKeeper = createGlobalNatKeeper(natTool, { onRecheck: trigger });
   let translating: boolean | undefined;
 
   /** Moves the tunnel to `address`: the cable is re-created on it (adopting the device) and the probes start from it. */
@@ -196,23 +204,22 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
   /**
    * Every gateway of a cluster with a block programs the translation, commented with its role;
    * a cluster without one has no table. Backends come from the EndpointSlices: until they are
-   * synced the table stays as it is. A failure is logged and retried by the next reconcile: the
-   * tunnel keeps running.
+   * synced, and the GlobalEgressIPs and their pods (`egress` undefined), the table stays as it
+   * is. A failure is logged and retried by the next reconcile: the tunnel keeps running.
    */
-  const syncGlobalNat = async (active: boolean): Promise<void> => {
+  const syncGlobalNat = async (active: boolean, egress: GlobalEgressPlan | undefined): Promise<void> => {
     try {
       await slices.need(globalBlock !== undefined);
-      const spec = planGlobalNat({ clusterId, clusters: state.clusters(), exports: state.exports(), slices: slices.list(), device: cableDevice, podCidrs: config.podCidrs });
-      if (spec !== undefined && !slices.ready) return;
+      const spec = planGlobalNat({ clusterId, clusters: state.clusters(), exports: state.exports(), slices: slices.list(), device: cableDevice, podCidrs: config.podCidrs, egress: egress?.snat ?? [] });
+      if (spec !== undefined && (!slices.ready || egress === undefined)) return;
       const role: GlobalNatRole = active ? "active" : "passive";
       // A restarted gateway finds the table as it left it: its comment says whether it translated.
       translating ??= (await readGlobalNatRole(natTool)) === "active";
       const translates = active && spec !== undefined;
-      const rules = spec === undefined ? "" : renderGlobalNat(spec, role);
       // Rules that are new go in before the flush (flows tracked again must find them); a role
       // change alone (a promotion: passives hold the same rules) flushes first, as its traffic waits on it.
-      const sameRules = spec !== undefined && natApplied === renderGlobalNat(spec, active ? "passive" : "active");
-      if (!sameRules) await programGlobalNat(spec, role, rules);
+      const sameRules = spec !== undefined && nat.applied === renderGlobalNat(spec, active ? "passive" : "active");
+      if (!sameRules) await programGlobalNat(spec, role);
       // Just started translating (became active, or the cluster got its block) or just stopped
       // (demoted): flows this node tracked under its other role are tracked again as its table
       // now says (see flushGlobalFlows).
@@ -225,19 +232,18 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
         log.info({ translating: translates, ms: Math.round(performance.now() - started) }, "dropped the flows tracked under the other role");
         translating = translates;
       }
-      if (sameRules) await programGlobalNat(spec, role, rules);
+      if (sameRules) await programGlobalNat(spec, role);
     } catch (err) {
       log.error({ err }, "cannot program the global address translation; the tunnel keeps running, the next reconcile retries");
     }
   };
-  const programGlobalNat = async (spec: GlobalNatSpec | undefined, role: GlobalNatRole, rules: string): Promise<void> => {
-    if (rules === natApplied) return;
-    if (spec === undefined) await removeGlobalNat(natTool);
-    else await applyGlobalNat(natTool, spec, role);
-    if (natApplied !== undefined || spec !== undefined) {
-      log.info({ egressIp: spec?.egressIp, services: spec?.services.map((x) => x.globalIp), role }, spec === undefined ? "global address translation removed" : "global address translation programmed");
+  const programGlobalNat = async (spec: GlobalNatSpec | undefined, role: GlobalNatRole): Promise<void> => {
+    const first = nat.applied === undefined;
+    const change = await nat.program(spec, role);
+    if (change === "repaired") log.warn({ role }, "the global address translation table was changed behind the agent's back (deleted, flushed or edited); put back");
+    if (change === "written" && (!first || spec !== undefined)) {
+      log.info({ egressIp: spec?.egressIp, services: spec?.services.map((x) => x.globalIp), globalEgressIps: spec?.egress?.map((x) => x.globalIp), role }, spec === undefined ? "global address translation removed" : "global address translation programmed");
     }
-    natApplied = rules;
   };
 
   const views = (): PeerView[] => {
@@ -276,12 +282,25 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
 
   let lastStatus = "";
   let lastStatusAt = 0;
+  /** The GlobalEgressIPs' plan; undefined until they (and their pods, when needed) are known. */
+  const planEgress = async (): Promise<GlobalEgressPlan | undefined> => {
+    try {
+      await globalEgress.need(globalBlock !== undefined);
+    } catch (err) {
+      log.warn({ err }, "cannot start watching GlobalEgressIPs; the next reconcile tries again");
+    }
+    const inputs = globalEgress.inputs();
+    if (inputs === undefined) return undefined;
+    return planGlobalEgress({ ...inputs, cluster: brokerSynced ? state.clusters().find((c) => c.id === clusterId) : undefined, podCidrs: config.podCidrs });
+  };
+
   const reconcile = async (): Promise<void> => {
     const active = campaign.active;
+    if (brokerSynced) globalBlock = ownGlobalBlock(clusterId, state.clusters());
+    const egressPlan = await planEgress();
     // Until the first broker snapshot the device keeps what it has (adopted after a restart):
     // an empty peer set would only mean "not known yet", never "remove everything".
     if (brokerSynced && roleSettled) {
-      globalBlock = ownGlobalBlock(clusterId, state.clusters());
       const wanted = wantedTunnelIp();
       if (wanted !== tunnelIp) await retunnel(wanted);
       failover.observe(state.endpoints());
@@ -296,12 +315,17 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       await cable.sync(holdMs > 0 ? [] : planned.map((p) => p.peer));
       if (holdMs > 0) setTimeout(trigger, holdMs + 10);
       prober.setTargets(active ? planned.map((p) => ({ id: p.peer.clusterId, address: p.peer.tunnelIp })) : []);
-      await syncGlobalNat(active);
+      await syncGlobalNat(active, egressPlan);
+      if (active && egressPlan !== undefined) await globalEgress.writeStatuses(egressPlan);
     }
     const connections = views().map((v) => gatewayConnection(v, { active, driver: config.cableDriver }));
-    if (active) {
+    // Not before the GlobalEgressIPs are known: a cluster published without them frees their addresses.
+    if (active && egressPlan !== undefined) {
       publisher.set({
-        cluster: { podCidrs: config.podCidrs, serviceCidrs: config.serviceCidrs, ...globalSpecFields(config.globalCidr === "" ? undefined : parseGlobalRequest(config.globalCidr)) },
+        cluster: {
+          podCidrs: config.podCidrs, serviceCidrs: config.serviceCidrs, ...globalSpecFields(config.globalCidr === "" ? undefined : parseGlobalRequest(config.globalCidr)),
+          ...(egressPlan.requests.length === 0 ? {} : { globalEgress: egressPlan.requests }),
+        },
         endpoints: candidateEndpoints(true),
         connections: views(),
         clusterId,
@@ -389,6 +413,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       clearTimeout(settleTimer);
       clearInterval(linkTimer);
       clearInterval(resyncTimer);
+      nat.stop();
       runner.stop();
       // Handing over to a standby: take this gateway out of the data plane first. Its routes go,
       // so once the Lease moves the route agent here sends this node's traffic to the new active
@@ -409,6 +434,7 @@ export async function startGatewayAgent(config: GatewayConfig, deps: GatewayAgen
       broker.close();
       await gateways.stop();
       await slices.stop();
+      await globalEgress.stop();
       await cable.release();
       // Last: an uninstall refuses while this port answers, and until the release above the
       // cable would re-create a device it removed.

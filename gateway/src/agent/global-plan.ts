@@ -28,6 +28,8 @@ export interface GlobalNatInputs {
   readonly device: string;
   /** The cluster's pod CIDRs (SNAT sources). */
   readonly podCidrs: readonly string[];
+  /** The GlobalEgressIPs' SNAT rules (global-egress.ts): their pods leave as their own address. */
+  readonly egress?: readonly { readonly globalIp: string; readonly sources: readonly string[] }[];
 }
 
 /** The cluster's own global block, when it holds one. */
@@ -54,7 +56,8 @@ export function planGlobalNat(input: GlobalNatInputs): GlobalNatSpec | undefined
       return endpoint.globalIp === undefined || podIp === undefined ? [] : [{ globalIp: endpoint.globalIp, podIp }];
     })
     .sort((a, b) => a.globalIp.localeCompare(b.globalIp));
-  return { device: input.device, localCidrs: [...input.podCidrs], egressIp: globalEgressAddress(block), services, ...(pods.length === 0 ? {} : { pods }) };
+  const egress = input.egress ?? [];
+  return { device: input.device, localCidrs: [...input.podCidrs], egressIp: globalEgressAddress(block), services, ...(pods.length === 0 ? {} : { pods }), ...(egress.length === 0 ? {} : { egress }) };
 }
 
 /** The ready backends (address and target port) of the port named `name` across `slices`, deduplicated and sorted. */

@@ -187,6 +187,10 @@ describe("global address translation on the gateway (nftables)", () => {
       { ...spec, services: [{ globalIp: "242.1.0.3", ports: [{ protocol: "TCP", port: 80, backends: [{ ip: "10.244.1.5", port: 70_000 }] }] }] },
       { ...spec, pods: [{ globalIp: "242.1.0.2", podIp: "10.244.1.6" }] },
       { ...spec, pods: [{ globalIp: "242.1.0.7", podIp: "fd00::6" }] },
+      { ...spec, egress: [{ globalIp: "242.1.0.1", sources: ["10.244.1.5"] }] },
+      { ...spec, egress: [{ globalIp: "242.1.0.2", sources: ["10.244.1.5"] }] },
+      { ...spec, egress: [{ globalIp: "242.1.0.3", sources: ["10.244.1.5"] }, { globalIp: "242.1.0.4", sources: ["10.244.1.5"] }] },
+      { ...spec, egress: [{ globalIp: "242.1.0.3", sources: ["10.244.1.0/24"] }] },
     ];
     for (const b of bad) {
       expect(() => renderGlobalNat(b, "active")).toThrow(expect.objectContaining({ code: "InvalidOptions" }));
@@ -211,6 +215,27 @@ describe("global address translation on the gateway (nftables)", () => {
       await expect(ask(remote, "242.1.0.7", 8080)).rejects.toThrow();
     } finally {
       for (const stop of stops) stop();
+      await removeGlobalNat(tool);
+    }
+  });
+
+  it("SNATs the pods of a GlobalEgressIP to its own address ahead of the egress address; replies come back to each pod", async () => {
+    const tool = createIpTool(gw);
+    const stop = peerEcho(remote, 9000);
+    try {
+      await waitFor("the remote server to listen", listening(remote, 9000));
+      // pod5 is selected by a GlobalEgressIP holding 242.1.0.3; pod6 is not.
+      await applyGlobalNat(tool, { ...spec, egress: [{ globalIp: "242.1.0.3", sources: ["10.244.1.5"] }] }, "active");
+      const [pod5 = "", pod6 = ""] = pods;
+      // The remote server answers with the address it sees; the answer reaching the pod is the reply path.
+      expect((await ask(pod5, "198.18.0.2", 9000)).trim().split(" ")[0]).toBe("242.1.0.3");
+      expect((await ask(pod6, "198.18.0.2", 9000)).trim().split(" ")[0]).toBe("242.1.0.1");
+      // The selection moves to pod6 (a new connection takes the table as it is now).
+      await applyGlobalNat(tool, { ...spec, egress: [{ globalIp: "242.1.0.4", sources: ["10.244.1.6"] }] }, "active");
+      expect((await ask(pod5, "198.18.0.2", 9000)).trim().split(" ")[0]).toBe("242.1.0.1");
+      expect((await ask(pod6, "198.18.0.2", 9000)).trim().split(" ")[0]).toBe("242.1.0.4");
+    } finally {
+      stop();
       await removeGlobalNat(tool);
     }
   });

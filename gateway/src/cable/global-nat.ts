@@ -9,7 +9,8 @@ import { CableError } from "./errors.js";
 // leaving through the cable device are SNATed to the cluster's egress address, and packets
 // arriving through it for a service's global IP are DNATed straight to the service's backends
 // (a random one per connection, as kube-proxy picks), for a headless pod's own global IP to the
-// pod (every port). Not to the service's cluster IP: a second DNAT at the same hook would not
+// pod (every port). Pods a GlobalEgressIP selects leave as its address instead (rules ahead of
+// the cluster-wide SNAT). Not to the service's cluster IP: a second DNAT at the same hook would not
 // run (netfilter NATs a connection once per hook), so kube-proxy could not take it from there. One table, replaced atomically; replies are un-NATed by
 // conntrack. Runs before kube-proxy's chains (priority dstnat - 10 / srcnat - 10). Every gateway
 // candidate holds the same rules, the passive ones too, so a promotion programs no rule; the
@@ -39,6 +40,8 @@ export interface GlobalNatSpec {
   readonly services: readonly { readonly globalIp: string; readonly ports: readonly GlobalServicePort[] }[];
   /** Pods of headless exports by their own global IP: DNATed 1:1 to the pod IP, every port. */
   readonly pods?: readonly { readonly globalIp: string; readonly podIp: string }[];
+  /** Pods selected by a GlobalEgressIP: they leave as its address, not `egressIp` (each pod in one entry). */
+  readonly egress?: readonly { readonly globalIp: string; readonly sources: readonly string[] }[];
 }
 
 const invalid = (why: string): CableError => new CableError("InvalidOptions", `Cannot program global address translation: ${why}`);
@@ -64,6 +67,16 @@ function check(spec: GlobalNatSpec): void {
     if (!isV4(pod.globalIp) || !isV4(pod.podIp)) throw invalid(`pod ${pod.podIp} at ${pod.globalIp}: not IPv4 addresses`);
     if (seen.has(pod.globalIp)) throw invalid(`global IP ${pod.globalIp} is listed twice`);
     seen.add(pod.globalIp);
+  }
+  const sources = new Set<string>();
+  for (const e of spec.egress ?? []) {
+    if (!isV4(e.globalIp) || e.globalIp === spec.egressIp || seen.has(e.globalIp)) throw invalid(`egress address ${e.globalIp} is not an IPv4 address of its own`);
+    seen.add(e.globalIp);
+    for (const ip of e.sources) {
+      if (!isV4(ip)) throw invalid(`source "${ip}" of egress address ${e.globalIp} is not an IPv4 address`);
+      if (sources.has(ip)) throw invalid(`source ${ip} leaves as two egress addresses`);
+      sources.add(ip);
+    }
   }
 }
 
@@ -91,6 +104,8 @@ export function renderGlobalNat(spec: GlobalNatSpec, role: GlobalNatRole): strin
       }),
   );
   const pods = (spec.pods ?? []).map((p) => `    iifname ${dev} ip daddr ${p.globalIp} dnat to ${p.podIp}`);
+  // GlobalEgressIPs' pods first: their rule matches before the cluster-wide one.
+  const selected = (spec.egress ?? []).filter((e) => e.sources.length > 0).map((e) => `    oifname ${dev} ip saddr { ${e.sources.join(", ")} } snat to ${e.globalIp}`);
   const sources = spec.localCidrs.length === 0 ? [] : [`    oifname ${dev} ip saddr { ${spec.localCidrs.join(", ")} } snat to ${spec.egressIp}`];
   return [
     `table ip ${globalNatTable}`,
@@ -104,6 +119,7 @@ export function renderGlobalNat(spec: GlobalNatSpec, role: GlobalNatRole): strin
     "  }",
     "  chain postrouting {",
     "    type nat hook postrouting priority srcnat - 10; policy accept;",
+    ...selected,
     ...sources,
     "  }",
     "}",
@@ -133,14 +149,19 @@ export async function applyGlobalNat(tool: IpTool, spec: GlobalNatSpec, role: Gl
  * table without a comment was written by an agent that programmed it on the active gateway only.
  */
 export async function readGlobalNatRole(tool: IpTool): Promise<GlobalNatRole | undefined> {
-  let listed: string;
+  const listed = await listGlobalNat(tool);
+  if (listed === undefined) return undefined;
+  return /^\s*comment "passive"/m.test(listed) ? "passive" : "active";
+}
+
+/** The table as `nft list table` prints it in `tool`'s namespace (no handles); undefined when there is none. */
+export async function listGlobalNat(tool: IpTool): Promise<string | undefined> {
   try {
-    listed = await runTool("nft", ["list", "table", "ip", globalNatTable], { netns: tool.netns });
+    return await runTool("nft", ["list", "table", "ip", globalNatTable], { netns: tool.netns });
   } catch (err) {
     if (err instanceof SystemError && err.code === "CommandFailed") return undefined;
     throw err;
   }
-  return /^\s*comment "passive"/m.test(listed) ? "passive" : "active";
 }
 
 /** Removes the translation (the cluster has no block, or the agent is uninstalled). Idempotent. */

@@ -5,6 +5,7 @@ export * from "./registry.js";
 export * from "./peers.js";
 export * from "./mss-clamp.js";
 export * from "./global-nat.js";
+export * from "./global-nat-keeper.js";
 export * from "./wireguard/driver.js";
 export * from "./vxlan/driver.js";
 export * from "./fake/fake-driver.js";

@@ -16,6 +16,7 @@ import type { GetClusterRequest as _isthmus_broker_v1_GetClusterRequest, GetClus
 import type { GetClusterResponse as _isthmus_broker_v1_GetClusterResponse, GetClusterResponse__Output as _isthmus_broker_v1_GetClusterResponse__Output } from './isthmus/broker/v1/GetClusterResponse.js';
 import type { GetConnectionMatrixRequest as _isthmus_broker_v1_GetConnectionMatrixRequest, GetConnectionMatrixRequest__Output as _isthmus_broker_v1_GetConnectionMatrixRequest__Output } from './isthmus/broker/v1/GetConnectionMatrixRequest.js';
 import type { GetConnectionMatrixResponse as _isthmus_broker_v1_GetConnectionMatrixResponse, GetConnectionMatrixResponse__Output as _isthmus_broker_v1_GetConnectionMatrixResponse__Output } from './isthmus/broker/v1/GetConnectionMatrixResponse.js';
+import type { GlobalEgressIp as _isthmus_broker_v1_GlobalEgressIp, GlobalEgressIp__Output as _isthmus_broker_v1_GlobalEgressIp__Output } from './isthmus/broker/v1/GlobalEgressIp.js';
 import type { ListClustersRequest as _isthmus_broker_v1_ListClustersRequest, ListClustersRequest__Output as _isthmus_broker_v1_ListClustersRequest__Output } from './isthmus/broker/v1/ListClustersRequest.js';
 import type { ListClustersResponse as _isthmus_broker_v1_ListClustersResponse, ListClustersResponse__Output as _isthmus_broker_v1_ListClustersResponse__Output } from './isthmus/broker/v1/ListClustersResponse.js';
 import type { ListExportsRequest as _isthmus_broker_v1_ListExportsRequest, ListExportsRequest__Output as _isthmus_broker_v1_ListExportsRequest__Output } from './isthmus/broker/v1/ListExportsRequest.js';
@@ -56,6 +57,7 @@ export interface ProtoGrpcType {
         GetClusterResponse: MessageTypeDefinition<_isthmus_broker_v1_GetClusterResponse, _isthmus_broker_v1_GetClusterResponse__Output>
         GetConnectionMatrixRequest: MessageTypeDefinition<_isthmus_broker_v1_GetConnectionMatrixRequest, _isthmus_broker_v1_GetConnectionMatrixRequest__Output>
         GetConnectionMatrixResponse: MessageTypeDefinition<_isthmus_broker_v1_GetConnectionMatrixResponse, _isthmus_broker_v1_GetConnectionMatrixResponse__Output>
+        GlobalEgressIp: MessageTypeDefinition<_isthmus_broker_v1_GlobalEgressIp, _isthmus_broker_v1_GlobalEgressIp__Output>
         Kind: EnumTypeDefinition
         ListClustersRequest: MessageTypeDefinition<_isthmus_broker_v1_ListClustersRequest, _isthmus_broker_v1_ListClustersRequest__Output>
         ListClustersResponse: MessageTypeDefinition<_isthmus_broker_v1_ListClustersResponse, _isthmus_broker_v1_ListClustersResponse__Output>

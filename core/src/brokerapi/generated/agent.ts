@@ -8,6 +8,7 @@ import type { Cluster as _isthmus_broker_v1_Cluster, Cluster__Output as _isthmus
 import type { ClusterSpec as _isthmus_broker_v1_ClusterSpec, ClusterSpec__Output as _isthmus_broker_v1_ClusterSpec__Output } from './isthmus/broker/v1/ClusterSpec.js';
 import type { ConnectionStatus as _isthmus_broker_v1_ConnectionStatus, ConnectionStatus__Output as _isthmus_broker_v1_ConnectionStatus__Output } from './isthmus/broker/v1/ConnectionStatus.js';
 import type { GatewayEndpoint as _isthmus_broker_v1_GatewayEndpoint, GatewayEndpoint__Output as _isthmus_broker_v1_GatewayEndpoint__Output } from './isthmus/broker/v1/GatewayEndpoint.js';
+import type { GlobalEgressIp as _isthmus_broker_v1_GlobalEgressIp, GlobalEgressIp__Output as _isthmus_broker_v1_GlobalEgressIp__Output } from './isthmus/broker/v1/GlobalEgressIp.js';
 import type { Heartbeat as _isthmus_broker_v1_Heartbeat, Heartbeat__Output as _isthmus_broker_v1_Heartbeat__Output } from './isthmus/broker/v1/Heartbeat.js';
 import type { JoinRequest as _isthmus_broker_v1_JoinRequest, JoinRequest__Output as _isthmus_broker_v1_JoinRequest__Output } from './isthmus/broker/v1/JoinRequest.js';
 import type { JoinResponse as _isthmus_broker_v1_JoinResponse, JoinResponse__Output as _isthmus_broker_v1_JoinResponse__Output } from './isthmus/broker/v1/JoinResponse.js';
@@ -19,6 +20,7 @@ import type { ServiceEndpoint as _isthmus_broker_v1_ServiceEndpoint, ServiceEndp
 import type { ServiceExport as _isthmus_broker_v1_ServiceExport, ServiceExport__Output as _isthmus_broker_v1_ServiceExport__Output } from './isthmus/broker/v1/ServiceExport.js';
 import type { ServicePort as _isthmus_broker_v1_ServicePort, ServicePort__Output as _isthmus_broker_v1_ServicePort__Output } from './isthmus/broker/v1/ServicePort.js';
 import type { SnapshotChunk as _isthmus_broker_v1_SnapshotChunk, SnapshotChunk__Output as _isthmus_broker_v1_SnapshotChunk__Output } from './isthmus/broker/v1/SnapshotChunk.js';
+import type { UnaddressedExport as _isthmus_broker_v1_UnaddressedExport, UnaddressedExport__Output as _isthmus_broker_v1_UnaddressedExport__Output } from './isthmus/broker/v1/UnaddressedExport.js';
 import type { WatchEvent as _isthmus_broker_v1_WatchEvent, WatchEvent__Output as _isthmus_broker_v1_WatchEvent__Output } from './isthmus/broker/v1/WatchEvent.js';
 import type { WatchRequest as _isthmus_broker_v1_WatchRequest, WatchRequest__Output as _isthmus_broker_v1_WatchRequest__Output } from './isthmus/broker/v1/WatchRequest.js';
 import type { WorkloadPod as _isthmus_broker_v1_WorkloadPod, WorkloadPod__Output as _isthmus_broker_v1_WorkloadPod__Output } from './isthmus/broker/v1/WorkloadPod.js';
@@ -40,6 +42,7 @@ export interface ProtoGrpcType {
         ClusterSpec: MessageTypeDefinition<_isthmus_broker_v1_ClusterSpec, _isthmus_broker_v1_ClusterSpec__Output>
         ConnectionStatus: MessageTypeDefinition<_isthmus_broker_v1_ConnectionStatus, _isthmus_broker_v1_ConnectionStatus__Output>
         GatewayEndpoint: MessageTypeDefinition<_isthmus_broker_v1_GatewayEndpoint, _isthmus_broker_v1_GatewayEndpoint__Output>
+        GlobalEgressIp: MessageTypeDefinition<_isthmus_broker_v1_GlobalEgressIp, _isthmus_broker_v1_GlobalEgressIp__Output>
         Heartbeat: MessageTypeDefinition<_isthmus_broker_v1_Heartbeat, _isthmus_broker_v1_Heartbeat__Output>
         JoinRequest: MessageTypeDefinition<_isthmus_broker_v1_JoinRequest, _isthmus_broker_v1_JoinRequest__Output>
         JoinResponse: MessageTypeDefinition<_isthmus_broker_v1_JoinResponse, _isthmus_broker_v1_JoinResponse__Output>
@@ -52,6 +55,7 @@ export interface ProtoGrpcType {
         ServiceExport: MessageTypeDefinition<_isthmus_broker_v1_ServiceExport, _isthmus_broker_v1_ServiceExport__Output>
         ServicePort: MessageTypeDefinition<_isthmus_broker_v1_ServicePort, _isthmus_broker_v1_ServicePort__Output>
         SnapshotChunk: MessageTypeDefinition<_isthmus_broker_v1_SnapshotChunk, _isthmus_broker_v1_SnapshotChunk__Output>
+        UnaddressedExport: MessageTypeDefinition<_isthmus_broker_v1_UnaddressedExport, _isthmus_broker_v1_UnaddressedExport__Output>
         WatchEvent: MessageTypeDefinition<_isthmus_broker_v1_WatchEvent, _isthmus_broker_v1_WatchEvent__Output>
         WatchRequest: MessageTypeDefinition<_isthmus_broker_v1_WatchRequest, _isthmus_broker_v1_WatchRequest__Output>
         WorkloadPod: MessageTypeDefinition<_isthmus_broker_v1_WorkloadPod, _isthmus_broker_v1_WorkloadPod__Output>

@@ -126,6 +126,31 @@ export const brokerApiDescriptor = {
                       "options": {
                         "proto3_optional": true
                       }
+                    },
+                    "unaddressed": {
+                      "rule": "repeated",
+                      "type": "UnaddressedExport",
+                      "id": 6
+                    }
+                  }
+                },
+                "UnaddressedExport": {
+                  "fields": {
+                    "namespace": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "name": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "missing": {
+                      "type": "uint32",
+                      "id": 3
+                    },
+                    "message": {
+                      "type": "string",
+                      "id": 4
                     }
                   }
                 },
@@ -300,6 +325,37 @@ export const brokerApiDescriptor = {
                       "options": {
                         "proto3_optional": true
                       }
+                    },
+                    "globalEgress": {
+                      "rule": "repeated",
+                      "type": "GlobalEgressIp",
+                      "id": 7
+                    }
+                  }
+                },
+                "GlobalEgressIp": {
+                  "oneofs": {
+                    "_globalIp": {
+                      "oneof": [
+                        "globalIp"
+                      ]
+                    }
+                  },
+                  "fields": {
+                    "namespace": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "name": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "globalIp": {
+                      "type": "string",
+                      "id": 3,
+                      "options": {
+                        "proto3_optional": true
+                      }
                     }
                   }
                 },
@@ -345,6 +401,11 @@ export const brokerApiDescriptor = {
                     "lastSeen": {
                       "type": "string",
                       "id": 7
+                    },
+                    "globalEgress": {
+                      "rule": "repeated",
+                      "type": "GlobalEgressIp",
+                      "id": 8
                     }
                   }
                 },

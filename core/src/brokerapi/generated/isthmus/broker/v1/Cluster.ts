@@ -1,5 +1,6 @@
 // Original file: records.proto
 
+import type { GlobalEgressIp as _isthmus_broker_v1_GlobalEgressIp, GlobalEgressIp__Output as _isthmus_broker_v1_GlobalEgressIp__Output } from '../../../isthmus/broker/v1/GlobalEgressIp.js';
 
 /**
  * A member cluster as the broker knows it.
@@ -15,6 +16,10 @@ export interface Cluster {
   'labels'?: ({[key: string]: string});
   'joinedAt'?: (string);
   'lastSeen'?: (string);
+  /**
+   * The cluster's GlobalEgressIP resources and their addresses (set by the broker).
+   */
+  'globalEgress'?: (_isthmus_broker_v1_GlobalEgressIp)[];
   '_globalCidr'?: "globalCidr";
 }
 
@@ -32,5 +37,9 @@ export interface Cluster__Output {
   'labels': ({[key: string]: string});
   'joinedAt': (string);
   'lastSeen': (string);
+  /**
+   * The cluster's GlobalEgressIP resources and their addresses (set by the broker).
+   */
+  'globalEgress': (_isthmus_broker_v1_GlobalEgressIp__Output)[];
   '_globalCidr'?: "globalCidr";
 }

@@ -1,5 +1,6 @@
 // Original file: records.proto
 
+import type { GlobalEgressIp as _isthmus_broker_v1_GlobalEgressIp, GlobalEgressIp__Output as _isthmus_broker_v1_GlobalEgressIp__Output } from '../../../isthmus/broker/v1/GlobalEgressIp.js';
 
 /**
  * What an agent publishes about its own cluster; the broker adds the rest.
@@ -22,6 +23,10 @@ export interface ClusterSpec {
    * The prefix length of the block to allocate (implies global; default: the broker's).
    */
   'globalPrefix'?: (number);
+  /**
+   * The cluster's GlobalEgressIP resources (docs/adr/0206): each gets an address of the block.
+   */
+  'globalEgress'?: (_isthmus_broker_v1_GlobalEgressIp)[];
   '_globalCidr'?: "globalCidr";
   '_globalPrefix'?: "globalPrefix";
 }
@@ -47,6 +52,10 @@ export interface ClusterSpec__Output {
    * The prefix length of the block to allocate (implies global; default: the broker's).
    */
   'globalPrefix'?: (number);
+  /**
+   * The cluster's GlobalEgressIP resources (docs/adr/0206): each gets an address of the block.
+   */
+  'globalEgress': (_isthmus_broker_v1_GlobalEgressIp__Output)[];
   '_globalCidr'?: "globalCidr";
   '_globalPrefix'?: "globalPrefix";
 }
