@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { statusesToWrite } from "./agent.js";
-import { canonicalJson, conditionEvents, storedStatus, toEgressGatewayData, toEgressNodeData } from "./kube.js";
+import { canonicalJson, conditionEvents, statusPatch, storedStatus, toEgressGatewayData, toEgressNodeData } from "./kube.js";
 import type { EgressGatewayStatus, EgressInput } from "./types.js";
 
 const active: EgressGatewayStatus = { name: "a", activeNode: "n2", egressIP: "198.18.246.50", selectedPods: 2, conditions: [{ type: "Ready", status: "True", reason: "Active", message: "node n2 SNATs to 198.18.246.50" }] };
@@ -27,6 +27,29 @@ describe("egress status", () => {
     expect(conditionEvents(active, { conditions: [{ type: "Ready", status: "False", reason: "NoEligibleNode", message: "x", lastTransitionTime: "t" }] })).toEqual([{ type: "Normal", reason: "Active", message: "node n2 SNATs to 198.18.246.50" }]);
     expect(conditionEvents(active, { conditions: [{ ...active.conditions[0], message: "other words", lastTransitionTime: "t" }] } as never)).toEqual([]);
     expect(conditionEvents({ ...active, conditions: [{ type: "Conflict", status: "False", reason: "NoConflict", message: "" }] }, undefined)).toEqual([]);
+  });
+
+  it("a status that loses its active node, address or node list removes them from the stored one", () => {
+    // What the API server does with a merge patch (RFC 7386): null removes, objects merge, the rest replaces.
+    const merge = (target: unknown, patch: unknown): unknown => {
+      if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
+      const base = target !== null && typeof target === "object" && !Array.isArray(target) ? (target as Record<string, unknown>) : {};
+      const merged = Object.entries({ ...base, ...(patch as Record<string, unknown>) }).flatMap(([k, v]) => (v === null ? [] : [[k, k in patch ? merge(base[k], v) : v] as const]));
+      return Object.fromEntries(merged);
+    };
+    const served = storedStatus(active, undefined, { now: "t1" });
+    const notServed = storedStatus(idle, served, { now: "t2" });
+    const patch = statusPatch(notServed, served);
+    expect(patch.status).toMatchObject({ activeNode: null, egressIP: null });
+    expect(merge(served, patch.status)).toEqual(notServed);
+    expect(merge(served, patch.status)).not.toHaveProperty("activeNode");
+    // active-standby → hash → active-standby: each switch drops the other form's fields.
+    const spread: EgressGatewayStatus = { name: "a", activeNodes: [{ name: "n2", egressIP: "198.18.246.12", selectedPods: 1 }, { name: "n3", egressIP: "198.18.246.13", selectedPods: 1 }], selectedPods: 2, conditions: active.conditions };
+    const asHash = storedStatus(spread, served, { now: "t3" });
+    expect(merge(served, statusPatch(asHash, served).status)).toEqual(asHash);
+    expect(merge(asHash, statusPatch(served, asHash).status)).toEqual(served);
+    // Nothing to remove: the patch is the status itself.
+    expect(statusPatch(served, served)).toEqual({ status: served });
   });
 
   it("compares stored statuses whatever the order of their fields (the API server sorts them)", () => {

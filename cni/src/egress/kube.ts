@@ -33,6 +33,17 @@ export function storedStatus(status: EgressGatewayStatus, stored: EgressGatewayO
   return { ...(status.activeNode === undefined ? {} : { activeNode: status.activeNode }), ...(status.egressIP === undefined ? {} : { egressIP: status.egressIP }), ...(status.activeNodes === undefined ? {} : { activeNodes: [...status.activeNodes] }), selectedPods: status.selectedPods, conditions };
 }
 
+/**
+ * The body of the merge patch (RFC 7386) that makes the stored status `want`: a merge patch keeps
+ * the fields it does not name, so the ones `want` lacks and `stored` has (the active node and
+ * address of a resource that stopped being served, `activeNodes` after a switch from `hash`) are
+ * named with null, which removes them.
+ */
+export function statusPatch(want: NonNullable<EgressGatewayObject["status"]>, stored: EgressGatewayObject["status"]): { readonly status: Record<string, unknown> } {
+  const cleared = (["activeNode", "egressIP", "activeNodes"] as const).filter((k) => want[k] === undefined && stored?.[k] !== undefined);
+  return { status: { ...want, ...Object.fromEntries(cleared.map((k) => [k, null])) } };
+}
+
 /** JSON with every object's keys sorted: the API server returns a custom object's fields in its own order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
@@ -96,10 +107,8 @@ export function createEgressInformers(kc: KubeConfig, options: {
       if (last?.key === key && last.version === current.metadata?.resourceVersion) return false;
       const want = storedStatus(status, current.status, { now: new Date().toISOString(), ...(current.metadata?.generation === undefined ? {} : { generation: current.metadata.generation }) });
       if (canonicalJson(want) === canonicalJson(current.status ?? {})) return false;
-      // A merge patch keeps fields it does not name: the ones `want` lacks are removed with null.
-      const cleared = (["activeNode", "egressIP", "activeNodes"] as const).filter((k) => want[k] === undefined && current.status?.[k] !== undefined);
       try {
-        await custom.patchClusterCustomObjectStatus({ ...coords, name: status.name, body: { status: { ...want, ...Object.fromEntries(cleared.map((k) => [k, null])) } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+        await custom.patchClusterCustomObjectStatus({ ...coords, name: status.name, body: statusPatch(want, current.status) }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
       } catch (err) {
         if (httpStatusOf(err) === 404) return false;
         throw new CniError("IoFailure", `Cannot write the status of EgressGateway ${status.name}: ${errorMessage(err)}`, { cause: err });

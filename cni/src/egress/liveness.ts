@@ -17,12 +17,16 @@
  * unreachable too: a candidate cut off from everyone stops serving and gives up the address,
  * so it announces it again when it comes back (ADR 0407, split brain).
  *
- * A node that stops serving an egress address tells its peers (`release`: 16 bytes, magic and the
- * address; a node older than this ignores it). A standby that wrongly took the address (it found
- * the active node dead while the active node kept serving: a starved prober, an asymmetric loss)
- * announced it, so the segment's router sends the replies to the standby's MAC; the active node's
- * own probes may have seen nothing change, so this message is what tells it to announce again.
- * Only a current peer's message counts.
+ * A node that stops serving an egress address tells its peers (`release`: 16 bytes, magic, the
+ * address and a release number; a node older than this ignores it). A standby that wrongly took
+ * the address (it found the active node dead while the active node kept serving: a starved
+ * prober, an asymmetric loss) announced it, so the segment's router sends the replies to the
+ * standby's MAC; the active node's own probes may have seen nothing change, so this message is
+ * what tells it to announce again. Only a current peer's message counts. The receiver confirms
+ * each release with the same bytes under another magic; the sender repeats an unconfirmed one
+ * with its probes, `releaseTries` times in all, so one lost datagram does not leave the router at
+ * the wrong MAC. A repeat the receiver already acted on (same peer, address and number) only
+ * gets its confirmation again. Number 0 is what an older sender puts there (zeros): never a repeat.
  *
  * The check of answers runs in `setImmediate` after each tick, so answers already received but
  * not yet read after an event-loop stall are counted before anyone is declared dead; and a tick
@@ -49,8 +53,14 @@ export const defaultLivenessPolicy: LivenessPolicy = Object.freeze({ intervalMs:
 const requestMagic = Buffer.from("ISTHEGQ1");
 const answerMagic = Buffer.from("ISTHEGA1");
 const releaseMagic = Buffer.from("ISTHEGR1");
-/** Bytes of a probe: magic (8), sequence (4), nonce (4). */
+const releaseAckMagic = Buffer.from("ISTHEGK1");
+/** Bytes of a probe: magic (8), sequence (4), nonce (4); of a release and its confirmation: magic (8), address (4), number (4). */
 export const probeBytes = 16;
+/** How often a release is sent to a peer that does not confirm it, one probe interval apart. */
+export const releaseTries = 5;
+
+/** The IPv4 address in bytes 8-11 of a release or its confirmation. */
+const addressOf = (msg: Buffer): string => [...msg.subarray(8, 12)].join(".");
 
 /** Which peers answered when; pure apart from the times it is given. */
 export interface PeerTable {
@@ -101,7 +111,7 @@ export interface EgressLiveness {
   setPeers(peers: ReadonlyMap<string, string>): void;
   /** The nodes to leave out of the egress plan: dead peers, and this node itself when it is cut off; sorted. */
   unreachable(): string[];
-  /** Tells every current peer, once, that this node no longer serves `addresses` (IPv4); best effort (a lost datagram is not retried). */
+  /** Tells every current peer that this node no longer serves `addresses` (IPv4); repeated with the probes until confirmed, {@link releaseTries} times at most. */
   release(addresses: readonly string[]): void;
   /** Every probed peer and its state now (see PeerTable.state), sorted by name (for metrics). */
   peers(): { readonly name: string; readonly state: "unknown" | "up" | "dead" }[];
@@ -143,6 +153,11 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
   let seq = 0;
   let last = "";
   let sendWarned = false;
+  /** Releases not confirmed yet, by peer and address (a newer release of the address replaces one). */
+  const releases = new Map<string, { readonly peer: string; readonly msg: Buffer; tries: number }>();
+  /** The release number last acted on, by peer and address. */
+  const heard = new Map<string, number>();
+  let releaseNumber = randomBytes(4).readUInt32BE(0);
 
   const unreachable = (): string[] => {
     const now = clock.now();
@@ -165,6 +180,16 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
     const started = clock.now();
     if (lastTick !== undefined && started - lastTick > 2 * policy.intervalMs) table.shift(started - lastTick - policy.intervalMs);
     lastTick = started;
+    for (const [key, r] of releases) {
+      const to = addresses.get(r.peer);
+      if (to === undefined || r.tries >= releaseTries) {
+        releases.delete(key);
+        if (to !== undefined) log.info({ peer: r.peer, address: addressOf(r.msg) }, "a peer did not confirm that this node released an egress address (an older agent, or the peer is gone); it re-announces only if its own probes saw a change");
+        continue;
+      }
+      r.tries += 1;
+      sendRelease(s, r.peer, to, r.msg);
+    }
     for (const [name, address] of addresses) {
       seq = (seq + 1) >>> 0;
       const msg = Buffer.concat([requestMagic, Buffer.alloc(4), nonce]);
@@ -180,6 +205,12 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
     ticker = clock.setTimeout(tick, policy.intervalMs);
   };
 
+  const sendRelease = (s: Socket, peer: string, to: string, msg: Buffer): void => {
+    s.send(msg, options.port, to, (err) => {
+      if (err !== null) log.warn({ err, peer, address: addressOf(msg) }, "cannot tell a peer that this node released an egress address; trying again with the next probe");
+    });
+  };
+
   const onMessage = (msg: Buffer, from: { address: string; port: number }): void => {
     if (msg.length !== probeBytes) return;
     const magic = msg.subarray(0, 8);
@@ -189,7 +220,19 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
     }
     if (magic.equals(releaseMagic)) {
       const peer = [...addresses].find(([, a]) => a === from.address)?.[0];
-      if (peer !== undefined) options.onReleased?.([...msg.subarray(8, 12)].join("."), peer);
+      if (peer === undefined) return;
+      socket?.send(Buffer.concat([releaseAckMagic, msg.subarray(8)]), from.port, from.address);
+      const address = addressOf(msg);
+      const n = msg.readUInt32BE(12);
+      if (n !== 0 && heard.get(`${peer}/${address}`) === n) return;
+      heard.set(`${peer}/${address}`, n);
+      options.onReleased?.(address, peer);
+      return;
+    }
+    if (magic.equals(releaseAckMagic)) {
+      const peer = [...addresses].find(([, a]) => a === from.address)?.[0];
+      const key = `${peer ?? ""}/${addressOf(msg)}`;
+      if (releases.get(key)?.msg.subarray(8).equals(msg.subarray(8)) === true) releases.delete(key);
       return;
     }
     if (!magic.equals(answerMagic) || !msg.subarray(12).equals(nonce)) return;
@@ -215,11 +258,12 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
       const s = socket;
       if (s === undefined) return;
       for (const address of released) {
+        releaseNumber = releaseNumber >= 0xffff_ffff ? 1 : releaseNumber + 1;
         const msg = Buffer.concat([releaseMagic, Buffer.from(address.split(".").map(Number)), Buffer.alloc(4)]);
-        for (const [name, to] of addresses) {
-          s.send(msg, options.port, to, (err) => {
-            if (err !== null) log.warn({ err, peer: name, address }, "cannot tell a peer that this node released an egress address; it re-announces only if its own probes saw a change");
-          });
+        msg.writeUInt32BE(releaseNumber, 12);
+        for (const [peer, to] of addresses) {
+          releases.set(`${peer}/${address}`, { peer, msg, tries: 1 });
+          sendRelease(s, peer, to, msg);
         }
       }
     },
@@ -243,6 +287,7 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
       const s = socket;
       socket = undefined;
       pending.clear();
+      releases.clear();
       if (s !== undefined) await new Promise<void>((resolve) => { s.close(() => { resolve(); }); });
     },
   };
