@@ -23,7 +23,11 @@
  * returned) and when a peer says it released one of them (`released`): a standby that wrongly
  * took an address while this node kept serving it announced it, and gives it back with a
  * release, after which the router would otherwise stay at the standby's MAC. A node that stops
- * serving an address tells its peers so (liveness.ts `release`).
+ * serving an address tells its peers so (liveness.ts `release`). Each announcement is repeated
+ * once, `announceRepeatMs` later, by this process and only if it still serves the address then
+ * (a lost first announcement would leave the router at the old MAC until it re-probes): the
+ * repeat was arping's own second packet, which went out even after the agent had died or the
+ * address had moved on.
  */
 import { createReconcileQueue, type MetricFamily, type ReconcileQueue } from "@isthmus/core/runtime";
 import type { Logger } from "pino";
@@ -73,6 +77,9 @@ export interface EgressAgentOptions {
 /** The default of EgressAgentOptions.recheckMs: five reads per node every 10 s. */
 export const defaultEgressRecheckMs = 10_000;
 
+/** How long after announcing an address the agent announces it once more (see the design notes). */
+export const announceRepeatMs = 1_000;
+
 /** The statuses node `input.nodeName` writes (see the design notes; of a `hash` resource the first serving node by name). */
 export function statusesToWrite(input: EgressInput, statuses: readonly EgressGatewayStatus[]): EgressGatewayStatus[] {
   const firstReady = input.nodes.filter((n) => n.ready).map((n) => n.name).sort()[0];
@@ -94,6 +101,9 @@ export function createEgressAgent(options: EgressAgentOptions): EgressAgent {
   let lastUnreachable: string | undefined;
   /** Served addresses to announce again at the next pass (see the design notes). */
   const announceAgain = new Set<string>();
+  /** Addresses whose next announcement is the repeat of the last (which is not repeated again). */
+  const repeating = new Set<string>();
+  const repeatTimers = new Set<ReturnType<typeof setTimeout>>();
 
   async function reconcile(): Promise<EgressPassResult> {
     const cached = options.source.snapshot(nodeName);
@@ -119,6 +129,17 @@ export function createEgressAgent(options: EgressAgentOptions): EgressAgent {
       const changes = await applyEgress(runner, { programs: plan.programs, nodeIp: self.internalIp, mode, clusterCidrs, reannounce, memo, onWarning: (message) => { logger.warn(message); } });
       checkedAt = started;
       announceAgain.clear();
+      for (const address of reannounce) {
+        if (repeating.delete(address)) continue;
+        const timer = setTimeout(() => {
+          repeatTimers.delete(timer);
+          if (!servedAddresses.includes(address)) return;
+          repeating.add(address);
+          announceAgain.add(address);
+          queue.add("egress");
+        }, announceRepeatMs);
+        repeatTimers.add(timer);
+      }
       const released = servedAddresses.filter((a) => !addresses.includes(a));
       if (released.length > 0) options.liveness?.release(released);
       serving = plan.programs.filter((p) => p.serving).map((p) => p.name);
@@ -184,6 +205,10 @@ export function createEgressAgent(options: EgressAgentOptions): EgressAgent {
       await queue.start();
       queue.add("egress");
     },
-    stop: () => queue.stop(),
+    stop: async () => {
+      for (const timer of repeatTimers) clearTimeout(timer);
+      repeatTimers.clear();
+      await queue.stop();
+    },
   };
 }

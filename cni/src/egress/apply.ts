@@ -15,7 +15,7 @@ import { cidrContaining, parseCidr, parseIp } from "@isthmus/core/net";
 import type { CommandRunner } from "../datapath/exec.js";
 import { routePeers, type VxlanMode } from "../agent/overlay-plan.js";
 import { CniError } from "../plugin/errors.js";
-import { type ExistingEgressObjects, egressTable, type NextHop, type ProgramRoute, renderEgressScript, routeArgs, ruleArgs, rulePriorities, type SteerRule, steerRules, tableBase } from "./render.js";
+import { deleteEgressScript, type ExistingEgressObjects, forgetAddressesScript, egressTable, type NextHop, type ProgramRoute, renderEgressScript, routeArgs, ruleArgs, rulePriorities, type SteerRule, steerRules, tableBase } from "./render.js";
 import type { GatewayProgram } from "./types.js";
 
 /** What the data path needs besides the programs. */
@@ -147,14 +147,18 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
     .filter((a) => holder(a) === undefined || own.includes(a));
   const recorded = [...new Set([...wantAddresses, ...own])].sort();
   const devices = new Set(routes.flatMap((r) => (r.nextHop === undefined ? [] : [r.nextHop.dev])));
-  const input = { programs: routes, clusterCidrs: options.clusterCidrs, addresses: recorded };
+  const input = { programs: routes, clusterCidrs: options.clusterCidrs, addresses: recorded, served: wantAddresses };
   const script = renderEgressScript(input, existing);
   // What the table must hold, whatever objects of gone resources this write also deletes.
   const wanted = renderEgressScript(input, { sets: [], counters: [] });
   const newScript = memo.script !== wanted;
   const tableWanted = options.programs.length > 0 || current !== undefined;
-  const writeTable = tableWanted && (newScript || memo.table === undefined || memo.table !== tableFingerprint(current));
-  if (writeTable && !newScript) changes.push(`table ip ${egressTable}: ${current === undefined ? "missing" : "changed behind the agent's back"}, rewritten`);
+  // An address announced again is one another node may have claimed meanwhile: the write
+  // recreates the ARP guard, so this node's kernel answers for it again (render.ts).
+  const reannounceHeld = wantAddresses.filter((a) => holder(a) !== undefined && options.reannounce?.includes(a) === true);
+  const drifted = memo.table === undefined || memo.table !== tableFingerprint(current);
+  const writeTable = tableWanted && (newScript || drifted || reannounceHeld.length > 0);
+  if (writeTable && !newScript && drifted) changes.push(`table ip ${egressTable}: ${current === undefined ? "missing" : "changed behind the agent's back"}, rewritten`);
   const [ruleOut, routeOut] = await Promise.all([
     runner.run(["ip", "-j", "-4", "rule", "show"]),
     runner.run(["ip", "-j", "-4", "route", "show", "table", "all", "proto", String(defaults.cniRouteProtocol)]),
@@ -167,7 +171,7 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
   const warn = options.onWarning === undefined ? {} : { onWarning: options.onWarning };
   for (const address of wantAddresses) {
     if (holder(address) !== undefined) {
-      if (options.reannounce?.includes(address) === true) announce(runner, { address, device: underlay.device, ...warn });
+      if (reannounceHeld.includes(address)) announce(runner, { address, device: underlay.device, ...warn });
       continue;
     }
     await runner.run(["ip", "addr", "add", `${address}/32`, "dev", underlay.device]);
@@ -210,7 +214,7 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
   }
   if (options.programs.length === 0) {
     if (current !== undefined) {
-      await runner.run(["nft", "delete", "table", "ip", egressTable]);
+      await runner.run(["nft", "-f", "-"], { stdin: deleteEgressScript() });
       changes.push(`table ip ${egressTable}: delete`);
     }
     delete memo.script;
@@ -220,7 +224,8 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
   }
   memo.addresses = wantAddresses;
   if (stale.length > 0) {
-    await runner.run(["nft", "delete", "element", "ip", egressTable, "addresses", `{ ${stale.join(", ")} }`]);
+    // Forgotten now they are gone; with none left, the ARP guard goes too (render.ts).
+    await runner.run(["nft", "-f", "-"], { stdin: forgetAddressesScript(stale, wantAddresses.length === 0) });
     delete memo.script;
     delete memo.table;
   } else if (writeTable) {
@@ -233,15 +238,18 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
 }
 
 /**
- * Sends two unsolicited ARPs for `address` (the first at once, the second a second later) without
- * waiting for them: the segment's router and hosts may still hold the address at the MAC of the
- * node that served it before (dead or not) and would keep sending the replies there. A failure
- * (no `arping` on the node) goes to `onWarning`: neighbours then learn the address when their
- * entry for it expires.
+ * Sends one unsolicited ARP for `address` without waiting for it: the segment's router and hosts
+ * may still hold the address at the MAC of the node that served it before (dead or not) and
+ * would keep sending the replies there. One, not `-c 2`: an arping that sends its second a second
+ * later outlives the agent that started it, and a node whose agent was killed just after
+ * announcing then announced again after the standby had taken over (the failover netns test's
+ * timeline showed the router moved back to it for a second); the agent repeats the announcement
+ * itself, while it still serves the address (agent.ts). A failure (no `arping` on the node) goes
+ * to `onWarning`: neighbours then learn the address when their entry for it expires.
  */
 function announce(runner: CommandRunner, options: { readonly address: string; readonly device: string; readonly onWarning?: (message: string) => void }): void {
   const { address, device } = options;
-  void runner.run(["arping", "-U", "-c", "2", "-I", device, address], { allowFailure: true })
+  void runner.run(["arping", "-U", "-c", "1", "-I", device, address], { allowFailure: true })
     .catch((err: unknown) => ({ code: -1, stderr: err instanceof Error ? err.message : String(err) }))
     .then((arp) => {
       if (arp.code !== 0) options.onWarning?.(`Cannot announce egress address ${address} on ${device} (arping: ${arp.stderr.trim() || `exit ${String(arp.code)}`}): neighbours learn it when their entry for it expires`);

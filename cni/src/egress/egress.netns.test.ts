@@ -276,6 +276,33 @@ describe("egress gateway data path", () => {
     expect(await seenBy("sel", outsideIp)).toBe(egressIp);
   });
 
+  it("a node that lost the egress IP to another node's announcement stops answering ARP for it with no agent to tell it; announcing it again undoes that", async () => {
+    await program([gateway()]);
+    const mac = async (i: number): Promise<string> => (JSON.parse(await sh(["ip", "-j", "link", "show", "dev", "eth0"], nodes[i])) as { address: string }[])[0]?.address ?? "?";
+    const [n2Mac, n3Mac] = [await mac(1), await mac(2)];
+    /** The MACs that answer the router's broadcast requests for the egress IP within a second. */
+    const answering = async (): Promise<string[]> => {
+      const out = await sh(["arping", "-b", "-w", "1", "-I", "br0", egressIp], lan).catch((err: unknown) => String(err));
+      return [...new Set([...out.matchAll(/\[([0-9a-f:]{17})\]/gi)].map((m) => (m[1] ?? "").toLowerCase()))].sort();
+    };
+    expect(await answering()).toEqual([n2Mac]);
+    // n3 takes the address over as a standby does when it finds n2 dead, while n2's kernel keeps
+    // it, as after its agent was killed: nothing runs on n2 from here on.
+    const n3Plan = planEgress({ nodeName: "n3", gateways: [gateway()], nodes: egressNodes, pods: podData(), namespaces: [{ name: "app", labels: {} }], unreachable: ["n2"] });
+    await applyEgress(runner(2), { programs: n3Plan.programs, nodeIp: "198.18.246.13", mode: "always", clusterCidrs: records.map((r) => r.podCidr ?? "") });
+    expect(await sh(["ip", "-4", "addr", "show", "dev", "eth0"], nodes[1])).toContain(`${egressIp}/32`);
+    await waitFor("n2's kernel to record that n3 announced the address", async () => (await sh(["nft", "list", "set", "arp", egressTable, "taken"], nodes[1])).includes(egressIp), 5_000);
+    // Both hold it; only n3 answers (before the guard both did, and the router took the first).
+    expect(await answering()).toEqual([n3Mac]);
+    // n2 announces it again (its agent back, or a release from n3): the guard is rewritten and n2 answers again.
+    const n2Plan = planEgress({ nodeName: "n2", gateways: [gateway()], nodes: egressNodes, pods: podData(), namespaces: [{ name: "app", labels: {} }] });
+    await applyEgress(runner(1), { programs: n2Plan.programs, nodeIp: "198.18.246.12", mode: "always", clusterCidrs: records.map((r) => r.podCidr ?? ""), reannounce: [egressIp] });
+    await waitFor("the router at n2's MAC again", async () => (await sh(["ip", "neigh", "show", egressIp], lan)).includes(`lladdr ${n2Mac}`), 5_000);
+    await program([gateway()]);
+    expect(await answering()).toEqual([n2Mac]);
+    expect(await seenBy("sel", outsideIp)).toBe(egressIp);
+  });
+
   it("the node's own address as egress IP adds no address", async () => {
     await program([gateway({ egressIP: "198.18.246.12" })]);
     expect(await traces(1)).toEqual([`table ip ${egressTable}`]);

@@ -25,6 +25,15 @@
  *   An egress IP `A/len` that is not the node's own is added as `A/32` to that interface and
  *   recorded in the set `addresses` before it is added, so a restarted agent knows which
  *   addresses are its own to remove.
+ * ARP guard (table `arp isthmus-egress`, on a node that holds an extra address of ours): when
+ *   another host announces an address this node serves (an ARP frame with that sender address
+ *   arrives: the standby took it over), the kernel itself records it in set `taken` and from then
+ *   on drops every ARP frame of its own from that address (replies, requests). A node whose agent
+ *   was killed keeps the address in its kernel and would go on answering for it, so the
+ *   segment's router could be moved back to it; this stops it with no agent on that node. Every
+ *   write recreates the guard (forgetting `taken`): an agent that writes decides for itself, and
+ *   one that announces an address again writes first (apply.ts). arping's own announcements do
+ *   not pass the arp hooks (they leave through a packet socket).
  * Counters `tx_<name>`/`rx_<name>` (forward, on the egress node) count the bytes and packets
  * through each egress. The table is flushed and refilled in one transaction: named counters
  * survive (`flush table` empties the chains, every set is flushed on its own before it is
@@ -69,8 +78,10 @@ export interface EgressRenderInput {
   readonly programs: readonly ProgramRoute[];
   /** The cluster's own CIDRs (every podCIDR, the service CIDR): never steered, never SNATed. */
   readonly clusterCidrs: readonly string[];
-  /** Extra addresses to record as ours (wanted plus any still to be removed). */
+  /** Extra addresses to record as ours (wanted plus any still to be removed); the ARP guard exists while there is one. */
   readonly addresses: readonly string[];
+  /** Extra addresses this node serves now (the ARP guard's set `served`). */
+  readonly served: readonly string[];
 }
 
 /** Objects of the table in the kernel, by kind (what a replacement must delete when unused). */
@@ -160,7 +171,36 @@ export function renderEgressScript(input: EgressRenderInput, existing: ExistingE
   }
   for (const set of existing.sets) if (!wantSets.has(set)) lines.push(`delete set ${t} ${set}`);
   for (const counter of existing.counters) if (!wantCounters.has(counter)) lines.push(`delete counter ${t} ${counter}`);
+  lines.push(...arpGuardLines(input));
   return lines.map((l) => `${l}\n`).join("");
+}
+
+/** The ARP guard (see the design notes), recreated: deleted, then added back while the node holds an extra address of ours. */
+function arpGuardLines(input: Pick<EgressRenderInput, "addresses" | "served">): string[] {
+  const a = `arp ${egressTable}`;
+  const lines = [`add table ${a}`, `delete table ${a}`];
+  if (input.addresses.length === 0) return lines;
+  return [
+    ...lines,
+    `add table ${a}`,
+    `add set ${a} served { type ipv4_addr; }`,
+    `add set ${a} taken { type ipv4_addr; flags dynamic; }`,
+    ...(input.served.length > 0 ? [`add element ${a} served { ${input.served.join(", ")} }`] : []),
+    `add chain ${a} in { type filter hook input priority filter; policy accept; }`,
+    `add chain ${a} out { type filter hook output priority filter; policy accept; }`,
+    `add rule ${a} in arp saddr ip @served update @taken { arp saddr ip }`,
+    `add rule ${a} out arp saddr ip @taken drop`,
+  ];
+}
+
+/** The `nft -f` script that forgets extra addresses removed from the node, and with `lastOnes` deletes the ARP guard too. */
+export function forgetAddressesScript(addresses: readonly string[], lastOnes: boolean): string {
+  return [`delete element ip ${egressTable} addresses { ${addresses.join(", ")} }`, ...(lastOnes ? arpGuardLines({ addresses: [], served: [] }) : [])].map((l) => `${l}\n`).join("");
+}
+
+/** The `nft -f` script that removes everything of the egress gateway from nft (the ip table must exist). */
+export function deleteEgressScript(): string {
+  return [`delete table ip ${egressTable}`, ...arpGuardLines({ addresses: [], served: [] })].map((l) => `${l}\n`).join("");
 }
 
 /** An ip rule of the steering as `ip rule add` arguments, keyed for comparison. */
