@@ -54,6 +54,17 @@ describe("parseCluster", () => {
     expect(issuesOf({ ...valid, labels: { "bad key!": "x" } })[0]).toMatch(/^labels\.bad key!: label key/);
   });
 
+  it("accepts GlobalEgressIPs with addresses of the block, unique; rejects duplicates, foreign addresses and bad names", () => {
+    const globalEgress = [{ namespace: "shop", name: "all", globalIp: "242.1.0.3" }, { namespace: "blog", name: "web" }];
+    expect(parseCluster({ ...valid, globalEgress }).globalEgress).toEqual(globalEgress);
+    expect(issuesOf({ ...valid, globalEgress: [globalEgress[0], { ...globalEgress[0], globalIp: "242.1.0.4" }] })).toEqual(["globalEgress.1: shop/all is listed twice"]);
+    expect(issuesOf({ ...valid, globalEgress: [globalEgress[0], { namespace: "blog", name: "web", globalIp: "242.1.0.3" }] })).toEqual(["globalEgress.1.globalIp: 242.1.0.3 is given twice"]);
+    expect(issuesOf({ ...valid, globalEgress: [{ namespace: "shop", name: "all", globalIp: "242.2.0.3" }] })).toEqual(["globalEgress.0.globalIp: 242.2.0.3 is not in the cluster's global block 242.1.0.0/16"]);
+    const { globalCidr: _block, ...plain } = valid;
+    expect(issuesOf({ ...plain, globalEgress })).toEqual(["globalEgress.0.globalIp: 242.1.0.3 is not in the cluster's global block (it has none)"]);
+    expect(issuesOf({ ...valid, globalEgress: [{ namespace: "Shop", name: "all" }] })[0]).toMatch(/^globalEgress\.0\.namespace: /);
+  });
+
   it("rejects non-objects", () => {
     expect(issuesOf(null)).toHaveLength(1);
     expect(issuesOf("east")).toHaveLength(1);
