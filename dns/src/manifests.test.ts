@@ -46,7 +46,8 @@ describe("deploy/dns manifests", () => {
     const condition = at(schema, "status.conditions.[]");
     expect(Object.keys(condition.properties ?? {})).toEqual(expect.arrayContaining(["type", "status", "reason", "message", "lastTransitionTime"]));
     expect(condition.properties?.status?.enum).toEqual(["True", "False", "Unknown"]);
-    expect(Object.values(exportConditionTypes)).toEqual(["Valid", "Ready", "Conflict"]);
+    // KEP-1645's three, and ours while a global block has no address for the export (docs/adr/0206).
+    expect(Object.values(exportConditionTypes)).toEqual(["Valid", "Ready", "Conflict", "GlobalAddresses"]);
   });
 
   it("ServiceImport CRD: spec type, ports, ips, sessionAffinity; status.clusters", async () => {

@@ -1,9 +1,12 @@
+import type { UnaddressedExport } from "@isthmus/core/brokerapi";
 import { isIsthmusError } from "@isthmus/core/errors";
 import { type ServiceExport } from "@isthmus/core/model";
 import { type Logger } from "@isthmus/core/runtime";
 import {
   buildExportRecord,
+  exportConditionTypes,
   exportConditions,
+  exportReasons,
   validateExport,
   type Condition,
   type EndpointSliceJson,
@@ -20,12 +23,15 @@ import type { McsInformers } from "./informers.js";
 // EndpointSlices), keeps the set of local records the publisher sends to the broker, and writes
 // the export's Valid / Ready / Conflict conditions. The export's Service and slices map to the
 // same key, so a change to any of them re-runs it. Withdrawal is the record leaving the set.
+// The broker's answer to each publish names the exports its global block has no address for
+// (docs/adr/0206): they get a GlobalAddresses condition and an Event, both cleared (with a
+// Normal Event) once a later publish finds room.
 
 /** Options of `createExporter`. */
 export interface ExporterOptions {
   readonly clusterId: string;
   readonly informers: Pick<McsInformers, "exports" | "services" | "slices">;
-  readonly api: Pick<McsKubeApi, "replaceExportStatus">;
+  readonly api: Pick<McsKubeApi, "replaceExportStatus" | "recordExportEvent">;
   /** The clusterset's merged view of a service (for Ready and Conflict). */
   readonly merged: (namespace: string, name: string) => MergedService | undefined;
   /** Told when the set of local records changed (schedule a publish); must not throw. */
@@ -43,6 +49,8 @@ export interface Exporter {
   records(): ServiceExport[];
   /** Keys of every local ServiceExport and every held record (for resync). */
   keys(): string[];
+  /** Takes the broker's answer to a publish (the exports short of global IPs); returns the keys whose status may change. */
+  setUnaddressed(unaddressed: readonly UnaddressedExport[]): string[];
 }
 
 /** Splits "namespace/name". */
@@ -66,11 +74,23 @@ export function sameConditions(a: readonly Condition[], b: readonly Condition[])
   return a.length === b.length && a.map(conditionKey).sort().join("\n") === b.map(conditionKey).sort().join("\n");
 }
 
+/** The Event for a GlobalAddresses condition that appeared or went away (none otherwise). */
+export function globalEvent(previous: readonly Condition[], next: readonly Condition[]): { readonly type: "Normal" | "Warning"; readonly reason: string; readonly message: string } | undefined {
+  const short = (conditions: readonly Condition[]): Condition | undefined => conditions.find((c) => c.type === exportConditionTypes.globalAddresses && c.status === "False");
+  const before = short(previous);
+  const after = short(next);
+  if (after !== undefined && before === undefined) return { type: "Warning", reason: exportReasons.globalBlockExhausted, message: after.message };
+  if (after === undefined && before !== undefined) return { type: "Normal", reason: "GlobalAddressesAllocated", message: "The export has every global IP it needs: the cluster's global block has room again" };
+  return undefined;
+}
+
 /** Creates the exporter. */
 export function createExporter(options: ExporterOptions): Exporter {
   const { informers } = options;
   const now = options.now ?? (() => new Date());
   const records = new Map<string, ServiceExport>();
+  // The broker's word at the last publish (key → message); undefined before the first one.
+  let unaddressed: ReadonlyMap<string, string> | undefined;
   const log = options.logger.child({ component: "exporter" });
 
   const setRecord = (key: string, record: ServiceExport | undefined): void => {
@@ -107,9 +127,31 @@ export function createExporter(options: ExporterOptions): Exporter {
       setRecord(key, record);
       const { namespace, name } = splitKey(key);
       const previous = se.status?.conditions ?? [];
-      const conditions = exportConditions({ validation, clusterId: options.clusterId, merged: options.merged(namespace, name), previous, now: now().toISOString() });
+      const message = unaddressed?.get(key);
+      const globalShortfall = unaddressed === undefined ? "unknown" : message === undefined ? undefined : { message };
+      const conditions = exportConditions({
+        validation, clusterId: options.clusterId, merged: options.merged(namespace, name), previous, now: now().toISOString(),
+        ...(globalShortfall === undefined ? {} : { globalShortfall }),
+      });
       if (sameConditions(previous, conditions)) return;
       await options.api.replaceExportStatus({ ...se, status: { ...se.status, conditions } });
+      const event = globalEvent(previous, conditions);
+      if (event === undefined) return;
+      log.info({ key, reason: event.reason }, event.message);
+      try {
+        await options.api.recordExportEvent(se, event);
+      } catch (err) {
+        // An Event is a courtesy: the condition is written already and says the same.
+        log.warn({ err, key, reason: event.reason }, "cannot record a ServiceExport event; its GlobalAddresses condition carries it");
+      }
+    },
+    setUnaddressed(list) {
+      const next = new Map(list.map((u) => [`${u.namespace}/${u.name}`, u.message]));
+      const changed = [...new Set([...(unaddressed?.keys() ?? []), ...next.keys()])].filter((k) => unaddressed?.get(k) !== next.get(k));
+      // The first answer settles every export that kept a condition from another leader.
+      const settled = unaddressed === undefined ? [...records.keys()] : [];
+      unaddressed = next;
+      return [...new Set([...changed, ...settled])];
     },
     records: () => [...records.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, r]) => r),
     keys: () => [...new Set([...informers.exports.list().map((e) => `${e.metadata?.namespace ?? ""}/${e.metadata?.name ?? ""}`), ...records.keys()])],

@@ -34,6 +34,8 @@ export interface McsKubeApi {
   deleteImport(namespace: string, name: string): Promise<void>;
   /** Replaces a ServiceExport's status (body carries resourceVersion). */
   replaceExportStatus(body: ServiceExportResource): Promise<void>;
+  /** Records a core/v1 Event about a ServiceExport, in its namespace. */
+  recordExportEvent(about: ServiceExportResource, event: { readonly type: "Normal" | "Warning"; readonly reason: string; readonly message: string }): Promise<void>;
   /** Creates a Service; returns the stored object (with its cluster IPs). */
   createService(body: ServiceJson): Promise<ServiceJson>;
   /** Replaces a Service (body carries resourceVersion and the allocated cluster IPs). */
@@ -122,6 +124,27 @@ export function createMcsKubeApi(client: KubeClient): McsKubeApi {
       const { namespace, name } = nameOf(body);
       return kube(`Cannot replace the status of ServiceExport ${namespace}/${name}`, async () => {
         await custom.replaceNamespacedCustomObjectStatus({ group, version, plural: mcsPlurals.exports, namespace, name, body });
+      });
+    },
+    recordExportEvent: (about, event) => {
+      const { namespace, name } = nameOf(about);
+      return kube(`Cannot record an Event about ServiceExport ${namespace}/${name}`, async () => {
+        const now = new Date();
+        await core.createNamespacedEvent({
+          namespace,
+          body: {
+            metadata: { generateName: `${name}.`, namespace },
+            involvedObject: { apiVersion: `${group}/${version}`, kind: "ServiceExport", namespace, name, ...(about.metadata?.uid === undefined ? {} : { uid: about.metadata.uid }) },
+            type: event.type,
+            reason: event.reason,
+            message: event.message,
+            source: { component: "isthmus-dns" },
+            reportingComponent: "isthmus.io/isthmus-dns",
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+          },
+        });
       });
     },
     createService: (body) => {

@@ -1,3 +1,4 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { type BrokerRecord } from "@isthmus/core/brokerapi";
 import { defaults } from "@isthmus/core/constants";
 import { parseConnectionStatus, type ServiceExport } from "@isthmus/core/model";
@@ -33,8 +34,11 @@ afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
 
+type Publish = Parameters<typeof createLeaderWork>[0]["broker"]["publish"];
+const publishNothing: Publish = () => Promise.resolve({ revision: 1, created: 0, updated: 0, deleted: 0 });
+
 /** Leader work of c1 over a fake cluster, with no periodic resync (only events drive it); returns its state. */
-async function lead(cluster: FakeCluster, records: readonly BrokerRecord[]): Promise<ClustersetState> {
+async function lead(cluster: FakeCluster, records: readonly BrokerRecord[], publish: Publish = publishNothing): Promise<ClustersetState> {
   await cluster.start();
   const state = createClustersetState({
     localClusterId: "c1",
@@ -51,7 +55,7 @@ async function lead(cluster: FakeCluster, records: readonly BrokerRecord[]): Pro
     informers: cluster.informers,
     api: cluster.api,
     state,
-    broker: { publish: () => Promise.resolve({ revision: 1, created: 0, updated: 0, deleted: 0 }) },
+    broker: { publish },
     backoff: { baseMs: 10, maxMs: 100, jitter: 0 },
     resyncMs: 0,
     logger: createSilentLogger(),
@@ -107,6 +111,38 @@ describe("the leader's importer and the tunnels", () => {
     await vi.waitFor(() => {
       expect(slice()).toBeDefined();
     });
+  });
+});
+
+describe("the leader's exporter and a full global block", () => {
+  it("writes GlobalAddresses=False and a Warning Event on an export the broker has no global IP for, and clears both when room returns", async () => {
+    const cluster = createFakeCluster({ namespaces: ["demo"] });
+    const full = 'The global block 242.0.0.0/30 of cluster "c1" is full';
+    // The broker of a /30 block: the first export (by key) gets its one address, the others none.
+    const publish: Publish = (input) => {
+      const records = input.kind === "export" ? input.records : [];
+      const unaddressed = records.slice(1).map((r) => ({ namespace: r.namespace, name: r.name, missing: 1, message: full }));
+      return Promise.resolve({ revision: 1, created: 0, updated: 0, deleted: 0, unaddressed });
+    };
+    await lead(cluster, [], publish);
+    for (const name of ["one", "two"]) {
+      cluster.apply("Service", { apiVersion: "v1", kind: "Service", metadata: { namespace: "demo", name }, spec: { clusterIP: "10.96.0.5", ports: [{ name: "http", port: 80, protocol: "TCP" }] } } as KubernetesObject);
+      cluster.apply("ServiceExport", { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "ServiceExport", metadata: { namespace: "demo", name, creationTimestamp: new Date("2026-01-01T00:00:00Z") } });
+    }
+    const conditions = (name: string): string[] => (cluster.informers.exports.get(`demo/${name}`)?.status?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
+    await vi.waitFor(() => {
+      expect(conditions("two")).toEqual(["Valid=True/Valid", "Ready=False/GlobalBlockExhausted", "GlobalAddresses=False/GlobalBlockExhausted"]);
+    });
+    expect(cluster.informers.exports.get("demo/two")?.status?.conditions?.find((c) => c.type === "GlobalAddresses")?.message).toBe(full);
+    expect(conditions("one")).toEqual(["Valid=True/Valid", "Ready=False/Pending"]);
+    expect(cluster.writes.filter((w) => w.startsWith("event "))).toEqual(["event Warning GlobalBlockExhausted ServiceExport demo/two"]);
+
+    // one is unexported: two gets the address; its condition goes, with a Normal Event.
+    cluster.remove("ServiceExport", { namespace: "demo", name: "one" });
+    await vi.waitFor(() => {
+      expect(conditions("two")).toEqual(["Valid=True/Valid", "Ready=False/Pending"]);
+    });
+    expect(cluster.writes.filter((w) => w.startsWith("event "))).toEqual(["event Warning GlobalBlockExhausted ServiceExport demo/two", "event Normal GlobalAddressesAllocated ServiceExport demo/two"]);
   });
 });
 

@@ -15,7 +15,8 @@ import type { McsKubeApi } from "./kube-api.js";
 // - publish (one key): the set of local export records changed → send the whole set to the
 //   broker (level-based, so a retry or a new leader sends the same thing). Publishing waits
 //   until every existing export has been evaluated once, so a new leader never withdraws
-//   exports it simply has not looked at yet;
+//   exports it simply has not looked at yet. The broker's answer names the exports a full
+//   global block has no address for: their keys go back to the exports queue (conditions);
 // - imports ("namespace/name"): the merged view, the healthy set, or one of our objects
 //   changed, or the namespace of an exported service was created here → importer.
 // Informer handlers are registered when leading starts and removed when it ends.
@@ -71,7 +72,10 @@ export function createLeaderWork(options: LeaderWorkOptions): LeaderWork {
     reconcile: async (_key, signal) => {
       const records = exporter.records();
       const result = await options.broker.publish({ kind: "export", records }, { signal });
-      log.info({ records: records.length, revision: result.revision, created: result.created, updated: result.updated, deleted: result.deleted }, "published exports");
+      const unaddressed = result.unaddressed ?? [];
+      log.info({ records: records.length, revision: result.revision, created: result.created, updated: result.updated, deleted: result.deleted, unaddressed: unaddressed.length }, "published exports");
+      for (const u of unaddressed) log.warn({ key: `${u.namespace}/${u.name}`, missing: u.missing }, u.message);
+      for (const key of exporter.setUnaddressed(unaddressed)) exportQueue.add(key);
     },
     listKeys: () => (publishing ? [publishKey] : []),
   });

@@ -9,6 +9,10 @@ import type { Condition } from "./types.js";
 //   until then; False/Failed when invalid or excluded by a type conflict;
 // - Conflict: True with PortConflict and/or TypeConflict (comma-joined, as mcs-api allows), or
 //   False/NoConflicts; absent while the export is invalid or not yet merged.
+// - GlobalAddresses (ours, docs/adr/0206): False/GlobalBlockExhausted while the broker has no
+//   global IP for the export (or for some of its pods: a Headless export stays Ready with the
+//   others), with the broker's message naming the block; absent otherwise. An export left out
+//   for it is Ready False/GlobalBlockExhausted instead of Pending.
 // lastTransitionTime moves only when a condition's status changes.
 
 /** Inputs of `exportConditions`. */
@@ -21,6 +25,12 @@ export interface ExportConditionInput {
   readonly previous: readonly Condition[];
   /** The time to stamp on changed conditions (RFC 3339). */
   readonly now: string;
+  /**
+   * What the broker said at the last publish of an export short of global IPs (undefined: it has
+   * all it needs, or the cluster holds no block); "unknown" before the first publish (a new
+   * leader), which keeps what the object says.
+   */
+  readonly globalShortfall?: { readonly message: string } | "unknown";
 }
 
 /** The conditions a local ServiceExport should carry. */
@@ -38,10 +48,17 @@ export function exportConditions(input: ExportConditionInput): Condition[] {
     ];
   }
   const conditions = [make(exportConditionTypes.valid, "True", exportReasons.valid, "The Service can be exported")];
+  const before = input.previous.find((c) => c.type === exportConditionTypes.globalAddresses);
+  const shortfall = input.globalShortfall === "unknown" ? (before?.status === "False" ? before.message : undefined) : input.globalShortfall?.message;
+  const global = shortfall === undefined ? [] : [make(exportConditionTypes.globalAddresses, "False", exportReasons.globalBlockExhausted, shortfall)];
   const member = merged?.members.some((m) => m.clusterId === clusterId) === true;
   if (merged === undefined || (!member && !merged.conflicts.typeClusters.includes(clusterId))) {
-    conditions.push(make(exportConditionTypes.ready, "False", exportReasons.pending, "Waiting for the export to reach the clusterset"));
-    return conditions;
+    conditions.push(
+      shortfall === undefined
+        ? make(exportConditionTypes.ready, "False", exportReasons.pending, "Waiting for the export to reach the clusterset")
+        : make(exportConditionTypes.ready, "False", exportReasons.globalBlockExhausted, shortfall),
+    );
+    return [...conditions, ...global];
   }
   conditions.push(
     member
@@ -57,5 +74,5 @@ export function exportConditions(input: ExportConditionInput): Condition[] {
       ? make(exportConditionTypes.conflict, "False", exportReasons.noConflicts, "All exports of the service agree")
       : make(exportConditionTypes.conflict, "True", reasons.join(","), merged.conflicts.message),
   );
-  return conditions;
+  return [...conditions, ...global];
 }

@@ -22,8 +22,11 @@ export const mcsLabels = Object.freeze({
 /** Our value of `endpointslice.kubernetes.io/managed-by` (a label value: no "/"). */
 export const managedByValue = "dns.isthmus.io";
 
-/** ServiceExport condition types (KEP-1645). */
-export const exportConditionTypes = Object.freeze({ valid: "Valid", ready: "Ready", conflict: "Conflict" });
+/**
+ * ServiceExport condition types: KEP-1645's, and ours: GlobalAddresses, False while the
+ * cluster's global block has no address for the export (or some of its pods); absent otherwise.
+ */
+export const exportConditionTypes = Object.freeze({ valid: "Valid", ready: "Ready", conflict: "Conflict", globalAddresses: "GlobalAddresses" });
 
 /** Standard reasons of the ServiceExport conditions (mcs-api). */
 export const exportReasons = Object.freeze({
@@ -36,6 +39,8 @@ export const exportReasons = Object.freeze({
   noConflicts: "NoConflicts",
   portConflict: "PortConflict",
   typeConflict: "TypeConflict",
+  /** Ours (docs/adr/0206): the cluster's global block has no address left for the export. */
+  globalBlockExhausted: "GlobalBlockExhausted",
 });
 
 /** Suffix of the derived VIP Service's name (`<svc>-clusterset`, hashed when too long). */

@@ -96,6 +96,24 @@ describe("exportConditions", () => {
     ]);
   });
 
+  it("a global block with no room: GlobalAddresses=False with the broker's message; Ready=False for an export left out; cleared when it fits", () => {
+    const full = 'The global block 242.0.0.0/30 of cluster "c1" is full';
+    const leftOut = exportConditions({ validation: valid, clusterId: "c1", merged: undefined, previous: [], now, globalShortfall: { message: full } });
+    expect(summary(leftOut)).toEqual(["Valid=True/Valid", "Ready=False/GlobalBlockExhausted", "GlobalAddresses=False/GlobalBlockExhausted"]);
+    expect(leftOut.find((c) => c.type === "GlobalAddresses")?.message).toBe(full);
+    // A headless export short of some pods' IPs is in the clusterset with the others.
+    const merged = mergeExports([ip("c1", t1, [http])]);
+    expect(summary(exportConditions({ validation: valid, clusterId: "c1", merged, previous: leftOut, now, globalShortfall: { message: full } }))).toEqual([
+      "Valid=True/Valid",
+      "Ready=True/Ready",
+      "Conflict=False/NoConflicts",
+      "GlobalAddresses=False/GlobalBlockExhausted",
+    ]);
+    // Before a new leader's first publish the object's own condition stands; after it, the broker's word.
+    expect(summary(exportConditions({ validation: valid, clusterId: "c1", merged: undefined, previous: leftOut, now, globalShortfall: "unknown" }))).toEqual(summary(leftOut));
+    expect(summary(exportConditions({ validation: valid, clusterId: "c1", merged, previous: leftOut, now }))).toEqual(["Valid=True/Valid", "Ready=True/Ready", "Conflict=False/NoConflicts"]);
+  });
+
   it("keeps lastTransitionTime while a status does not change", () => {
     const merged = mergeExports([ip("c1", t1, [http])]);
     const first = exportConditions({ validation: valid, clusterId: "c1", merged, previous: [], now: t1 });

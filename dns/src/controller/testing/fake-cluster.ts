@@ -19,6 +19,10 @@ export interface FakeCluster {
   createNamespace(name: string): void;
   /** Marks a Namespace as being deleted (deletionTimestamp, phase Terminating; "update"). */
   terminateNamespace(name: string): void;
+  /** Creates or replaces a ServiceExport or a Service as a user would ("add" or "update"). */
+  apply(kind: "ServiceExport" | "Service", obj: KubernetesObject): void;
+  /** Deletes a ServiceExport or a Service as a user would ("delete"). */
+  remove(kind: "ServiceExport" | "Service", key: { namespace: string; name: string }): void;
   /** Starts the informers and waits until they report synced. */
   start(): Promise<void>;
   /** Stops the informers. */
@@ -71,6 +75,16 @@ export function createFakeCluster(options: { readonly namespaces: readonly strin
     terminateNamespace(name) {
       caches.namespaces.emit("update", { metadata: { name, deletionTimestamp: new Date() }, status: { phase: "Terminating" } });
     },
+    apply(kind, obj) {
+      const cache = (kind === "ServiceExport" ? caches.exports : caches.services) as FakeUnderlyingInformer<KubernetesObject>;
+      const known = cache.get(obj.metadata?.name ?? "", obj.metadata?.namespace) !== undefined;
+      cache.emit(known ? "update" : "add", { ...obj, metadata: { resourceVersion: "1", uid: `uid-${objectKey(obj)}`, ...(obj.metadata as Record<string, unknown> | undefined) } });
+    },
+    remove(kind, key) {
+      const cache = (kind === "ServiceExport" ? caches.exports : caches.services) as FakeUnderlyingInformer<KubernetesObject>;
+      const found = cache.get(key.name, key.namespace);
+      if (found !== undefined) cache.emit("delete", found);
+    },
     async start() {
       for (const informer of all) await informer.start();
       for (const informer of all) await informer.waitForReady(undefined, 1_000);
@@ -118,6 +132,7 @@ function createFakeApi(caches: Caches, writes: string[]): McsKubeApi {
     replaceImportStatus: (body) => Promise.resolve().then(() => write({ verb: "replace", kind: "ServiceImport", cache: caches.imports, obj: body, status: "write" })),
     deleteImport: (namespace, name) => Promise.resolve().then(() => { remove("ServiceImport", caches.imports, { namespace, name }); }),
     replaceExportStatus: (body) => Promise.resolve().then(() => { write({ verb: "replace", kind: "ServiceExport", cache: caches.exports, obj: body, status: "write" }); }),
+    recordExportEvent: (about, event) => Promise.resolve().then(() => { writes.push(`event ${event.type} ${event.reason} ServiceExport ${objectKey(about)}`); }),
     createService: (body) =>
       Promise.resolve().then(() => {
         const ip = `10.101.0.${String(nextIp++)}`;
