@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { ServiceExport } from "@isthmus/core/model";
 import type { GlobalNatSpec } from "@isthmus/gateway/global";
 import { describe, expect, it } from "vitest";
-import { blockCapacity, judgeBlock, missingNatRules } from "./diagnose-global.js";
+import { judgeBlock, missingNatRules, unaddressedExports } from "./diagnose-global.js";
 
 // `nft list table ip isthmus_global` of the spec below, recorded in a network namespace after
 // applying renderGlobalNat(spec, "active")'s script (nft 1.0.6).
@@ -26,27 +26,35 @@ const svc = (clusterId: string, name: string, globalIp?: string): ServiceExport 
 
 describe("diagnose global addresses: the broker's side", () => {
   it("fails a cluster that overlaps a member and holds no block, naming the CIDRs", () => {
-    const out = judgeBlock({ clusterId: "c1", clusters: [{ id: "c1", ...same }, { id: "c2", ...same, globalCidr: "242.0.0.0/16" }], exports: [], apiExports: [] });
+    const out = judgeBlock({ clusterId: "c1", clusters: [{ id: "c1", ...same }, { id: "c2", ...same, globalCidr: "242.0.0.0/16" }], exports: [], unaddressed: [] });
     expect(out).toMatchObject({ result: "fail", detail: "no global block, but the CIDRs overlap: 10.244.0.0/16 / c2 10.244.0.0/16; 10.96.0.0/12 / c2 10.96.0.0/12" });
     expect(out.remedy).toContain("isthmus join --global-cidr auto");
   });
 
   it("passes a cluster with unique CIDRs and no block, and one with a block and room", () => {
-    expect(judgeBlock({ clusterId: "c3", clusters: [{ id: "c3", podCidrs: ["10.3.0.0/16"], serviceCidrs: ["10.4.0.0/16"] }, { id: "c1", ...same }], exports: [], apiExports: [] }).result).toBe("ok");
-    const out = judgeBlock({ clusterId: "c1", clusters: [{ id: "c1", ...same, globalCidr: "242.1.0.0/16" }], exports: [svc("c1", "web", "242.1.0.2"), svc("c2", "web", "242.0.0.2")], apiExports: ["default/web"] });
+    expect(judgeBlock({ clusterId: "c3", clusters: [{ id: "c3", podCidrs: ["10.3.0.0/16"], serviceCidrs: ["10.4.0.0/16"] }, { id: "c1", ...same }], exports: [], unaddressed: [] }).result).toBe("ok");
+    const out = judgeBlock({ clusterId: "c1", clusters: [{ id: "c1", ...same, globalCidr: "242.1.0.0/16" }], exports: [svc("c1", "web", "242.1.0.2"), svc("c2", "web", "242.0.0.2")], unaddressed: [] });
     expect(out).toEqual({ result: "ok", detail: "block 242.1.0.0/16: 1 of 65533 global IPs in use", remedy: "" });
+    // A GlobalEgressIP's address is one of the block's too.
+    const egress = [{ namespace: "shop", name: "all", globalIp: "242.1.0.3" }, { namespace: "shop", name: "none" }];
+    expect(judgeBlock({ clusterId: "c1", clusters: [{ id: "c1", ...same, globalCidr: "242.1.0.0/16", globalEgress: egress }], exports: [svc("c1", "web", "242.1.0.2")], unaddressed: [] }).detail).toBe("block 242.1.0.0/16: 2 of 65533 global IPs in use");
   });
 
-  it("fails an exhausted block when an export of the cluster's API is missing from the broker, warns when merely full", () => {
-    expect(blockCapacity("242.0.0.0/30")).toBe(1);
+  it("fails an exhausted block naming the exports marked GlobalAddresses=False, warns when merely full", () => {
     // A /29 holds 5: one service and a headless export's four pods.
     const db: ServiceExport = { clusterId: "tiny", namespace: "default", name: "db", type: "Headless", ports: [], createdAt: t0, endpoints: [3, 4, 5, 6].map((i) => ({ addresses: [`10.244.1.${String(i)}`], ready: true, globalIp: `242.0.0.${String(i)}` })) };
     const view = { clusterId: "tiny", clusters: [{ id: "tiny", ...same, globalCidr: "242.0.0.0/29" }], exports: [svc("tiny", "one", "242.0.0.2"), db] };
-    const full = judgeBlock({ ...view, apiExports: ["default/one", "default/two"] });
+    const listed = [
+      { metadata: { namespace: "default", name: "one" }, status: { conditions: [{ type: "Ready", status: "True" }] } },
+      { metadata: { namespace: "default", name: "two" }, status: { conditions: [{ type: "Ready", status: "False" }, { type: "GlobalAddresses", status: "False" }] } },
+      { metadata: { namespace: "default", name: "db" } },
+    ];
+    expect(unaddressedExports(listed)).toEqual(["default/two"]);
+    const full = judgeBlock({ ...view, unaddressed: unaddressedExports(listed) });
     expect(full.result).toBe("fail");
-    expect(full.detail).toBe("block 242.0.0.0/29: 5 of 5 global IPs in use: the block is exhausted, the broker refuses the exports (none of the cluster's changes are published): default/two not exported");
+    expect(full.detail).toBe("block 242.0.0.0/29: 5 of 5 global IPs in use: the block is exhausted; exports without their global IPs (other clusters cannot reach them or some of their pods): default/two");
     expect(full.remedy).toContain("isthmus join --global-cidr /27");
-    expect(judgeBlock({ ...view, apiExports: ["default/one", "default/db"] }).result).toBe("warn");
+    expect(judgeBlock({ ...view, unaddressed: [] }).result).toBe("warn");
   });
 });
 

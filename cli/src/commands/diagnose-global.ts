@@ -1,17 +1,17 @@
 /**
  * The `global addresses` check of `isthmus diagnose` (issue #15, ADR 0206): the usual failures
  * of a cluster with overlapping CIDRs. From the broker: a cluster that overlaps a member but
- * holds no block, and a block with no address left for an export (the broker refuses the whole
- * export publish then, so an export of the cluster's API is missing from the broker). On a lab
+ * holds no block, and a block with no address left, naming the exports that have no global IP
+ * for it (isthmus-dns marks each such ServiceExport GlobalAddresses=False, docs/adr/0206). On a lab
  * cluster (where the CLI can enter nodes) also the active gateway's translation table against
  * what the gateway's own planner (`@isthmus/gateway/global`) computes from the broker and the
  * cluster's EndpointSlices.
  */
 import { DiscoveryV1Api } from "@kubernetes/client-node";
-import { exportFromWire } from "@isthmus/core/brokerapi";
+import { clusterFromWire, exportFromWire } from "@isthmus/core/brokerapi";
 import { defaults } from "@isthmus/core/constants";
 import { httpStatusOf } from "@isthmus/core/kube";
-import type { Cluster, ServiceExport } from "@isthmus/core/model";
+import { globalBlockCapacity, type Cluster, type ServiceExport } from "@isthmus/core/model";
 import { overlaps, parseCidr } from "@isthmus/core/net";
 import { runCommand } from "@isthmus/core/runtime";
 import { globalNatTable, planGlobalNat, type GlobalNatSpec } from "@isthmus/gateway/global";
@@ -26,18 +26,23 @@ type Finding = Omit<CheckResult, "check">;
 /** What the broker knows that the block findings need. */
 export interface GlobalView {
   readonly clusterId: string;
-  /** Every member (id, CIDRs, block). */
-  readonly clusters: readonly Pick<Cluster, "id" | "podCidrs" | "serviceCidrs" | "globalCidr">[];
+  /** Every member (id, CIDRs, block, GlobalEgressIPs). */
+  readonly clusters: readonly Pick<Cluster, "id" | "podCidrs" | "serviceCidrs" | "globalCidr" | "globalEgress">[];
   /** The broker's exports (every cluster's). */
   readonly exports: readonly ServiceExport[];
-  /** "namespace/name" of the ServiceExports in the cluster's API. */
-  readonly apiExports: readonly string[];
+  /** "namespace/name" of the cluster's ServiceExports marked GlobalAddresses=False (the block has no global IP for them). */
+  readonly unaddressed: readonly string[];
 }
 
-/** The addresses of `block` exports can get: all but the network, egress and broadcast addresses. */
-export function blockCapacity(block: string): number {
-  const { prefix } = parseCidr(block);
-  return Math.max(0, 2 ** (32 - prefix) - 3);
+/** The condition isthmus-dns writes on a ServiceExport the broker has no global IP for (docs/adr/0206). */
+const globalAddressesCondition = "GlobalAddresses";
+
+/** "namespace/name" of the ServiceExports (as listed from the API) whose GlobalAddresses condition is False. */
+export function unaddressedExports(items: readonly { metadata?: { namespace?: string; name?: string }; status?: { conditions?: readonly { type?: string; status?: string }[] } }[]): string[] {
+  return items
+    .filter((i) => (i.status?.conditions ?? []).some((c) => c.type === globalAddressesCondition && c.status === "False"))
+    .map((i) => `${i.metadata?.namespace ?? ""}/${i.metadata?.name ?? ""}`)
+    .sort();
 }
 
 /** The global IPs the broker gave the cluster's exports. */
@@ -62,13 +67,14 @@ export function judgeBlock(view: GlobalView): Finding {
     if (clashes.length > 0) return { result: "fail", detail: `no global block, but the CIDRs overlap: ${clashes.join("; ")}`, remedy: "join again with global addressing (isthmus join --global-cidr auto): the broker gives this cluster a block" };
     return { result: "ok", detail: "no global block: the cluster's CIDRs are unique, other clusters reach its real addresses", remedy: "" };
   }
-  const used = usedGlobalIps(me.id, view.exports).length;
-  const capacity = blockCapacity(me.globalCidr);
-  const published = new Set(view.exports.filter((e) => e.clusterId === me.id).map((e) => `${e.namespace}/${e.name}`));
-  const missing = view.apiExports.filter((key) => !published.has(key));
+  // The block's global IPs go to exports, headless pods and GlobalEgressIPs alike.
+  const used = usedGlobalIps(me.id, view.exports).length + (me.globalEgress ?? []).filter((g) => g.globalIp !== undefined).length;
+  const capacity = globalBlockCapacity(me.globalCidr);
   const usage = `block ${me.globalCidr}: ${String(used)} of ${String(capacity)} global IPs in use`;
   const bigger = `unexport services that need no longer be reached, or free the block and join with a larger one (isthmus broker remove-cluster ${me.id}, then isthmus join --global-cidr /${String(Math.max(1, parseCidr(me.globalCidr).prefix - 2))})`;
-  if (used >= capacity && missing.length > 0) return { result: "fail", detail: `${usage}: the block is exhausted, the broker refuses the exports (none of the cluster's changes are published): ${missing.join(", ")} not exported`, remedy: bigger };
+  if (view.unaddressed.length > 0) {
+    return { result: "fail", detail: `${usage}: the block is exhausted; exports without their global IPs (other clusters cannot reach them or some of their pods): ${view.unaddressed.join(", ")}`, remedy: `${bigger}; kubectl describe serviceexport shows each one's GlobalAddresses condition` };
+  }
   if (used >= capacity) return { result: "warn", detail: `${usage}: the block is exhausted, the next export (or headless pod) will be refused`, remedy: bigger };
   return { result: "ok", detail: usage, remedy: "" };
 }
@@ -96,26 +102,25 @@ export async function checkGlobal(context: { target: ClusterTarget; conn: AdminC
   if (conn === undefined) return { result: "warn", detail: "no admin file given", remedy: "pass --broker-admin" };
   if (clusterId === undefined) return { result: "warn", detail: "the cluster's join state names no cluster id", remedy: "run isthmus join first" };
   const [{ clusters: wireClusters }, { exports: wireExports }] = await Promise.all([conn.admin.listClusters({}), conn.admin.listExports({})]);
-  const clusters = wireClusters.map((c) => ({ id: c.id, podCidrs: c.podCidrs, serviceCidrs: c.serviceCidrs, ...(c.globalCidr === undefined ? {} : { globalCidr: c.globalCidr }) }));
+  const clusters = wireClusters.map(clusterFromWire);
   const exports = wireExports.map(exportFromWire);
   // No MCS CRD (isthmus-dns not installed): no exports to compare.
   const listed = (await target.custom.listClusterCustomObject({ group: defaults.mcsGroup, version: defaults.mcsVersion, plural: "serviceexports" }).catch((err: unknown) => {
     if (httpStatusOf(err) === 404) return { items: [] };
     throw err;
-  })) as { items?: { metadata?: { namespace?: string; name?: string } }[] };
-  const apiExports = (listed.items ?? []).map((i) => `${i.metadata?.namespace ?? ""}/${i.metadata?.name ?? ""}`);
-  const block = judgeBlock({ clusterId, clusters, exports, apiExports });
+  })) as { items?: Parameters<typeof unaddressedExports>[0] };
+  const block = judgeBlock({ clusterId, clusters, exports, unaddressed: unaddressedExports(listed.items ?? []) });
   const me = clusters.find((c) => c.id === clusterId);
   if (block.result === "fail" || me?.globalCidr === undefined) return block;
   const active = activeGateway(await listGateways(target));
   if (active === undefined) return { result: "fail", detail: `${block.detail}; no active gateway translates`, remedy: "see gateway leadership" };
   const slices = await target.kube.api(DiscoveryV1Api).listEndpointSliceForAllNamespaces();
-  const spec = planGlobalNat({ clusterId, clusters: clusters as Cluster[], exports, slices: slices.items, device: defaults.wireguardDevice, podCidrs: me.podCidrs });
+  const spec = planGlobalNat({ clusterId, clusters, exports, slices: slices.items, device: defaults.wireguardDevice, podCidrs: me.podCidrs });
   const node = target.lab?.cluster.nodes.find((n) => n.name === active.node);
   if (spec === undefined || target.lab === undefined || node === undefined) return { result: block.result === "ok" ? "warn" : block.result, detail: `${block.detail}; the translation needs node access (lab only)`, remedy: `on ${active.node}: nft list table ip ${globalNatTable} (a DNAT per global IP and port with ready backends, the SNAT to the egress address)` };
   const { stdout } = await runCommand([...(await labNodeArgv(target.lab, node)), "nft", "list", "table", "ip", globalNatTable], { allowExitCodes: [1], timeoutMs: 30_000 });
   const missing = missingNatRules(spec, stdout);
-  if (missing.length > 0) return { result: "fail", detail: `NAT rule missing on the active gateway ${active.node}: ${missing.join("; ")}`, remedy: `the gateway reprograms its table on its next reconcile: check its log (kubectl -n ${defaults.namespace} logs of the isthmus-gateway pod on ${active.node}); restarting that pod reprograms it at once` };
+  if (missing.length > 0) return { result: "fail", detail: `NAT rule missing on the active gateway ${active.node}: ${missing.join("; ")}`, remedy: `the gateway re-checks its table every 10 s and puts it back: if the rule stays missing, check its log (kubectl -n ${defaults.namespace} logs of the isthmus-gateway pod on ${active.node})` };
   const rules = spec.services.reduce((n, s) => n + s.ports.filter((p) => p.backends.length > 0).length, 0) + (spec.pods?.length ?? 0);
   return { result: block.result, detail: `${block.detail}; ${active.node} translates (SNAT to ${spec.egressIp}, ${String(rules)} DNAT rule(s))`, remedy: block.remedy };
 }
