@@ -36,6 +36,8 @@ export interface DnsLab {
    * set). isthmus-dns treats a remote cluster as healthy only while its tunnel is connected.
    */
   setConnections(from: string, to: Readonly<Record<string, ConnectionState>>): Promise<void>;
+  /** A broker client with `cluster`'s own certificate (what its agents use), e.g. to publish as its gateway would. */
+  agent(cluster: string): Promise<BrokerClient>;
   /** Removes everything the fixture made (objects, Secrets, processes, the WAN address). */
   stop(): Promise<void>;
 }
@@ -146,6 +148,7 @@ export async function startDnsLab(): Promise<DnsLab> {
         }));
         await (await agentOf(from)).publish({ kind: "connection", records });
       },
+      agent: agentOf,
       stop,
     };
   } catch (err) {
