@@ -12,6 +12,10 @@
  *   and a paced TCP transfer from c1 to c2's global IP: the loss window and what the TCP
  *   connection went through are printed (ADR 0501 measures the same without NAT); c1 must reach
  *   c2's global IP through the standby afterwards, over UDP and on a new TCP connection;
+ * - a GlobalEgressIP in a namespace of c1 gets an address of c1's block: c2's server sees its
+ *   pod with it and an unselected pod with c1's egress address; a later resource selecting the
+ *   same pod reports the conflict, one with a bad selector InvalidSpec; deleted, its address is
+ *   freed (`isthmus show global-egress`) and the pod leaves as c1's egress address again;
  * - the three clusters uninstalled and joined again with `--cable-driver vxlan` on the same lab:
  *   every pair again by name, and 50 MB with DF over VXLAN; then back to WireGuard, as the
  *   rest of the file and a kept lab expect.
@@ -417,5 +421,80 @@ describe("global addresses as the operator sees them: show, diagnose, and a head
     }, { timeoutMs: 120_000, intervalMs: 1000, explain: () => Promise.resolve(last) });
     expect(reply.cluster).toBe("c2");
     expect(reply.client.split(":")[0]).toBe(globalEgressAddress(blocks.c1 ?? ""));
+  });
+});
+
+describe("a GlobalEgressIP: the pods of a namespace leave to remote clusters as an address of their own", () => {
+  const egressNs = "egress-e2e";
+  interface Status { globalIP?: string; selectedPods?: number; conditions?: { type: string; status: string; reason: string; message: string }[] }
+  const statusOf = async (name: string): Promise<Status> =>
+    JSON.parse((await lab.kubectl("c1", ["-n", egressNs, "get", "globalegressips.isthmus.io", name, "-o", "jsonpath={.status}"])).trim() || "{}") as Status;
+  const reason = (status: Status, type: string): string | undefined => status.conditions?.find((c) => c.type === type)?.reason;
+  /** GETs c2's echo by name from the client pod in namespace `from` of c1; returns the source address c2's server saw. */
+  const seenByC2 = async (from: string): Promise<string> => {
+    let last = "";
+    const reply = await waitFor(`GET echo-c2 from c1's ${from}/client`, async (): Promise<EchoReply | undefined> => {
+      const r = await lab.execResult(`c1/${from}/client`, [process.execPath, workloadsMain, "http-get", `http://echo-c2.${ns}.svc.${defaults.dnsZone}/egress`, "--timeout", "3000"], { timeoutMs: 50_000 });
+      last = r.code === 0 ? r.stdout : r.stderr;
+      return r.code === 0 ? (JSON.parse(r.stdout) as EchoReply) : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 1000, explain: () => Promise.resolve(last) });
+    expect(reply.cluster).toBe("c2");
+    return reply.client.split(":")[0] ?? "";
+  };
+  beforeAll(async () => {
+    await lab.kubectl("c1", ["delete", "namespace", egressNs, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
+    await lab.kubectl("c1", ["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: egressNs } },
+        { apiVersion: "v1", kind: "Pod", metadata: { name: "client", namespace: egressNs, labels: { app: "client" } }, spec: { nodeName: "c1-n2", containers: [{ name: "client", image: "lab/client" }] } },
+        { apiVersion: "isthmus.io/v1alpha1", kind: "GlobalEgressIP", metadata: { name: "all", namespace: egressNs }, spec: {} },
+        { apiVersion: "isthmus.io/v1alpha1", kind: "GlobalEgressIP", metadata: { name: "bad", namespace: egressNs }, spec: { podSelector: { matchExpressions: [{ key: "app", operator: "Near", values: ["client"] }] } } },
+      ],
+    }));
+    await lab.kubectl("c1", ["-n", egressNs, "wait", "pod/client", "--for=condition=Ready", "--timeout=120s"]);
+  }, 240_000);
+  afterAll(async () => {
+    await lab.kubectl("c1", ["delete", "namespace", egressNs, "--ignore-not-found", "--wait=false"]);
+  });
+
+  it("gets an address of c1's block; a pod of its namespace is seen by c2's server with it, an unselected pod with c1's egress address; a second selector of the same pod reports the conflict, a bad one InvalidSpec", { timeout: 300_000 }, async () => {
+    const c1Block = parseCidr(blocks.c1 ?? "");
+    const ready = await waitFor("GlobalEgressIP egress-e2e/all Ready with an address", async () => {
+      const s = await statusOf("all");
+      return reason(s, "Ready") === "Allocated" && s.selectedPods === 1 ? s : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 1000, explain: async () => JSON.stringify(await statusOf("all")) });
+    const address = ready.globalIP ?? "";
+    expect(contains(c1Block, parseIp(address))).toBe(true);
+    expect(address).not.toBe(globalEgressAddress(blocks.c1 ?? ""));
+    const shown = JSON.parse(await cli(["show", "global-egress", "--broker-admin", adminFile(), "-o", "json"])) as { cluster: string; namespace: string; name: string; globalIp?: string }[];
+    expect(shown).toContainEqual({ cluster: "c1", namespace: egressNs, name: "all", globalIp: address, state: "allocated" });
+    expect(shown.some((r) => r.name === "bad")).toBe(false);
+    expect(reason(await statusOf("bad"), "Ready")).toBe("InvalidSpec");
+
+    const selected = await seenByC2(egressNs);
+    const unselected = await seenByC2(ns);
+    report(`GlobalEgressIP ${egressNs}/all holds ${address}: c2's server saw ${selected} from its pod and ${unselected} from an unselected pod (c1's egress address ${globalEgressAddress(blocks.c1 ?? "")})`);
+    expect(selected).toBe(address);
+    expect(unselected).toBe(globalEgressAddress(blocks.c1 ?? ""));
+
+    // A later resource selecting the same pod: the older one keeps it, the later one says so.
+    await lab.kubectl("c1", ["apply", "-f", "-"], JSON.stringify({ apiVersion: "isthmus.io/v1alpha1", kind: "GlobalEgressIP", metadata: { name: "later", namespace: egressNs }, spec: { podSelector: { matchLabels: { app: "client" } } } }));
+    const later = await waitFor("GlobalEgressIP egress-e2e/later reporting the conflict", async () => {
+      const s = await statusOf("later");
+      return reason(s, "Conflict") === "PodsClaimedByOther" ? s : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 1000, explain: async () => JSON.stringify(await statusOf("later")) });
+    expect(later.selectedPods).toBe(0);
+    expect(later.globalIP).not.toBe(address);
+    expect(await seenByC2(egressNs)).toBe(address);
+
+    // Deleted, the resource's address is freed: the broker no longer lists it.
+    await lab.kubectl("c1", ["-n", egressNs, "delete", "globalegressips.isthmus.io", "all", "later", "--wait=true"]);
+    await waitFor("the broker to free egress-e2e/all's address", async () => {
+      const rows = JSON.parse(await cli(["show", "global-egress", "--broker-admin", adminFile(), "-o", "json"])) as { name: string }[];
+      return rows.some((r) => r.name === "all" || r.name === "later") ? undefined : true;
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    expect(await seenByC2(egressNs)).toBe(globalEgressAddress(blocks.c1 ?? ""));
   });
 });
