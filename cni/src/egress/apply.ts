@@ -15,7 +15,7 @@ import { cidrContaining, parseCidr, parseIp } from "@isthmus/core/net";
 import type { CommandRunner } from "../datapath/exec.js";
 import { routePeers, type VxlanMode } from "../agent/overlay-plan.js";
 import { CniError } from "../plugin/errors.js";
-import { deleteEgressScript, type ExistingEgressObjects, forgetAddressesScript, egressTable, type NextHop, type ProgramRoute, renderEgressScript, routeArgs, ruleArgs, rulePriorities, type SteerRule, steerRules, tableBase } from "./render.js";
+import { clearClaimsScript, deleteEgressScript, type ExistingEgressObjects, forgetAddressesScript, egressTable, type NextHop, type ProgramRoute, renderEgressScript, routeArgs, ruleArgs, rulePriorities, type SteerRule, steerRules, tableBase } from "./render.js";
 import type { GatewayProgram } from "./types.js";
 
 /** What the data path needs besides the programs. */
@@ -153,16 +153,18 @@ export async function applyEgress(runner: CommandRunner, options: EgressApplyOpt
   const wanted = renderEgressScript(input, { sets: [], counters: [] });
   const newScript = memo.script !== wanted;
   const tableWanted = options.programs.length > 0 || current !== undefined;
-  // An address announced again is one another node may have claimed meanwhile: the write
-  // recreates the ARP guard, so this node's kernel answers for it again (render.ts).
+  // Every address this pass announces (added, or held and announced again) may be one another
+  // node claimed meanwhile: the write before the announcement clears that claim from the ARP
+  // guard, so this node's kernel answers for it again (render.ts).
   const reannounceHeld = wantAddresses.filter((a) => holder(a) !== undefined && options.reannounce?.includes(a) === true);
+  const announcing = wantAddresses.filter((a) => holder(a) === undefined || reannounceHeld.includes(a));
   const drifted = memo.table === undefined || memo.table !== tableFingerprint(current);
-  const writeTable = tableWanted && (newScript || drifted || reannounceHeld.length > 0);
+  const writeTable = tableWanted && (newScript || drifted || announcing.length > 0);
   if (writeTable && !newScript && drifted) changes.push(`table ip ${egressTable}: ${current === undefined ? "missing" : "changed behind the agent's back"}, rewritten`);
   const [ruleOut, routeOut] = await Promise.all([
     runner.run(["ip", "-j", "-4", "rule", "show"]),
     runner.run(["ip", "-j", "-4", "route", "show", "table", "all", "proto", String(defaults.cniRouteProtocol)]),
-    ...(writeTable ? [runner.run(["nft", "-f", "-"], { stdin: script })] : []),
+    ...(writeTable ? [runner.run(["nft", "-f", "-"], { stdin: script + clearClaimsScript(announcing) })] : []),
     // Replies carry the steering mark back (render.ts); the reverse-path check uses it only with this set.
     ...(newScript ? [...devices].map((dev) => runner.run(["sysctl", "-q", "-w", `net/ipv4/conf/${dev}/src_valid_mark=1`])) : []),
   ]);

@@ -294,9 +294,13 @@ describe("egress gateway data path", () => {
     await waitFor("n2's kernel to record that n3 announced the address", async () => (await sh(["nft", "list", "set", "arp", egressTable, "taken"], nodes[1])).includes(egressIp), 5_000);
     // Both hold it; only n3 answers (before the guard both did, and the router took the first).
     expect(await answering()).toEqual([n3Mac]);
-    // n2 announces it again (its agent back, or a release from n3): the guard is rewritten and n2 answers again.
+    // A write on n2 that announces nothing (a fresh agent's first check) keeps the claim.
     const n2Plan = planEgress({ nodeName: "n2", gateways: [gateway()], nodes: egressNodes, pods: podData(), namespaces: [{ name: "app", labels: {} }] });
-    await applyEgress(runner(1), { programs: n2Plan.programs, nodeIp: "198.18.246.12", mode: "always", clusterCidrs: records.map((r) => r.podCidr ?? ""), reannounce: [egressIp] });
+    const n2Apply = { programs: n2Plan.programs, nodeIp: "198.18.246.12", mode: "always" as const, clusterCidrs: records.map((r) => r.podCidr ?? "") };
+    await applyEgress(runner(1), n2Apply);
+    expect(await answering()).toEqual([n3Mac]);
+    // n2 announces it again (its agent back, or a release from n3): the claim is cleared first and n2 answers again.
+    await applyEgress(runner(1), { ...n2Apply, reannounce: [egressIp] });
     await waitFor("the router at n2's MAC again", async () => (await sh(["ip", "neigh", "show", egressIp], lan)).includes(`lladdr ${n2Mac}`), 5_000);
     await program([gateway()]);
     expect(await answering()).toEqual([n2Mac]);

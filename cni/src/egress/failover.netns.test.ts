@@ -340,7 +340,8 @@ afterAll(async () => {
 
 describe("egress failover by probing (three isthmus-node processes)", () => {
   it("the active egress node loses its link: the standby takes the egress IP and the pod node switches to it", async () => {
-    expect(await holds(2)).toBe(false);
+    // On a loaded machine a starved prober can make n3 take the address for a moment (and give it back).
+    await waitFor("n2 alone to hold the egress IP", async () => (await holds(1)) && !(await holds(2)), 20_000);
     const capture = await startCapture();
     const killedAt = Date.now();
     await sh(["ip", "link", "set", "eth0", "down"], nodes[1]);

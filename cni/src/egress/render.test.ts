@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { markOf, renderEgressScript, ruleArgs, routeArgs, steerRules } from "./render.js";
+import { clearClaimsScript, markOf, renderEgressScript, ruleArgs, routeArgs, steerRules } from "./render.js";
 import type { GatewayProgram } from "./types.js";
 
 const base: GatewayProgram = {
@@ -23,23 +23,28 @@ describe("renderEgressScript", () => {
     expect(script).toContain('add rule ip isthmus-egress nat ip saddr @n_db_egress ip daddr @d_db_egress ip daddr != @cluster oifname != "isthmus*" oifname != "vx-isthmus" snat ip to 198.18.246.50');
     expect(script).toContain("add element ip isthmus-egress addresses { 198.18.246.50 }");
     expect(script).toContain("counter name tx_db_egress");
-    expect(script.split("\n").filter((l) => l.startsWith("delete"))).toEqual(["delete set ip isthmus-egress d_old", "delete set ip isthmus-egress n_old", "delete counter ip isthmus-egress tx_old", "delete counter ip isthmus-egress rx_old", "delete table arp isthmus-egress"]);
+    expect(script.split("\n").filter((l) => l.startsWith("delete"))).toEqual(["delete set ip isthmus-egress d_old", "delete set ip isthmus-egress n_old", "delete counter ip isthmus-egress tx_old", "delete counter ip isthmus-egress rx_old"]);
   });
 
   it("guards the ARP of a node holding an extra address: another host announcing a served address silences the kernel's own ARP for it", () => {
     const guard = (served: string[], addresses: string[]): string[] => renderEgressScript({ programs: [{ program: { ...base, serving: served.length > 0 } }], clusterCidrs: [], addresses, served }, { sets: [], counters: [] }).split("\n").filter((l) => l.includes("arp isthmus-egress"));
     expect(guard(["198.18.246.50"], ["198.18.246.50"])).toEqual([
       "add table arp isthmus-egress",
-      "delete table arp isthmus-egress",
-      "add table arp isthmus-egress",
       "add set arp isthmus-egress served { type ipv4_addr; }",
-      "add set arp isthmus-egress taken { type ipv4_addr; flags dynamic; }",
+      "flush set arp isthmus-egress served",
       "add element arp isthmus-egress served { 198.18.246.50 }",
+      "add set arp isthmus-egress taken { type ipv4_addr; flags dynamic; }",
       "add chain arp isthmus-egress in { type filter hook input priority filter; policy accept; }",
-      "add chain arp isthmus-egress out { type filter hook output priority filter; policy accept; }",
+      "flush chain arp isthmus-egress in",
       "add rule arp isthmus-egress in arp saddr ip @served update @taken { arp saddr ip }",
+      "add chain arp isthmus-egress out { type filter hook output priority filter; policy accept; }",
+      "flush chain arp isthmus-egress out",
       "add rule arp isthmus-egress out arp saddr ip @taken drop",
     ]);
+    // The kernel's record of other nodes' claims survives a write; announcing clears the address's.
+    expect(guard(["198.18.246.50"], ["198.18.246.50"]).filter((l) => /^(flush set|delete|add element) .*taken/.test(l))).toEqual([]);
+    expect(clearClaimsScript(["198.18.246.50"]).split("\n")).toEqual(["add element arp isthmus-egress taken { 198.18.246.50 }", "delete element arp isthmus-egress taken { 198.18.246.50 }", ""]);
+    expect(clearClaimsScript([])).toBe("");
     // Still holding an address it no longer serves (removed later in the same pass): guarded, nothing served.
     expect(guard([], ["198.18.246.50"]).filter((l) => l.includes("served {"))).toEqual(["add set arp isthmus-egress served { type ipv4_addr; }"]);
     // No extra address: the guard is deleted.

@@ -30,10 +30,10 @@
  *   arrives: the standby took it over), the kernel itself records it in set `taken` and from then
  *   on drops every ARP frame of its own from that address (replies, requests). A node whose agent
  *   was killed keeps the address in its kernel and would go on answering for it, so the
- *   segment's router could be moved back to it; this stops it with no agent on that node. Every
- *   write recreates the guard (forgetting `taken`): an agent that writes decides for itself, and
- *   one that announces an address again writes first (apply.ts). arping's own announcements do
- *   not pass the arp hooks (they leave through a packet socket).
+ *   segment's router could be moved back to it; this stops it with no agent on that node. A
+ *   claim is forgotten only when this node announces the address itself (`clearClaimsScript`,
+ *   in the write before the announcement, apply.ts). arping's own announcements do not pass the
+ *   arp hooks (they leave through a packet socket).
  * Counters `tx_<name>`/`rx_<name>` (forward, on the egress node) count the bytes and packets
  * through each egress. The table is flushed and refilled in one transaction: named counters
  * survive (`flush table` empties the chains, every set is flushed on its own before it is
@@ -175,22 +175,37 @@ export function renderEgressScript(input: EgressRenderInput, existing: ExistingE
   return lines.map((l) => `${l}\n`).join("");
 }
 
-/** The ARP guard (see the design notes), recreated: deleted, then added back while the node holds an extra address of ours. */
+/**
+ * The ARP guard (see the design notes) while the node holds an extra address of ours, else its
+ * deletion. Set `taken`, which the kernel fills, is kept: only {@link clearClaimsScript} empties it.
+ */
 function arpGuardLines(input: Pick<EgressRenderInput, "addresses" | "served">): string[] {
   const a = `arp ${egressTable}`;
-  const lines = [`add table ${a}`, `delete table ${a}`];
-  if (input.addresses.length === 0) return lines;
+  if (input.addresses.length === 0) return [`add table ${a}`, `delete table ${a}`];
   return [
-    ...lines,
     `add table ${a}`,
     `add set ${a} served { type ipv4_addr; }`,
-    `add set ${a} taken { type ipv4_addr; flags dynamic; }`,
+    `flush set ${a} served`,
     ...(input.served.length > 0 ? [`add element ${a} served { ${input.served.join(", ")} }`] : []),
+    `add set ${a} taken { type ipv4_addr; flags dynamic; }`,
     `add chain ${a} in { type filter hook input priority filter; policy accept; }`,
-    `add chain ${a} out { type filter hook output priority filter; policy accept; }`,
+    `flush chain ${a} in`,
     `add rule ${a} in arp saddr ip @served update @taken { arp saddr ip }`,
+    `add chain ${a} out { type filter hook output priority filter; policy accept; }`,
+    `flush chain ${a} out`,
     `add rule ${a} out arp saddr ip @taken drop`,
   ];
+}
+
+/**
+ * Lines for the end of a write that precedes announcing `addresses`: another node's claim on them
+ * is forgotten, so this node's kernel answers for them again (added first: deleting an element
+ * that is not there would fail the whole transaction). Needs the guard in the same script.
+ */
+export function clearClaimsScript(addresses: readonly string[]): string {
+  if (addresses.length === 0) return "";
+  const a = `arp ${egressTable}`;
+  return [`add element ${a} taken { ${addresses.join(", ")} }`, `delete element ${a} taken { ${addresses.join(", ")} }`].map((l) => `${l}\n`).join("");
 }
 
 /** The `nft -f` script that forgets extra addresses removed from the node, and with `lastOnes` deletes the ARP guard too. */
