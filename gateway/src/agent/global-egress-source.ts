@@ -64,6 +64,7 @@ export function createGlobalEgressSource(kube: KubeClient, options: { readonly l
     },
   });
   const written = new Map<string, { readonly memo: string; readonly version: string | undefined }>();
+  const failing = new Set<string>();
   const podsNeeded = (hasBlock: boolean): boolean => hasBlock && served === true && resources.list().length > 0;
   let lastHasBlock = false;
 
@@ -99,6 +100,7 @@ export function createGlobalEgressSource(kube: KubeClient, options: { readonly l
     },
     async writeStatuses(plan) {
       for (const key of written.keys()) if (!plan.statuses.has(key)) written.delete(key);
+      for (const key of failing) if (!plan.statuses.has(key)) failing.delete(key);
       for (const object of resources.list()) {
         const key = globalEgressKey({ namespace: object.metadata?.namespace ?? "", name: object.metadata?.name ?? "" });
         const status = plan.statuses.get(key);
@@ -111,8 +113,11 @@ export function createGlobalEgressSource(kube: KubeClient, options: { readonly l
           const wrote = await writeGlobalEgressStatus(custom, object, status);
           written.set(key, { memo, version: object.metadata?.resourceVersion });
           if (wrote) log.info({ resource: `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`, globalIP: status.globalIP, selectedPods: status.selectedPods, reason: status.conditions[0]?.reason }, "GlobalEgressIP status written");
+          failing.delete(key);
         } catch (err) {
-          log.warn({ err }, "cannot write a GlobalEgressIP status; the next reconcile tries again (the translation does not depend on it)");
+          // Retried by every reconcile; said once until it works (a ClusterRole without the status verb would repeat it each second).
+          if (!failing.has(key)) log.warn({ err, resource: key }, "cannot write a GlobalEgressIP status; the next reconcile tries again (the translation does not depend on it)");
+          failing.add(key);
         }
       }
     },
