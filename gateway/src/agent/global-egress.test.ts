@@ -1,4 +1,4 @@
-import type { Cluster } from "@isthmus/core/model";
+import { type Cluster, maxGlobalEgressIps } from "@isthmus/core/model";
 import { describe, expect, it } from "vitest";
 import { globalEgressProblem, planGlobalEgress, type GlobalEgressInputs, type GlobalEgressIpData, type GlobalEgressPodData } from "./global-egress.js";
 
@@ -76,6 +76,14 @@ describe("planGlobalEgress", () => {
     expect(reason(planGlobalEgress(input([blog], { cluster: undefined })))).toBe("Pending");
     // Published, but the broker's record does not list it yet.
     expect(planGlobalEgress(input([resource("blog", "new", "2025-02-01T00:00:00Z")])).statuses.get("blog/new")?.conditions[0]?.reason).toBe("Pending");
+  });
+
+  it("publishes at most the oldest maxGlobalEgressIps resources (the broker refuses more); the newer ones say TooMany", () => {
+    const many = Array.from({ length: maxGlobalEgressIps + 2 }, (_, i) => resource("bulk", `r-${String(i).padStart(4, "0")}`, "2025-02-01T00:00:00Z"));
+    const plan = planGlobalEgress(input(many, { pods: [] }));
+    expect(plan.requests).toHaveLength(maxGlobalEgressIps);
+    expect(plan.requests.some((r) => r.name === `r-${String(maxGlobalEgressIps)}`)).toBe(false);
+    expect(plan.statuses.get(`bulk/r-${String(maxGlobalEgressIps + 1)}`)?.conditions[0]?.reason).toBe("TooMany");
   });
 
   it("refuses a bad selector with InvalidSpec: not published, nothing programmed", () => {

@@ -5,16 +5,19 @@
 // cluster record, from the allocator of the exports' global IPs); this planner, run by every
 // gateway candidate on the same inputs, computes level-based:
 // - what the active gateway publishes: every resource whose spec is valid (an invalid one is
-//   not published, so it holds no address, and programs nothing: Ready=False "InvalidSpec");
+//   not published, so it holds no address, and programs nothing: Ready=False "InvalidSpec"),
+//   at most the oldest `maxGlobalEgressIps` (the broker refuses a cluster with more; the newer
+//   ones: Ready=False "TooMany");
 // - the SNAT rules: each resource with an address and its pods (IPv4, in the cluster's pod
 //   CIDRs, not host-network, not finished). A pod that several resources select belongs to the
 //   oldest (creationTimestamp, then namespace/name); the others report Conflict=True
 //   "PodsClaimedByOther" and leave it alone, so adding a resource never moves working traffic;
 // - every resource's status: the address, the pods it translates, Ready with a reason
-//   ("Allocated", "NoGlobalBlock", "BlockExhausted", "Pending", "InvalidSpec") and Conflict.
+//   ("Allocated", "NoGlobalBlock", "BlockExhausted", "Pending", "InvalidSpec", "TooMany") and
+//   Conflict.
 // A resource without an address programs nothing: its pods keep the cluster's egress address,
 // never a black hole. Pure.
-import { type Cluster, isDnsLabel, isDnsSubdomain, type LabelSelector, labelSelectorProblem, matchesLabelSelector } from "@isthmus/core/model";
+import { type Cluster, isDnsLabel, isDnsSubdomain, type LabelSelector, labelSelectorProblem, matchesLabelSelector, maxGlobalEgressIps } from "@isthmus/core/model";
 import { compareIp, contains, isIp, parseCidr, parseIp } from "@isthmus/core/net";
 
 /** A GlobalEgressIP as the planner reads it. */
@@ -39,7 +42,7 @@ export interface GlobalEgressPodData {
 }
 
 /** Why a GlobalEgressIP is or is not Ready. */
-export type GlobalEgressReadyReason = "Allocated" | "NoGlobalBlock" | "BlockExhausted" | "Pending" | "InvalidSpec";
+export type GlobalEgressReadyReason = "Allocated" | "NoGlobalBlock" | "BlockExhausted" | "Pending" | "InvalidSpec" | "TooMany";
 
 /** A status condition (type, status, reason, message; the writer adds the transition time). */
 export interface GlobalEgressCondition {
@@ -125,6 +128,11 @@ export function planGlobalEgress(input: GlobalEgressInputs): GlobalEgressPlan {
     const problem = globalEgressProblem(resource);
     if (problem !== undefined) {
       statuses.set(key, { selectedPods: 0, conditions: [condition("Ready", false, "InvalidSpec", problem), noConflict] });
+      continue;
+    }
+    // The broker refuses a cluster with more (its whole publish would fail): the newest wait.
+    if (requests.length >= maxGlobalEgressIps) {
+      statuses.set(key, { selectedPods: 0, conditions: [condition("Ready", false, "TooMany", `the cluster has more than ${String(maxGlobalEgressIps)} GlobalEgressIPs; the oldest ones get addresses`), noConflict] });
       continue;
     }
     requests.push({ namespace: resource.namespace, name: resource.name });
