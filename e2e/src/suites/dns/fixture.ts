@@ -81,8 +81,12 @@ async function writeBrokerSecret(cluster: string, context: { admin: AdminClient;
 export async function startDnsLab(): Promise<DnsLab> {
   const { plan } = await requireLab();
   // One DNS setup at a time: two test runs sharing the lab would fight over the broker address
-  // and the Deployments.
-  const unlock = await acquireLock(join(plan.stateDir, "dns-suite.lock"));
+  // and the Deployments. The gateway suites (and the lab benchmark) write the same broker Secrets
+  // in isthmus-system, so their lock is taken too, first, in the order the CLI suite takes both.
+  const releases = [await acquireLock(join(plan.stateDir, "gateway-suite.lock")), await acquireLock(join(plan.stateDir, "dns-suite.lock"))];
+  const unlock = async (): Promise<void> => {
+    for (const release of releases.reverse()) await release();
+  };
   const clients: { close(): void }[] = [];
   let broker: WanBroker | undefined;
   const stop = async (): Promise<void> => {
