@@ -75,7 +75,7 @@ export function judgeBlock(view: GlobalView): Finding {
   if (view.unaddressed.length > 0) {
     return { result: "fail", detail: `${usage}: the block is exhausted; exports without their global IPs (other clusters cannot reach them or some of their pods): ${view.unaddressed.join(", ")}`, remedy: `${bigger}; kubectl describe serviceexport shows each one's GlobalAddresses condition` };
   }
-  if (used >= capacity) return { result: "warn", detail: `${usage}: the block is exhausted, the next export (or headless pod) will be refused`, remedy: bigger };
+  if (used >= capacity) return { result: "warn", detail: `${usage}: the block is exhausted, the next export (or headless pod) gets no global IP and is left out`, remedy: bigger };
   return { result: "ok", detail: usage, remedy: "" };
 }
 
