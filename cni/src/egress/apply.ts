@@ -111,14 +111,16 @@ function routeIs(routes: readonly RouteJson[], table: number, hop: NextHop): boo
 
 /** Where each program's steered traffic goes from this node: over the overlay, or direct on one segment. */
 function nextHops(programs: readonly GatewayProgram[], options: { readonly mode: VxlanMode; readonly underlay: { readonly device: string; readonly subnets: Parameters<typeof routePeers>[1]["underlaySubnets"] } }): ProgramRoute[] {
+  const hopOf = (target: GatewayProgram["active"]): NextHop => {
+    const peer = { name: target.name, podCidr: parseCidr(target.podCidr), nodeIp: parseIp(target.internalIp) };
+    const direct = routePeers([peer], { mode: options.mode, underlaySubnets: options.underlay.subnets }).direct.length > 0;
+    return direct
+      ? { via: target.internalIp, dev: options.underlay.device, onlink: false }
+      : { via: peer.podCidr.network.toString(), dev: defaults.cniVxlanDevice, onlink: true };
+  };
   return programs.map((program) => {
     if (program.serving || program.steer.length === 0) return { program };
-    const peer = { name: program.active.name, podCidr: parseCidr(program.active.podCidr), nodeIp: parseIp(program.active.internalIp) };
-    const direct = routePeers([peer], { mode: options.mode, underlaySubnets: options.underlay.subnets }).direct.length > 0;
-    const nextHop: NextHop = direct
-      ? { via: program.active.internalIp, dev: options.underlay.device, onlink: false }
-      : { via: peer.podCidr.network.toString(), dev: defaults.cniVxlanDevice, onlink: true };
-    return { program, nextHop };
+    return { program, nextHop: hopOf(program.active), candidateHops: (program.candidates ?? []).map((c) => hopOf(c).via) };
   });
 }
 

@@ -44,6 +44,7 @@ describe("planEgress", () => {
     expect(plan.programs).toEqual([{
       name: "db", index: 1, destinations: ["0.0.0.0/0"], steer: ["10.247.1.5"], snat: [], serving: false,
       active: { name: "n2", internalIp: "198.18.246.12", podCidr: "10.247.2.0/24" }, egressIp: "198.18.246.50", extraPrefix: 24,
+      candidates: [{ name: "n2", internalIp: "198.18.246.12", podCidr: "10.247.2.0/24" }],
     }]);
   });
 

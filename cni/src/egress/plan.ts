@@ -113,6 +113,8 @@ interface Ready {
   readonly egressIp: string;
   /** `hash`: every serving node, sorted by name (`active` is the first). */
   readonly actives: readonly EgressTarget[];
+  /** Every eligible node, sorted by name. */
+  readonly candidates: readonly EgressTarget[];
 }
 
 /** FNV-1a (32 bits) of `text`. */
@@ -178,7 +180,7 @@ export function planEgress(input: EgressInput): EgressPlan {
       statuses.set(gateway.name, { name: gateway.name, selectedPods: 0, conditions });
       continue;
     }
-    ready.push({ gateway, checked, active, egressIp: checked.ip?.address ?? active.internalIp, actives: checked.hash ? candidates.filter((n) => !unreachable.has(n.name)) : [active] });
+    ready.push({ gateway, checked, active, egressIp: checked.ip?.address ?? active.internalIp, actives: checked.hash ? candidates.filter((n) => !unreachable.has(n.name)) : [active], candidates });
   }
 
   const nsLabels = new Map(input.namespaces.map((n) => [n.name, n.labels] as const));
@@ -221,7 +223,7 @@ export function planEgress(input: EgressInput): EgressPlan {
         const isSelf = target.name === input.nodeName;
         const steer = isSelf ? [] : pods.filter((p) => p.nodeName === input.nodeName).map((p) => p.ip ?? "");
         if (steer.length === 0 && !isSelf) continue;
-        programs.push({ name: r.gateway.name, ...(isSelf ? {} : { part: target.name }), destinations: r.checked.destinations, steer: sortIps(steer), active: target, serving: isSelf, snat: isSelf ? sortIps(pods.map((p) => p.ip ?? "")) : [], egressIp: target.internalIp });
+        programs.push({ name: r.gateway.name, ...(isSelf ? {} : { part: target.name, candidates: [target] }), destinations: r.checked.destinations, steer: sortIps(steer), active: target, serving: isSelf, snat: isSelf ? sortIps(pods.map((p) => p.ip ?? "")) : [], egressIp: target.internalIp });
       }
       continue;
     }
@@ -240,6 +242,7 @@ export function planEgress(input: EgressInput): EgressPlan {
       name: r.gateway.name,
       destinations: r.checked.destinations,
       steer: sortIps(steer),
+      ...(isActive ? {} : { candidates: r.candidates }),
       active: r.active,
       serving: isActive,
       snat: sortIps(snat),

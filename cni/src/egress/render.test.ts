@@ -16,6 +16,9 @@ describe("renderEgressScript", () => {
     expect(script).toContain("add rule ip isthmus-egress steer ct direction reply ct mark & 0x00ff0000 == 0x00020000 meta mark set meta mark & 0xff00ffff | 0x00020000");
     expect(script).toContain("add rule ip isthmus-egress nat meta mark & 0x00ff0000 == 0x00020000 rt ip nexthop 10.248.2.0 snat ip to ip saddr");
     expect(script).not.toContain("snat ip to 198.18.246.50");
+    // With the candidates' next hops, the rule is the same whichever of them is active.
+    const both = renderEgressScript({ programs: [{ program: { ...base, steer: ["10.248.1.5"] }, nextHop: hop, candidateHops: ["10.248.3.0", "10.248.2.0"] }], clusterCidrs: ["10.248.0.0/16"], addresses: [], served: [] }, { sets: [], counters: [] });
+    expect(both).toContain("add rule ip isthmus-egress nat meta mark & 0x00ff0000 == 0x00020000 rt ip nexthop { 10.248.2.0, 10.248.3.0 } snat ip to ip saddr");
   });
 
   it("SNATs and counts on the serving node, and deletes what gone resources left", () => {

@@ -16,9 +16,12 @@
  *     device gets `src_valid_mark=1`: the reverse-path check of a reply (from an outside address,
  *     arriving over the overlay) then looks up the same rules and finds the same device, so a
  *     strict `rp_filter` passes it.
- *   - chain `nat` (postrouting, srcnat - 10): a steered packet routed to that next hop gets an
- *     identity SNAT, so the masquerade of `ip isthmus-node` (srcnat + 10) leaves it alone and the
- *     egress node sees the pod's own address.
+ *   - chain `nat` (postrouting, srcnat - 10): a steered packet routed to the next hop of any of
+ *     the resource's candidates gets an identity SNAT, so the masquerade of `ip isthmus-node`
+ *     (srcnat + 10) leaves it alone and the egress node sees the pod's own address. Any
+ *     candidate's, not the active one's alone: a failover then changes the route and not the
+ *     table, and no packet routed between the two changes is masqueraded to this node's overlay
+ *     address (seen once: it left through the old egress node without its SNAT).
  * Egress node (active): chain `nat` SNATs packets from the resource's pod IPs (every node's) to
  *   its destinations that leave through an interface that is not the project's own (see
  *   `outward`) to the egress IP; replies are un-NATed by conntrack and routed back to the pod over the overlay.
@@ -71,6 +74,8 @@ export interface ProgramRoute {
   readonly program: GatewayProgram;
   /** On a pod node: the next hop to the active node. */
   readonly nextHop?: NextHop;
+  /** On a pod node: the next hops of every candidate (`nextHop`'s among them), which the identity SNAT matches. */
+  readonly candidateHops?: readonly string[];
 }
 
 /** Everything the renderer needs. */
@@ -134,12 +139,13 @@ export function renderEgressScript(input: EgressRenderInput, existing: ExistingE
   if (input.addresses.length > 0) lines.push(`add element ${t} addresses { ${input.addresses.join(", ")} }`);
   const wantSets = new Set(["cluster", "addresses"]);
   const wantCounters = new Set<string>();
-  for (const { program: p, nextHop } of input.programs) {
+  for (const { program: p, nextHop, candidateHops } of input.programs) {
     const o = programObject(p);
     const dst = `d_${o}`;
     wantSets.add(dst);
     lines.push(`add set ${t} ${dst} { type ipv4_addr; flags interval; auto-merge; }`, `flush set ${t} ${dst}`, `add element ${t} ${dst} { ${p.destinations.join(", ")} }`);
     if (p.steer.length > 0 && nextHop !== undefined) {
+      const hops = [...new Set([nextHop.via, ...(candidateHops ?? [])])].sort();
       const steer = `s_${o}`;
       const mark = hex(markOf(p.index));
       wantSets.add(steer);
@@ -149,7 +155,7 @@ export function renderEgressScript(input: EgressRenderInput, existing: ExistingE
         `add element ${t} ${steer} { ${p.steer.join(", ")} }`,
         `add rule ${t} steer ip saddr @${steer} ip daddr @${dst} ip daddr != @cluster meta mark set meta mark & ${hex(~markMask >>> 0)} | ${mark} ct mark set ct mark & ${hex(~markMask >>> 0)} | ${mark}`,
         `add rule ${t} steer ct direction reply ct mark & ${hex(markMask)} == ${mark} meta mark set meta mark & ${hex(~markMask >>> 0)} | ${mark}`,
-        `add rule ${t} nat meta mark & ${hex(markMask)} == ${mark} rt ip nexthop ${nextHop.via} snat ip to ip saddr`,
+        `add rule ${t} nat meta mark & ${hex(markMask)} == ${mark} rt ip nexthop ${hops.length === 1 ? hops[0] ?? "" : `{ ${hops.join(", ")} }`} snat ip to ip saddr`,
       );
     }
     if (p.serving) {

@@ -134,6 +134,12 @@ export interface GatewayProgram {
   readonly index: number;
   /** Destinations (canonical IPv4 CIDRs, sorted). */
   readonly destinations: readonly string[];
+  /**
+   * On a steering node, every node this program's traffic may be steered to: the resource's
+   * eligible nodes, `active` among them, sorted by name (with `hash`, the part's node alone). The
+   * identity SNAT matches the next hop of any of them, so a failover changes the route alone.
+   */
+  readonly candidates?: readonly EgressTarget[];
   /** Pod IPs of this node steered to `active` (empty on the active node itself), sorted. */
   readonly steer: readonly string[];
   readonly active: EgressTarget;
