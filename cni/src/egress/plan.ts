@@ -29,9 +29,10 @@
  * - A resource that is not Ready programs nothing: its pods leave through their own node as if
  *   it did not exist (masqueraded to the node's address), never into a black hole.
  */
+import { labelSelectorProblem } from "@isthmus/core/model";
 import { isIp, parseCidrLoose, parseIp } from "@isthmus/core/net";
 import { matchesSelector } from "../policy/selector.js";
-import type { EgressCondition, EgressGatewayData, EgressGatewayStatus, EgressInput, EgressNodeData, EgressPlan, EgressTarget, GatewayProgram, LabelSelector, PodData } from "./types.js";
+import type { EgressCondition, EgressGatewayData, EgressGatewayStatus, EgressInput, EgressNodeData, EgressPlan, EgressTarget, GatewayProgram, PodData } from "./types.js";
 
 /** The most programs one node holds: marks and routing tables are numbered 1..255. */
 export const maxPrograms = 255;
@@ -43,23 +44,12 @@ interface Checked {
 }
 
 const distributions: ReadonlySet<string> = new Set(["active-standby", "hash"]);
-const operators = new Set(["In", "NotIn", "Exists", "DoesNotExist"]);
-
-function selectorProblem(what: string, selector: LabelSelector | undefined): string | undefined {
-  for (const req of selector?.matchExpressions ?? []) {
-    if (!operators.has(req.operator)) return `${what}: operator "${req.operator}" is not one of In, NotIn, Exists, DoesNotExist`;
-    const needsValues = req.operator === "In" || req.operator === "NotIn";
-    if (needsValues !== (req.values !== undefined && req.values.length > 0)) return `${what}: operator ${req.operator} ${needsValues ? "needs" : "takes no"} values`;
-  }
-  return undefined;
-}
-
 /** Checks the spec; returns the normalised parts or the reason it is invalid. */
 export function checkSpec(gateway: EgressGatewayData): Checked | string {
   const { spec } = gateway;
   if (spec.nodeSelector === undefined) return "spec.nodeSelector is required (an empty selector allows every node)";
   for (const [what, sel] of [["spec.namespaceSelector", spec.namespaceSelector], ["spec.podSelector", spec.podSelector], ["spec.nodeSelector", spec.nodeSelector]] as const) {
-    const problem = selectorProblem(what, sel);
+    const problem = labelSelectorProblem(what, sel);
     if (problem !== undefined) return problem;
   }
   const destinations: string[] = [];

@@ -1,3 +1,5 @@
+import type { LabelSelector } from "@isthmus/core/model";
+
 /**
  * The plain data the policy compiler reads: the fields of `networking.k8s.io/v1` NetworkPolicy,
  * Pod and Namespace it needs, in the API's own shape (so a client-node object is assignable
@@ -6,19 +8,8 @@
  * documents (see compile.ts).
  */
 
-/** metav1.LabelSelectorRequirement. */
-export interface SelectorRequirement {
-  readonly key: string;
-  /** "In" | "NotIn" | "Exists" | "DoesNotExist"; anything else matches nothing. */
-  readonly operator: string;
-  readonly values?: readonly string[];
-}
-
-/** metav1.LabelSelector: an empty selector matches everything. */
-export interface LabelSelector {
-  readonly matchLabels?: Readonly<Record<string, string>>;
-  readonly matchExpressions?: readonly SelectorRequirement[];
-}
+/** metav1.LabelSelector (core's, shared with the gateway): an empty selector matches everything. */
+export type { LabelSelector };
 
 /** networking.k8s.io/v1 IPBlock. */
 export interface IpBlock {
