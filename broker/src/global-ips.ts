@@ -46,6 +46,42 @@ function strip(input: Record<string, unknown>): Record<string, unknown> {
   return { ...rest, endpoints: rest.endpoints.map((e: unknown) => (typeof e === "object" && e !== null ? strip(e as Record<string, unknown>) : e)) };
 }
 
+/**
+ * Gives the slots of one call addresses of `blockText`: a slot keeps the address it holds
+ * (`held`) when that is in the block and not one of `others` (addresses held by the other kind of
+ * holder), else gets the lowest free one, never the block's egress address nor one of `others`
+ * nor one another slot of `slots` keeps. A slot asked twice gets the same address. Returns
+ * undefined once the block is full.
+ */
+function slotAllocator(
+  blockText: string,
+  options: { readonly held: ReadonlyMap<string, string>; readonly others: ReadonlySet<string>; readonly slots: readonly string[] },
+): (slot: string) => string | undefined {
+  const block = parseCidr(blockText);
+  const keep = (slot: string): string | undefined => {
+    const ip = options.held.get(slot);
+    return ip !== undefined && contains(block, parseIp(ip)) && !options.others.has(ip) ? ip : undefined;
+  };
+  const taken = new Set([...options.others, ...options.slots.flatMap((slot) => keep(slot) ?? [])]);
+  const reserved = [egressAddressOf(blockText)];
+  const given = new Map<string, string>();
+  let full = false;
+  return (slot) => {
+    let ip = given.get(slot) ?? keep(slot);
+    if (ip === undefined && !full) {
+      try {
+        ip = allocateAddress(block, taken, { reserved }).toString();
+        taken.add(ip);
+      } catch (err) {
+        if (!(err instanceof NetError && err.code === "Exhausted")) throw err;
+        full = true;
+      }
+    }
+    if (ip !== undefined) given.set(slot, ip);
+    return ip;
+  };
+}
+
 /** An export the broker gave fewer global IPs than it needs: its cluster's block is full. */
 export interface Unaddressed {
   /** The export as sent (without global IPs): the catalog validates it like a stored one. */
@@ -99,7 +135,6 @@ export function withGlobalIps(
   const stripped = inputs.map(strip);
   const { block: blockText } = options;
   if (blockText === undefined) return { records: stripped, unaddressed: [] };
-  const block = parseCidr(blockText);
   const slotsOf = (input: Record<string, unknown>): string[] => {
     if (input.type === "ClusterSetIP") return [options.keyOf(input)];
     if (input.type !== "Headless" || !Array.isArray(input.endpoints)) return [];
@@ -108,30 +143,7 @@ export function withGlobalIps(
       return pod === undefined ? [] : [endpointSlotKey(options.keyOf(input), pod)];
     });
   };
-  const others = new Set(options.reserved ?? []);
-  const keep = (slot: string): string | undefined => {
-    const ip = options.held.get(slot);
-    return ip !== undefined && contains(block, parseIp(ip)) && !others.has(ip) ? ip : undefined;
-  };
-  const taken = new Set(stripped.flatMap(slotsOf).flatMap((slot) => keep(slot) ?? []));
-  const reserved = [egressAddressOf(blockText), ...[...others].map((ip) => parseIp(ip))];
-  const given = new Map<string, string>();
-  let full = false;
-  /** The slot's address: held, given before in this call, or a free one; undefined when the block is full. */
-  const give = (slot: string): string | undefined => {
-    let ip = given.get(slot) ?? keep(slot);
-    if (ip === undefined && !full) {
-      try {
-        ip = allocateAddress(block, taken, { reserved }).toString();
-        taken.add(ip);
-      } catch (err) {
-        if (!(err instanceof NetError && err.code === "Exhausted")) throw err;
-        full = true;
-      }
-    }
-    if (ip !== undefined) given.set(slot, ip);
-    return ip;
-  };
+  const give = slotAllocator(blockText, { held: options.held, others: new Set(options.reserved ?? []), slots: stripped.flatMap(slotsOf) });
   const records: Record<string, unknown>[] = [];
   const unaddressed: Unaddressed[] = [];
   const name = (input: Record<string, unknown>): { namespace: string; name: string } => ({ namespace: String(input.namespace), name: String(input.name) });
@@ -185,25 +197,10 @@ export function withGlobalEgressIps(
 ): GlobalEgressIp[] {
   const sorted = [...requests].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   if (options.block === undefined) return sorted.map((r) => ({ namespace: r.namespace, name: r.name }));
-  const block = parseCidr(options.block);
-  const keep = (key: string): string | undefined => {
-    const ip = options.held.get(key);
-    return ip !== undefined && contains(block, parseIp(ip)) && !options.taken.has(ip) ? ip : undefined;
-  };
-  const taken = new Set([...options.taken, ...sorted.flatMap((r) => keep(egressSlotKey(r)) ?? [])]);
-  const reserved = [egressAddressOf(options.block)];
+  const give = slotAllocator(options.block, { held: options.held, others: options.taken, slots: sorted.map(egressSlotKey) });
   return sorted.map((r) => {
-    let ip = keep(egressSlotKey(r));
-    if (ip === undefined) {
-      try {
-        ip = allocateAddress(block, taken, { reserved }).toString();
-      } catch (err) {
-        // The block is full: the entry stays without an address; the next publish tries again.
-        if (err instanceof NetError && err.code === "Exhausted") return { namespace: r.namespace, name: r.name };
-        throw err;
-      }
-      taken.add(ip);
-    }
-    return { namespace: r.namespace, name: r.name, globalIp: ip };
+    // A full block leaves the entry without an address; the next publish tries again.
+    const ip = give(egressSlotKey(r));
+    return ip === undefined ? { namespace: r.namespace, name: r.name } : { namespace: r.namespace, name: r.name, globalIp: ip };
   });
 }
