@@ -21,7 +21,7 @@
  * restarted agent adopts the kernel state without flapping a route.
  */
 import { defaults } from "@isthmus/core/constants";
-import { type Cidr, contains, ipToBytes, type IpAddress } from "@isthmus/core/net";
+import { type Cidr, ipToBytes, type IpAddress, isOnLink } from "@isthmus/core/net";
 
 /** What the agent knows about one node from the API. */
 export interface OverlayNode {
@@ -117,7 +117,7 @@ export function vtepMac(nodeIp: IpAddress): string {
  */
 export function routePeers(peers: readonly OverlayNode[], options: { readonly mode: VxlanMode; readonly underlaySubnets: readonly Cidr[] }): PeerRouting {
   if (options.mode === "always") return { vxlan: peers, direct: [] };
-  const isDirect = (p: OverlayNode): boolean => options.underlaySubnets.some((s) => s.prefix < 32 && contains(s, p.nodeIp));
+  const isDirect = (p: OverlayNode): boolean => isOnLink(p.nodeIp, options.underlaySubnets);
   return { vxlan: peers.filter((p) => !isDirect(p)), direct: peers.filter(isDirect) };
 }
 

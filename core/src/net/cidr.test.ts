@@ -9,6 +9,7 @@ import {
   contains,
   firstAddress,
   isCidr,
+  isOnLink,
   lastAddress,
   nthAddress,
   overlaps,
@@ -209,5 +210,15 @@ describe("contains and overlaps", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("isOnLink: inside a prefix of the interface's addresses, never through a /32", () => {
+    const subnets = ["198.18.1.12/24", "192.0.2.7/32", "198.51.100.9/28"].map(parseCidrLoose);
+    expect(isOnLink(parseIp("198.18.1.11"), subnets)).toBe(true);
+    expect(isOnLink(parseIp("198.51.100.14"), subnets)).toBe(true);
+    expect(isOnLink(parseIp("198.51.100.17"), subnets)).toBe(false);
+    expect(isOnLink(parseIp("198.18.2.11"), subnets)).toBe(false);
+    expect(isOnLink(parseIp("192.0.2.7"), subnets)).toBe(false);
+    expect(isOnLink(parseIp("198.18.1.11"), [])).toBe(false);
   });
 });

@@ -146,6 +146,16 @@ export function contains(outer: Cidr, inner: Cidr | IpAddress): boolean {
   return inner.prefix >= outer.prefix && contains(outer, inner.network);
 }
 
+/**
+ * True when `address` is on-link for a host whose interface holds addresses in `subnets` (their
+ * prefixes, as `ip addr` shows them): inside one of those prefixes, a /32 (or /128) never
+ * counting. Decided from the addresses alone, never from the kernel's routes, so a default or a
+ * policy route cannot make a routed neighbour look on-link (the `cross-subnet` rule, ADR 0405).
+ */
+export function isOnLink(address: IpAddress, subnets: readonly Cidr[]): boolean {
+  return subnets.some((s) => s.prefix < (s.family === 4 ? 32 : 128) && contains(s, address));
+}
+
 /** True when the blocks share at least one address; false across families. */
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return contains(a, b) || contains(b, a);

@@ -29,7 +29,7 @@
 // The rules live in our table, which the other CNI never touches, so they survive the CNI
 // re-creating its own rules.
 import { defaults } from "@isthmus/core/constants";
-import { type Cidr, cidrContaining, parseIp } from "@isthmus/core/net";
+import { type Cidr, cidrContaining, isOnLink, parseIp } from "@isthmus/core/net";
 import { type Logger } from "@isthmus/core/runtime";
 import { z } from "zod";
 import { gatewayDefaults } from "../constants.js";
@@ -38,7 +38,7 @@ import { syncRoutes } from "../cable/routes.js";
 import { createIpTool, type IpTool } from "../system/ip.js";
 import { runToolJson } from "../system/command.js";
 import type { RouteAgentMode } from "./config.js";
-import { routeAgentMac, sharesSubnet, vtepIp } from "./vtep.js";
+import { routeAgentMac, vtepIp } from "./vtep.js";
 
 /** Metric of the route agent's routes. */
 export const routeAgentMetric = 50;
@@ -124,7 +124,7 @@ export function createRouteAgentDatapath(options: { nodeIp: string; mtu: number;
       const underlay = await readUnderlay();
       const active = state.activeIp;
       // The underlay device when the active node is on-link and the mode allows direct routing.
-      const directDev = active !== undefined && options.mode === "cross-subnet" && underlay !== undefined && sharesSubnet(active, underlay.subnets) ? underlay.device : undefined;
+      const directDev = active !== undefined && options.mode === "cross-subnet" && underlay !== undefined && isOnLink(parseIp(active), underlay.subnets) ? underlay.device : undefined;
       const direct = directDev === undefined || active === undefined ? undefined : { dev: directDev, via: active };
       const tunnel = direct === undefined ? active : undefined;
       const tunnelMac = tunnel === undefined ? undefined : routeAgentMac(tunnel);

@@ -1,7 +1,6 @@
-import { parseCidrLoose } from "@isthmus/core/net";
 import { describe, expect, it } from "vitest";
 import type { GatewayObject } from "../agent/gateway-resource.js";
-import { activeGatewayIp, followedHolder, remoteSubnets, routeAgentMac, sharesSubnet, vtepIp } from "./vtep.js";
+import { activeGatewayIp, followedHolder, remoteSubnets, routeAgentMac, vtepIp } from "./vtep.js";
 
 const gateway = (name: string, clusterId: string, privateIp: string, subnets: string[]): GatewayObject => ({
   metadata: { name },
@@ -42,15 +41,5 @@ describe("route agent addressing", () => {
       gateway("c9-n1", "c9", "198.18.9.11", ["10.99.0.0/16"]),
     ];
     expect(remoteSubnets(gateways, "c1")).toEqual(["10.102.0.0/16", "10.2.0.0/16", "10.3.0.0/16"]);
-  });
-
-  it("finds the gateway node on-link only inside a prefix of the underlay's addresses, never through a /32", () => {
-    const subnets = ["198.18.1.12/24", "192.0.2.7/32", "198.51.100.9/28"].map(parseCidrLoose);
-    expect(sharesSubnet("198.18.1.11", subnets)).toBe(true);
-    expect(sharesSubnet("198.51.100.14", subnets)).toBe(true);
-    expect(sharesSubnet("198.51.100.17", subnets)).toBe(false);
-    expect(sharesSubnet("198.18.2.11", subnets)).toBe(false);
-    expect(sharesSubnet("192.0.2.7", subnets)).toBe(false);
-    expect(sharesSubnet("198.18.1.11", [])).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { type Cidr, contains, formatIp, ipFromBytes, ipToBytes, isCidr, parseCidr, parseIp } from "@isthmus/core/net";
+import { formatIp, ipFromBytes, ipToBytes, isCidr, parseCidr, parseIp } from "@isthmus/core/net";
 import { gatewayDefaults } from "../constants.js";
 import { AgentError } from "../agent/errors.js";
 import type { GatewayObject } from "../agent/gateway-resource.js";
@@ -45,16 +45,4 @@ export function followedHolder(current: string | undefined, last: string | undef
 export function activeGatewayIp(options: { holder: string | undefined; nodeName: string; gateways: readonly GatewayObject[] }): string | undefined {
   if (options.holder === undefined || options.holder === "" || options.holder === options.nodeName) return undefined;
   return options.gateways.find((g) => g.metadata?.name === options.holder)?.status?.endpoint.privateIp;
-}
-
-/**
- * True when `ip` is on-link for this node: inside the prefix of one of `subnets` (the IPv4
- * addresses on the node's underlay device; a /32 never counts), so it is one ARP away on the
- * segment the VXLAN packets would use anyway. The CNI's `cross-subnet` rule (ADR 0405): it reads
- * only the addresses, never the kernel's current route, so a default or policy route cannot turn
- * a routed gateway node into an on-link one.
- */
-export function sharesSubnet(ip: string, subnets: readonly Cidr[]): boolean {
-  const address = parseIp(ip);
-  return subnets.some((s) => s.prefix < 32 && contains(s, address));
 }
