@@ -4,14 +4,22 @@ import { readFile, writeFile } from "node:fs/promises";
 import { z } from "zod";
 import { runToolJson } from "../system/command.js";
 
-const addrSchema = z.array(z.looseObject({ ifname: z.string(), addr_info: z.array(z.looseObject({ local: z.string() })) }));
+const addrSchema = z.array(z.looseObject({ ifname: z.string(), addr_info: z.array(z.looseObject({ family: z.string(), local: z.string(), prefixlen: z.number() })) }));
 const routeGetSchema = z.array(z.looseObject({ dev: z.string().optional() }));
 const linkSchema = z.array(z.looseObject({ operstate: z.string().optional(), flags: z.array(z.string()) }));
 
-/** Every address of every interface, with the interface's name. */
-export async function listLocalAddresses(): Promise<{ ifname: string; address: string }[]> {
-  const links = addrSchema.parse(await runToolJson("ip", ["-j", "addr", "show"]));
-  return links.flatMap((l) => l.addr_info.map((a) => ({ ifname: l.ifname, address: a.local })));
+/** An address of an interface, as `ip addr` shows it (`family`: "inet" or "inet6"). */
+export interface LocalAddress {
+  readonly ifname: string;
+  readonly address: string;
+  readonly family: string;
+  readonly prefixlen: number;
+}
+
+/** Every address of every interface, with the interface's name (in `netns` in tests, else the node's). */
+export async function listLocalAddresses(netns?: string): Promise<LocalAddress[]> {
+  const links = addrSchema.parse(await runToolJson("ip", ["-j", "addr", "show"], { netns }));
+  return links.flatMap((l) => l.addr_info.map((a) => ({ ifname: l.ifname, address: a.local, family: a.family, prefixlen: a.prefixlen })));
 }
 
 /** The interface that carries tunnel traffic: the one holding `address`, else the one routing to it. */

@@ -31,10 +31,10 @@
 import { defaults } from "@isthmus/core/constants";
 import { type Cidr, cidrContaining, isOnLink, parseIp } from "@isthmus/core/net";
 import { type Logger } from "@isthmus/core/runtime";
-import { z } from "zod";
 import { gatewayDefaults } from "../constants.js";
 import { ensureLinkSettings } from "../cable/link.js";
 import { syncRoutes } from "../cable/routes.js";
+import { listLocalAddresses } from "../agent/node-net.js";
 import { createIpTool, type IpTool } from "../system/ip.js";
 import { runToolJson } from "../system/command.js";
 import type { RouteAgentMode } from "./config.js";
@@ -57,7 +57,6 @@ interface Underlay {
   readonly subnets: readonly Cidr[];
 }
 
-const addrSchema = z.array(z.looseObject({ ifname: z.string(), addr_info: z.array(z.looseObject({ family: z.string(), local: z.string(), prefixlen: z.number() })) }));
 
 /** The route agent's programming of one node. */
 export interface RouteAgentDatapath {
@@ -82,11 +81,11 @@ export function createRouteAgentDatapath(options: { nodeIp: string; mtu: number;
   const keep = `0x${(~gatewayDefaults.kubeProxyMasqueradeMark >>> 0).toString(16)}`;
   // Read at every sync (the addresses can change): the device holding the node's IP, if any.
   const readUnderlay = async (): Promise<Underlay | undefined> => {
-    const links = addrSchema.parse(await runToolJson("ip", ["-j", "addr", "show"], { netns: options.netns }));
-    const link = links.find((l) => l.addr_info.some((a) => a.local === options.nodeIp));
-    if (link === undefined) return undefined;
-    const v4 = link.addr_info.filter((a) => a.family === "inet");
-    return { device: link.ifname, subnets: v4.map((a) => cidrContaining(parseIp(a.local), a.prefixlen)) };
+    const addresses = await listLocalAddresses(options.netns);
+    const device = addresses.find((a) => a.address === options.nodeIp)?.ifname;
+    if (device === undefined) return undefined;
+    const v4 = addresses.filter((a) => a.ifname === device && a.family === "inet");
+    return { device, subnets: v4.map((a) => cidrContaining(parseIp(a.address), a.prefixlen)) };
   };
   // kube-proxy masquerades Service traffic from outside its cluster CIDR; for remote clusters we
   // clear its mark just before its srcnat chain, so the backend sees the remote pod's own IP (the
