@@ -211,6 +211,9 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
     });
   };
 
+  /** The current peer at `address`, if any. */
+  const peerAt = (address: string): string | undefined => [...addresses].find(([, a]) => a === address)?.[0];
+
   const onMessage = (msg: Buffer, from: { address: string; port: number }): void => {
     if (msg.length !== probeBytes) return;
     const magic = msg.subarray(0, 8);
@@ -219,7 +222,7 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
       return;
     }
     if (magic.equals(releaseMagic)) {
-      const peer = [...addresses].find(([, a]) => a === from.address)?.[0];
+      const peer = peerAt(from.address);
       if (peer === undefined) return;
       socket?.send(Buffer.concat([releaseAckMagic, msg.subarray(8)]), from.port, from.address);
       const address = addressOf(msg);
@@ -230,7 +233,7 @@ export function createEgressLiveness(options: EgressLivenessOptions): EgressLive
       return;
     }
     if (magic.equals(releaseAckMagic)) {
-      const peer = [...addresses].find(([, a]) => a === from.address)?.[0];
+      const peer = peerAt(from.address);
       const key = `${peer ?? ""}/${addressOf(msg)}`;
       if (releases.get(key)?.msg.subarray(8).equals(msg.subarray(8)) === true) releases.delete(key);
       return;
