@@ -1,6 +1,6 @@
 import { recordKey, recordKinds, recordOwner, type BrokerRecord, type PublishInput, type RecordKind } from "@isthmus/core/brokerapi";
 import { errorMessage } from "@isthmus/core/errors";
-import { parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, parseWorkloadSet, type Cluster } from "@isthmus/core/model";
+import { canonicalJson, parseConnectionStatus, parseGatewayEndpoint, parseServiceExport, parseWorkloadSet, type Cluster } from "@isthmus/core/model";
 import { BrokerError } from "./errors.js";
 import { planGlobalBlocks, type GlobalRange } from "./global-blocks.js";
 import { heldEgressIps, heldGlobalIps, withGlobalEgressIps, withGlobalIps, type AddressedExports, type Unaddressed } from "./global-ips.js";
@@ -204,14 +204,6 @@ function validateRecord(kind: Exclude<RecordKind, "cluster">, raw: unknown): unk
   }
 }
 
-/** JSON with object keys sorted at every level (undefined properties dropped), for equality. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
 
 function count(changes: readonly StoredChange[], before: ReadonlySet<string>): { created: number; updated: number; deleted: number } {
   let created = 0;

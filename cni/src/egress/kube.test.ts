@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { statusesToWrite } from "./agent.js";
-import { canonicalJson, conditionEvents, statusPatch, storedStatus, toEgressGatewayData, toEgressNodeData } from "./kube.js";
+import { canonicalJson } from "@isthmus/core/model";
+import { conditionEvents, statusPatch, storedStatus, toEgressGatewayData, toEgressNodeData } from "./kube.js";
 import type { EgressGatewayStatus, EgressInput } from "./types.js";
 
 const active: EgressGatewayStatus = { name: "a", activeNode: "n2", egressIP: "198.18.246.50", selectedPods: 2, conditions: [{ type: "Ready", status: "True", reason: "Active", message: "node n2 SNATs to 198.18.246.50" }] };

@@ -2,6 +2,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderO
 import { defaults } from "@isthmus/core/constants";
 import { errorMessage } from "@isthmus/core/errors";
 import { createInformer, httpStatusOf, type ManagedInformer } from "@isthmus/core/kube";
+import { canonicalJson } from "@isthmus/core/model";
 import type { Logger } from "pino";
 import { CniError } from "../plugin/errors.js";
 import { type EgressGatewayObject, type StoredCondition, toEgressGatewayData, toEgressNodeData } from "./convert.js";
@@ -44,10 +45,6 @@ export function statusPatch(want: NonNullable<EgressGatewayObject["status"]>, st
   return { status: { ...want, ...Object.fromEntries(cleared.map((k) => [k, null])) } };
 }
 
-/** JSON with every object's keys sorted: the API server returns a custom object's fields in its own order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
-}
 
 /** The Event to record for a condition that is new or changed its status or reason (none when it only repeats). */
 export function conditionEvents(status: EgressGatewayStatus, stored: EgressGatewayObject["status"]): { readonly type: "Normal" | "Warning"; readonly reason: string; readonly message: string }[] {

@@ -10,3 +10,4 @@ export * from "./connection-status.js";
 export * from "./global-request.js";
 export * from "./workload-set.js";
 export * from "./label-selector.js";
+export * from "./canonical-json.js";

@@ -1,20 +1,9 @@
+import { canonicalJson } from "@isthmus/core/model";
 import type { EndpointSliceJson, ServiceJson } from "../mcs/index.js";
 
 // Comparisons between what we want an object to hold and what the API server stores. The
 // server reorders keys, and client-node models carry `undefined` for absent fields, so objects
-// are compared in canonical form: JSON without undefined, keys sorted, only the fields we own.
-
-/** `value` as JSON text with object keys sorted at every depth and undefined dropped. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(JSON.parse(JSON.stringify(value ?? null)) as unknown));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value !== "object" || value === null) return value;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
-}
+// are compared in canonical form (core's canonicalJson), over only the fields we own.
 
 /** True when every label of `wanted` is on `actual` with the same value. */
 export function hasLabels(actual: Readonly<Record<string, string>> | undefined, wanted: Readonly<Record<string, string>> | undefined): boolean {

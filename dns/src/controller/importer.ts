@@ -15,7 +15,8 @@ import {
   type MergedService,
   type ServiceJson,
 } from "../mcs/index.js";
-import { canonicalJson, clusterIpsOf, hasLabels, serviceMatches, sliceMatches } from "./canonical.js";
+import { canonicalJson } from "@isthmus/core/model";
+import { clusterIpsOf, hasLabels, serviceMatches, sliceMatches } from "./canonical.js";
 import { splitKey } from "./exporter.js";
 import type { McsKubeApi, ServiceImportResource } from "./kube-api.js";
 import type { McsInformers } from "./informers.js";

@@ -25,7 +25,7 @@ import { defaults } from "@isthmus/core/constants";
 import { KubeError, type ManagedInformer } from "@isthmus/core/kube";
 import { maxWorkloadPods, type WorkloadPod, type WorkloadSet } from "@isthmus/core/model";
 import { createReconcileQueue, type Backoff, type Logger } from "@isthmus/core/runtime";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson } from "@isthmus/core/model";
 
 /** Most pods a cluster shares in all (see the design notes). */
 export const maxSharedPods = 10_000;

@@ -4,6 +4,7 @@
 // holds, metav1.Condition semantics).
 import { CustomObjectsApi, type KubernetesObject, type V1Pod } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core/constants";
+import { canonicalJson } from "@isthmus/core/model";
 import { errorMessage } from "@isthmus/core/errors";
 import { httpStatusOf } from "@isthmus/core/kube";
 import { AgentError } from "./errors.js";
@@ -72,10 +73,6 @@ export function storedGlobalEgressStatus(status: GlobalEgressIpStatus, stored: S
   return { ...(status.globalIP === undefined ? {} : { globalIP: status.globalIP }), selectedPods: status.selectedPods, conditions };
 }
 
-/** JSON with every object's keys sorted: the API server returns a custom object's fields in its own order. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
-}
 
 /**
  * Writes `status` on `current` unless it says the same already (replaces the status subresource
