@@ -195,35 +195,35 @@ describe("with the gateway agents deployed directly (a broker on the WAN)", () =
       });
     }
 
-    it("fails c2's gateway over to a standby while c1 probes c2's echo pod every 20 ms: the loss window is measured and traffic recovers", { timeout: 420_000 }, async () => {
-      const c2 = interopLabPlan.clusters.find((c) => c.id === "c2");
-      if (c2 === undefined) throw new Error("no c2 in the interop lab");
-      const candidates = ["c2-n1", "c2-n2"];
-      await addStandby(interopLab(), c2);
-      const active = await waitForHolder(interopLab(), "c2", candidates);
+    it.each([["c2", "flannel"], ["c3", "the reference bridge"]] as const)("fails %s's gateway (on %s) over to a standby while c1 probes its echo pod every 20 ms: the loss window is measured and traffic recovers", { timeout: 420_000 }, async (id, cni) => {
+      const cluster = interopLabPlan.clusters.find((c) => c.id === id);
+      if (cluster === undefined) throw new Error(`no ${id} in the interop lab`);
+      const candidates = [`${id}-n1`, `${id}-n2`];
+      await addStandby(interopLab(), cluster);
+      const active = await waitForHolder(interopLab(), id, candidates);
       const standby = candidates.find((c) => c !== active) ?? "";
-      await waitFor(`c2's standby ${standby} passive and both c2 endpoints at the broker`, async () => {
-        if ((await gatewayStatus(interopLab(), "c2", standby))?.role !== "passive") return undefined;
-        return (await interopLab().admin.getCluster({ id: "c2" }, { timeoutMs: 2000 })).endpoints.length === 2 || undefined;
+      await waitFor(`${id}'s standby ${standby} passive and both ${id} endpoints at the broker`, async () => {
+        if ((await gatewayStatus(interopLab(), id, standby))?.role !== "passive") return undefined;
+        return (await interopLab().admin.getCluster({ id }, { timeoutMs: 2000 })).endpoints.length === 2 || undefined;
       }, { timeoutMs: 120_000, intervalMs: 1000 });
       const load = (await interopLab().exec("c1/c1-n1", ["cat", "/proc/loadavg"])).trim();
       try {
         const result = await probeLoss(interopLab(), "c1", {
           // Long enough for the fault to start late on a loaded machine (an exec can take seconds).
-          targetIp: await podIp(interopLab(), "c2", "echo"), intervalMs: 20, durationMs: 15_000, tail: 50,
-          during: async () => { await interopLab().exec(`c2/${active}`, ["ip", "link", "set", "wan0", "down"]); },
+          targetIp: await podIp(interopLab(), id, "echo"), intervalMs: 20, durationMs: 15_000, tail: 50,
+          during: async () => { await interopLab().exec(`${id}/${active}`, ["ip", "link", "set", "wan0", "down"]); },
         });
-        process.stderr.write(`[interop] ${driver}: c1 -> c2 (UDP, 20 ms) while c2's active gateway ${active} loses its WAN link: sent ${result.sent}, answered ${result.answered}, answered of the last 50 ${result.tailAnswered}, loss window ${result.maxGapMs} ms (load ${load})\n`);
-        expect(await leaseHolder(interopLab(), "c2")).toBe(standby);
+        process.stderr.write(`[interop] ${driver}: c1 -> ${id} (${cni}; UDP, 20 ms) while ${id}'s active gateway ${active} loses its WAN link: sent ${result.sent}, answered ${result.answered}, answered of the last 50 ${result.tailAnswered}, loss window ${result.maxGapMs} ms (load ${load})\n`);
+        expect(await leaseHolder(interopLab(), id)).toBe(standby);
         // The window is measured, not asserted (the machine's load dominates it); recovery through the standby is.
-        for (const [from, to] of [["c1", "c2"], ["c2", "c1"]] as const) await waitForPath(interopLab(), from, to, 120_000);
+        for (const [from, to] of [["c1", id], [id, "c1"]] as const) await waitForPath(interopLab(), from, to, 120_000);
       } finally {
-        await interopLab().exec(`c2/${active}`, ["ip", "link", "set", "wan0", "up"]);
+        await interopLab().exec(`${id}/${active}`, ["ip", "link", "set", "wan0", "up"]);
       }
       // Back to one candidate, as the uninstall check's snapshot was taken.
-      await removeStandby(interopLab(), c2);
-      await waitForHolder(interopLab(), "c2", ["c2-n1"], 120_000);
-      for (const [from, to] of [["c1", "c2"], ["c2", "c1"]] as const) await waitForPath(interopLab(), from, to, 120_000);
+      await removeStandby(interopLab(), cluster);
+      await waitForHolder(interopLab(), id, [`${id}-n1`], 120_000);
+      for (const [from, to] of [["c1", id], [id, "c1"]] as const) await waitForPath(interopLab(), from, to, 120_000);
     });
 
     it("removes every device, route and nft table of ours on uninstall, and leaves flannel's own exactly as before", async () => {
@@ -233,7 +233,7 @@ describe("with the gateway agents deployed directly (a broker on the WAN)", () =
   });
 });
 
-describe("joined with the CLI: services by their clusterset.local name", () => {
+describe.each(["wireguard", "vxlan"] as const)("joined with the CLI over the %s cable: services by their clusterset.local name", (driver) => {
   const access = labAccess(interopLabLocation);
   const ns = "interop-mcs";
   const kubeconfig = (cluster: string): string => join(interopLabPlan.stateDir, cluster, "admin.kubeconfig");
@@ -266,7 +266,7 @@ describe("joined with the CLI: services by their clusterset.local name", () => {
     dir = await mkdtemp(join(tmpdir(), "isthmus-interop-"));
     const info = join(dir, "broker-info.json");
     await run(["deploy-broker", "--kubeconfig", kubeconfig("c1"), "--out", info]);
-    for (const cluster of clusters) joinLines[cluster] = await run(["join", info, "--clusterid", cluster, "--skip-cni", "--kubeconfig", kubeconfig(cluster)]);
+    for (const cluster of clusters) joinLines[cluster] = await run(["join", info, "--clusterid", cluster, "--skip-cni", "--cable-driver", driver, "--kubeconfig", kubeconfig(cluster)]);
     for (const cluster of clusters) await access.kubectl(cluster, ["apply", "-f", "-"], JSON.stringify(objects(cluster)));
     for (const cluster of clusters) {
       await access.kubectl(cluster, ["-n", ns, "wait", "pod/client", "--for=condition=Ready", "--timeout=120s"]);
@@ -286,6 +286,11 @@ describe("joined with the CLI: services by their clusterset.local name", () => {
     await rm(dir, { recursive: true, force: true });
     expect(problems).toEqual([]);
   }, 600_000);
+
+  it(`every cluster's active gateway carries the ${driver} cable`, async () => {
+    const device = driver === "wireguard" ? "isthmus-wg" : "isthmus-vxlan";
+    for (const cluster of clusters) expect(await access.exec(`${cluster}/${cluster}-n1`, ["ip", "-o", "link", "show", device])).toContain(device);
+  });
 
   it("join names each cluster's CNI", () => {
     expect(joinLines.c1).toContain("isthmus-cni (DaemonSet isthmus-system/isthmus-node); tested with Isthmus");
