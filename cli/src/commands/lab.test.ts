@@ -29,7 +29,7 @@ describe("isthmus lab", () => {
     [["lab", "up", "--overlap", "c1,c9"], '--overlap: "c9" is not a cluster of this lab'],
     [["lab", "up", "--overlap"], "argument missing"],
     [["lab", "up", "extra"], "takes no arguments"],
-    [["lab", "up", "--cni", "calico"], '--cni: "calico" is not a pod network: one of isthmus, flannel, reference, none'],
+    [["lab", "up", "--cni", "calico"], '--cni: "calico" is not a pod network: one of isthmus, flannel, reference, reference-masq, none'],
     [["lab", "up", "--cni", "c3=flannel"], '--cni: "c3" is not a cluster of this lab: clusters are c1, c2'],
     [["lab", "up", "--bogus"], "Unknown option"],
     [["lab", "exec", "c1/n1", "ls"], "Usage: isthmus lab exec"],

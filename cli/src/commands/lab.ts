@@ -23,7 +23,8 @@ Verbs:
                         named gets isthmus): isthmus (default: isthmus-cni installed from
                         deploy/cni), flannel (flannel's own manifest: flanneld, kube subnet
                         manager, VXLAN, --ip-masq), reference (Debian's bridge + host-local
-                        plugins with routes between nodes) or none (a CNI you deploy).
+                        plugins with routes between nodes), reference-masq (the same with the
+                        bridge's ipMasq: true) or none (a CNI you deploy).
   down                  Remove every namespace, link, mount, process and file of the lab,
                         also after a crash or a half-finished up.
   status [-o table|json|yaml]

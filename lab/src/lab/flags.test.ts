@@ -44,8 +44,8 @@ describe("lab up topology flags", () => {
   });
 
   it.each<[LabTopologyFlags, RegExp]>([
-    [{ cni: "calico" }, /--cni: "calico" is not a pod network: one of isthmus, flannel, reference, none/],
-    [{ cni: "c1=isthmus,c2=cilium" }, /--cni: "cilium" is not a pod network: one of isthmus, flannel, reference, none \(in "c2=cilium"\)/],
+    [{ cni: "calico" }, /--cni: "calico" is not a pod network: one of isthmus, flannel, reference, reference-masq, none/],
+    [{ cni: "c1=isthmus,c2=cilium" }, /--cni: "cilium" is not a pod network: one of isthmus, flannel, reference, reference-masq, none \(in "c2=cilium"\)/],
     [{ cni: "c3=flannel" }, /--cni: "c3" is not a cluster of this lab: clusters are c1, c2/],
     [{ cni: "c1=flannel,c1=isthmus" }, /--cni names c1 twice/],
     [{ cni: "c1=,c2" }, /--cni takes one pod network for all clusters \(e.g. flannel\) or cluster=network pairs/],

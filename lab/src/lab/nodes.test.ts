@@ -46,6 +46,10 @@ describe("what the orchestrator hands the lab kubelet", () => {
       plugins: [{ type: "bridge", isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: "10.2.1.0/24" }]] } }],
     });
   });
+
+  it("masquerades with the bridge's ipMasq only when asked (reference-masq)", () => {
+    expect(labConflist("10.2.1.0/24", { ipMasq: true })).toMatchObject({ plugins: [{ type: "bridge", ipMasq: true }] });
+  });
 });
 
 describe("labCorefile", () => {

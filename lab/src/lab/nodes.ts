@@ -136,9 +136,9 @@ export async function waitForPodCidrs(
  * Routes every podCIDR from the control plane to its node (CoreDNS and the apiserver answer pods
  * directly, as a control-plane host's network would; the control plane is not on the overlay).
  * By the cluster's mode, "isthmus" then applies deploy/cni and waits for each node's conflist;
- * "flannel" applies flannel's manifest and waits for each node's subnet.env; "reference" writes
- * each node's conflist and routes podCIDRs between nodes; "none" leaves that to a CNI deployed
- * by hand.
+ * "flannel" applies flannel's manifest and waits for each node's subnet.env; "reference" and
+ * "reference-masq" write each node's conflist and route podCIDRs between nodes; "none" leaves
+ * that to a CNI deployed by hand.
  */
 export async function applyPodNetwork(
   plan: LabPlan,
@@ -155,11 +155,11 @@ export async function applyPodNetwork(
     if (context.flannel === undefined) throw new LabError("NotFound", `${cluster.id} runs flannel but no flannel binaries were given`);
     await installFlannel(plan, cluster, { kubectl: context.cni.binaries.kubectl, flannel: context.flannel, repoRoot: context.cni.repoRoot });
   }
-  if (cluster.podNetwork !== "reference") return;
+  if (cluster.podNetwork !== "reference" && cluster.podNetwork !== "reference-masq") return;
   for (const node of cluster.nodes) {
     const cidr = podCidrs.get(node.name);
     if (cidr === undefined) continue;
-    await writeFile(join(nodePaths(plan, node).cniConfDir, labConflistName), `${JSON.stringify(labConflist(cidr), null, 2)}\n`);
+    await writeFile(join(nodePaths(plan, node).cniConfDir, labConflistName), `${JSON.stringify(labConflist(cidr, { ipMasq: cluster.podNetwork === "reference-masq" }), null, 2)}\n`);
     for (const other of cluster.nodes) {
       if (other !== node) await replaceRoute(other.netns, { to: cidr, via: node.lanAddress });
     }
@@ -175,13 +175,16 @@ export function podAddressDir(plan: LabPlan, node: NodePlan): string | undefined
   const lib = nodePaths(plan, node).cniLibDir;
   const mode = plan.clusters.find((c) => c.id === node.clusterId)?.podNetwork;
   if (mode === "isthmus") return join(lib, "isthmus", "isthmus");
-  if (mode === "reference") return join(lib, "networks", labCniNetwork);
+  if (mode === "reference" || mode === "reference-masq") return join(lib, "networks", labCniNetwork);
   if (mode === "flannel") return join(lib, "networks", "cbr0");
   return undefined;
 }
 
-/** The reference-plugin conflist of a node with the given podCIDR. */
-export function labConflist(podCidr: string): unknown {
+/**
+ * The reference-plugin conflist of a node with the given podCIDR; `ipMasq` has the bridge
+ * masquerade what its pods send outside that podCIDR (iptables nat rules per pod, CNI-* chains).
+ */
+export function labConflist(podCidr: string, options: { readonly ipMasq: boolean } = { ipMasq: false }): unknown {
   return {
     cniVersion: "1.0.0",
     name: labCniNetwork,
@@ -190,7 +193,7 @@ export function labConflist(podCidr: string): unknown {
         type: "bridge",
         bridge: "cni0",
         isGateway: true,
-        ipMasq: false,
+        ipMasq: options.ipMasq,
         hairpinMode: true,
         ipam: { type: "host-local", ranges: [[{ subnet: podCidr }]], routes: [{ dst: "0.0.0.0/0" }] },
       },

@@ -8,6 +8,7 @@ describe("planLab", () => {
     expect(plan.stateDir).toBe("/var/lib/isthmus-lab");
     expect(plan.podNetwork).toBe("isthmus");
     expect(planLab({ podNetwork: "reference" }).podNetwork).toBe("reference");
+    expect(planLab({ podNetwork: { c2: "reference-masq" } }).clusters.map((c) => c.podNetwork)).toEqual(["isthmus", "reference-masq"]);
     expect(planLab({ podNetwork: "none" }).podNetwork).toBe("none");
     expect(planLab({ podNetwork: "flannel" }).clusters.map((c) => c.podNetwork)).toEqual(["flannel", "flannel"]);
     expect(plan.clusters.map((c) => c.podNetwork)).toEqual(["isthmus", "isthmus"]);
@@ -45,7 +46,7 @@ describe("planLab", () => {
 
   it("refuses a pod network for a cluster the lab does not have, or an unknown mode", () => {
     expect(() => planLab({ podNetwork: { c3: "flannel" } })).toThrow(expect.objectContaining({ code: "InvalidOptions", message: expect.stringContaining('Pod network cluster "c3" is not in the lab: clusters are c1, c2') as string }) as Error);
-    expect(() => planLab({ podNetwork: "calico" as "isthmus" })).toThrow(expect.objectContaining({ code: "InvalidOptions", message: expect.stringContaining('Pod network "calico" is not one of isthmus, flannel, reference, none') as string }) as Error);
+    expect(() => planLab({ podNetwork: "calico" as "isthmus" })).toThrow(expect.objectContaining({ code: "InvalidOptions", message: expect.stringContaining('Pod network "calico" is not one of isthmus, flannel, reference, reference-masq, none') as string }) as Error);
   });
 
   it("never uses the host's network 192.0.2.0/24", () => {

@@ -22,8 +22,9 @@ export interface LabOptions {
    * DaemonSet, which builds the VXLAN overlay and installs isthmus-cni); "flannel" applies
    * flannel's own manifest (lab/manifests/kube-flannel.yaml: flanneld with the Kubernetes
    * subnet manager and the VXLAN backend); "reference" writes a bridge + host-local conflist per
-   * node and routes podCIDRs between nodes; "none" leaves pods unwired for a CNI deployed into
-   * the lab by hand.
+   * node and routes podCIDRs between nodes; "reference-masq" does the same with the bridge's
+   * `ipMasq: true` (the CNI documentation's example: pod traffic leaving the node's pod subnet is
+   * masqueraded); "none" leaves pods unwired for a CNI deployed into the lab by hand.
    */
   readonly podNetwork?: PodNetworkMode | Readonly<Record<string, PodNetworkMode>> | undefined;
   /** Put these clusters (e.g. `["c3"]`) behind a NAT router each on the WAN. */
@@ -36,11 +37,11 @@ export interface LabOptions {
   readonly localPortBase?: number;
 }
 
-/** Who wires pods: our CNI from deploy/cni, flannel, the reference plugins, or nobody (a CNI deployed by hand). */
-export type PodNetworkMode = "isthmus" | "flannel" | "reference" | "none";
+/** Who wires pods: our CNI from deploy/cni, flannel, the reference plugins (without or with their masquerade), or nobody (a CNI deployed by hand). */
+export type PodNetworkMode = "isthmus" | "flannel" | "reference" | "reference-masq" | "none";
 
 /** Every pod network mode, for parsers (the first is the default). */
-export const podNetworkModes: readonly PodNetworkMode[] = Object.freeze(["isthmus", "flannel", "reference", "none"]);
+export const podNetworkModes: readonly PodNetworkMode[] = Object.freeze(["isthmus", "flannel", "reference", "reference-masq", "none"]);
 
 /** The WAN: a bridge in its own namespace joining gateway nodes and NAT routers. */
 export interface WanPlan {

@@ -115,6 +115,7 @@ const podNetworkLabel: Readonly<Record<PodNetworkMode, string>> = {
   isthmus: "isthmus-node from deploy/cni, conflists written by the agent",
   flannel: "flannel's manifest: flanneld, kube subnet manager, VXLAN",
   reference: "reference bridge + host-local conflists, routes",
+  "reference-masq": "reference bridge (ipMasq) + host-local conflists, routes",
   none: "routes from the control plane only (CNI: none)",
 };
 

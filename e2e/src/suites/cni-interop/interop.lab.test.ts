@@ -46,13 +46,16 @@ const interopLab = (): GatewayLab => {
   return lab;
 };
 
+/** The nodes whose CNI makes iptables rules of its own (flannel; the bridge plugin's ipMasq), and how to tell them. */
+const cniNodes = [["c2-n1", /flannel/i], ["c2-n2", /flannel/i], ["c3-n1", /CNI-/], ["c3-n2", /CNI-/]] as const;
+
 /**
- * What flannel made on a node and an uninstall must leave as it was: its iptables rules (nat and
+ * What the CNI made on a node and an uninstall must leave as it was: its iptables rules (nat and
  * filter, in order), the node's devices and its routing table.
  */
-async function flannelState(node: string): Promise<string[]> {
-  const target = `c2/${node}`;
-  const rules = async (table: string): Promise<string[]> => (await interopLab().exec(target, ["iptables", "-t", table, "-S"])).split("\n").filter((l) => /flannel/i.test(l));
+async function cniState(node: string, ours: RegExp): Promise<string[]> {
+  const target = `${node.split("-")[0] ?? ""}/${node}`;
+  const rules = async (table: string): Promise<string[]> => (await interopLab().exec(target, ["iptables", "-t", table, "-S"])).split("\n").filter((l) => ours.test(l));
   const links = (await interopLab().exec(target, ["ip", "-o", "link", "show"])).split("\n").filter((l) => l !== "").map((l) => `link ${l.split(":")[1]?.trim().split("@")[0] ?? ""}`);
   const routes = (await interopLab().exec(target, ["ip", "route", "show"])).split("\n").filter((l) => l !== "").map((l) => `route ${l.trim()}`);
   return [...(await rules("nat")), ...(await rules("filter")), ...links, ...routes];
@@ -79,13 +82,19 @@ describe("with the gateway agents deployed directly (a broker on the WAN)", () =
   }, 300_000);
 
   describe("the lab's clusters run three CNIs", () => {
-    it("c2 runs flanneld with the VXLAN backend and masquerading, c3 the reference bridge, c1 isthmus-cni", async () => {
-      expect(interopLabPlan.clusters.map((c) => [c.id, c.podNetwork])).toEqual([["c1", "isthmus"], ["c2", "flannel"], ["c3", "reference"]]);
+    it("c2 runs flanneld with the VXLAN backend and masquerading, c3 the reference bridge with its ipMasq, c1 isthmus-cni", async () => {
+      expect(interopLabPlan.clusters.map((c) => [c.id, c.podNetwork])).toEqual([["c1", "isthmus"], ["c2", "flannel"], ["c3", "reference-masq"]]);
       for (const node of ["c2-n1", "c2-n2"]) {
         expect(await interopLab().exec(`c2/${node}`, ["ip", "-d", "link", "show", "flannel.1"])).toMatch(/vxlan id 1 .*dstport 8472/);
         expect((await interopLab().exec(`c2/${node}`, ["iptables", "-t", "nat", "-S"])).split("\n").some((l) => l.includes("-s 10.2.0.0/16") && l.includes("MASQUERADE"))).toBe(true);
       }
       expect(await interopLab().exec("c3/c3-n2", ["ip", "-o", "link", "show", "cni0"])).toContain("cni0");
+      // The bridge plugin's ipMasq: a CNI-* chain per pod, jumped to from POSTROUTING for the pod's address, ending in MASQUERADE.
+      const client = await podIp(interopLab(), "c3", "client");
+      const nat = (await interopLab().exec("c3/c3-n2", ["iptables", "-t", "nat", "-S"])).split("\n");
+      const chain = nat.find((l) => l.startsWith("-A POSTROUTING") && l.includes(`-s ${client}/`) && l.includes(" -j CNI-"))?.split(" -j ")[1]?.split(" ")[0];
+      expect(chain).toMatch(/^CNI-/);
+      expect(nat.some((l) => l.startsWith(`-A ${chain ?? "?"} `) && l.includes("MASQUERADE"))).toBe(true);
       expect(await interopLab().exec("c1/c1-n2", ["ip", "-o", "link", "show", "isthmus.1"])).toContain("isthmus.1");
     });
   });
@@ -94,7 +103,7 @@ describe("with the gateway agents deployed directly (a broker on the WAN)", () =
     const before = new Map<string, string[]>();
 
     beforeAll(async () => {
-      for (const node of ["c2-n1", "c2-n2"]) before.set(node, await flannelState(node));
+      for (const [node, ours] of cniNodes) before.set(node, await cniState(node, ours));
       await interopLab().deploy(driver);
       for (const [from, to] of pairs) await waitForPath(interopLab(), from, to, 120_000);
     }, 600_000);
@@ -226,9 +235,9 @@ describe("with the gateway agents deployed directly (a broker on the WAN)", () =
       for (const [from, to] of [["c1", id], [id, "c1"]] as const) await waitForPath(interopLab(), from, to, 120_000);
     });
 
-    it("removes every device, route and nft table of ours on uninstall, and leaves flannel's own exactly as before", async () => {
+    it("removes every device, route and nft table of ours on uninstall, and leaves flannel's and the bridge plugin's own exactly as before", async () => {
       expect(await interopLab().undeploy()).toEqual([]);
-      for (const node of ["c2-n1", "c2-n2"]) expect(await flannelState(node)).toEqual(before.get(node));
+      for (const [node, ours] of cniNodes) expect(await cniState(node, ours)).toEqual(before.get(node));
     }, 300_000);
   });
 });
