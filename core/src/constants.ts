@@ -18,6 +18,8 @@ export const defaults = Object.freeze({
   /** Node label of gateway candidates and the public-IP override annotation. */
   gatewayNodeLabel: "isthmus.io/gateway",
   publicIpAnnotation: "isthmus.io/public-ip",
+  /** Node annotation by which each node's route agent reports the CNI config the runtime uses there (core model `CniConfigReport`, ADR 0408). */
+  cniConfigAnnotation: "isthmus.io/cni-config",
   /** Secret written by `isthmus join`: broker address, CA, join token, cluster id. */
   brokerSecret: "isthmus-broker",
   /** Secret holding the cluster's broker client certificate, made by the first agent to join. */

@@ -3,6 +3,7 @@ import { defaults } from "@isthmus/core/constants";
 import { loadAllYaml } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { gatewayConfigSchema } from "./agent/config.js";
+import { routeAgentConfigSchema } from "./route-agent/config.js";
 import { gatewayDefaults } from "./constants.js";
 
 // deploy/gateway parses, selects the right nodes, grants no more than the agents use, and its
@@ -11,12 +12,12 @@ import { gatewayDefaults } from "./constants.js";
 const deployDir = new URL("../../deploy/gateway/", import.meta.url);
 
 interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
-interface Container { image: string; env?: { name: string }[] }
+interface Container { image: string; env?: { name: string }[]; volumeMounts?: unknown[] }
 interface Doc {
   kind: string;
   metadata: { name: string; namespace?: string };
   rules?: Rule[];
-  spec?: { scope?: string; template?: { spec: { nodeSelector?: Record<string, string>; hostNetwork?: boolean; serviceAccountName: string; containers: Container[] } } };
+  spec?: { scope?: string; template?: { spec: { nodeSelector?: Record<string, string>; hostNetwork?: boolean; serviceAccountName: string; containers: Container[]; volumes?: unknown[] } } };
 }
 
 async function loadDocs(): Promise<Doc[]> {
@@ -54,15 +55,22 @@ describe("deploy/gateway", () => {
     }
   });
 
+  it("mounts the node's CNI config directory read-only into the route agent at the path its config reads", async () => {
+    const agent = find(await loadDocs(), "DaemonSet", "isthmus-route-agent").spec?.template?.spec;
+    expect(agent?.volumes).toEqual([{ name: "cni-conf", hostPath: { path: "/etc/cni/net.d", type: "DirectoryOrCreate" } }]);
+    expect(agent?.containers[0]?.volumeMounts).toEqual([{ name: "cni-conf", mountPath: routeAgentConfigSchema.parse({ nodeName: "n" }).cniConfDir, readOnly: true }]);
+  });
+
   it("declares the cluster-scoped Gateway CRD with a status subresource", async () => {
     const crd = find(await loadDocs(), "CustomResourceDefinition", `${gatewayDefaults.gatewayPlural}.${defaults.apiGroup}`);
     expect(crd.spec?.scope).toBe("Cluster");
   });
 
-  it("grants the route agent read access only, and the gateway no write access it does not use", async () => {
+  it("grants the route agent read access and a patch of Nodes only (its CNI config annotation), and the gateway no write access it does not use", async () => {
     const docs = await loadDocs();
-    const routeAgentVerbs = docs.filter((d) => d.metadata.name === "isthmus-route-agent" && d.rules !== undefined).flatMap((d) => d.rules ?? []).flatMap((r) => r.verbs);
-    expect(new Set(routeAgentVerbs)).toEqual(new Set(["get", "list", "watch"]));
+    const routeAgentRules = docs.filter((d) => d.metadata.name === "isthmus-route-agent" && d.rules !== undefined).flatMap((d) => d.rules ?? []);
+    expect(new Set(routeAgentRules.flatMap((r) => r.verbs))).toEqual(new Set(["get", "list", "watch", "patch"]));
+    for (const rule of routeAgentRules.filter((r) => r.verbs.includes("patch"))) expect(rule).toMatchObject({ apiGroups: [""], resources: ["nodes"] });
     const gatewayRules = docs.filter((d) => d.metadata.name === "isthmus-gateway" && d.rules !== undefined).flatMap((d) => d.rules ?? []);
     for (const rule of gatewayRules) {
       expect(rule.verbs).not.toContain("*");

@@ -11,3 +11,4 @@ export * from "./global-request.js";
 export * from "./workload-set.js";
 export * from "./label-selector.js";
 export * from "./canonical-json.js";
+export * from "./cni-config.js";

@@ -2,6 +2,7 @@
 // (Lease and Gateway informers), it points this node's routes for remote subnets at the active
 // gateway node, directly on a shared subnet or over vx-isthmus (datapath.ts; while the Lease is
 // released, at the last holder). It needs no broker: the Gateway resources carry the subnets.
+// It also reports its node's CNI config on its Node (cni-annotation.ts), at start and every resync.
 import { V1Lease, CustomObjectsApi } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core/constants";
 import { createInformer, createKubeClient, type ManagedInformer } from "@isthmus/core/kube";
@@ -10,6 +11,7 @@ import { nodeInternalIp } from "../agent/endpoint.js";
 import { gatewaysPath, listGateways, type GatewayObject } from "../agent/gateway-resource.js";
 import { createSerialRunner } from "../agent/serial.js";
 import { applyRoutingSysctls, underlayDevice } from "../agent/node-net.js";
+import { createCniConfigReporter, createNodeAnnotation, withdrawCniConfig } from "./cni-annotation.js";
 import type { RouteAgentConfig } from "./config.js";
 import { createRouteAgentDatapath } from "./datapath.js";
 import { activeGatewayIp, followedHolder, remoteSubnets } from "./vtep.js";
@@ -57,6 +59,15 @@ export async function startRouteAgent(config: RouteAgentConfig, deps: { logger: 
   };
   const runner = createSerialRunner(reconcile, { logger: log, retryMs: 1000, what: "route sync" });
   const trigger = (): void => { if (!stopping) runner.trigger(); };
+  // Its own runner: a slow or refused Node write never holds up routes, nor they it.
+  const cniReporter = createCniConfigReporter({ dir: config.cniConfDir, annotation: createNodeAnnotation(kube.core, { nodeName: config.nodeName, key: defaults.cniConfigAnnotation }), logger: log });
+  let cniSync: Promise<unknown> = Promise.resolve();
+  const cniRunner = createSerialRunner(async () => {
+    const run = cniReporter.sync();
+    cniSync = run.catch(() => undefined);
+    await run;
+  }, { logger: log, retryMs: config.resyncMs, what: "CNI config report" });
+  cniRunner.trigger();
   for (const informer of [leases, gateways] as const) {
     informer.on("add", trigger);
     informer.on("update", trigger);
@@ -64,7 +75,11 @@ export async function startRouteAgent(config: RouteAgentConfig, deps: { logger: 
   }
   await leases.start();
   await gateways.start();
-  const resync = setInterval(() => { last = ""; trigger(); }, config.resyncMs);
+  const resync = setInterval(() => {
+    last = "";
+    trigger();
+    if (!stopping) cniRunner.trigger();
+  }, config.resyncMs);
   const metrics: MetricsServer | undefined = config.metricsPort === 0 ? undefined : await startMetricsServer({
     host: config.metricsHost, port: config.metricsPort, healthy: () => leases.ready && gateways.ready,
     collect: () => Promise.resolve([{ name: "isthmus_route_agent_syncs_total", help: "Route syncs that changed the desired state", type: "counter" as const, samples: [{ value: syncs }] }]),
@@ -75,6 +90,8 @@ export async function startRouteAgent(config: RouteAgentConfig, deps: { logger: 
       stopping = true;
       clearInterval(resync);
       runner.stop();
+      cniRunner.stop();
+      await withdrawCniConfig(cniReporter, { after: cniSync, ms: 3000, logger: log });
       await leases.stop();
       await gateways.stop();
       await metrics?.close();

@@ -28,6 +28,8 @@ export const routeAgentConfigSchema = z.strictObject({
   mtu: z.coerce.number().int().min(1280).max(9000).default(1500 - defaults.vxlanOverhead),
   /** How remote subnets reach the active gateway node (see {@link routeAgentModes}). */
   vxlanMode: z.enum(routeAgentModes).default("cross-subnet"),
+  /** The node's CNI config directory as mounted in the agent (read-only, the same path as on the node): reported on the Node (cni-annotation.ts). */
+  cniConfDir: z.string().min(1).default("/etc/cni/net.d"),
   resyncMs: z.coerce.number().int().min(1000).max(3_600_000).default(gatewayDefaults.resyncMs),
   metricsPort: z.coerce.number().int().min(0).max(65_535).default(gatewayDefaults.routeAgentMetricsPort),
   metricsHost: z.string().min(1).default("0.0.0.0"),
