@@ -15,6 +15,7 @@ import { activeGateway, listGateways } from "../join/gateways.js";
 import { checkEgress } from "./diagnose-egress.js";
 import { checkGlobal } from "./diagnose-global.js";
 import { checkCniMasquerade, checkPodMtu, checkRpFilter } from "./diagnose-cni.js";
+import { checkCniConfig } from "./diagnose-cni-config.js";
 import { readJoinState } from "../join/state.js";
 import { renderData, renderObject } from "../output.js";
 import { runCommand } from "@isthmus/core/runtime";
@@ -109,6 +110,7 @@ const checks: [string, Check][] = [
   }],
   ["egress gateways", ({ target }) => checkEgress(target)],
   ["global addresses", checkGlobal],
+  ["cni", checkCniConfig],
   ["cni masquerade", checkCniMasquerade],
   ["pod mtu", checkPodMtu],
   ["rp_filter", checkRpFilter],

@@ -21,6 +21,9 @@ Without a verb: checks a joined cluster and the clusterset, each check with a re
   global addresses      a cluster whose CIDRs overlap a member's holds a global block; the block has
                         a global IP for every export; on a lab cluster the active gateway's
                         translation (SNAT to the egress address, a DNAT per global IP and port)
+  cni                   each node's CNI config as its route agent reports it (the Node annotation
+                        isthmus.io/cni-config) and the CNI it names; warns when nodes disagree, a
+                        node's config is missing or unreadable, or a node has no report
   cni masquerade        on a lab cluster: every node exempts traffic to and from remote CIDRs from the
                         CNI's masquerade (the route agent's keep_source chain; flannel's --ip-masq)
   pod mtu               on a lab cluster: a pod MTU above the path's (vx-isthmus, the cable device)

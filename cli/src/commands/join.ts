@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { defaults } from "@isthmus/core/constants";
 import { errorMessage } from "@isthmus/core/errors";
 import { formatGlobalRequest } from "@isthmus/core/model";
@@ -9,7 +10,7 @@ import { adminFileBeside, readBrokerAdmin, readBrokerInfo, type BrokerInfo } fro
 import { clusterOptions, connectCluster, type ClusterTarget } from "../kube/cluster.js";
 import { renderData } from "../output.js";
 import { createStepRunner, type StepRunner } from "../steps.js";
-import { describeCni, detectCni } from "../join/cni.js";
+import { type CniEvidence, type DetectedCni, describeCni, describeNodeReport, detectCni, waitForNodeReports } from "../join/cni.js";
 import { discoverCidrs, type DiscoveredCidrs } from "../join/discover.js";
 import type { GatewayConnectionRow, GatewayRow } from "../join/gateways.js";
 import { installJoin, type JoinPlan } from "../join/install.js";
@@ -28,7 +29,10 @@ cluster joins with global addressing (a block of the broker's global range; one 
 why), unless --no-global refuses. Then it labels the gateway nodes, writes Secret
 isthmus-broker, applies the CNI (unless --skip-cni), gateway, route agent and DNS manifests,
 makes CoreDNS forward clusterset.local to isthmus-dns, waits until the gateway is connected to
-every other cluster and prints the state. Running it again with the same id is safe.
+every other cluster and prints the state. It names the cluster's CNI first from known DaemonSets
+and the CNI config the route agents report on the Nodes (isthmus.io/cni-config), and once more
+from those reports when the route agents it installed have written them (up to 20 s more).
+Running it again with the same id is safe.
 
 Options:
   --clusterid ID          The cluster's name in the clusterset (required)
@@ -147,6 +151,33 @@ async function checkBroker(conn: AdminConnection | undefined, request: JoinReque
   return { peers, note: `${clusters.length} cluster(s) known${global.request === undefined ? "" : ", joining with global addressing"}`, global };
 }
 
+async function readCniEvidence(target: ClusterTarget): Promise<CniEvidence> {
+  const [daemonSets, nodes] = await Promise.all([target.apps.listDaemonSetForAllNamespaces(), target.kube.core.listNode()]);
+  return {
+    daemonSets: daemonSets.items.map((d) => ({ namespace: d.metadata?.namespace ?? "", name: d.metadata?.name ?? "" })),
+    nodeAnnotations: nodes.items.map((n) => n.metadata?.annotations ?? {}),
+  };
+}
+
+/** How long join waits, once the gateway is up, for every route agent to report its node's CNI config (their first loop writes it). */
+const nodeCniWaitMs = 20_000;
+
+/**
+ * After install: reads the Nodes until each carries its route agent's CNI config report (at most
+ * {@link nodeCniWaitMs}) and prints one line when the reports add to the first detection, or
+ * that none came. Never fails the join: the CNI is for information, and diagnose shows it later.
+ */
+async function reportNodeCni(target: ClusterTarget, first: DetectedCni, steps: StepRunner): Promise<void> {
+  const start = Date.now();
+  try {
+    const later = await waitForNodeReports(() => readCniEvidence(target), { timeoutMs: nodeCniWaitMs, intervalMs: 1000, sleep, now: () => Date.now() });
+    const line = describeNodeReport(first, later, Date.now() - start);
+    if (line !== undefined) steps.note(line);
+  } catch (err) {
+    steps.note(`CNI on the nodes: not read (${errorMessage(err)}); isthmus diagnose shows it`);
+  }
+}
+
 /** Validates everything, then installs (shared by the command and the demo). Returns the gateways' state. */
 export async function joinCluster(target: ClusterTarget, request: JoinRequest, io: CommandIo): Promise<GatewayRow[]> {
   const steps: StepRunner = createStepRunner(io.stderr);
@@ -158,13 +189,7 @@ export async function joinCluster(target: ClusterTarget, request: JoinRequest, i
     return state;
   }, (s) => (s === undefined ? "not joined" : "joined with this id: re-applying"));
   const gateways = await steps.step("check the gateway nodes", () => checkNodes(target, request.gatewayNodes), (n) => n.join(", "));
-  await steps.step("detect the cluster's CNI", async () => {
-    const [daemonSets, nodes] = await Promise.all([target.apps.listDaemonSetForAllNamespaces(), target.kube.core.listNode()]);
-    return detectCni({
-      daemonSets: daemonSets.items.map((d) => ({ namespace: d.metadata?.namespace ?? "", name: d.metadata?.name ?? "" })),
-      nodeAnnotations: nodes.items.map((n) => n.metadata?.annotations ?? {}),
-    });
-  }, describeCni);
+  const cni = await steps.step("detect the cluster's CNI", async () => detectCni(await readCniEvidence(target)), describeCni);
   const cidrs = await steps.step("discover the pod and service CIDRs", () => discoverCidrs(target, { ...(request.podCidrs === undefined ? {} : { podCidrs: request.podCidrs }), ...(request.serviceCidrs === undefined ? {} : { serviceCidrs: request.serviceCidrs }) }), (c) => `pods ${c.podCidrs.join(",")} (${c.podSource}); services ${c.serviceCidrs.join(",")} (${c.serviceSource})`);
   const conn = adminFile === undefined ? undefined : await steps.step("connect to the broker's admin API", async () => openAdmin(await readBrokerAdmin(adminFile)));
   try {
@@ -181,6 +206,7 @@ export async function joinCluster(target: ClusterTarget, request: JoinRequest, i
       waitTimeoutMs: request.waitTimeoutMs,
     };
     const rows = await installJoin(target, plan, { steps, io, previous: existing });
+    await reportNodeCni(target, cni, steps);
     if (conn !== undefined && globalRequest !== undefined) {
       await steps.step("read the cluster's global block from the broker", async () => (await conn.admin.getCluster({ id: request.clusterId })).cluster?.globalCidr, (block) => block ?? "none yet");
     }

@@ -4,7 +4,8 @@
  * agents' own `--uninstall` (links, routes, nft tables, keys), remove the objects the agents
  * made (Gateways, Leases, the cluster certificate Secret, imported Services and EndpointSlices),
  * revert CoreDNS, delete what join applied except what existed before, remove the node labels
- * and annotations join added, and evict the cluster from the broker when an admin file is given.
+ * and annotations join added and the route agents' CNI config reports, and evict the cluster
+ * from the broker when an admin file is given.
  */
 import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core/constants";
@@ -117,8 +118,11 @@ export async function uninstallJoin(target: ClusterTarget, state: JoinState, ste
     // Returns when they are gone, the Namespace included.
     await deleteObjects(target, ours.filter((o) => o.kind !== "DaemonSet" && o.kind !== "Deployment"));
   });
-  await steps.step("remove the node labels and annotations join added", async () => {
+  await steps.step("remove the node labels and annotations join and the route agents added", async () => {
     for (const node of state.labelledNodes) await removeNodeMeta(target, { node, field: "labels", key: defaults.gatewayNodeLabel });
     for (const node of state.annotatedNodes) await removeNodeMeta(target, { node, field: "annotations", key: defaults.publicIpAnnotation });
+    // A stopping route agent removes its own report; one killed before it could does not.
+    const reporting = (await target.kube.core.listNode()).items.filter((n) => n.metadata?.annotations?.[defaults.cniConfigAnnotation] !== undefined);
+    for (const node of reporting) await removeNodeMeta(target, { node: node.metadata?.name ?? "", field: "annotations", key: defaults.cniConfigAnnotation });
   });
 }
