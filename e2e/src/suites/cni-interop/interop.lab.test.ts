@@ -46,6 +46,15 @@ const interopLab = (): GatewayLab => {
   return lab;
 };
 
+/** The route agents' CNI reports (annotation isthmus.io/cni-config) on the cluster's Nodes, as `node: value`. */
+async function cniReports(cluster: string): Promise<string[]> {
+  const nodes = JSON.parse(await labAccess(interopLabLocation).kubectl(cluster, ["get", "nodes", "-o", "json"])) as { items: { metadata: { name: string; annotations?: Record<string, string> } }[] };
+  return nodes.items.flatMap((n) => {
+    const value = n.metadata.annotations?.[defaults.cniConfigAnnotation];
+    return value === undefined ? [] : [`${n.metadata.name}: ${value}`];
+  });
+}
+
 /** The nodes whose CNI makes iptables rules of its own (flannel; the bridge plugin's ipMasq), and how to tell them. */
 const cniNodes = [["c2-n1", /flannel/i], ["c2-n2", /flannel/i], ["c3-n1", /CNI-/], ["c3-n2", /CNI-/]] as const;
 
@@ -129,21 +138,28 @@ describe("with the gateway agents deployed directly (a broker on the WAN)", () =
     });
 
     if (driver === "wireguard") {
-      it("isthmus diagnose checks flannel's masquerade, the pod MTU and rp_filter on c2, and names each condition broken by hand", { timeout: 420_000 }, async () => {
-        const row = async (check: string): Promise<{ result: string; detail: string }> => {
-          const run = await isthmus(["diagnose", "--kubeconfig", join(interopLabPlan.stateDir, "c2", "admin.kubeconfig"), "-o", "json"], { timeoutMs: 120_000 });
+      it("isthmus diagnose names each cluster's CNI from its nodes' config, checks the masquerade, the pod MTU and rp_filter on c2 and c3, and names each condition broken by hand on c2", { timeout: 420_000 }, async () => {
+        const row = async (check: string, cluster = "c2"): Promise<{ result: string; detail: string }> => {
+          const run = await isthmus(["diagnose", "--kubeconfig", join(interopLabPlan.stateDir, cluster, "admin.kubeconfig"), "-o", "json"], { timeoutMs: 120_000 });
           const found = (JSON.parse(run.stdout || "[]") as { check: string; result: string; detail: string }[]).find((r) => r.check === check);
-          if (found === undefined) throw new Error(`isthmus diagnose printed no ${check} check: ${run.stderr.slice(-500)}`);
+          if (found === undefined) throw new Error(`isthmus diagnose printed no ${check} check on ${cluster}: ${run.stderr.slice(-500)}`);
           return found;
         };
-        const healthy = async (check: string): Promise<void> => {
+        const healthy = async (check: string, cluster = "c2"): Promise<string> => {
           let last = "";
-          await waitFor(`diagnose's ${check} check to pass on c2`, async () => {
-            const r = await row(check);
+          await waitFor(`diagnose's ${check} check to pass on ${cluster}`, async () => {
+            const r = await row(check, cluster);
             last = r.detail;
             return r.result === "ok" || undefined;
           }, { timeoutMs: 120_000, intervalMs: 1000, explain: () => Promise.resolve(last) });
+          return last;
         };
+        // The route agents' reports of /etc/cni/net.d (Node annotation isthmus.io/cni-config), read through the API.
+        expect(await healthy("cni", "c1")).toContain("(isthmus-cni) on all 2 nodes");
+        expect(await healthy("cni", "c2")).toContain("10-flannel.conflist: cbr0 (flannel, portmap) on all 2 nodes");
+        expect(await healthy("cni", "c3")).toMatch(/^10-isthmus-lab\.conflist: isthmus-lab \(bridge\) on all 2 nodes; CNI bridge \(reference plugins\), tested/);
+        // c3's bridge plugin masquerades its pods (ipMasq): the route agents' exemption covers it as flannel's.
+        for (const check of ["cni masquerade", "pod mtu", "rp_filter"]) await healthy(check, "c3");
         for (const check of ["cni masquerade", "pod mtu", "rp_filter"]) await healthy(check);
 
         // Our exemption gone from c2-n2 (the route agent puts it back at its next resync): flannel's masquerade applies.
@@ -238,6 +254,8 @@ describe("with the gateway agents deployed directly (a broker on the WAN)", () =
     it("removes every device, route and nft table of ours on uninstall, and leaves flannel's and the bridge plugin's own exactly as before", async () => {
       expect(await interopLab().undeploy()).toEqual([]);
       for (const [node, ours] of cniNodes) expect(await cniState(node, ours)).toEqual(before.get(node));
+      // Each route agent withdraws its CNI report from its Node as it stops.
+      for (const cluster of clusters) expect(await cniReports(cluster)).toEqual([]);
     }, 300_000);
   });
 });
@@ -290,6 +308,8 @@ describe.each(["wireguard", "vxlan"] as const)("joined with the CLI over the %s 
     for (const cluster of [...clusters].reverse()) {
       const removed = await isthmus(["uninstall", "--kubeconfig", kubeconfig(cluster), "--broker-admin", join(dir, "broker-admin.json")]);
       if (removed.code !== 0) problems.push(`uninstall ${cluster}: ${removed.stderr.slice(-1000)}`);
+      const reports = await cniReports(cluster);
+      if (reports.length > 0) problems.push(`uninstall ${cluster} left CNI reports on Nodes: ${reports.join("; ")}`);
     }
     await access.kubectl("c1", ["delete", "namespace", "isthmus-broker", "--ignore-not-found", "--wait=true", "--timeout=90s"]).catch((err: unknown) => problems.push(String(err)));
     await rm(dir, { recursive: true, force: true });
@@ -301,10 +321,13 @@ describe.each(["wireguard", "vxlan"] as const)("joined with the CLI over the %s 
     for (const cluster of clusters) expect(await access.exec(`${cluster}/${cluster}-n1`, ["ip", "-o", "link", "show", device])).toContain(device);
   });
 
-  it("join names each cluster's CNI", () => {
+  it("join names each cluster's CNI: from its DaemonSet, and from the nodes' CNI config once the route agents report it", () => {
     expect(joinLines.c1).toContain("isthmus-cni (DaemonSet isthmus-system/isthmus-node); tested with Isthmus");
     expect(joinLines.c2).toContain("flannel (DaemonSet kube-flannel/kube-flannel-ds, nodes annotated flannel.alpha.coreos.com/backend-type=vxlan); tested with Isthmus");
+    expect(joinLines.c2).toContain("10-flannel.conflist: cbr0 (flannel, portmap) on 2 of 2 nodes");
+    // The reference plugins have no DaemonSet: before the route agents run, join cannot tell; after, their reports name it.
     expect(joinLines.c3).toContain("unknown (no DaemonSet of a known CNI");
+    expect(joinLines.c3).toContain("CNI on the nodes: 10-isthmus-lab.conflist: isthmus-lab (bridge) on 2 of 2 nodes — bridge (reference plugins); tested with Isthmus");
   });
 
   it.each(pairs)("a pod in %s reaches %s's exported echo by its clusterset.local name, and the backend sees the pod's IP", { timeout: 180_000 }, async (from, to) => {
