@@ -1,8 +1,8 @@
 // CNI interop benchmark (issue #18): cross-cluster pod-to-pod TCP throughput from a pod on a
 // flannel cluster vs from a pod on an isthmus-cni cluster, in the same run, to the same iperf3
 // server pod. On the interop suite's own lab (e2e/src/suites/cni-interop/lab.ts: c1 isthmus-cni,
-// c2 flannel, c3 reference), brought up if it is not, with the real gateway and route agents
-// and a broker on the WAN (the gateway suites' fixture). Every pod sits on its cluster's
+// c2 flannel, c3 the reference bridge with its ipMasq), brought up if it is not, with the real
+// gateway and route agents and a broker on the WAN (the gateway suites' fixture). Every pod sits on its cluster's
 // non-gateway node (n2), so both paths take the route agent's hop to the gateway, the cable, and
 // the reference network's hop on c3. Flows run in rounds (c1's then c2's, one flow at a time),
 // each path's figure is the median of --runs, and the ratio is paired: the median over rounds of
