@@ -9,7 +9,8 @@ export type ModelErrorCode =
   | "InvalidServiceExport"
   | "InvalidConnectionStatus"
   | "InvalidGlobalRequest"
-  | "InvalidWorkloadSet";
+  | "InvalidWorkloadSet"
+  | "InvalidCniNodeState";
 
 /** A model value failed validation; `issues` lists every problem found, one line each. */
 export class ModelError extends IsthmusError<ModelErrorCode> {

@@ -12,3 +12,4 @@ export * from "./workload-set.js";
 export * from "./label-selector.js";
 export * from "./canonical-json.js";
 export * from "./cni-config.js";
+export * from "./cni-node-state.js";

@@ -39,9 +39,34 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** Serves `/metrics` (from `collect`, called per scrape) and `/healthz` (from `healthy`). */
-export async function startMetricsServer(options: { readonly host: string; readonly port: number; readonly collect: () => Promise<readonly MetricFamily[]>; readonly healthy: () => boolean }): Promise<MetricsServer> {
+/** Options of {@link startMetricsServer}. */
+export interface MetricsServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** The families of one scrape; called per request. */
+  readonly collect: () => Promise<readonly MetricFamily[]>;
+  readonly healthy: () => boolean;
+  /**
+   * Extra JSON endpoints by path (e.g. `/cni-state`), called per GET: 200 with the value as JSON,
+   * or 500 with the error's message on one line. The handler bounds its own time.
+   */
+  readonly json?: Readonly<Record<string, () => Promise<unknown>>>;
+}
+
+const oneLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
+
+/** Serves `/metrics` (from `collect`, called per scrape), `/healthz` (from `healthy`) and the `json` endpoints. */
+export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  const json = new Map(Object.entries(options.json ?? {}));
   const server: Server = createServer((req, res) => {
+    const extra = req.method === "GET" ? json.get(req.url ?? "") : undefined;
+    if (extra !== undefined) {
+      extra().then(
+        (value) => res.writeHead(200, { "content-type": "application/json" }).end(`${JSON.stringify(value)}\n`),
+        (err: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(`${oneLine(err)}\n`),
+      );
+      return;
+    }
     if (req.url === "/healthz") {
       const ok = options.healthy();
       res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok\n" : "not ready\n");
