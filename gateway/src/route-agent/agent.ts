@@ -2,7 +2,8 @@
 // (Lease and Gateway informers), it points this node's routes for remote subnets at the active
 // gateway node, directly on a shared subnet or over vx-isthmus (datapath.ts; while the Lease is
 // released, at the last holder). It needs no broker: the Gateway resources carry the subnets.
-// It also reports its node's CNI config on its Node (cni-annotation.ts), at start and every resync.
+// It also reports its node's CNI config on its Node (cni-annotation.ts), at start and every resync,
+// and answers `GET /cni-state` on its metrics port with its node's CNI state (cni-state.ts).
 import { V1Lease, CustomObjectsApi } from "@kubernetes/client-node";
 import { defaults } from "@isthmus/core/constants";
 import { createInformer, createKubeClient, type ManagedInformer } from "@isthmus/core/kube";
@@ -13,6 +14,7 @@ import { createSerialRunner } from "../agent/serial.js";
 import { applyRoutingSysctls, underlayDevice } from "../agent/node-net.js";
 import { createCniConfigReporter, createNodeAnnotation, withdrawCniConfig } from "./cni-annotation.js";
 import type { RouteAgentConfig } from "./config.js";
+import { createCniStateCollector } from "./cni-state.js";
 import { createRouteAgentDatapath } from "./datapath.js";
 import { activeGatewayIp, followedHolder, remoteSubnets } from "./vtep.js";
 
@@ -80,9 +82,12 @@ export async function startRouteAgent(config: RouteAgentConfig, deps: { logger: 
     trigger();
     if (!stopping) cniRunner.trigger();
   }, config.resyncMs);
+  // A gateway node's endpoint address may sit on a device of its own (a WAN link): an underlay too.
+  const cniState = createCniStateCollector({ nodeName: config.nodeName, addresses: () => [nodeIp, ...gateways.list().flatMap((g) => (g.metadata?.name === config.nodeName && g.status !== undefined ? [g.status.endpoint.publicIp] : []))] });
   const metrics: MetricsServer | undefined = config.metricsPort === 0 ? undefined : await startMetricsServer({
     host: config.metricsHost, port: config.metricsPort, healthy: () => leases.ready && gateways.ready,
     collect: () => Promise.resolve([{ name: "isthmus_route_agent_syncs_total", help: "Route syncs that changed the desired state", type: "counter" as const, samples: [{ value: syncs }] }]),
+    json: { "/cni-state": () => cniState.collect() },
   });
   log.info({ nodeIp, vxlanMode: config.vxlanMode }, "route agent started");
   return {
