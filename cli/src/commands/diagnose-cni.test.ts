@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type CniNodeState, judgeMasquerade, judgePodMtu, judgeRpFilter, parseMssClamps, parseRouteAgentTable } from "./diagnose-cni.js";
+import type { CniNodeState } from "@isthmus/core/model";
+import { judgeMasquerade, judgePodMtu, judgeRpFilter } from "./diagnose-cni.js";
 
-// `nft -j list table ip isthmus-route-agent` on a flannel node of the interop lab (metainfo and handles cut).
-const table = JSON.stringify({ nftables: [
-  { table: { family: "ip", name: "isthmus-route-agent" } },
-  { set: { family: "ip", name: "remote", table: "isthmus-route-agent", type: "ipv4_addr", flags: ["interval"], elem: [{ prefix: { addr: "10.1.0.0", len: 16 } }, { range: ["10.101.0.0", "10.103.255.255"] }] } },
-  { chain: { family: "ip", table: "isthmus-route-agent", name: "keep_source", type: "nat", hook: "postrouting", prio: 95, policy: "accept" } },
-  { rule: { family: "ip", table: "isthmus-route-agent", chain: "keep_source", expr: [{ match: { op: "==", left: { payload: { protocol: "ip", field: "daddr" } }, right: "@remote" } }, { snat: { addr: { payload: { protocol: "ip", field: "saddr" } } } }] } },
-  { rule: { family: "ip", table: "isthmus-route-agent", chain: "keep_source", expr: [{ match: { op: "==", left: { payload: { protocol: "ip", field: "saddr" } }, right: "@remote" } }, { snat: { addr: { payload: { protocol: "ip", field: "saddr" } } } }] } },
-] });
 const flannelMasq = "-A FLANNEL-POSTRTG -s 10.2.0.0/16 ! -d 224.0.0.0/4 -m comment --comment \"flanneld masq\" -j MASQUERADE --random-fully";
 
 const node = (name: string, extra: Partial<CniNodeState> = {}): CniNodeState => ({
@@ -21,7 +14,9 @@ const node = (name: string, extra: Partial<CniNodeState> = {}): CniNodeState => 
     { name: "vx-isthmus", kind: "vxlan", mtu: 1450 },
   ],
   rpFilter: { all: 0, eth0: 2, "flannel.1": 0, "vx-isthmus": 2 },
-  ...parseRouteAgentTable(table),
+  // The route agent's table as core's parseRouteAgentTable reads it on a flannel node of the interop lab.
+  exemption: { daddr: true, saddr: true },
+  exempted: ["10.1.0.0/16", "10.101.0.0-10.103.255.255"],
   masquerades: [flannelMasq],
   mssClamped: [],
   ...extra,
@@ -30,16 +25,6 @@ const gateway = (extra: Partial<CniNodeState> = {}): CniNodeState => {
   const n = node("c2-n1", extra);
   return { ...n, links: [...n.links, { name: "isthmus-wg", kind: "tun", mtu: 1420 }] };
 };
-
-describe("parseRouteAgentTable", () => {
-  it("reads both keep_source rules and the set's prefixes and ranges", () => {
-    expect(parseRouteAgentTable(table)).toEqual({ exemption: { daddr: true, saddr: true }, exempted: ["10.1.0.0/16", "10.101.0.0-10.103.255.255"] });
-  });
-
-  it("finds no exemption when the table is absent", () => {
-    expect(parseRouteAgentTable("")).toEqual({ exemption: { daddr: false, saddr: false }, exempted: [] });
-  });
-});
 
 describe("judgeMasquerade", () => {
   it("passes when every node keeps the source of every remote CIDR", () => {
@@ -99,11 +84,5 @@ describe("judgeRpFilter", () => {
     // conf/all=1 with a device's own 2 is loose (the max wins), and a bridge is not an arrival device.
     expect(verdict.detail).not.toContain("c2-n2 eth0");
     expect(verdict.detail).not.toContain("cni0");
-  });
-});
-
-describe("parseMssClamps", () => {
-  it("reads the devices clamped in an nft ruleset", () => {
-    expect(parseMssClamps('table inet isthmus_mss_isthmus_wg {\n\tchain forward {\n\t\toifname "isthmus-wg" tcp flags syn tcp option maxseg size set rt mtu\n\t}\n}')).toEqual(["isthmus-wg"]);
   });
 });

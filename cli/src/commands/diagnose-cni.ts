@@ -1,6 +1,8 @@
 /**
  * The checks of `isthmus diagnose` for what a cluster's own CNI does to cross-cluster traffic
- * (issue #18, ADR 0408), on a lab cluster (where the CLI can enter nodes):
+ * (issue #18, ADR 0408), on any cluster: each node's route agent answers its node's state through
+ * the API server's pod proxy (diagnose-cni-nodes.ts); the checks judge the nodes that answered and
+ * warn naming the others:
  * - `cni masquerade`: every node holds the route agent's exemption (table ip isthmus-route-agent,
  *   chain keep_source: traffic to or from a remote CIDR keeps its source before any masquerade,
  *   such as flannel's `--ip-masq` rules) and its set holds every remote cluster's CIDRs;
@@ -9,44 +11,19 @@
  * - `rp_filter`: no strict reverse-path filtering (the max of conf/all and conf/DEV is 1) on the
  *   devices cross-cluster traffic arrives on whose route back leads elsewhere: the CNI's and our
  *   tunnels (VXLAN, WireGuard) and the node's underlay.
- * Reading a node is separate from judging it: the judges are pure and unit tested.
+ * Reading a node (core model `readCniNode`, in the route agent) is separate from judging it: the
+ * judges are pure and unit tested.
  */
 import { defaults } from "@isthmus/core/constants";
+import type { CniNodeAnswer, CniNodeState } from "@isthmus/core/model";
 import { contains, firstAddress, lastAddress, parseCidr, parseIp } from "@isthmus/core/net";
-import { runCommand } from "@isthmus/core/runtime";
 import type { AdminConnection } from "../broker/admin.js";
 import { activeGateway, listGateways } from "../join/gateways.js";
 import type { ClusterTarget } from "../kube/cluster.js";
-import { labNodeArgv } from "../lab-bridge.js";
 import type { CheckResult } from "./diagnose-checks.js";
+import { readCniNodes, routeAgentSelector, withUnanswered } from "./diagnose-cni-nodes.js";
 
-/** One link of a node (`ip -j -d link show`). */
-export interface NodeLink {
-  readonly name: string;
-  /** `linkinfo.info_kind` ("veth", "bridge", "vxlan", "tun", …; "" when none). */
-  readonly kind: string;
-  readonly mtu: number;
-  /** The device this one is enslaved to (a pod veth's bridge). */
-  readonly master?: string;
-}
-
-/** What the CNI checks read of one node. */
-export interface CniNodeState {
-  readonly node: string;
-  readonly links: readonly NodeLink[];
-  /** `net.ipv4.conf.<dev>.rp_filter` by device, with "all". */
-  readonly rpFilter: Readonly<Record<string, number>>;
-  /** Whether the route agent's keep_source chain has both rules (daddr and saddr in the remote set). */
-  readonly exemption: { readonly daddr: boolean; readonly saddr: boolean };
-  /** The elements of the route agent's remote set (CIDRs or `a-b` ranges). */
-  readonly exempted: readonly string[];
-  /** iptables nat rules that masquerade, other than kube-proxy's (KUBE-*). */
-  readonly masquerades: readonly string[];
-  /** Rules of the whole nft ruleset that clamp TCP MSS, by output device. */
-  readonly mssClamped: readonly string[];
-}
-
-/** The route agent's nft table (gateway's `routeAgentTable`; the CLI loads no gateway code). */
+/** The route agent's nft table (gateway's `routeAgentNftTable`; the CLI loads no gateway code). */
 const routeAgentTable = "isthmus-route-agent";
 
 type Verdict = Omit<CheckResult, "check">;
@@ -112,55 +89,11 @@ export function judgeRpFilter(nodes: readonly CniNodeState[], underlays: Readonl
   return ok(`no strict rp_filter on ${String(checked)} tunnel and underlay device(s)`);
 }
 
-interface NftObject { set?: { name: string; elem?: unknown[] }; rule?: { chain: string; expr?: unknown[] } }
-
-const elementText = (e: unknown): string => {
-  if (typeof e === "string") return e;
-  const o = e as { prefix?: { addr: string; len: number }; range?: [string, string] };
-  if (o.prefix !== undefined) return `${o.prefix.addr}/${String(o.prefix.len)}`;
-  if (o.range !== undefined) return `${o.range[0]}-${o.range[1]}`;
-  return JSON.stringify(e);
-};
-
-/** Parses the route agent's table (`nft -j list table ip isthmus-route-agent`; "" when absent). */
-export function parseRouteAgentTable(json: string): Pick<CniNodeState, "exemption" | "exempted"> {
-  const objects = json.trim() === "" ? [] : (JSON.parse(json) as { nftables: NftObject[] }).nftables;
-  const exempted = objects.flatMap((o) => (o.set?.name === "remote" ? (o.set.elem ?? []).map(elementText) : []));
-  const keeps = (field: "daddr" | "saddr"): boolean => objects.some((o) => {
-    if (o.rule?.chain !== "keep_source") return false;
-    const text = JSON.stringify(o.rule.expr ?? []);
-    return text.includes(`{"payload":{"protocol":"ip","field":"${field}"}},"right":"@remote"`) && text.includes('"snat":{"addr":{"payload":{"protocol":"ip","field":"saddr"}}');
-  });
-  return { exemption: { daddr: keeps("daddr"), saddr: keeps("saddr") }, exempted };
-}
-
-/** Parses `ip -j -d link show`. */
-export function parseLinks(json: string): NodeLink[] {
-  return (JSON.parse(json) as { ifname: string; mtu: number; master?: string; linkinfo?: { info_kind?: string } }[]).map((l) => ({
-    name: l.ifname, kind: l.linkinfo?.info_kind ?? "", mtu: l.mtu, ...(l.master === undefined ? {} : { master: l.master }),
-  }));
-}
-
-/** The devices `nft list ruleset` (text) clamps TCP MSS into. */
-export function parseMssClamps(ruleset: string): string[] {
-  return [...ruleset.matchAll(/oifname "([^"]+)" tcp flags syn tcp option maxseg size set rt mtu/g)].map((m) => m[1] ?? "");
-}
-
-/** Reads what the CNI checks need from one node, through `argv` (the lab's node exec prefix). */
-export async function readCniNode(node: string, argv: readonly string[]): Promise<CniNodeState> {
-  const run = async (cmd: readonly string[]): Promise<string> => (await runCommand([...argv, ...cmd], { allowExitCodes: [1, 2], timeoutMs: 30_000 })).stdout;
-  const rp = await run(["sh", "-c", "grep -H . /proc/sys/net/ipv4/conf/*/rp_filter"]);
-  const rpFilter: Record<string, number> = {};
-  for (const m of rp.matchAll(/conf\/([^/]+)\/rp_filter:(\d)/g)) rpFilter[m[1] ?? ""] = Number(m[2]);
-  const nat = await run(["iptables", "-t", "nat", "-S"]);
-  return {
-    node,
-    links: parseLinks(await run(["ip", "-j", "-d", "link", "show"])),
-    rpFilter,
-    ...parseRouteAgentTable(await run(["nft", "-j", "list", "table", "ip", routeAgentTable])),
-    masquerades: nat.split("\n").filter((l) => l.startsWith("-A ") && l.includes("MASQUERADE") && !l.startsWith("-A KUBE-")),
-    mssClamped: parseMssClamps(await run(["nft", "list", "ruleset"])),
-  };
+/** What a CNI check gets (the context of every diagnose check). */
+export interface CniCheckContext {
+  readonly target: ClusterTarget;
+  readonly conn: AdminConnection | undefined;
+  readonly clusterId: string | undefined;
 }
 
 /** What a CNI check gets (the context of every diagnose check). */
@@ -170,42 +103,24 @@ export interface CniCheckContext {
   readonly clusterId: string | undefined;
 }
 
-const needsNodes: Verdict = { result: "warn", detail: "needs node access (lab only)", remedy: "on every node: nft list table ip isthmus-route-agent (chain keep_source), the pods' MTU against the tunnel's, sysctl net.ipv4.conf.{all,DEV}.rp_filter" };
-
-// The three checks read the nodes once per diagnose run.
-const reads = new WeakMap<ClusterTarget, Promise<CniNodeState[]>>();
-function readNodes(target: ClusterTarget): Promise<CniNodeState[]> | undefined {
-  const lab = target.lab;
-  if (lab === undefined) return undefined;
-  let read = reads.get(target);
-  if (read === undefined) {
-    read = Promise.all(lab.cluster.nodes.map(async (n) => readCniNode(n.name, await labNodeArgv(lab, n))));
-    reads.set(target, read);
-  }
-  return read;
-}
-
 /** The `cni masquerade` check. */
 export async function checkCniMasquerade({ target, conn, clusterId }: CniCheckContext): Promise<Verdict> {
-  const nodes = readNodes(target);
-  if (nodes === undefined) return needsNodes;
+  const nodes = readCniNodes(target);
   const remote = conn === undefined || clusterId === undefined ? undefined : (await conn.admin.listClusters({})).clusters.filter((c) => c.id !== clusterId).flatMap((c) => (c.globalCidr === undefined ? [...c.podCidrs, ...c.serviceCidrs] : [c.globalCidr])).filter((c) => !c.includes(":"));
-  return judgeMasquerade(await nodes, remote);
+  return withUnanswered(await nodes, (answered) => judgeMasquerade(answered, remote));
 }
 
 /** The `pod mtu` check. */
 export async function checkPodMtu({ target }: CniCheckContext): Promise<Verdict> {
-  const nodes = readNodes(target);
-  if (nodes === undefined) return needsNodes;
+  const nodes = await readCniNodes(target);
   const active = activeGateway(await listGateways(target));
   if (active === undefined) return { result: "fail", detail: "no active gateway", remedy: "see gateway leadership" };
-  return judgePodMtu(await nodes, { node: active.node, cableDevice: active.driver === "vxlan" ? "isthmus-vxlan" : defaults.wireguardDevice });
+  const silent = nodes.unanswered.find((u) => u.node === active.node);
+  if (silent !== undefined) return { result: "warn", detail: `the active gateway ${active.node} did not answer: ${silent.reason}`, remedy: `check the route agent on ${active.node} (kubectl -n ${defaults.namespace} get pods -l ${routeAgentSelector} -o wide, and its log)` };
+  return withUnanswered(nodes, (answered) => judgePodMtu(answered, { node: active.node, cableDevice: active.driver === "vxlan" ? "isthmus-vxlan" : defaults.wireguardDevice }));
 }
 
-/** The `rp_filter` check. */
+/** The `rp_filter` check: each node's underlays as its route agent found them. */
 export async function checkRpFilter({ target }: CniCheckContext): Promise<Verdict> {
-  const nodes = readNodes(target);
-  if (nodes === undefined || target.lab === undefined) return needsNodes;
-  const underlays = Object.fromEntries(target.lab.cluster.nodes.map((n) => [n.name, [n.lanIfname, ...(n.wan === undefined ? [] : [n.wan.ifname])]]));
-  return judgeRpFilter(await nodes, underlays);
+  return withUnanswered(await readCniNodes(target), (answered: readonly CniNodeAnswer[]) => judgeRpFilter(answered, Object.fromEntries(answered.map((n) => [n.node, n.underlays]))));
 }

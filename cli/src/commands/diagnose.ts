@@ -24,11 +24,13 @@ Without a verb: checks a joined cluster and the clusterset, each check with a re
   cni                   each node's CNI config as its route agent reports it (the Node annotation
                         isthmus.io/cni-config) and the CNI it names; warns when nodes disagree, a
                         node's config is missing or unreadable, or a node has no report
-  cni masquerade        on a lab cluster: every node exempts traffic to and from remote CIDRs from the
-                        CNI's masquerade (the route agent's keep_source chain; flannel's --ip-masq)
-  pod mtu               on a lab cluster: a pod MTU above the path's (vx-isthmus, the cable device)
-                        has the active gateway's TCP MSS clamp
-  rp_filter             on a lab cluster: no strict reverse-path filter on tunnel or underlay devices
+  cni masquerade        every node exempts traffic to and from remote CIDRs from the CNI's
+                        masquerade (the route agent's keep_source chain; flannel's --ip-masq)
+  pod mtu               a pod MTU above the path's (vx-isthmus, the cable device) has the active
+                        gateway's TCP MSS clamp
+  rp_filter             no strict reverse-path filter on tunnel or underlay devices
+                        (these three read each node's route agent, /cni-state on port 9472, through
+                        the API server's pod proxy; a node that does not answer is named in a warn)
 Exit code 1 when a check fails, 0 when all pass or only warn.
 
 policy: says whether the cluster's NetworkPolicies let a new flow from SRC to DST through, and
