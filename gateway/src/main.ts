@@ -3,7 +3,7 @@
 import { createLogger, loadConfig, parseLongFlags, runMain, untilStopSignal } from "@isthmus/core/runtime";
 import { startGatewayAgent } from "./agent/agent.js";
 import { gatewayConfigSchema } from "./agent/config.js";
-import { uninstallGateway } from "./agent/uninstall.js";
+import { uninstallGateway, uninstallIfLeftPool } from "./agent/uninstall.js";
 
 const usage = `Usage: isthmus-gateway --node-name NAME --pod-cidrs CIDR[,CIDR] --service-cidrs CIDR[,CIDR] [--cable-driver wireguard|vxlan] [--<setting> VALUE ...] [--uninstall]
 Settings are the keys of the gateway config in kebab case (also ISTHMUS_GATEWAY_<SETTING>; NODE_NAME sets the node name).`;
@@ -28,6 +28,7 @@ async function main(): Promise<number> {
   const agent = await startGatewayAgent(config, { logger, env: process.env });
   logger.info({ signal: await stopSignal }, "shutting down");
   await agent.stop();
+  await uninstallIfLeftPool(config, { logger, env: process.env });
   return 0;
 }
 

@@ -96,13 +96,6 @@ export interface CniCheckContext {
   readonly clusterId: string | undefined;
 }
 
-/** What a CNI check gets (the context of every diagnose check). */
-export interface CniCheckContext {
-  readonly target: ClusterTarget;
-  readonly conn: AdminConnection | undefined;
-  readonly clusterId: string | undefined;
-}
-
 /** The `cni masquerade` check. */
 export async function checkCniMasquerade({ target, conn, clusterId }: CniCheckContext): Promise<Verdict> {
   const nodes = readCniNodes(target);

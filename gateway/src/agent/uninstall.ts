@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { createConnection } from "node:net";
-import { CustomObjectsApi } from "@kubernetes/client-node";
+import { CustomObjectsApi, type V1Node } from "@kubernetes/client-node";
+import { defaults } from "@isthmus/core/constants";
 import { createKubeClient } from "@isthmus/core/kube";
 import { type Logger } from "@isthmus/core/runtime";
 import { createVxlanCable } from "../cable/vxlan/driver.js";
@@ -53,4 +54,32 @@ export async function uninstallGateway(config: GatewayConfig, deps: { logger: Lo
     deps.logger.warn({ err }, "cannot delete the Gateway object; the node's data plane is clean, delete it with kubectl");
   }
   deps.logger.info("gateway data plane removed");
+}
+
+/** Whether `node` is still in the gateway pool (labelled `isthmus.io/gateway=true`, the gateway DaemonSet's node selector). */
+export function inGatewayPool(node: V1Node): boolean {
+  return node.metadata?.labels?.[defaults.gatewayNodeLabel] === "true";
+}
+
+/**
+ * After the agent stopped: when its node has left the gateway pool (the label removed, so no
+ * gateway agent runs there again), removes the data plane as `--uninstall` does. A stopping agent
+ * otherwise keeps its tunnel and routes for the next agent to adopt, and with no next agent its
+ * routes (metric 0) would keep beating the route agent's (metric 50) on this node: the node's
+ * pods' traffic to other clusters would go into a tunnel nobody serves. A node still in the pool
+ * (a restart, an upgrade) keeps everything; so does one whose Node cannot be read (logged).
+ */
+export async function uninstallIfLeftPool(config: GatewayConfig, deps: { logger: Logger; env: Readonly<Record<string, string | undefined>> }): Promise<boolean> {
+  let node: V1Node;
+  try {
+    const kube = createKubeClient({ ...(config.kubeconfig === undefined ? {} : { kubeconfigPath: config.kubeconfig }), env: deps.env });
+    node = await kube.core.readNode({ name: config.nodeName });
+  } catch (err) {
+    deps.logger.warn({ err }, "cannot read this node to tell whether it left the gateway pool: the data plane stays as the agent left it");
+    return false;
+  }
+  if (inGatewayPool(node)) return false;
+  deps.logger.info({ label: defaults.gatewayNodeLabel }, "this node left the gateway pool: removing the gateway's data plane");
+  await uninstallGateway(config, deps);
+  return true;
 }

@@ -248,6 +248,13 @@ describe("with the gateway agents deployed directly (a broker on the WAN)", () =
       // Back to one candidate, as the uninstall check's snapshot was taken.
       await removeStandby(interopLab(), cluster);
       await waitForHolder(interopLab(), id, [`${id}-n1`], 120_000);
+      // The standby left the gateway pool while it led: its agent removes the data plane it kept
+      // for a successor, else its routes (metric 0) would beat the route agent's on that node.
+      const device = driver === "wireguard" ? "isthmus-wg" : "isthmus-vxlan";
+      await waitFor(`${device} gone from ${standby}, which left the gateway pool`, async () => {
+        const links = await interopLab().exec(`${id}/${standby}`, ["ip", "-o", "link", "show"]);
+        return links.includes(`${device}:`) ? undefined : true;
+      }, { timeoutMs: 60_000, intervalMs: 500 });
       for (const [from, to] of [["c1", id], [id, "c1"]] as const) await waitForPath(interopLab(), from, to, 120_000);
     });
 
