@@ -24,15 +24,10 @@ const key = defaults.cniConfigAnnotation;
 /** The `cni` row from the Nodes and the cluster's DaemonSets (pure). */
 export function judgeCniConfig(nodes: readonly CniConfigNode[], daemonSets: CniEvidence["daemonSets"]): Verdict {
   if (nodes.length === 0) return { result: "warn", detail: "the cluster has no Nodes", remedy: "" };
-  const byValue = new Map<string, string[]>();
-  const silent: string[] = [];
-  for (const n of nodes) {
-    const value = n.annotations[key];
-    if (value === undefined) silent.push(n.node);
-    else byValue.set(value, [...(byValue.get(value) ?? []), n.node]);
-  }
-  const groups = [...byValue].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+  const silent = nodes.filter((n) => n.annotations[key] === undefined).map((n) => n.node);
   const cni = detectCni({ daemonSets, nodeAnnotations: nodes.map((n) => n.annotations) });
+  // join's grouping of the reports (most nodes first), with the nodes' names.
+  const groups = cni.nodeConfigs.values.map(({ value }): [string, string[]] => [value, nodes.filter((n) => n.annotations[key] === value).map((n) => n.node)]);
   const named = `${cni.name}, ${cni.tested ? "tested" : "not tested"} with Isthmus`;
   const seen = groups.map(([value, names]) => `${value} on ${names.length === nodes.length ? `all ${String(names.length)} nodes` : names.join(", ")}`);
   const detail = [...seen, ...(silent.length === 0 ? [] : [`no report from ${silent.join(", ")}`])].join("; ");

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { errorMessage } from "../errors.js";
 
 // The agents' Prometheus endpoint (gateway, route agent, isthmus-node): text format 0.0.4,
 // families computed per scrape. The broker has its own registry of histograms (broker/src/metrics.ts).
@@ -53,7 +54,7 @@ export interface MetricsServerOptions {
   readonly json?: Readonly<Record<string, () => Promise<unknown>>>;
 }
 
-const oneLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
+const oneLine = (err: unknown): string => errorMessage(err).replace(/\s+/g, " ").trim();
 
 /** Serves `/metrics` (from `collect`, called per scrape), `/healthz` (from `healthy`) and the `json` endpoints. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
